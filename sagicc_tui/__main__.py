@@ -1,0 +1,3 @@
+from sagicc_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,311 @@
+"""`sagicc`: open the TUI, or run a headless verb (spec P5).
+
+Start-up discipline: this module imports only the standard library at module
+level. `sagicc --help` and the headless verbs never import Textual; the store
+(SQLAlchemy, SQLModel) is imported only by the verbs that open it.
+
+Errors a person can fix are printed as one sentence on stderr with exit code 1;
+usage errors exit 2 (argparse). Never a traceback for those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_ERROR = 1
+
+
+def _common(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--db/--user/--lang on the main parser and on every verb, so they work
+    before or after the verb (`sagicc --db X tickets list` or `sagicc tickets list --db X`)."""
+    d = argparse.SUPPRESS if suppress else None
+    p.add_argument("--db", default=d, metavar="PATH", help="store file (default: $SAGICC_DB or the data dir)")
+    p.add_argument("--user", default=d, metavar="NAME", help="act as this user (default: the last one)")
+    p.add_argument("--lang", default=d, choices=("es", "en"), help="interface language (default: from the locale)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sagicc",
+        description="Sagicc tickets and customers in the terminal. Without a verb, opens the TUI.",
+    )
+    _common(parser, suppress=False)
+    parser.add_argument("--version", action="version", version=f"sagicc-tui {_version()}")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    demo = verbs.add_parser("demo", help="build a demo store (campaigns, users, customers, tickets)")
+    _common(demo, suppress=True)
+    demo.add_argument("--tickets", type=_positive, default=2000, metavar="N")
+    demo.add_argument("--seed", type=int, default=7, metavar="S")
+
+    ingest = verbs.add_parser("ingest", help="add incoming interactions from a JSON Lines file")
+    _common(ingest, suppress=True)
+    ingest.add_argument("file", metavar="FILE.jsonl", help="one interaction a line, or - for standard input")
+    ingest.add_argument("--json", action="store_true", help="print one JSON result a line")
+
+    users = verbs.add_parser("users", help="list the users of the store")
+    _common(users, suppress=True)
+    users.add_argument("--json", action="store_true")
+
+    tickets = verbs.add_parser("tickets", help="list or show tickets")
+    tverbs = tickets.add_subparsers(dest="tickets_verb", metavar="list|show", required=True)
+    tlist = tverbs.add_parser("list", help="tickets matching filters, in the user's scope")
+    _common(tlist, suppress=True)
+    _ticket_filters(tlist)
+    tshow = tverbs.add_parser("show", help="one ticket with its conversation and tasks")
+    _common(tshow, suppress=True)
+    tshow.add_argument("number", type=_positive, metavar="N")
+    tshow.add_argument("--json", action="store_true")
+    return parser
+
+
+def _ticket_filters(p: argparse.ArgumentParser) -> None:
+    from_values = "comma-separated: "
+    p.add_argument("--campaign", action="append", default=[], metavar="NAME|ID", help="repeatable")
+    p.add_argument("--status", default="", metavar="S,..", help=from_values + "new,open,transferred,escalated,closed")
+    p.add_argument("--priority", default="", metavar="P,..", help=from_values + "critical,high,medium,low")
+    p.add_argument("--type", default="", metavar="T,..", help=from_values + "question,suggestion,complaint,claim")
+    p.add_argument("--channel", default="", metavar="C,..", help=from_values + "email,whatsapp,telephony,chat,sms")
+    p.add_argument("--assignee", default="", metavar="USER,..|unassigned")
+    p.add_argument("--feature", default="", metavar="F,..")
+    p.add_argument("--outcome", default="", metavar="V,..", help="last task's primary field value")
+    p.add_argument("--created-from", default="", metavar="YYYY-MM-DD")
+    p.add_argument("--created-to", default="", metavar="YYYY-MM-DD", help="exclusive")
+    p.add_argument("--search", default="", metavar="TEXT")
+    p.add_argument("--order", default="created_desc",
+                   choices=("created_asc", "created_desc", "unread_asc", "unread_desc",
+                            "next_task_furthest", "next_task_closest"))
+    p.add_argument("--limit", type=_positive, default=50, metavar="N")
+    p.add_argument("--json", action="store_true")
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
+
+
+def _version() -> str:
+    from sagicc_tui import __version__
+
+    return __version__
+
+
+class UserError(Exception):
+    """A sentence for stderr, exit code 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.lang:
+            from sagicc_tui import i18n
+
+            i18n.set_language(args.lang)
+        handler: Callable[[argparse.Namespace], int] = {
+            None: run_tui,
+            "demo": cmd_demo,
+            "ingest": cmd_ingest,
+            "users": cmd_users,
+            "tickets": cmd_tickets,
+        }[args.verb]
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # noqa: BLE001 - the one place errors become sentences
+        message = _sentence(e)
+        if message is None:
+            raise
+        print(f"sagicc: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _sentence(e: Exception) -> str | None:
+    """The user-facing sentence for errors a person can act on; None: a bug."""
+    if isinstance(e, UserError):
+        return str(e)
+    from sagicc_tui.domain.errors import SagiccError
+
+    if isinstance(e, SagiccError):
+        from sagicc_tui.i18n import _
+
+        return _(e.message.template, **e.message.params)
+    if isinstance(e, OSError):
+        return f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
+    mod = type(e).__module__
+    if mod.startswith("sqlalchemy") or mod == "sqlite3":
+        # Unexpected database states (a corrupt file, a foreign file): say what to check.
+        return f"The store could not be read ({str(e).splitlines()[0]}); check that --db points to a sagicc store."
+    return None
+
+
+# --- store and session ----------------------------------------------------------------------
+
+
+def _db(args: argparse.Namespace) -> str:
+    from sagicc_tui.paths import resolve_db
+
+    return resolve_db(getattr(args, "db", None))
+
+
+def _is_url(db: str) -> bool:
+    return "://" in db
+
+
+def _open_existing(db: str):
+    if not _is_url(db) and not Path(db).exists():
+        raise UserError(f"There is no store at {db}; create one with `sagicc demo --db {db}` or check --db.")
+    from sagicc_tui.local_store.backend import LocalBackend
+
+    return LocalBackend(db)
+
+
+def _acting_user(backend, args: argparse.Namespace):
+    name = getattr(args, "user", None) or os.environ.get("SAGICC_USER")
+    if not name:
+        from sagicc_tui.settings import load_settings  # the user the TUI remembers
+
+        name = load_settings().last_user
+    if not name:
+        raise UserError("Say who you are with --user NAME (see `sagicc users`).")
+    return asyncio.run(backend.get_user(name))
+
+
+def _print_json(value: Any) -> None:
+    from sagicc_tui.serialize import to_jsonable
+
+    json.dump(to_jsonable(value), sys.stdout, ensure_ascii=False, indent=None)
+    sys.stdout.write("\n")
+
+
+# --- verbs ------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sagicc_tui.local_store.demo import build_demo
+
+    db = _db(args)
+    print(f"Building a demo store with {args.tickets} tickets at {db}…", file=sys.stderr)
+    summary = build_demo(db, tickets=args.tickets, seed=args.seed,
+                         progress=lambda line: print(f"  {line}", file=sys.stderr))
+    print(f"Done in {summary.seconds:.1f} s: {summary.tickets} tickets, {summary.customers} customers, "
+          f"{summary.users} users, {summary.campaigns} campaigns. Open it with: sagicc --db {db}")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    backend = _open_existing(_db(args))
+    users = asyncio.run(backend.list_users())
+    if args.json:
+        _print_json(users)
+        return 0
+    from sagicc_tui.sanitize import one_line
+
+    for u in users:
+        print(f"{u.username:<16} {u.role.value:<14} {one_line(u.full_name)}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from sagicc_tui.ingest_file import ingest_lines
+
+    backend = _open_existing(_db(args))
+    if args.file == "-":
+        lines = sys.stdin
+    else:
+        try:
+            lines = open(args.file, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise UserError(f"Cannot read {args.file}: {e.strerror}.") from None
+    try:
+        report = ingest_lines(backend, lines)
+    finally:
+        if lines is not sys.stdin:
+            lines.close()
+    for ok in report.done:
+        if args.json:
+            _print_json({"line": ok[0], "ok": True, **__import__("dataclasses").asdict(ok[1])})
+    for line_no, reason in report.errors:
+        if args.json:
+            _print_json({"line": line_no, "ok": False, "error": reason})
+        print(f"sagicc: line {line_no}: {reason}", file=sys.stderr)
+    print(f"{len(report.done)} interactions ingested ({report.new_tickets} new tickets), "
+          f"{len(report.errors)} lines refused.", file=sys.stderr)
+    return EXIT_ERROR if report.errors else 0
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    backend = _open_existing(_db(args))
+    user = _acting_user(backend, args)
+    if args.tickets_verb == "show":
+        return _show_ticket(backend, user, args)
+    from sagicc_tui.headless import query_from_args
+
+    query = query_from_args(backend, user, args)
+    page = asyncio.run(backend.list_tickets(user, query, limit=min(args.limit, 500)))
+    rows = page.rows
+    if args.json:
+        _print_json(list(rows))
+        return 0
+    from sagicc_tui.headless import ticket_table
+
+    total = asyncio.run(backend.count_tickets(user, query))
+    print(ticket_table(rows))
+    print(f"{len(rows)} of {total} tickets.", file=sys.stderr)
+    return 0
+
+
+def _show_ticket(backend, user, args: argparse.Namespace) -> int:
+    from sagicc_tui.headless import ticket_detail
+
+    async def gather():
+        t = await backend.get_ticket_by_number(user, args.number)
+        customer = await backend.get_customer(user, t.customer_id)
+        interactions = await backend.list_interactions(user, t.id, limit=500)
+        tasks = await backend.list_tasks(user, t.id)
+        return t, customer, interactions, tasks
+
+    t, customer, interactions, tasks = asyncio.run(gather())
+    if args.json:
+        _print_json({"ticket": t, "customer": customer, "interactions": interactions, "tasks": tasks})
+        return 0
+    print(ticket_detail(t, customer, interactions, tasks))
+    return 0
+
+
+# --- the TUI ------------------------------------------------------------------------------------
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    db = _db(args)
+    notice = None
+    if not _is_url(db) and not Path(db).exists():
+        from sagicc_tui.local_store.demo import build_demo
+
+        print(f"No store at {db}: creating a demo store there…", file=sys.stderr)
+        build_demo(db, tickets=2000)
+        notice = db
+    if not sys.stdout.isatty() and not os.environ.get("SAGICC_ALLOW_NO_TTY"):
+        raise UserError("The TUI needs a terminal; use a headless verb (see `sagicc --help`) in scripts.")
+
+    async def open_backend():
+        from sagicc_tui.local_store.backend import LocalBackend
+
+        return await LocalBackend.open(db)
+
+    from sagicc_tui.app import SagiccApp
+
+    app = SagiccApp(open_backend=open_backend, username=args.user, language=args.lang, demo_created_at=notice)
+    app.run()
+    return app.return_code or 0

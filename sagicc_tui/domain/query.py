@@ -1,0 +1,147 @@
+"""What the ticket list asks for (L4 filters, L5 orders, L6 search) and gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sagicc_tui.domain.enums import (
+    ChannelType,
+    MassActionKind,
+    Priority,
+    TicketOrder,
+    TicketStatus,
+    TicketType,
+    UserFilter,
+)
+from sagicc_tui.domain.messages import Msg
+from sagicc_tui.domain.models import TaskInput, TicketCard
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketQuery:
+    """Every L4 filter, the L5 order and the L6 search text.
+
+    Empty tuples mean "no filter on this". The acting user's L2 scope is not
+    part of the query: the Backend applies it from the user, so no client can
+    widen it by building a query.
+    """
+
+    campaign_ids: tuple[int, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    next_task_from: datetime | None = None
+    next_task_to: datetime | None = None
+    statuses: tuple[TicketStatus, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    customer_ids: tuple[int, ...] = ()
+    user_filter: UserFilter = UserFilter.ALL
+    user_ids: tuple[int, ...] = ()  # with UserFilter.SPECIFIC
+    types: tuple[TicketType, ...] = ()
+    channels: tuple[ChannelType, ...] = ()
+    features: tuple[str, ...] = ()
+    primary_values: tuple[str, ...] = ()
+    search: str = ""
+    order: TicketOrder = TicketOrder.CREATED_DESC
+
+    def with_(self, **changes: object) -> TicketQuery:
+        return replace(self, **changes)
+
+    def active_filters(self) -> list[str]:
+        """Names of the filters in use, for the compact filter line."""
+        names = []
+        for name in (
+            "created_from", "created_to", "next_task_from", "next_task_to", "statuses",
+            "priorities", "customer_ids", "user_ids", "types", "channels", "features",
+            "primary_values", "search",
+        ):
+            if getattr(self, name):
+                names.append(name)
+        if self.user_filter is UserFilter.UNASSIGNED:
+            names.append("unassigned")
+        return names
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCursor:
+    """Keyset position: the sort key and id of the last row of a page."""
+
+    key: int
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    rows: tuple[TicketCard, ...]
+    next_cursor: TicketCursor | None  # None: this was the last page
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketSelection:
+    """The tickets a mass action applies to.
+
+    Either explicit ids (tagged one by one) or every ticket matching a query
+    (`T`: tag all matching), minus the ones untagged afterwards. The query form
+    never loads the ids into the UI: the Backend resolves it in SQL.
+    """
+
+    ids: frozenset[int] = frozenset()
+    query: TicketQuery | None = None
+    excluded: frozenset[int] = frozenset()
+
+    @property
+    def is_empty(self) -> bool:
+        return self.query is None and not self.ids
+
+    def contains(self, ticket_id: int) -> bool:
+        if self.query is not None:
+            return ticket_id not in self.excluded
+        return ticket_id in self.ids
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedistributeSpec:
+    agent_ids: tuple[int, ...] = ()  # empty: every agent of the campaign
+    seed: int | None = None  # for reproducible tests; None: random
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MassAction:
+    """One L8 action over a selection; exactly one payload field is used."""
+
+    kind: MassActionKind
+    selection: TicketSelection
+    primary_ticket_id: int | None = None  # merge
+    merge_customers: bool = False  # merge
+    assignee_id: int | None = None  # assign (None with campaign_id=None: unassign)
+    unassign: bool = False  # assign
+    campaign_id: int | None = None  # assign: move to another campaign
+    task: TaskInput | None = None  # add task
+    redistribute: RedistributeSpec = field(default_factory=RedistributeSpec)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketOutcome:
+    ticket_id: int
+    number: int
+    ok: bool
+    reason: Msg | None = None  # why it was refused
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MassPreview:
+    kind: MassActionKind
+    total: int
+    changes: tuple[Msg, ...]  # what will change
+    refused: tuple[TicketOutcome, ...]  # which cannot be changed, and why
+    sample: tuple[TicketOutcome, ...] = ()  # a few of those that will change
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MassResult:
+    kind: MassActionKind
+    done: int
+    refused: int
+    outcomes: tuple[TicketOutcome, ...]
+
+

@@ -1,0 +1,115 @@
+"""Text output and argument parsing for the headless verbs (no Textual here)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, date, datetime
+
+from sagicc_tui.domain.enums import ChannelType, Priority, TicketOrder, TicketStatus, TicketType, UserFilter
+from sagicc_tui.domain.models import Customer, Interaction, Task, Ticket, TicketCard
+from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.sanitize import clean, one_line
+
+
+class ArgumentProblem(Exception):
+    pass
+
+
+def _list(value: str, enum, what: str) -> tuple:
+    out = []
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        try:
+            out.append(enum(part.lower()))
+        except ValueError:
+            from sagicc_tui.cli import UserError
+
+            raise UserError(f"{part!r} is not a {what}; use one of {', '.join(e.value for e in enum)}.") from None
+    return tuple(out)
+
+
+def _day(value: str, flag: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        from sagicc_tui.cli import UserError
+
+        raise UserError(f"{flag} {value!r} is not a date; write it as YYYY-MM-DD.") from None
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def query_from_args(backend, user, args: argparse.Namespace) -> TicketQuery:
+    from sagicc_tui.cli import UserError
+
+    campaigns = asyncio.run(backend.list_campaigns(user))
+    campaign_ids = []
+    for ref in args.campaign:
+        match = [c for c in campaigns if str(c.id) == ref or c.name.lower() == ref.lower()]
+        if not match:
+            names = ", ".join(c.name for c in campaigns)
+            raise UserError(f"There is no campaign {ref!r} for you; yours are: {names}.")
+        campaign_ids.append(match[0].id)
+    user_filter, user_ids = UserFilter.ALL, []
+    if args.assignee:
+        names = [n.strip() for n in args.assignee.split(",") if n.strip()]
+        if names == ["unassigned"]:
+            user_filter = UserFilter.UNASSIGNED
+        else:
+            user_filter = UserFilter.SPECIFIC
+            user_ids = [asyncio.run(backend.get_user(n)).id for n in names]
+    return TicketQuery(
+        campaign_ids=tuple(campaign_ids),
+        statuses=_list(args.status, TicketStatus, "status"),
+        priorities=_list(args.priority, Priority, "priority"),
+        types=_list(args.type, TicketType, "ticket type"),
+        channels=_list(args.channel, ChannelType, "channel"),
+        user_filter=user_filter,
+        user_ids=tuple(user_ids),
+        features=tuple(f.strip() for f in args.feature.split(",") if f.strip()),
+        primary_values=tuple(v.strip() for v in args.outcome.split(",") if v.strip()),
+        created_from=_day(args.created_from, "--created-from"),
+        created_to=_day(args.created_to, "--created-to"),
+        search=args.search,
+        order=TicketOrder(args.order),
+    )
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def ticket_table(rows: tuple[TicketCard, ...]) -> str:
+    """One line a ticket; customer text sanitized (a terminal is a UI too)."""
+    lines = [f"{'NUMBER':>8}  {'STATUS':<11} {'PRIORITY':<8} {'CREATED':<16} {'ASSIGNEE':<18} CUSTOMER / LAST MESSAGE"]
+    for c in rows:
+        unread = f" ●{c.unread_count}" if c.unread_count else ""
+        who = one_line(c.assignee_name or "-", 18)
+        lines.append(
+            f"{c.number:>8}  {c.status.value:<11} {c.priority.value:<8} {_when(c.created_at):<16} {who:<18} "
+            f"{one_line(c.customer_name, 30)}{unread}: {one_line(c.last_summary, 60)}"
+        )
+    return "\n".join(lines)
+
+
+def ticket_detail(t: Ticket, customer: Customer, interactions: list[Interaction], tasks: list[Task]) -> str:
+    out = [
+        f"Ticket #{t.number}  {t.status.value}  priority {t.priority.value}  type {t.type.value}",
+        f"Created {_when(t.created_at)}   campaign {t.campaign_id}   assignee {t.assignee_id or '-'}",
+        f"Customer {one_line(customer.full_name)} ({customer.id_type.value} {one_line(customer.id_number)})",
+        f"Description: {one_line(t.description)}",
+        "",
+        "Conversation:",
+    ]
+    for i in interactions:
+        arrow = "←" if i.direction.value == "incoming" else "→"
+        out.append(f"  {arrow} {_when(i.created_at)} {i.channel.value} {one_line(i.sender, 40)}")
+        for line in clean(i.content).splitlines() or [""]:
+            out.append(f"      {line}")
+    if tasks:
+        out += ["", "Tasks (newest first):"]
+        for task in tasks:
+            values = ", ".join(f"{k}={one_line(str(v))}" for k, v in task.values.items())
+            out.append(f"  {_when(task.created_at)} {one_line(task.author_name)}: {values} {one_line(task.observations)}")
+    return "\n".join(out)

@@ -1,0 +1,155 @@
+"""The store's core: engine, clock, transactions and the change log writer.
+
+Sync code: the async LocalBackend runs it in a thread. Everything that changes
+data writes its change-log entries through `log()` on the same connection, so
+the entry commits or rolls back with the change it describes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from sagicc_tui.domain.enums import ChangeKind, EntityKind
+from sagicc_tui.domain.models import Campaign, User
+from sagicc_tui.local_store import schema
+from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
+from sagicc_tui.local_store.engine import make_engine, read_tx, write_tx
+from sagicc_tui.local_store.migrations import ensure_schema
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One change-log entry to write; user and time come from the transaction."""
+
+    entity: EntityKind
+    entity_id: int
+    kind: ChangeKind
+    field: str = ""
+    previous: object = ""
+    new: object = ""
+
+
+def _text(value: object) -> str:
+    """Log values as text: enums by their stored value, times in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, str):  # StrEnum members included
+        return str(value.value) if hasattr(value, "value") else value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+class Store:
+    def __init__(self, url: str, *, clock: Clock = utc_now, blob_dir: Path | None = None) -> None:
+        self.url = url
+        # SAGICC_BUSY_TIMEOUT (seconds): how long a write waits for another
+        # terminal's write before saying the store is locked; default 30.
+        timeout = float(os.environ.get("SAGICC_BUSY_TIMEOUT") or 30)
+        self.engine: Engine = make_engine(url, busy_timeout=timeout)
+        self.dialect = self.engine.dialect.name
+        self.clock = clock
+        self.blob_dir = blob_dir or _default_blob_dir(url)
+        ensure_schema(self.engine)
+
+    # --- transactions ------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with read_tx(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with write_tx(self.engine) as conn:
+            yield conn
+
+    def now(self) -> int:
+        return int(self.clock().timestamp())
+
+    # --- change log ------------------------------------------------------------
+    def log(self, conn: Connection, user: User | None, lines: list[LogLine], at: int | None = None) -> None:
+        if not lines:
+            return
+        at = self.now() if at is None else at
+        uid = user.id if user else None
+        conn.execute(
+            insert(schema.ChangeLogRow.__table__),
+            [
+                {
+                    "entity": ln.entity.value, "entity_id": ln.entity_id, "kind": ln.kind.value,
+                    "field": ln.field, "previous": _text(ln.previous), "new": _text(ln.new),
+                    "user_id": uid, "at": at,
+                }
+                for ln in lines
+            ],
+        )
+
+    # --- reference data -----------------------------------------------------------
+    def campaigns(self, conn: Connection) -> list[Campaign]:
+        tb = schema.CampaignRow.__table__
+        rows = conn.execute(select(tb.c.id, tb.c.name, tb.c.config).order_by(tb.c.id))
+        return [campaign_from_row(r.id, r.name, r.config) for r in rows]
+
+    def campaign(self, conn: Connection, campaign_id: int) -> Campaign | None:
+        tb = schema.CampaignRow.__table__
+        r = conn.execute(select(tb.c.id, tb.c.name, tb.c.config).where(tb.c.id == campaign_id)).first()
+        return campaign_from_row(r.id, r.name, r.config) if r else None
+
+    def users(self, conn: Connection, where=None) -> list[User]:
+        tb = schema.UserRow.__table__
+        mem = schema.CampaignMember.__table__
+        members: dict[int, list[int]] = {}
+        for uid, cid in conn.execute(select(mem.c.user_id, mem.c.campaign_id).order_by(mem.c.campaign_id)):
+            members.setdefault(uid, []).append(cid)
+        stmt = select(tb).order_by(tb.c.id)
+        if where is not None:
+            stmt = stmt.where(where)
+        return [user_from_row(r, tuple(members.get(r.id, ()))) for r in conn.execute(stmt)]
+
+    def user_by_id(self, conn: Connection, user_id: int) -> User | None:
+        found = self.users(conn, schema.UserRow.__table__.c.id == user_id)
+        return found[0] if found else None
+
+    def user_name(self, conn: Connection, user_id: int | None) -> str:
+        if user_id is None:
+            return ""
+        tb = schema.UserRow.__table__
+        return conn.execute(select(tb.c.full_name).where(tb.c.id == user_id)).scalar() or ""
+
+    def fresh_user(self, conn: Connection, user: User) -> User:
+        """The acting user as the store knows them now: a role or membership
+        changed by an administrator takes effect on the next call."""
+        current = self.user_by_id(conn, user.id)
+        if current is None or not current.active:
+            from sagicc_tui.domain.errors import PermissionDenied
+            from sagicc_tui.domain.messages import N_
+
+            raise PermissionDenied(
+                N_("The user {username} no longer exists or is disabled; choose another user."),
+                username=user.username,
+            )
+        return current
+
+
+def _default_blob_dir(url: str) -> Path:
+    """Attachments live beside a file store (<name>.files/); elsewhere in the data dir."""
+    if "://" not in url:
+        return Path(url).with_suffix(".files")
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return Path(url[len("sqlite:///"):]).with_suffix(".files")
+    from sagicc_tui.paths import data_dir
+
+    return data_dir() / "files"

@@ -1,0 +1,97 @@
+"""Merging customers (C6, and L8/T3 merge with "merge customers").
+
+One implementation for the customers module and the ticket merges. Runs in
+the caller's write transaction: either everything moves or nothing does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, select, update
+
+from sagicc_tui.domain.enums import ChangeKind, EntityKind
+from sagicc_tui.domain.errors import RuleViolation
+from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import User
+from sagicc_tui.local_store import schema
+from sagicc_tui.local_store.core import LogLine, Store
+
+
+@dataclass(frozen=True, slots=True)
+class MergeParts:
+    contacts: bool = True
+    accounts: bool = True
+    tickets: bool = True
+
+
+def merge_customers(
+    store: Store, conn: Connection, user: User, main_id: int, other_ids: list[int], parts: MergeParts
+) -> None:
+    """Move the chosen elements of the others to the main customer and delete the others.
+
+    Contacts the main customer already has (same normalised value) are not
+    duplicated. A ticket cannot be left without a customer, so a merge that
+    would keep tickets behind is refused.
+    """
+    contact = schema.ContactRow.__table__
+    account = schema.AccountRow.__table__
+    ticket = schema.ticket
+    feature = schema.CustomerFeature.__table__
+    relation = schema.CustomerRelationRow.__table__
+    others = [o for o in other_ids if o != main_id]
+    if not others:
+        return
+    if not parts.tickets:
+        left = conn.execute(select(ticket.c.number).where(ticket.c.customer_id.in_(others)).limit(1)).scalar()
+        if left is not None:
+            raise RuleViolation(
+                N_("The customers to remove still have tickets (#{number}); choose to move the tickets too."),
+                number=left,
+            )
+    lines: list[LogLine] = []
+    if parts.contacts:
+        have = {
+            (r.kind, r.normalized)
+            for r in conn.execute(select(contact.c.kind, contact.c.normalized).where(contact.c.customer_id == main_id))
+        }
+        for r in conn.execute(select(contact).where(contact.c.customer_id.in_(others))).all():
+            if (r.kind, r.normalized) in have:
+                conn.execute(delete(contact).where(contact.c.id == r.id))
+                continue
+            have.add((r.kind, r.normalized))
+            conn.execute(update(contact).where(contact.c.id == r.id).values(customer_id=main_id))
+            lines.append(LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "contact",
+                                 r.customer_id, r.value))
+    if parts.accounts:
+        for r in conn.execute(select(account.c.id, account.c.number, account.c.customer_id)
+                              .where(account.c.customer_id.in_(others))).all():
+            lines.append(LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "account",
+                                 r.customer_id, r.number))
+        conn.execute(update(account).where(account.c.customer_id.in_(others)).values(customer_id=main_id))
+    if parts.tickets:
+        moved = conn.execute(select(ticket.c.id, ticket.c.customer_id).where(ticket.c.customer_id.in_(others))).all()
+        conn.execute(update(ticket).where(ticket.c.customer_id.in_(others))
+                     .values(customer_id=main_id, version=ticket.c.version + 1))
+        lines += [LogLine(EntityKind.TICKET, r.id, ChangeKind.CUSTOMER_CHANGED, "customer_id",
+                          r.customer_id, main_id) for r in moved]
+    # Features are characteristics of the person: keep the union.
+    have_f = {r[0] for r in conn.execute(select(feature.c.feature).where(feature.c.customer_id == main_id))}
+    for (f,) in conn.execute(select(feature.c.feature).where(feature.c.customer_id.in_(others)).distinct()).all():
+        if f not in have_f:
+            conn.execute(feature.insert().values(customer_id=main_id, feature=f))
+    conn.execute(delete(feature).where(feature.c.customer_id.in_(others)))
+    conn.execute(delete(relation).where(relation.c.customer_id.in_(others) | relation.c.related_customer_id.in_(others)))
+    # Elements the user chose not to move go with the deleted customer.
+    conn.execute(delete(contact).where(contact.c.customer_id.in_(others)))
+    acc_left = [r[0] for r in conn.execute(select(account.c.id).where(account.c.customer_id.in_(others)))]
+    if acc_left:
+        conn.execute(update(ticket).where(ticket.c.account_id.in_(acc_left)).values(account_id=None))
+        conn.execute(delete(account).where(account.c.id.in_(acc_left)))
+    customer = schema.CustomerRow.__table__
+    conn.execute(update(customer).where(customer.c.id == main_id)
+                 .values(version=customer.c.version + 1, updated_at=store.now(), updated_by=user.id))
+    conn.execute(delete(customer).where(customer.c.id.in_(others)))
+    lines += [LogLine(EntityKind.CUSTOMER, o, ChangeKind.CUSTOMER_DELETED, "merged_into", o, main_id) for o in others]
+    lines += [LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "customer", o, main_id) for o in others]
+    store.log(conn, user, lines)

@@ -1,0 +1,348 @@
+"""Engine construction and transaction discipline for the store.
+
+The same code serves the local store (one SQLite file shared by several
+terminals/processes) and the server store (PostgreSQL).  No UI imports here.
+
+SQLite discipline
+-----------------
+* WAL journal: readers get a snapshot and never wait for the writer.
+* pysqlite's own transaction handling is switched off
+  (``dbapi_connection.isolation_level = None``) and we emit BEGIN ourselves in
+  the engine "begin" event -- SQLAlchemy's documented recipe.
+* Write transactions start with ``BEGIN IMMEDIATE``: the write lock is taken
+  up front, so a concurrent writer waits in the busy handler (30 s) instead
+  of failing.  A deferred BEGIN followed by read-then-write cannot upgrade to
+  a write lock once another connection has committed after our snapshot;
+  SQLite then returns SQLITE_BUSY ("database is locked") *immediately*,
+  busy timeout notwithstanding.  ``BEGIN IMMEDIATE`` is what prevents that.
+* Read transactions use a plain (deferred) ``BEGIN`` so readers in other
+  terminals are never serialized behind writers.
+
+Use :func:`write_tx` for anything that writes and :func:`read_tx` for reads.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+
+from sagicc_tui.domain.errors import StoreError
+from sagicc_tui.domain.messages import N_
+
+__all__ = [
+    "BEGIN_OPTION",
+    "ChangeWatcher",
+    "StoreError",
+    "StoreLocked",
+    "StoreUnavailable",
+    "data_version",
+    "make_engine",
+    "read_tx",
+    "write_tx",
+]
+
+#: Connection execution option read by the SQLite "begin" listener.  Values:
+#: ``"WRITE"`` (the engine's write BEGIN, normally IMMEDIATE), ``"READ"`` or
+#: ``"DEFERRED"`` (plain BEGIN), ``"IMMEDIATE"``, ``"EXCLUSIVE"``.
+#: Absent means plain deferred BEGIN.
+BEGIN_OPTION = "sagicc_begin"
+
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds
+
+_WRITE_BEGIN_MODES = ("IMMEDIATE", "EXCLUSIVE", "DEFERRED")
+_BEGIN_SQL = {
+    "READ": "BEGIN",
+    "DEFERRED": "BEGIN",
+    "IMMEDIATE": "BEGIN IMMEDIATE",
+    "EXCLUSIVE": "BEGIN EXCLUSIVE",
+}
+
+# SQLite primary result codes (extended codes carry them in the low byte).
+_SQLITE_BUSY = 5
+_SQLITE_CANTOPEN = 14
+
+
+class StoreLocked(StoreError):
+    """The store file stayed locked by another program past the busy timeout."""
+
+
+class StoreUnavailable(StoreError):
+    """The store file cannot be opened (bad path, permissions, ...)."""
+
+
+# --------------------------------------------------------------------------
+# Engine
+# --------------------------------------------------------------------------
+
+
+def _to_url(url: str | URL | os.PathLike[str]) -> URL:
+    """SQLAlchemy URL for ``url``; anything without ``://`` is a SQLite path."""
+    if isinstance(url, URL):
+        return url
+    if isinstance(url, os.PathLike) or "://" not in str(url):
+        path = Path(os.fspath(url)).expanduser().absolute()
+        return URL.create("sqlite", database=str(path))
+    return make_url(str(url))
+
+
+def _sqlite_file(u: URL) -> str | None:
+    """Filesystem path of a file-backed SQLite URL, else None."""
+    db = u.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return db
+
+
+def make_engine(
+    url: str | URL | os.PathLike[str],
+    *,
+    write_begin: str = "IMMEDIATE",
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+) -> Engine:
+    """Create the store engine.
+
+    ``url`` is an SQLAlchemy URL (``sqlite:///path``,
+    ``postgresql+psycopg://...``) or a plain filesystem path (SQLite).
+
+    ``write_begin`` exists ONLY for the negative-control test in
+    ``tests/test_store_concurrency.py``: passing ``"DEFERRED"`` makes
+    :func:`write_tx` emit a deferred BEGIN, reproducing the lock-upgrade
+    failure the IMMEDIATE discipline prevents.  Production code must keep
+    the default.
+
+    ``busy_timeout`` (seconds) is how long a SQLite writer waits for another
+    writer before :class:`StoreLocked` is raised.
+    """
+    write_begin = write_begin.upper()
+    if write_begin not in _WRITE_BEGIN_MODES:
+        raise ValueError(
+            f"write_begin must be one of {_WRITE_BEGIN_MODES}, got {write_begin!r}"
+        )
+
+    u = _to_url(url)
+    if u.get_backend_name() != "sqlite":
+        return sqlalchemy.create_engine(u)
+
+    path = _sqlite_file(u)
+    if path is not None:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unavailable(path, exc) from exc
+
+    busy_ms = int(busy_timeout * 1000)
+    engine = sqlalchemy.create_engine(
+        u,
+        # QueuePool (the 2.x default for file databases): a few connections
+        # per process, shareable with worker threads.
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # pysqlite must never emit its own BEGIN; the "begin" listener does.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+            # Switching to WAL is persistent per file; only switch when
+            # needed (the switch needs a brief exclusive lock).
+            mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=FULL")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        kind = str(conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED"))
+        kind = kind.upper()
+        if kind == "WRITE":
+            kind = write_begin
+        conn.exec_driver_sql(_BEGIN_SQL.get(kind, "BEGIN"))
+
+    return engine
+
+
+# --------------------------------------------------------------------------
+# Error translation
+# --------------------------------------------------------------------------
+
+
+def _unavailable(path: str, reason: object) -> StoreUnavailable:
+    if isinstance(reason, OSError) and reason.strerror:
+        reason = reason.strerror.lower()
+    elif os.path.isdir(path):
+        reason = "the path is a directory, not a file"
+    return StoreUnavailable(
+        N_("Cannot open the store file {path}: {reason}. Check the path and its permissions."),
+        path=path, reason=reason,
+    )
+
+
+def _sqlite_error_kind(exc: BaseException) -> str | None:
+    """"locked", "unavailable" or None for an (wrapped) sqlite3 error."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(orig, sqlite3.OperationalError):
+        return None
+    code = getattr(orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    msg = str(orig).lower()
+    if primary == _SQLITE_BUSY or "database is locked" in msg:
+        return "locked"
+    if primary == _SQLITE_CANTOPEN or "unable to open database file" in msg:
+        return "unavailable"
+    return None
+
+
+def _translate(exc: BaseException, path: str) -> StoreError | None:
+    kind = _sqlite_error_kind(exc)
+    if kind == "locked":
+        return StoreLocked(
+            N_("The store file {path} is locked by another program; try again in a moment."),
+            path=path,
+        )
+    if kind == "unavailable":
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        return _unavailable(path, orig)
+    return None
+
+
+@contextmanager
+def _translated(engine: Engine) -> Iterator[None]:
+    try:
+        yield
+    except (DBAPIError, sqlite3.OperationalError) as exc:
+        if engine.dialect.name != "sqlite":
+            raise
+        err = _translate(exc, engine.url.database or "(memory)")
+        if err is None:
+            raise
+        raise err from exc
+
+
+# --------------------------------------------------------------------------
+# Transactions
+# --------------------------------------------------------------------------
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: ``BEGIN IMMEDIATE`` on SQLite.
+
+    Commits when the block succeeds; rolls back and re-raises on any
+    exception.  SQLite lock / open failures surface as :class:`StoreLocked`
+    / :class:`StoreUnavailable`.
+    """
+    with _translated(engine):
+        with engine.connect() as conn:
+            conn.execution_options(**{BEGIN_OPTION: "WRITE"})
+            with conn.begin():
+                yield conn
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """A read transaction: plain deferred ``BEGIN`` on SQLite (WAL snapshot).
+
+    Never blocks behind a writer.  Ends with a rollback; writing inside a
+    read transaction is a programming error (on SQLite it is detected and
+    raises RuntimeError, since a deferred read-then-write is exactly the
+    lock-upgrade hazard write_tx avoids).
+    """
+    with _translated(engine):
+        with engine.connect() as conn:
+            conn.execution_options(**{BEGIN_OPTION: "READ"})
+            with conn.begin() as trans:
+                raw = _sqlite_dbapi(conn)
+                before = raw.total_changes if raw is not None else 0
+                yield conn
+                if raw is not None and raw.total_changes != before:
+                    trans.rollback()
+                    raise RuntimeError(
+                        "read_tx was used to write; use write_tx (changes discarded)"
+                    )
+                trans.rollback()
+
+
+def _sqlite_dbapi(conn: Connection) -> sqlite3.Connection | None:
+    if conn.dialect.name != "sqlite":
+        return None
+    raw = conn.connection.dbapi_connection
+    return raw if isinstance(raw, sqlite3.Connection) else None
+
+
+# --------------------------------------------------------------------------
+# Change detection
+# --------------------------------------------------------------------------
+
+
+def data_version(conn: Connection | sqlite3.Connection) -> int:
+    """SQLite ``PRAGMA data_version`` for ``conn``.
+
+    The value changes only when a *different* connection commits, so poll it
+    on one dedicated connection (see :class:`ChangeWatcher`).
+    """
+    if isinstance(conn, sqlite3.Connection):
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+    if conn.dialect.name != "sqlite":
+        # PostgreSQL would read a small ``store_change`` counter table bumped
+        # by every write transaction; that is out of scope for now.
+        raise NotImplementedError("data_version is only implemented for SQLite")
+    return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
+
+
+class ChangeWatcher:
+    """Cheap "did another connection commit?" check for SQLite.
+
+    Holds one dedicated raw connection (detached from the pool, autocommit)
+    that never writes, so every commit by any other connection -- other
+    terminals, or this process's pooled connections -- bumps its
+    ``PRAGMA data_version``.  Safe to call from any thread.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            # PostgreSQL: would poll a ``store_change`` counter (out of scope).
+            raise NotImplementedError("ChangeWatcher is only implemented for SQLite")
+        self._engine = engine
+        self._lock = threading.Lock()
+        with _translated(engine):
+            raw = engine.raw_connection()
+            raw.detach()  # ours alone; closing really closes it
+            self._raw = raw
+            self._last = data_version(self._dbapi())
+
+    def _dbapi(self) -> sqlite3.Connection:
+        return self._raw.dbapi_connection  # type: ignore[return-value]
+
+    def changed(self) -> bool:
+        """True if another connection committed since the previous call."""
+        with self._lock, _translated(self._engine):
+            current = data_version(self._dbapi())
+            if current != self._last:
+                self._last = current
+                return True
+            return False
+
+    def close(self) -> None:
+        with self._lock:
+            self._raw.close()
+
+    def __enter__(self) -> ChangeWatcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

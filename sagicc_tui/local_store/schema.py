@@ -1,0 +1,275 @@
+"""The store's tables, declared once with SQLModel for SQLite and PostgreSQL.
+
+Conventions that keep the list fast at a million tickets:
+- times are integer seconds since the epoch (UTC): compact, index-friendly,
+  the same on both databases;
+- the ticket row carries what a card shows (last summary, unread, outcome), so
+  a page of cards is one indexed query joined to customer and user by key;
+- every L5 order has an index that starts with campaign_id and ends with id,
+  so keyset paging reads only the rows it returns. Orders whose key can be
+  missing (no unread, no next task) index an expression that puts the missing
+  ones last; the store's queries use the very same expressions (`order_key`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint, func, literal_column
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 2
+
+# Larger than any epoch second we will see; puts "no value" last in ascending orders.
+NEVER = 9_000_000_000_000
+
+
+def _int(**kw) -> object:
+    return Field(sa_type=BigInteger, **kw)
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class CampaignRow(SQLModel, table=True):
+    __tablename__ = "campaign"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    config: str = Field(sa_type=Text, default="{}")  # JSON: domain.models.Campaign fields
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True)
+    full_name: str
+    role: str
+    status: str = "available"
+    can_export: bool | None = None
+    active: bool = True
+
+
+class CampaignMember(SQLModel, table=True):
+    __tablename__ = "campaign_member"
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, index=True)
+
+
+class CustomerRow(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: int | None = Field(default=None, primary_key=True)
+    type: str
+    id_type: str
+    id_number: str = Field(index=True)
+    first_name: str
+    middle_name: str = ""
+    last_name: str = ""
+    second_last_name: str = ""
+    birth_date: str | None = None  # ISO date
+    status: str = "active"
+    assigned_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: int = _int()
+    updated_at: int = _int()
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = 1
+
+
+class CustomerFeature(SQLModel, table=True):
+    __tablename__ = "customer_feature"
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    feature: str = Field(primary_key=True, index=True)
+
+
+class ContactRow(SQLModel, table=True):
+    __tablename__ = "contact_info"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str
+    value: str
+    normalized: str = Field(index=True)  # lower-case e-mail, digits-only phone
+    label: str = ""
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    number: str
+    name: str = ""
+    extra: str = Field(sa_type=Text, default="{}")
+
+
+class CustomerRelationRow(SQLModel, table=True):
+    __tablename__ = "customer_relation"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    related_customer_id: int = Field(foreign_key="customer.id")
+    relation: str = ""
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "ticket"
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(sa_type=BigInteger, unique=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
+    status: str
+    priority: str
+    type: str
+    description: str = ""
+    origin_channel: str
+    last_channel: str | None = None
+    created_at: int = _int()
+    updated_at: int = _int()
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+    unread_count: int = 0
+    unread_at: int | None = _int(default=None)
+    last_interaction_at: int | None = _int(default=None)
+    last_summary: str = ""
+    last_direction: str | None = None
+    first_response_at: int | None = _int(default=None)
+    next_task_at: int | None = _int(default=None)
+    last_outcome: str | None = None
+    last_survey_at: int | None = _int(default=None)
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
+    closed_at: int | None = _int(default=None)
+    version: int = 1
+
+
+class TicketRelationRow(SQLModel, table=True):
+    __tablename__ = "ticket_relation"
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    related_ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    created_at: int = _int()
+
+
+class InteractionRow(SQLModel, table=True):
+    __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_ticket", "ticket_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    direction: str
+    channel: str
+    sender: str = ""
+    contact: str = ""
+    content: str = Field(sa_type=Text, default="")
+    subject: str = ""
+    cc: str = ""
+    bcc: str = ""
+    created_at: int = _int()
+    read: bool = False
+    delivery: str = "received"
+    delivery_error: str = ""
+    client_key: str | None = Field(default=None, unique=True)
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class TaskRow(SQLModel, table=True):
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_ticket", "ticket_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    values_json: str = Field(sa_type=Text, default="{}")
+    observations: str = Field(sa_type=Text, default="")
+    next_task_at: int | None = _int(default=None)
+    author_id: int = Field(foreign_key="app_user.id")
+    created_at: int = _int()
+
+
+class NoteRow(SQLModel, table=True):
+    __tablename__ = "note"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    text: str = Field(sa_type=Text)
+    color: str = "yellow"
+    author_id: int = Field(foreign_key="app_user.id")
+    created_at: int = _int()
+
+
+class AttachmentRow(SQLModel, table=True):
+    __tablename__ = "attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
+    name: str
+    size: int = _int()
+    mime: str = "application/octet-stream"
+    sha256: str  # content stored once under <data dir>/blobs/<sha256>
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: int = _int()
+
+
+class ChangeLogRow(SQLModel, table=True):
+    __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_entity", "entity", "entity_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str
+    entity_id: int = _int()
+    kind: str
+    field: str = ""
+    previous: str = Field(sa_type=Text, default="")
+    new: str = Field(sa_type=Text, default="")
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    at: int = _int()
+
+
+class RuleLogRow(SQLModel, table=True):
+    __tablename__ = "rule_log"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    rule: str
+    detail: str = ""
+    at: int = _int()
+
+
+class DraftRow(SQLModel, table=True):
+    __tablename__ = "draft"
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    form: str = Field(primary_key=True)
+    data: str = Field(sa_type=Text, default="{}")
+    updated_at: int = _int()
+
+
+# --- the list's order keys and indexes ----------------------------------------
+
+ticket = TicketRow.__table__
+c = ticket.c
+
+# Each L5 order: (key expression, descending?). Missing values sort last in
+# both directions: ascending uses NEVER for them, descending uses -1.
+ORDER_KEYS = {
+    "created_asc": (c.created_at, False),
+    "created_desc": (c.created_at, True),
+    "unread_asc": (func.coalesce(c.unread_at, literal_column(str(NEVER))), False),
+    "unread_desc": (func.coalesce(c.unread_at, literal_column("-1")), True),
+    "next_task_furthest": (func.coalesce(c.next_task_at, literal_column("-1")), True),
+    "next_task_closest": (func.coalesce(c.next_task_at, literal_column(str(NEVER))), False),
+}
+
+
+def order_key(order: str):
+    return ORDER_KEYS[order]
+
+
+def _order_indexes() -> None:
+    seen = set()
+    for name, (expr, _desc) in ORDER_KEYS.items():
+        label = name.rsplit("_", 1)[0] if name.startswith("created") else name
+        if label in seen:
+            continue
+        seen.add(label)
+        # The list always names its campaigns (L1), so every order index
+        # starts with campaign_id; fewer indexes keep writes and bulk loads cheap.
+        Index(f"ix_ticket_{label}_by_campaign", c.campaign_id, expr, c.id)
+
+
+_order_indexes()
+Index("ix_ticket_assignee_status", c.assignee_id, c.status)
+Index("ix_ticket_customer_status", c.customer_id, c.status)
+Index("ix_ticket_campaign_status", c.campaign_id, c.status)
+
+ALL_TABLES = SQLModel.metadata

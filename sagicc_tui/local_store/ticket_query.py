@@ -1,0 +1,218 @@
+"""The ticket list's SQL: L2 scope, L4 filters, L5 orders, L6 search, keyset pages.
+
+Everything here returns SQLAlchemy expressions; the caller runs them inside a
+read or write transaction. One predicate builder serves the list, the counts,
+the pending list and the resolution of a "tag all matching" selection, so the
+rows a supervisor sees are exactly the rows a mass action touches.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+
+from sagicc_tui.domain.enums import TicketStatus, UserFilter
+from sagicc_tui.domain.query import TicketCursor, TicketQuery
+from sagicc_tui.domain.rules import Scope
+from sagicc_tui.local_store import schema
+from sagicc_tui.local_store.convert import to_epoch
+
+t = schema.ticket.c
+customer = schema.CustomerRow.__table__
+cu = customer.c
+user_t = schema.UserRow.__table__
+feature = schema.CustomerFeature.__table__
+interaction = schema.InteractionRow.__table__
+
+
+def scope_predicate(scope: Scope) -> ColumnElement[bool]:
+    """L2: agents see, per campaign, assigned-to-me or unassigned tickets that
+    came in through a channel configured for the campaign, unless the
+    campaign's View All Tickets is on. Campaigns they do not belong to: none."""
+    if scope.all_campaigns:
+        return true()
+    parts: list[ColumnElement[bool]] = []
+    if scope.unrestricted_campaigns:
+        parts.append(t.campaign_id.in_(sorted(scope.unrestricted_campaigns)))
+    for campaign_id, channels in sorted(scope.restricted_campaigns.items()):
+        parts.append(
+            and_(
+                t.campaign_id == campaign_id,
+                or_(t.assignee_id == scope.user_id, t.assignee_id.is_(None)),
+                t.origin_channel.in_(sorted(channels)),
+            )
+        )
+    return or_(*parts) if parts else false()
+
+
+def _epoch(at: datetime | None) -> int | None:
+    return to_epoch(at)
+
+
+def filter_predicates(query: TicketQuery, dialect: str) -> list[ColumnElement[bool]]:
+    preds: list[ColumnElement[bool]] = []
+    if query.campaign_ids:
+        preds.append(t.campaign_id.in_(query.campaign_ids))
+    if query.created_from:
+        preds.append(t.created_at >= _epoch(query.created_from))
+    if query.created_to:
+        preds.append(t.created_at < _epoch(query.created_to))
+    if query.next_task_from:
+        preds.append(t.next_task_at >= _epoch(query.next_task_from))
+    if query.next_task_to:
+        preds.append(t.next_task_at < _epoch(query.next_task_to))
+    if query.statuses:
+        preds.append(t.status.in_([s.value for s in query.statuses]))
+    if query.priorities:
+        preds.append(t.priority.in_([p.value for p in query.priorities]))
+    if query.customer_ids:
+        preds.append(t.customer_id.in_(query.customer_ids))
+    if query.user_filter is UserFilter.UNASSIGNED:
+        preds.append(t.assignee_id.is_(None))
+    elif query.user_filter is UserFilter.SPECIFIC and query.user_ids:
+        preds.append(t.assignee_id.in_(query.user_ids))
+    if query.types:
+        preds.append(t.type.in_([x.value for x in query.types]))
+    if query.channels:
+        preds.append(t.origin_channel.in_([x.value for x in query.channels]))
+    if query.features:
+        preds.append(
+            exists().where(feature.c.customer_id == t.customer_id, feature.c.feature.in_(query.features))
+        )
+    if query.primary_values:
+        preds.append(t.last_outcome.in_(query.primary_values))
+    if query.search.strip():
+        preds.append(search_predicate(query.search, dialect))
+    return preds
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """Words of the search box as an FTS5 query: every word, as a prefix."""
+    words = _TOKEN.findall(text)
+    if not words:
+        return None
+    return " ".join(f'"{w}"*' for w in words[:8])
+
+
+def search_predicate(text: str, dialect: str) -> ColumnElement[bool]:
+    """L6: ticket number, customer name or document, description, message text."""
+    text = text.strip()
+    by_number: list[ColumnElement[bool]] = []
+    digits = text.lstrip("#")
+    if digits.isdigit() and len(digits) <= 18:
+        by_number.append(t.number == int(digits))
+        by_number.append(
+            t.customer_id.in_(select(cu.id).where(cu.id_number == digits))
+        )
+    if dialect == "sqlite":
+        q = fts_query(text)
+        if q is None:
+            return or_(*by_number) if by_number else false()
+        from sqlalchemy import text as sql_text
+
+        matches = [
+            t.id.in_(sql_text("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :q").bindparams(q=q)),
+            t.customer_id.in_(
+                sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q)
+            ),
+            t.id.in_(
+                select(interaction.c.ticket_id).where(
+                    interaction.c.id.in_(
+                        sql_text(
+                            "SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH :q"
+                        ).bindparams(q=q)
+                    )
+                )
+            ),
+        ]
+        return or_(*by_number, *matches)
+    # Other databases: a plain case-insensitive match; the server issue brings
+    # a proper text index for PostgreSQL.
+    like = f"%{text.lower()}%"
+    return or_(
+        *by_number,
+        func.lower(t.description).like(like),
+        t.customer_id.in_(
+            select(cu.id).where(
+                or_(func.lower(cu.first_name + " " + cu.last_name).like(like), cu.id_number == text)
+            )
+        ),
+        t.id.in_(select(interaction.c.ticket_id).where(func.lower(interaction.c.content).like(like))),
+    )
+
+
+def where_clause(scope: Scope, query: TicketQuery, dialect: str) -> ColumnElement[bool]:
+    return and_(scope_predicate(scope), *filter_predicates(query, dialect))
+
+
+def card_columns() -> list:
+    return [
+        t.id, t.number, t.campaign_id, t.status, t.priority, t.type, t.last_outcome,
+        t.unread_count, t.unread_at, t.last_summary, t.last_direction, t.customer_id,
+        cu.id_number.label("customer_id_number"),
+        cu.first_name.label("c_first"), cu.middle_name.label("c_middle"),
+        cu.last_name.label("c_last"), cu.second_last_name.label("c_second"),
+        t.assignee_id, user_t.c.full_name.label("assignee_name"), t.description, t.created_at,
+        t.last_channel, t.next_task_at, t.first_response_at, t.closed_at, t.version,
+    ]
+
+
+def page_select(
+    scope: Scope,
+    query: TicketQuery,
+    dialect: str,
+    *,
+    limit: int,
+    after: TicketCursor | None,
+    offset: int,
+) -> Select:
+    key, desc = schema.order_key(query.order.value)
+    stmt = (
+        select(*card_columns(), key.label("sort_key"))
+        .select_from(
+            schema.ticket.join(customer, cu.id == t.customer_id).outerjoin(
+                user_t, user_t.c.id == t.assignee_id
+            )
+        )
+        .where(where_clause(scope, query, dialect))
+    )
+    if after is not None:
+        pos = tuple_(key, t.id)
+        bound = tuple_(literal(after.key), literal(after.id))
+        stmt = stmt.where(pos < bound if desc else pos > bound)
+    if desc:
+        stmt = stmt.order_by(key.desc(), t.id.desc())
+    else:
+        stmt = stmt.order_by(key.asc(), t.id.asc())
+    stmt = stmt.limit(limit)
+    if offset and after is None:
+        stmt = stmt.offset(offset)
+    return stmt
+
+
+def count_select(scope: Scope, query: TicketQuery, dialect: str) -> Select:
+    return select(func.count()).select_from(schema.ticket).where(where_clause(scope, query, dialect))
+
+
+def ids_select(scope: Scope, query: TicketQuery, dialect: str) -> Select:
+    return select(t.id).where(where_clause(scope, query, dialect))
+
+
+OPEN = [s.value for s in TicketStatus if s is not TicketStatus.CLOSED]

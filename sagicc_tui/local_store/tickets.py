@@ -1,0 +1,168 @@
+"""Reading tickets: pages of cards, counts, one ticket, its conversation and tasks."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, and_, func, select
+
+from sagicc_tui.domain.enums import (
+    ChannelType,
+    Direction,
+    Priority,
+    Role,
+    TicketStatus,
+    TicketType,
+)
+from sagicc_tui.domain.errors import NotFound
+from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import Campaign, Interaction, Task, Ticket, TicketCard, User
+from sagicc_tui.domain.query import TicketCursor, TicketPage, TicketQuery
+from sagicc_tui.domain.rules import Scope, scope_for, sla_breached
+from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import ticket_query as tq
+from sagicc_tui.local_store.convert import (
+    from_epoch,
+    interaction_from_row,
+    task_from_row,
+    ticket_from_row,
+)
+from sagicc_tui.local_store.core import Store
+
+t = schema.ticket.c
+
+
+def scope(store: Store, conn: Connection, user: User) -> tuple[Scope, dict[int, Campaign]]:
+    campaigns = store.campaigns(conn)
+    return scope_for(user, campaigns), {c.id: c for c in campaigns}
+
+
+def _name(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def card_from_row(r, campaigns: dict[int, Campaign], now) -> TicketCard:
+    created = from_epoch(r.created_at)
+    campaign = campaigns.get(r.campaign_id)
+    priority = Priority(r.priority)
+    breached = (
+        campaign is not None
+        and sla_breached(campaign, priority, created, from_epoch(r.first_response_at),
+                         from_epoch(r.closed_at), now)
+    )
+    return TicketCard(
+        id=r.id, number=r.number, campaign_id=r.campaign_id, status=TicketStatus(r.status),
+        priority=priority, type=TicketType(r.type), last_outcome=r.last_outcome,
+        unread_count=r.unread_count, unread_at=from_epoch(r.unread_at),
+        last_summary=r.last_summary,
+        last_direction=Direction(r.last_direction) if r.last_direction else None,
+        customer_id=r.customer_id, customer_id_number=r.customer_id_number,
+        customer_name=_name(r.c_first, r.c_middle, r.c_last, r.c_second),
+        assignee_id=r.assignee_id, assignee_name=r.assignee_name, description=r.description,
+        created_at=created,
+        last_channel=ChannelType(r.last_channel) if r.last_channel else None,
+        next_task_at=from_epoch(r.next_task_at), sla_breached=breached, version=r.version,
+    )
+
+
+def list_page(
+    store: Store, conn: Connection, user: User, query: TicketQuery, *, limit: int,
+    after: TicketCursor | None, offset: int,
+) -> TicketPage:
+    limit = max(1, min(limit, 500))
+    sc, campaigns = scope(store, conn, user)
+    stmt = tq.page_select(sc, query, store.dialect, limit=limit, after=after, offset=offset)
+    rows = conn.execute(stmt).all()
+    now = store.clock()
+    cards = tuple(card_from_row(r, campaigns, now) for r in rows)
+    cursor = TicketCursor(int(rows[-1].sort_key), rows[-1].id) if len(rows) == limit else None
+    return TicketPage(cards, cursor)
+
+
+def count(store: Store, conn: Connection, user: User, query: TicketQuery) -> int:
+    sc, _ = scope(store, conn, user)
+    return int(conn.execute(tq.count_select(sc, query, store.dialect)).scalar_one())
+
+
+def pending(store: Store, conn: Connection, user: User, campaign_id: int, limit: int) -> TicketPage:
+    """L7: my open tickets in the campaign; a scheduled next task puts a ticket
+    first (closest first), then the oldest unread, then the oldest."""
+    sc, campaigns = scope(store, conn, user)
+    key = func.coalesce(t.next_task_at, schema.NEVER)
+    stmt = (
+        select(*tq.card_columns(), key.label("sort_key"))
+        .select_from(
+            schema.ticket.join(tq.customer, tq.cu.id == t.customer_id).outerjoin(
+                tq.user_t, tq.user_t.c.id == t.assignee_id
+            )
+        )
+        .where(
+            tq.scope_predicate(sc),
+            t.campaign_id == campaign_id,
+            t.assignee_id == user.id,
+            t.status.in_(tq.OPEN),
+        )
+        .order_by(key, func.coalesce(t.unread_at, schema.NEVER), t.created_at, t.id)
+        .limit(limit)
+    )
+    now = store.clock()
+    return TicketPage(tuple(card_from_row(r, campaigns, now) for r in conn.execute(stmt)), None)
+
+
+def get(store: Store, conn: Connection, user: User, *, ticket_id: int | None = None,
+        number: int | None = None) -> Ticket:
+    sc, _ = scope(store, conn, user)
+    stmt = select(schema.ticket).where(tq.scope_predicate(sc))
+    stmt = stmt.where(t.id == ticket_id) if ticket_id is not None else stmt.where(t.number == number)
+    row = conn.execute(stmt).first()
+    if row is None:
+        # Out of scope reads the same as missing: no one learns what exists.
+        raise NotFound(
+            N_("There is no ticket {ref} that you can see; check the number."),
+            ref=f"#{number}" if number is not None else f"id {ticket_id}",
+        )
+    return ticket_from_row(row)
+
+
+def interactions(conn: Connection, ticket_id: int, after_id: int, limit: int) -> list[Interaction]:
+    it = schema.InteractionRow.__table__
+    rows = conn.execute(
+        select(it).where(it.c.ticket_id == ticket_id, it.c.id > after_id).order_by(it.c.id).limit(limit)
+    )
+    return [interaction_from_row(r) for r in rows]
+
+
+def tasks(conn: Connection, ticket_id: int, limit: int) -> list[Task]:
+    tk = schema.TaskRow.__table__
+    us = schema.UserRow.__table__
+    rows = conn.execute(
+        select(tk, us.c.full_name.label("author_name"))
+        .join(us, us.c.id == tk.c.author_id)
+        .where(tk.c.ticket_id == ticket_id)
+        .order_by(tk.c.id.desc())
+        .limit(limit)
+    )
+    return [task_from_row(r, r.author_name) for r in rows]
+
+
+def campaign_users(store: Store, conn: Connection, campaign_ids: tuple[int, ...]) -> list[User]:
+    users = store.users(conn)
+    if not campaign_ids:
+        return [u for u in users if u.active]
+    wanted = set(campaign_ids)
+    return [
+        u for u in users
+        if u.active and (wanted & set(u.campaign_ids) or u.role is not Role.AGENT and not u.campaign_ids)
+    ]
+
+
+def features(conn: Connection) -> list[str]:
+    f = schema.CustomerFeature.__table__
+    return [r[0] for r in conn.execute(select(f.c.feature).distinct().order_by(f.c.feature))]
+
+
+def open_ticket_ids_of_customer(conn: Connection, customer_id: int) -> list[int]:
+    return [
+        r[0]
+        for r in conn.execute(
+            select(t.id).where(and_(t.customer_id == customer_id, t.status.in_(tq.OPEN)))
+        )
+    ]

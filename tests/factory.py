@@ -1,0 +1,112 @@
+"""A small, hand-built store for rule and contract tests.
+
+Built through the real store (SQLite file, real transactions). Campaigns and
+users are inserted directly (there is no admin UI for them yet); tickets come
+in through `ingest`, the same path a channel uses, then are shaped with plain
+updates where a test needs a particular state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, update
+
+from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
+from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField
+from sagicc_tui.local_store import schema
+from sagicc_tui.local_store.backend import LocalBackend
+from sagicc_tui.local_store.convert import campaign_to_config
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """An injected clock tests can move."""
+
+    def __init__(self, at: datetime = NOW) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **kw: float) -> None:
+        self.at += timedelta(**kw)
+
+
+SERVICE = Campaign(
+    id=1, name="Servicio", view_all_tickets=False, mass_close_allowed=True,
+    task_fields=(
+        TaskField(key="resultado", label="Resultado", type=FieldType.CHOICE, required=True,
+                  choices=("Solucionado", "Pendiente", "Escalado")),
+        TaskField(key="valor", label="Valor", type=FieldType.NUMBER),
+        TaskField(key="compromiso", label="Compromiso", type=FieldType.DATE),
+    ),
+    primary_field="resultado",
+    incoming_channels=(ChannelType.EMAIL, ChannelType.WHATSAPP),
+    outgoing_channels=(ChannelType.EMAIL, ChannelType.WHATSAPP),
+    script="Saluda al cliente.",
+    sla_rules=(SlaRule(priority=Priority.MEDIUM, first_response_minutes=60, resolution_minutes=600),),
+    templates=(MessageTemplate(key="hola", name="Hola", body="Hola {customer_name}, caso {ticket_number}."),),
+)
+SALES = Campaign(
+    id=2, name="Ventas", view_all_tickets=True, mass_close_allowed=False,
+    task_fields=(TaskField(key="interes", label="Interés", type=FieldType.CHOICE, required=False,
+                           choices=("Alto", "Bajo")),),
+    primary_field="interes",
+    incoming_channels=(ChannelType.TELEPHONY,),
+    outgoing_channels=(ChannelType.TELEPHONY,),
+)
+
+USERS = [
+    # id, username, name, role, campaigns
+    (1, "admin", "Ada Admin", Role.ADMINISTRATOR, (1, 2)),
+    (2, "sofia", "Sofía Supervisora", Role.SUPERVISOR, (1, 2)),
+    (3, "ana", "Ana Agente", Role.AGENT, (1,)),
+    (4, "bruno", "Bruno Agente", Role.AGENT, (1,)),
+    (5, "carla", "Carla Ventas", Role.AGENT, (2,)),
+    (6, "diego", "Diego Ambos", Role.AGENT, (1, 2)),
+]
+
+
+@dataclass
+class World:
+    backend: LocalBackend
+    clock: Clock
+    path: str
+
+    async def user(self, username: str):
+        return await self.backend.get_user(username)
+
+    def sql(self, stmt, params=None):
+        with self.backend.store.write() as conn:
+            return conn.execute(stmt, params or {})
+
+    def set_ticket(self, ticket_id: int, **values) -> None:
+        with self.backend.store.write() as conn:
+            conn.execute(update(schema.ticket).where(schema.ticket.c.id == ticket_id).values(**values))
+
+    async def incoming(self, sender: str, text: str, channel=ChannelType.EMAIL, name: str = "", **kw):
+        self.clock.advance(minutes=1)
+        return await self.backend.ingest(
+            IncomingMessage(channel=channel, sender=sender, text=text, name=name, at=self.clock(), **kw)
+        )
+
+
+def seed_reference(backend: LocalBackend) -> None:
+    with backend.store.write() as conn:
+        for c in (SERVICE, SALES):
+            conn.execute(insert(schema.CampaignRow.__table__).values(id=c.id, name=c.name, config=campaign_to_config(c)))
+        for uid, username, name, role, camps in USERS:
+            conn.execute(insert(schema.UserRow.__table__).values(id=uid, username=username, full_name=name, role=role.value))
+            for cid in camps:
+                conn.execute(insert(schema.CampaignMember.__table__).values(user_id=uid, campaign_id=cid))
+
+
+async def make_world(path) -> World:
+    clock = Clock()
+    backend = await LocalBackend.open(str(path), clock=clock)
+    seed_reference(backend)
+    return World(backend, clock, str(path))
