@@ -12,6 +12,7 @@ first-paint path.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +34,32 @@ from sagicc_tui.domain.query import (
     TicketCursor,
     TicketPage,
     TicketQuery,
+)
+from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
+    AccountInput,
+    ContactInput,
+    CustomerCursor,
+    CustomerInput,
+    CustomerMergePreview,
+    CustomerMergeResult,
+    CustomerPage,
+    CustomerProfile,
+    CustomerQuery,
+    ExportResult,
+    MergeParts,
+    RelatedCustomer,
+    SimilarCustomer,
+)
+from sagicc_tui.domain.models import Account, ContactInfo
+from sagicc_tui.domain.models import Attachment, Draft, Note, TicketRelation  # the ticket screen (T1-T15)
+from sagicc_tui.domain.ticket_screen import (
+    AgendaItem,
+    ConversationKey,
+    ConversationPage,
+    ExternalView,
+    OutgoingMessage,
+    PresenceEntry,
+    TicketHeader,
 )
 
 
@@ -183,3 +210,275 @@ class Backend(ABC):
 
     async def aclose(self) -> None:
         """Release connections; the default has nothing to release."""
+
+    # --- customers (C1-C6, T4) ------------------------------------------------
+    # Any active user may list, read and edit customers (agents work them from
+    # the ticket, T4-T6); disable and delete need DELETE_CUSTOMERS, merge
+    # MERGE_CUSTOMERS, export EXPORT_CUSTOMERS (domain/rules.py).
+    @abstractmethod
+    async def count_customers(self, user: User, query: CustomerQuery) -> int: ...
+
+    @abstractmethod
+    async def list_customers(
+        self,
+        user: User,
+        query: CustomerQuery,
+        *,
+        limit: int = 100,
+        after: CustomerCursor | None = None,
+        offset: int = 0,
+    ) -> CustomerPage:
+        """C1: one page in the query's order; `after` continues (keyset),
+        `offset` jumps; never more than `limit` rows read."""
+
+    @abstractmethod
+    async def create_customer(
+        self, user: User, data: CustomerInput, *, allow_duplicate: bool = False
+    ) -> Customer:
+        """C2: validated (domain/customers.py); a document another customer
+        has raises DuplicateCustomer (its existing_id) unless allow_duplicate."""
+
+    @abstractmethod
+    async def update_customer(
+        self,
+        user: User,
+        customer_id: int,
+        data: CustomerInput,
+        *,
+        expected_version: int,
+        allow_duplicate: bool = False,
+    ) -> Customer:
+        """T4: a stale version raises StaleWrite naming who changed it; nothing is written."""
+
+    @abstractmethod
+    async def set_customer_assignee(
+        self,
+        user: User,
+        customer_id: int,
+        assignee_id: int | None,
+        *,
+        campaign_id: int | None = None,
+        expected_version: int,
+    ) -> Customer:
+        """T4 Assigned user: for all campaigns (campaign_id None) or one campaign."""
+
+    @abstractmethod
+    async def list_contacts(self, user: User, customer_id: int) -> list[ContactInfo]: ...
+
+    @abstractmethod
+    async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo: ...
+
+    @abstractmethod
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo: ...
+
+    @abstractmethod
+    async def delete_contact(self, user: User, contact_id: int) -> None: ...
+
+    @abstractmethod
+    async def list_accounts(self, user: User, customer_id: int) -> list[Account]: ...
+
+    @abstractmethod
+    async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account: ...
+
+    @abstractmethod
+    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account: ...
+
+    @abstractmethod
+    async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
+        """Both directions: relations the customer recorded and those naming them."""
+
+    @abstractmethod
+    async def add_relation(
+        self, user: User, customer_id: int, related_customer_id: int, relation: str
+    ) -> RelatedCustomer: ...
+
+    @abstractmethod
+    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer: ...
+
+    @abstractmethod
+    async def remove_relation(self, user: User, relation_id: int) -> None: ...
+
+    @abstractmethod
+    async def customer_profile(self, user: User, customer_id: int) -> CustomerProfile:
+        """C4: tickets, interactions and attachments only from the user's L2 scope."""
+
+    @abstractmethod
+    async def disable_customer(self, user: User, customer_id: int, *, expected_version: int) -> Customer: ...
+
+    @abstractmethod
+    async def enable_customer(self, user: User, customer_id: int, *, expected_version: int) -> Customer: ...
+
+    @abstractmethod
+    async def delete_customer(self, user: User, customer_id: int) -> None:
+        """C5: only a customer without tickets; otherwise RuleViolation says to
+        close or merge the open ones, or to disable the customer."""
+
+    @abstractmethod
+    async def export_customers(
+        self,
+        user: User,
+        path: str,
+        fmt: str = "xlsx",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ExportResult:
+        """C3: the whole base to `path` (xlsx or csv), streamed, all or nothing.
+
+        Writes a file on this machine: the local store does it itself; a
+        remote backend streams the server's file here. `progress(done, total)`
+        may be called from a worker thread."""
+
+    @abstractmethod
+    async def similar_customers(self, user: User, customer_id: int, *, limit: int = 10) -> list[SimilarCustomer]:
+        """T4: most similar first, with a percentage and the reasons."""
+
+    @abstractmethod
+    async def switch_ticket_customer(
+        self, user: User, ticket_id: int, customer_id: int, *, expected_version: int
+    ) -> Ticket: ...
+
+    @abstractmethod
+    async def preview_customer_merge(
+        self, user: User, main_id: int, other_ids: list[int], parts: MergeParts
+    ) -> CustomerMergePreview:
+        """C6: what moves, what is deleted; writes nothing."""
+
+    @abstractmethod
+    async def merge_customers(
+        self, user: User, main_id: int, other_ids: list[int], parts: MergeParts
+    ) -> CustomerMergeResult:
+        """C6: one transaction; irreversible; every affected customer and ticket logged."""
+
+    # --- ticket screen (T1-T15) ----------------------------------------------
+    # Every method checks the user's L2 scope (NotFound outside it, as for a
+    # missing ticket); changes to a closed ticket are refused (RuleViolation);
+    # every change writes its change-log entries in the same transaction.
+    @abstractmethod
+    async def enter_ticket(self, user: User, ticket_id: int) -> User:
+        """T1: records my presence and sets me Busy; the screen then calls
+        `heartbeat` every PRESENCE_HEARTBEAT (10) seconds. While I am inside an
+        open ticket, `set_agent_status(AVAILABLE)` is refused."""
+
+    @abstractmethod
+    async def leave_ticket(self, user: User, ticket_id: int) -> User:
+        """T1 Exit: clears my presence; Available unless I am inside another ticket."""
+
+    @abstractmethod
+    async def heartbeat(self, user: User, ticket_id: int) -> tuple[PresenceEntry, ...]:
+        """T15: I still have it open; returns who else has it open now.
+        NotFound once the ticket left my scope (reassigned away)."""
+
+    @abstractmethod
+    async def ticket_header(self, user: User, ticket_id: int) -> TicketHeader:
+        """T2 section 1: the ticket, customer, assignee, alerts, who else is inside."""
+
+    @abstractmethod
+    async def reassign_ticket(
+        self, user: User, ticket_id: int, *, assignee_id: int | None, campaign_id: int | None = None,
+        expected_version: int,
+    ) -> Ticket:
+        """T3: to a user (of this or `campaign_id`), or unassigned (assignee_id None)."""
+
+    @abstractmethod
+    async def merge_ticket(
+        self, user: User, ticket_id: int, other_number: int, *, merge_customers: bool = False,
+        keep_customer_id: int | None = None, expected_version: int,
+    ) -> Ticket:
+        """T3: this ticket stays and receives everything of ticket `other_number`,
+        which ends Closed; irreversible. Supervisors and administrators."""
+
+    @abstractmethod
+    async def related_tickets(self, user: User, ticket_id: int) -> list[TicketRelation]: ...
+
+    @abstractmethod
+    async def relate_ticket(self, user: User, ticket_id: int, other_number: int) -> list[TicketRelation]:
+        """T3: relates both ways; returns the related tickets now."""
+
+    @abstractmethod
+    async def send_transcript(
+        self, user: User, ticket_id: int, contact_id: int, *, client_key: str | None = None
+    ) -> Interaction:
+        """T3: the conversation (without notes) by e-mail to one of the
+        customer's e-mail contacts; recorded as an outgoing interaction whose
+        delivery says whether it left (SENT, FAILED, RECORDED)."""
+
+    @abstractmethod
+    async def external_view(self, user: User, ticket_id: int) -> ExternalView:
+        """T3: the read-only page (without notes) and its unguessable token."""
+
+    @abstractmethod
+    async def conversation(
+        self, user: User, ticket_id: int, *, channels: tuple[ChannelType, ...] = (),
+        since: datetime | None = None, until: datetime | None = None, include_previous: bool = False,
+        after_key: ConversationKey | None = None, before_key: ConversationKey | None = None,
+        from_end: bool = False, limit: int = 100,
+    ) -> ConversationPage:
+        """T8: oldest first, keyset pages on (created_at, id); `include_previous`
+        adds the customer's other tickets, each item marked with its number."""
+
+    @abstractmethod
+    async def get_interaction(self, user: User, interaction_id: int) -> Interaction:
+        """T8 View more: one interaction in full, with its attachments."""
+
+    @abstractmethod
+    async def mark_read(self, user: User, ticket_id: int) -> Ticket:
+        """T8: incoming interactions read, the unread indicator cleared."""
+
+    @abstractmethod
+    async def send_message(self, user: User, ticket_id: int, message: OutgoingMessage) -> Interaction:
+        """T9: committed PENDING, delivered outside the transaction, then SENT,
+        FAILED (with the sentence) or RECORDED. The same `client_key` again
+        returns the same interaction and sends nothing."""
+
+    @abstractmethod
+    async def retry_delivery(self, user: User, interaction_id: int) -> Interaction:
+        """T9: send a FAILED message again."""
+
+    @abstractmethod
+    async def save_draft(self, user: User, ticket_id: int, form: str, data: dict) -> Draft:
+        """T9/T11: form is "composer" or "task"; replaces my previous draft."""
+
+    @abstractmethod
+    async def get_draft(self, user: User, ticket_id: int, form: str) -> Draft | None: ...
+
+    @abstractmethod
+    async def clear_draft(self, user: User, ticket_id: int, form: str) -> None: ...
+
+    @abstractmethod
+    async def agenda(
+        self, user: User, assignee_id: int, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[AgendaItem]:
+        """T10: the assignee's scheduled next tasks, soonest first."""
+
+    @abstractmethod
+    async def list_tasks_page(
+        self, user: User, ticket_id: int, *, before_id: int | None = None, limit: int = 50
+    ) -> list[Task]:
+        """T12 History paging: newest first, below `before_id`."""
+
+    @abstractmethod
+    async def list_attachments(self, user: User, ticket_id: int) -> list[Attachment]: ...
+
+    @abstractmethod
+    async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
+        """T13: a file from disk, at most 10 MB."""
+
+    @abstractmethod
+    async def remove_attachment(self, user: User, attachment_id: int) -> None:
+        """T13: files added by hand; a message's files stay with it."""
+
+    @abstractmethod
+    async def save_attachment(
+        self, user: User, attachment_id: int, target_path: str, *, overwrite: bool = False
+    ) -> str:
+        """T13 Download: to a folder (safe name) or a file path; returns the path written."""
+
+    @abstractmethod
+    async def list_notes(self, user: User, ticket_id: int) -> list[Note]:
+        """T14: newest first."""
+
+    @abstractmethod
+    async def add_note(self, user: User, ticket_id: int, text: str, color: str) -> Note: ...
+
+    @abstractmethod
+    async def delete_note(self, user: User, note_id: int) -> None:
+        """T14: the author, a supervisor or an administrator."""

@@ -63,7 +63,34 @@ def build_parser() -> argparse.ArgumentParser:
     _common(tshow, suppress=True)
     tshow.add_argument("number", type=_positive, metavar="N")
     tshow.add_argument("--json", action="store_true")
+    _customers_parser(verbs)
     return parser
+
+
+def _customers_parser(verbs) -> None:
+    customers = verbs.add_parser("customers", help="list, export or merge customers")
+    cverbs = customers.add_subparsers(dest="customers_verb", metavar="list|export|merge", required=True)
+    clist = cverbs.add_parser("list", help="customers matching a search: name, document, e-mail or phone")
+    _common(clist, suppress=True)
+    clist.add_argument("--search", default="", metavar="TEXT")
+    clist.add_argument("--status", default="", choices=("active", "disabled"))
+    clist.add_argument("--order", default="created_desc", choices=("created_desc", "created_asc", "name"))
+    clist.add_argument("--limit", type=_positive, default=50, metavar="N")
+    clist.add_argument("--json", action="store_true")
+    cexport = cverbs.add_parser("export", help="the whole customer base to a spreadsheet (export permission)")
+    _common(cexport, suppress=True)
+    cexport.add_argument("--format", choices=("xlsx", "csv"), default=None,
+                         help="default: from the file name, else xlsx")
+    cexport.add_argument("-o", "--output", required=True, metavar="FILE")
+    cmerge = cverbs.add_parser("merge", help="merge customers into MAIN; the others are deleted (irreversible)")
+    _common(cmerge, suppress=True)
+    cmerge.add_argument("main", type=_positive, metavar="MAIN", help="id of the customer who stays")
+    cmerge.add_argument("others", type=_positive, nargs="+", metavar="OTHER", help="ids of the customers to merge")
+    cmerge.add_argument("--contacts", action="store_true", help="move their contact information")
+    cmerge.add_argument("--accounts", action="store_true", help="move their accounts")
+    cmerge.add_argument("--tickets", action="store_true", help="move their tickets (none of the three: all)")
+    cmerge.add_argument("--dry-run", action="store_true", help="only say what would change")
+    cmerge.add_argument("--json", action="store_true")
 
 
 def _ticket_filters(p: argparse.ArgumentParser) -> None:
@@ -119,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ingest": cmd_ingest,
             "users": cmd_users,
             "tickets": cmd_tickets,
+            "customers": cmd_customers,
         }[args.verb]
         return handler(args)
     except KeyboardInterrupt:
@@ -196,10 +224,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sagicc_tui.local_store.demo import build_demo
 
     db = _db(args)
-    print(f"Building a demo store with {args.tickets} tickets at {db}…", file=sys.stderr)
-    summary = build_demo(db, tickets=args.tickets, seed=args.seed,
-                         progress=lambda line: print(f"  {line}", file=sys.stderr))
-    print(f"Done in {summary.seconds:.1f} s: {summary.tickets} tickets, {summary.customers} customers, "
+    started = []
+
+    def progress(line: str) -> None:
+        if not started:  # only once the store has been accepted
+            started.append(True)
+            print(f"Building a demo store with {args.tickets} tickets at {db}…", file=sys.stderr)
+        print(f"  {line}", file=sys.stderr)
+
+    summary = build_demo(db, tickets=args.tickets, seed=args.seed, progress=progress)
+    print(f"Done in {summary.elapsed_seconds:.1f} s: {summary.tickets} tickets, {summary.customers} customers, "
           f"{summary.users} users, {summary.campaigns} campaigns. Open it with: sagicc --db {db}")
     return 0
 
@@ -281,6 +315,88 @@ def _show_ticket(backend, user, args: argparse.Namespace) -> int:
         _print_json({"ticket": t, "customer": customer, "interactions": interactions, "tasks": tasks})
         return 0
     print(ticket_detail(t, customer, interactions, tasks))
+    return 0
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    backend = _open_existing(_db(args))
+    user = _acting_user(backend, args)
+    verb = {"list": _customers_list, "export": _customers_export, "merge": _customers_merge}
+    return verb[args.customers_verb](backend, user, args)
+
+
+def _customers_list(backend, user, args: argparse.Namespace) -> int:
+    from sagicc_tui.domain.customers import CustomerOrder, CustomerQuery
+    from sagicc_tui.domain.enums import CustomerStatus
+
+    query = CustomerQuery(search=args.search, order=CustomerOrder(args.order),
+                          statuses=(CustomerStatus(args.status),) if args.status else ())
+
+    async def gather():
+        rows, after = [], None
+        while len(rows) < args.limit:
+            page = await backend.list_customers(user, query, limit=min(500, args.limit - len(rows)), after=after)
+            rows += page.rows
+            after = page.next_cursor
+            if after is None:
+                break
+        return rows, await backend.count_customers(user, query)
+
+    rows, total = asyncio.run(gather())
+    if args.json:
+        _print_json(rows)
+        return 0
+    from sagicc_tui.sanitize import one_line
+
+    print(f"{'ID':>8}  {'TYPE':<8} {'DOCUMENT':<22} {'STATUS':<9} {'CREATED':<16} NAME")
+    for c in rows:
+        doc = one_line(f"{c.id_type.value} {c.id_number}", 22)
+        created = c.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"{c.id:>8}  {c.type.value:<8} {doc:<22} {c.status.value:<9} {created:<16} {one_line(c.full_name, 60)}")
+    print(f"{len(rows)} of {total} customers.", file=sys.stderr)
+    return 0
+
+
+def _customers_export(backend, user, args: argparse.Namespace) -> int:
+    fmt = args.format or ("csv" if args.output.lower().endswith(".csv") else "xlsx")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  {done}/{total} customers" if tty else f"  {done}/{total} customers",
+              end="" if tty else "\n", file=sys.stderr, flush=True)
+
+    result = asyncio.run(backend.export_customers(user, args.output, fmt, progress))
+    if tty:
+        print(file=sys.stderr)
+    print(f"Exported {result.customers} customers ({result.contacts} contacts, {result.accounts} accounts) "
+          f"to {result.path} in {result.seconds:.1f} s.", file=sys.stderr)
+    return 0
+
+
+def _customers_merge(backend, user, args: argparse.Namespace) -> int:
+    from sagicc_tui.domain.customers import MergeParts
+    from sagicc_tui.i18n import _
+
+    chosen = (args.contacts, args.accounts, args.tickets)
+    parts = MergeParts(*chosen) if any(chosen) else MergeParts()
+    preview = asyncio.run(backend.preview_customer_merge(user, args.main, args.others, parts))
+    if preview.blocked is not None:
+        raise UserError(_(preview.blocked.template, **preview.blocked.params))
+    if args.dry_run:
+        if args.json:
+            _print_json(preview)
+        else:
+            for change in preview.changes:
+                print(_(change.template, **change.params))
+        return 0
+    result = asyncio.run(backend.merge_customers(user, args.main, args.others, parts))
+    if args.json:
+        _print_json(result)
+        return 0
+    from sagicc_tui.sanitize import one_line
+
+    print(f"Merged {len(result.deleted_ids)} customers into {one_line(result.main.full_name)} (id {result.main.id}): "
+          f"{result.contacts_moved} contacts, {result.accounts_moved} accounts and {result.tickets_moved} tickets moved.")
     return 0
 
 

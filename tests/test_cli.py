@@ -163,3 +163,16 @@ def test_ingest_reports_bad_lines_and_keeps_good_ones(store, tmp_path):
 def test_users_verb(store):
     proc = sagicc("--db", str(store), "users", "--json")
     assert {u["username"] for u in json.loads(proc.stdout)} >= {"admin", "ana", "sofia"}
+
+
+def test_demo_verb_builds_a_store_and_refuses_to_overwrite(tmp_path):
+    db = tmp_path / "demo.db"
+    proc = sagicc("demo", "--tickets", "300", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    assert "300 tickets" in proc.stdout
+    listing = json.loads(sagicc("--db", str(db), "--user", "admin", "tickets", "list", "--limit", "5", "--json").stdout)
+    assert len(listing) == 5
+    line = assert_one_sentence(sagicc("demo", "--tickets", "10", "--db", str(db)))
+    assert "already has data" in line
+    line = sagicc("demo", "--tickets", "0x", "--db", str(db))
+    assert line.returncode == 2 and "Traceback" not in line.stderr

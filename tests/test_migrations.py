@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.query import TicketQuery
@@ -14,14 +14,24 @@ from sagicc_tui.local_store.backend import LocalBackend
 from tests.factory import seed_reference
 
 
-def _write_v1_store(path) -> None:
-    """Schema 1 as it shipped: the tables, no search index, version 1 in meta."""
-    engine = create_engine(f"sqlite:///{path}")
-    schema.ALL_TABLES.create_all(engine)
-    engine.dispose()
+V2_SQL = Path(__file__).parent / "fixtures" / "schema_v2.sql"
+
+
+def _old_store(path, version: int) -> None:
+    """A store exactly as an older sagicc wrote it, from the frozen schema 2.
+
+    Schema 1 is schema 2 without the search index (virtual tables and their
+    triggers), which is all the 1 -> 2 step adds.
+    """
+    sql = "\n".join(ln for ln in V2_SQL.read_text().splitlines() if not ln.startswith("--"))
+    statements = [st.strip() for st in sql.split(";\n") if st.strip()]
+    if version == 1:
+        statements = [st for st in statements if "_fts" not in st]
     con = sqlite3.connect(path)
     with con:
-        con.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1')")
+        for st in statements:
+            con.execute(st)
+        con.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(version),))
         con.execute("INSERT INTO campaign(id, name, config) VALUES (9, 'Vieja', '{\"incoming_channels\": [\"email\"]}')")
         con.execute("INSERT INTO app_user(id, username, full_name, role, status, active) VALUES (1, 'admin', 'Ada', 'administrator', 'available', 1)")
         con.execute("INSERT INTO customer(id, type, id_type, id_number, first_name, middle_name, last_name, second_last_name, status, created_at, updated_at, version) "
@@ -31,9 +41,10 @@ def _write_v1_store(path) -> None:
     con.close()
 
 
-async def test_v1_store_opens_and_gains_search(tmp_path):
+@pytest.mark.parametrize("version", [1, 2])
+async def test_older_store_opens_upgraded(tmp_path, version):
     path = tmp_path / "old.db"
-    _write_v1_store(path)
+    _old_store(path, version)
     backend = await LocalBackend.open(str(path))
     try:
         admin = await backend.get_user("admin")
@@ -43,6 +54,10 @@ async def test_v1_store_opens_and_gains_search(tmp_path):
         await backend.aclose()
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (str(schema.SCHEMA_VERSION),)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    assert {"ticket_presence", "external_view", "outgoing_delivery", "customer_assignment",
+            "ix_customer_created", "ix_interaction_ticket_time"} <= names
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     con.close()
 
 
@@ -58,3 +73,26 @@ async def test_store_from_a_newer_program_is_refused_untouched(tmp_path):
     with pytest.raises(StoreError) as err:
         await LocalBackend.open(str(path))
     assert "newer" in str(err.value) and "99" in str(err.value)
+
+
+async def test_interrupted_bulk_load_is_completed_on_open(tmp_path):
+    """A demo build killed between the load and the index build must not leave
+    a store that runs without indexes or search triggers."""
+    from sagicc_tui.local_store.engine import make_engine
+    from sagicc_tui.local_store.migrations import ensure_schema
+
+    path = tmp_path / "half.db"
+    engine = make_engine(str(path))
+    ensure_schema(engine, indexes=False)
+    engine.dispose()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ix_ticket_created_by_campaign'").fetchone() == (0,)
+    con.close()
+    backend = await LocalBackend.open(str(path))
+    seed_reference(backend)
+    await backend.aclose()
+    con = sqlite3.connect(path)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    assert {"ix_ticket_created_by_campaign", "ix_ticket_unread_asc_by_campaign", "ticket_fts", "ticket_fts_ai"} <= names
+    assert con.execute("SELECT count(*) FROM meta WHERE key = 'bulk_load'").fetchone() == (0,)
+    con.close()

@@ -45,6 +45,38 @@ from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import change_from_row, customer_from_row, to_epoch
 from sagicc_tui.local_store.core import Clock, Store, utc_now
 from sagicc_tui.local_store.engine import ChangeWatcher
+from sagicc_tui.local_store import customer_export, customers, similar  # customers module (C1-C6, T4)
+from sagicc_tui.domain.customers import (
+    AccountInput,
+    ContactInput,
+    CustomerCursor,
+    CustomerInput,
+    CustomerMergePreview,
+    CustomerMergeResult,
+    CustomerPage,
+    CustomerProfile,
+    CustomerQuery,
+    ExportResult,
+    MergeParts,
+    RelatedCustomer,
+    SimilarCustomer,
+)
+from sagicc_tui.domain.enums import CustomerStatus
+from sagicc_tui.domain.models import Account, ContactInfo
+from sagicc_tui.channels.driver import ChannelDrivers  # the ticket screen (T1-T15)
+from sagicc_tui.domain.enums import ChannelType
+from sagicc_tui.domain.models import Attachment, Draft, Note, TicketRelation
+from sagicc_tui.domain.ticket_screen import (
+    AgendaItem,
+    ConversationKey,
+    ConversationPage,
+    ExternalView,
+    OutgoingMessage,
+    PresenceEntry,
+    TicketHeader,
+)
+from sagicc_tui.local_store import attachments as attachments_mod
+from sagicc_tui.local_store import conversation, drafts, notes, outgoing, presence, ticket_extras
 
 T = TypeVar("T")
 
@@ -110,6 +142,7 @@ class LocalBackend(Backend):
     async def set_agent_status(self, user: User, status: AgentStatus) -> User:
         def fn(s: Store, c) -> User:
             tb = schema.UserRow.__table__
+            presence.refuse_manual_available(s, c, user, status)  # T1: Busy while inside a ticket
             c.execute(update(tb).where(tb.c.id == user.id).values(status=status.value))
             return s.fresh_user(c, user)
 
@@ -241,3 +274,230 @@ class LocalBackend(Backend):
             self.store.engine.dispose()
 
         await asyncio.to_thread(close)
+
+    # --- customers (C1-C6, T4): thin calls into local_store/customers.py ------------------
+    async def count_customers(self, user: User, query: CustomerQuery) -> int:
+        return await self._read(customers.count, user, query)
+
+    async def list_customers(self, user: User, query: CustomerQuery, *, limit: int = 100,
+                             after: CustomerCursor | None = None, offset: int = 0) -> CustomerPage:
+        return await self._read(customers.list_page, user, query, limit=limit, after=after, offset=offset)
+
+    async def create_customer(self, user: User, data: CustomerInput, *, allow_duplicate: bool = False) -> Customer:
+        return await self._write(customers.create, user, data, allow_duplicate)
+
+    async def update_customer(self, user: User, customer_id: int, data: CustomerInput, *, expected_version: int,
+                              allow_duplicate: bool = False) -> Customer:
+        return await self._write(customers.update_customer, user, customer_id, data, expected_version,
+                                 allow_duplicate)
+
+    async def set_customer_assignee(self, user: User, customer_id: int, assignee_id: int | None, *,
+                                    campaign_id: int | None = None, expected_version: int) -> Customer:
+        return await self._write(customers.set_assignee, user, customer_id, assignee_id, campaign_id,
+                                 expected_version)
+
+    async def list_contacts(self, user: User, customer_id: int) -> list[ContactInfo]:
+        return await self._read(customers.list_contacts, user, customer_id)
+
+    async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo:
+        return await self._write(customers.add_contact, user, customer_id, data)
+
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo:
+        return await self._write(customers.update_contact, user, contact_id, data)
+
+    async def delete_contact(self, user: User, contact_id: int) -> None:
+        return await self._write(customers.delete_contact, user, contact_id)
+
+    async def list_accounts(self, user: User, customer_id: int) -> list[Account]:
+        return await self._read(customers.list_accounts, user, customer_id)
+
+    async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account:
+        return await self._write(customers.add_account, user, customer_id, data)
+
+    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account:
+        return await self._write(customers.update_account, user, account_id, data)
+
+    async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
+        return await self._read(customers.list_relations, user, customer_id)
+
+    async def add_relation(self, user: User, customer_id: int, related_customer_id: int,
+                           relation: str) -> RelatedCustomer:
+        return await self._write(customers.add_relation, user, customer_id, related_customer_id, relation)
+
+    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer:
+        return await self._write(customers.update_relation, user, relation_id, relation)
+
+    async def remove_relation(self, user: User, relation_id: int) -> None:
+        return await self._write(customers.remove_relation, user, relation_id)
+
+    async def customer_profile(self, user: User, customer_id: int) -> CustomerProfile:
+        return await self._read(customers.profile, user, customer_id)
+
+    async def disable_customer(self, user: User, customer_id: int, *, expected_version: int) -> Customer:
+        return await self._write(customers.set_status, user, customer_id, CustomerStatus.DISABLED, expected_version)
+
+    async def enable_customer(self, user: User, customer_id: int, *, expected_version: int) -> Customer:
+        return await self._write(customers.set_status, user, customer_id, CustomerStatus.ACTIVE, expected_version)
+
+    async def delete_customer(self, user: User, customer_id: int) -> None:
+        return await self._write(customers.delete_customer, user, customer_id)
+
+    async def export_customers(self, user: User, path: str, fmt: str = "xlsx",
+                               progress: Callable[[int, int], None] | None = None) -> ExportResult:
+        # One read snapshot writes the file beside `path`; one write transaction
+        # logs the export and renames the file into place (see customer_export.py).
+        tmp = await self._read(customer_export.export, user, path, fmt, progress)
+        try:
+            return await self._write(customer_export.finish, user, tmp, path)
+        except BaseException:
+            customer_export.discard(tmp)
+            raise
+
+    async def similar_customers(self, user: User, customer_id: int, *, limit: int = 10) -> list[SimilarCustomer]:
+        return await self._read(similar.similar, user, customer_id, limit)
+
+    async def switch_ticket_customer(self, user: User, ticket_id: int, customer_id: int, *,
+                                     expected_version: int) -> Ticket:
+        return await self._write(customers.switch_ticket_customer, user, ticket_id, customer_id, expected_version)
+
+    async def preview_customer_merge(self, user: User, main_id: int, other_ids: list[int],
+                                     parts: MergeParts) -> CustomerMergePreview:
+        return await self._read(customers.preview_merge, user, main_id, list(other_ids), parts)
+
+    async def merge_customers(self, user: User, main_id: int, other_ids: list[int],
+                              parts: MergeParts) -> CustomerMergeResult:
+        return await self._write(customers.merge, user, main_id, list(other_ids), parts)
+
+    # --- ticket screen (T1-T15) ---------------------------------------------------------
+    def configure_channels(self, drivers: ChannelDrivers) -> None:
+        """Use these channel drivers (tests, embedding); default: from the environment."""
+        self._channels = drivers
+
+    def _channel_drivers(self) -> ChannelDrivers:
+        # Built on first use, so a bad SAGICC_SMTP_* setting is said when
+        # sending (ChannelConfigError), never when opening the store.
+        drivers = getattr(self, "_channels", None)
+        if drivers is None:
+            drivers = self._channels = ChannelDrivers.from_env()
+        return drivers
+
+    async def _deliver(self, user: User, prepared: outgoing.Prepared, drivers: ChannelDrivers) -> Interaction:
+        """Hand to the driver outside any transaction, then record the result.
+        Shielded: a screen closed mid-send still records what happened."""
+        if prepared.envelope is None:
+            return prepared.interaction
+
+        async def work() -> Interaction:
+            report = await asyncio.to_thread(drivers.deliver, prepared.envelope)
+            return await self._write(outgoing.finish, user, prepared.interaction.id, report)
+
+        return await asyncio.shield(asyncio.ensure_future(work()))
+
+    async def enter_ticket(self, user: User, ticket_id: int) -> User:
+        return await self._write(presence.enter, user, ticket_id)
+
+    async def leave_ticket(self, user: User, ticket_id: int) -> User:
+        return await self._write(presence.leave, user, ticket_id)
+
+    async def heartbeat(self, user: User, ticket_id: int) -> tuple[PresenceEntry, ...]:
+        return await self._write(presence.heartbeat, user, ticket_id)
+
+    async def ticket_header(self, user: User, ticket_id: int) -> TicketHeader:
+        return await self._read(ticket_extras.header, user, ticket_id)
+
+    async def reassign_ticket(self, user: User, ticket_id: int, *, assignee_id: int | None,
+                              campaign_id: int | None = None, expected_version: int) -> Ticket:
+        return await self._write(ticket_extras.reassign, user, ticket_id, assignee_id, campaign_id, expected_version)
+
+    async def merge_ticket(self, user: User, ticket_id: int, other_number: int, *, merge_customers: bool = False,
+                           keep_customer_id: int | None = None, expected_version: int) -> Ticket:
+        return await self._write(ticket_extras.merge, user, ticket_id, other_number, merge_customers,
+                                 keep_customer_id, expected_version)
+
+    async def related_tickets(self, user: User, ticket_id: int) -> list[TicketRelation]:
+        return await self._read(ticket_extras.related, user, ticket_id)
+
+    async def relate_ticket(self, user: User, ticket_id: int, other_number: int) -> list[TicketRelation]:
+        return await self._write(ticket_extras.relate, user, ticket_id, other_number)
+
+    async def send_transcript(self, user: User, ticket_id: int, contact_id: int, *,
+                              client_key: str | None = None) -> Interaction:
+        from sagicc_tui.i18n import _
+
+        drivers = self._channel_drivers()
+        prepared = await self._write(outgoing.prepare_transcript, user, ticket_id, contact_id, client_key, _)
+        return await self._deliver(user, prepared, drivers)
+
+    async def external_view(self, user: User, ticket_id: int) -> ExternalView:
+        from sagicc_tui.i18n import _
+
+        return await self._write(ticket_extras.external_view, user, ticket_id, _)
+
+    async def conversation(self, user: User, ticket_id: int, *, channels: tuple[ChannelType, ...] = (),
+                           since: datetime | None = None, until: datetime | None = None,
+                           include_previous: bool = False, after_key: ConversationKey | None = None,
+                           before_key: ConversationKey | None = None, from_end: bool = False,
+                           limit: int = 100) -> ConversationPage:
+        return await self._read(conversation.page, user, ticket_id, channels=tuple(channels), since=since,
+                                until=until, include_previous=include_previous, after_key=after_key,
+                                before_key=before_key, from_end=from_end, limit=limit)
+
+    async def get_interaction(self, user: User, interaction_id: int) -> Interaction:
+        return await self._read(conversation.one, user, interaction_id)
+
+    async def mark_read(self, user: User, ticket_id: int) -> Ticket:
+        return await self._write(conversation.mark_read, user, ticket_id)
+
+    async def send_message(self, user: User, ticket_id: int, message: OutgoingMessage) -> Interaction:
+        drivers = self._channel_drivers()
+        files: list = []
+        if await self._read(outgoing.find_by_key, user, (message.client_key or "").strip()) is None:
+            # Read and store the files before the write transaction (a replay needs none).
+            files = await asyncio.to_thread(attachments_mod.read_and_store, self.store, message.attachment_paths)
+        prepared = await self._write(outgoing.prepare_send, user, ticket_id, message, files)
+        return await self._deliver(user, prepared, drivers)
+
+    async def retry_delivery(self, user: User, interaction_id: int) -> Interaction:
+        drivers = self._channel_drivers()
+        prepared = await self._write(outgoing.prepare_retry, user, interaction_id)
+        return await self._deliver(user, prepared, drivers)
+
+    async def save_draft(self, user: User, ticket_id: int, form: str, data: dict) -> Draft:
+        return await self._write(drafts.save, user, ticket_id, form, data)
+
+    async def get_draft(self, user: User, ticket_id: int, form: str) -> Draft | None:
+        return await self._read(drafts.get, user, ticket_id, form)
+
+    async def clear_draft(self, user: User, ticket_id: int, form: str) -> None:
+        return await self._write(drafts.clear, user, ticket_id, form)
+
+    async def agenda(self, user: User, assignee_id: int, *, since: datetime | None = None,
+                     until: datetime | None = None) -> list[AgendaItem]:
+        return await self._read(ticket_extras.agenda, user, assignee_id, since, until)
+
+    async def list_tasks_page(self, user: User, ticket_id: int, *, before_id: int | None = None,
+                              limit: int = 50) -> list[Task]:
+        return await self._read(ticket_extras.task_page, user, ticket_id, before_id, limit)
+
+    async def list_attachments(self, user: User, ticket_id: int) -> list[Attachment]:
+        return await self._read(attachments_mod.list_for_ticket, user, ticket_id)
+
+    async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
+        (f, digest), = await asyncio.to_thread(attachments_mod.read_and_store, self.store, [path])
+        return await self._write(attachments_mod.add, user, ticket_id, f, digest)
+
+    async def remove_attachment(self, user: User, attachment_id: int) -> None:
+        return await self._write(attachments_mod.remove, user, attachment_id)
+
+    async def save_attachment(self, user: User, attachment_id: int, target_path: str, *,
+                              overwrite: bool = False) -> str:
+        return str(await self._read(attachments_mod.save, user, attachment_id, target_path, overwrite))
+
+    async def list_notes(self, user: User, ticket_id: int) -> list[Note]:
+        return await self._read(notes.list_for_ticket, user, ticket_id)
+
+    async def add_note(self, user: User, ticket_id: int, text: str, color: str) -> Note:
+        return await self._write(notes.add, user, ticket_id, text, color)
+
+    async def delete_note(self, user: User, note_id: int) -> None:
+        return await self._write(notes.delete_note, user, note_id)

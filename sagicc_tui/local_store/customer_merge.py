@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, select, update
 
+from sagicc_tui.domain.customers import MergeParts  # the C6 choices; defined in the domain for the Backend
 from sagicc_tui.domain.enums import ChangeKind, EntityKind
 from sagicc_tui.domain.errors import RuleViolation
 from sagicc_tui.domain.messages import N_
@@ -19,15 +20,17 @@ from sagicc_tui.local_store.core import LogLine, Store
 
 
 @dataclass(frozen=True, slots=True)
-class MergeParts:
-    contacts: bool = True
-    accounts: bool = True
-    tickets: bool = True
+class MergeMoved:
+    """How many elements moved to the main customer."""
+
+    contacts: int = 0
+    accounts: int = 0
+    tickets: int = 0
 
 
 def merge_customers(
     store: Store, conn: Connection, user: User, main_id: int, other_ids: list[int], parts: MergeParts
-) -> None:
+) -> MergeMoved:
     """Move the chosen elements of the others to the main customer and delete the others.
 
     Contacts the main customer already has (same normalised value) are not
@@ -41,7 +44,8 @@ def merge_customers(
     relation = schema.CustomerRelationRow.__table__
     others = [o for o in other_ids if o != main_id]
     if not others:
-        return
+        return MergeMoved()
+    moved_contacts = moved_accounts = moved_tickets = 0
     if not parts.tickets:
         left = conn.execute(select(ticket.c.number).where(ticket.c.customer_id.in_(others)).limit(1)).scalar()
         if left is not None:
@@ -61,6 +65,7 @@ def merge_customers(
                 continue
             have.add((r.kind, r.normalized))
             conn.execute(update(contact).where(contact.c.id == r.id).values(customer_id=main_id))
+            moved_contacts += 1
             lines.append(LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "contact",
                                  r.customer_id, r.value))
     if parts.accounts:
@@ -68,6 +73,7 @@ def merge_customers(
                               .where(account.c.customer_id.in_(others))).all():
             lines.append(LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "account",
                                  r.customer_id, r.number))
+            moved_accounts += 1
         conn.execute(update(account).where(account.c.customer_id.in_(others)).values(customer_id=main_id))
     if parts.tickets:
         moved = conn.execute(select(ticket.c.id, ticket.c.customer_id).where(ticket.c.customer_id.in_(others))).all()
@@ -75,13 +81,21 @@ def merge_customers(
                      .values(customer_id=main_id, version=ticket.c.version + 1))
         lines += [LogLine(EntityKind.TICKET, r.id, ChangeKind.CUSTOMER_CHANGED, "customer_id",
                           r.customer_id, main_id) for r in moved]
+        moved_tickets = len(moved)
     # Features are characteristics of the person: keep the union.
     have_f = {r[0] for r in conn.execute(select(feature.c.feature).where(feature.c.customer_id == main_id))}
     for (f,) in conn.execute(select(feature.c.feature).where(feature.c.customer_id.in_(others)).distinct()).all():
         if f not in have_f:
             conn.execute(feature.insert().values(customer_id=main_id, feature=f))
     conn.execute(delete(feature).where(feature.c.customer_id.in_(others)))
-    conn.execute(delete(relation).where(relation.c.customer_id.in_(others) | relation.c.related_customer_id.in_(others)))
+    gone = relation.c.customer_id.in_(others) | relation.c.related_customer_id.in_(others)
+    # The customers who stay lose their link to a deleted one: say so in their log.
+    for r in conn.execute(select(relation).where(gone)).all():
+        for stays, left in ((r.customer_id, r.related_customer_id), (r.related_customer_id, r.customer_id)):
+            if stays not in others and left in others:
+                lines.append(LogLine(EntityKind.CUSTOMER, stays, ChangeKind.CUSTOMER_CHANGED, "relation",
+                                     f"{r.relation}: id {left}", ""))
+    conn.execute(delete(relation).where(gone))
     # Elements the user chose not to move go with the deleted customer.
     conn.execute(delete(contact).where(contact.c.customer_id.in_(others)))
     acc_left = [r[0] for r in conn.execute(select(account.c.id).where(account.c.customer_id.in_(others)))]
@@ -95,3 +109,4 @@ def merge_customers(
     lines += [LogLine(EntityKind.CUSTOMER, o, ChangeKind.CUSTOMER_DELETED, "merged_into", o, main_id) for o in others]
     lines += [LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "customer", o, main_id) for o in others]
     store.log(conn, user, lines)
+    return MergeMoved(moved_contacts, moved_accounts, moved_tickets)

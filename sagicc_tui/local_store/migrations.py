@@ -11,6 +11,9 @@ History:
      descriptions, customer names and documents, and message text, kept up to
      date by triggers (SQLite only; PostgreSQL gets its own text index with the
      server).
+  3  the ticket screen and customers: who has a ticket open (presence), the
+     external view's token, outgoing delivery bookkeeping, per-campaign
+     customer assignment; indexes for the customer list and the conversation.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
@@ -62,7 +66,14 @@ def _v1_to_v2(conn: Connection) -> None:
     create_fts(conn, rebuild=True)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+def _v2_to_v3(conn: Connection) -> None:
+    for row in (schema.CustomerAssignmentRow, schema.TicketPresenceRow, schema.ExternalViewRow,
+                schema.OutgoingDeliveryRow):
+        row.__table__.create(conn, checkfirst=True)
+    _create_indexes(conn)
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def read_version(conn: Connection) -> int | None:
@@ -78,21 +89,39 @@ def _set_version(conn: Connection, version: int) -> None:
     conn.execute(text("INSERT INTO meta(key, value) VALUES ('schema_version', :v)"), {"v": str(version)})
 
 
+def _indexes():
+    for tb in schema.ALL_TABLES.sorted_tables:
+        yield from tb.indexes
+
+
+def _create_indexes(conn: Connection) -> None:
+    # IF NOT EXISTS, not checkfirst: the inspector cannot see expression indexes.
+    for ix in _indexes():
+        conn.execute(CreateIndex(ix, if_not_exists=True))
+
+
+def _bulk_load_pending(conn: Connection) -> bool:
+    return conn.execute(text("SELECT 1 FROM meta WHERE key = 'bulk_load'")).first() is not None
+
+
 def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
     """Create a new store or upgrade an old one; returns the version now in the file.
 
-    `indexes=False` is for the demo generator's bulk load, which builds the
-    indexes (and search index) once at the end with `finish_bulk_load`.
+    `indexes=False` is for the demo generator's bulk load: the tables come
+    without indexes and a `bulk_load` mark is left in meta until
+    `finish_bulk_load` builds the indexes and the search index. A store whose
+    bulk load was interrupted is completed the next time it is opened, so it
+    never runs without its indexes or search triggers.
     """
     with write_tx(engine) as conn:
         version = read_version(conn)
         if version is None:
-            tables = [tb for tb in schema.ALL_TABLES.sorted_tables]
+            tables = list(schema.ALL_TABLES.sorted_tables)
             schema.ALL_TABLES.create_all(conn, tables=tables, checkfirst=True)
             if not indexes:
-                for tb in tables:
-                    for ix in tb.indexes:
-                        ix.drop(conn, checkfirst=True)
+                for ix in _indexes():
+                    conn.execute(DropIndex(ix, if_exists=True))
+                conn.execute(text("INSERT INTO meta(key, value) VALUES ('bulk_load', 'pending')"))
             else:
                 create_fts(conn, rebuild=False)
             _set_version(conn, schema.SCHEMA_VERSION)
@@ -107,15 +136,20 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
             STEPS[version](conn)
             version += 1
             _set_version(conn, version)
+        if indexes and _bulk_load_pending(conn):
+            _complete_bulk_load(conn)
         return version
+
+
+def _complete_bulk_load(conn: Connection) -> None:
+    _create_indexes(conn)
+    create_fts(conn, rebuild=True)
+    conn.execute(text("DELETE FROM meta WHERE key = 'bulk_load'"))
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("ANALYZE")  # the planner's statistics for the new indexes
 
 
 def finish_bulk_load(engine: Engine) -> None:
     """After a bulk load with indexes=False: build every index and the search index."""
     with write_tx(engine) as conn:
-        for tb in schema.ALL_TABLES.sorted_tables:
-            for ix in tb.indexes:
-                ix.create(conn, checkfirst=True)
-        create_fts(conn, rebuild=True)
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("ANALYZE")
+        _complete_bulk_load(conn)

@@ -13,10 +13,10 @@ Conventions that keep the list fast at a million tickets:
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint, func, literal_column
+from sqlalchemy import BigInteger, Index, Text, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -142,13 +142,20 @@ class TicketRow(SQLModel, table=True):
 class TicketRelationRow(SQLModel, table=True):
     __tablename__ = "ticket_relation"
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
-    related_ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    related_ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, index=True)
     created_at: int = _int()
 
 
 class InteractionRow(SQLModel, table=True):
     __tablename__ = "interaction"
-    __table_args__ = (Index("ix_interaction_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_interaction_ticket", "ticket_id", "id"),
+        # Only outgoing messages carry a client key: a partial index keeps the
+        # millions of incoming rows out of it.
+        Index("ux_interaction_client_key", "client_key", unique=True,
+              sqlite_where=text("client_key IS NOT NULL"),
+              postgresql_where=text("client_key IS NOT NULL")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
     direction: str
@@ -163,7 +170,7 @@ class InteractionRow(SQLModel, table=True):
     read: bool = False
     delivery: str = "received"
     delivery_error: str = ""
-    client_key: str | None = Field(default=None, unique=True)
+    client_key: str | None = None
     author_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
@@ -234,6 +241,50 @@ class DraftRow(SQLModel, table=True):
     updated_at: int = _int()
 
 
+class CustomerAssignmentRow(SQLModel, table=True):
+    """T4 assigned user of a customer for one campaign (all campaigns: customer.assigned_user_id)."""
+
+    __tablename__ = "customer_assignment"
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    updated_at: int = _int()
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class TicketPresenceRow(SQLModel, table=True):
+    """Who has which ticket open (T1, T2, T15); heartbeats older than 30 s do not count."""
+
+    __tablename__ = "ticket_presence"
+    __table_args__ = (Index("ix_ticket_presence_ticket", "ticket_id", "heartbeat_at"),)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    entered_at: int = _int()
+    heartbeat_at: int = _int()
+
+
+class ExternalViewRow(SQLModel, table=True):
+    """The unguessable address of a ticket's read-only external view (T3)."""
+
+    __tablename__ = "external_view"
+    token: str = Field(primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: int = _int()
+    rendered_at: int = _int()
+
+
+class OutgoingDeliveryRow(SQLModel, table=True):
+    """Delivery bookkeeping of an outgoing interaction (T9): attempts, and a
+    claim so that a retry never sends twice while another process delivers."""
+
+    __tablename__ = "outgoing_delivery"
+    interaction_id: int = Field(foreign_key="interaction.id", primary_key=True)
+    attempts: int = 0
+    claimed_at: int | None = _int(default=None)
+    last_attempt_at: int | None = _int(default=None)
+
+
 # --- the list's order keys and indexes ----------------------------------------
 
 ticket = TicketRow.__table__
@@ -271,5 +322,14 @@ _order_indexes()
 Index("ix_ticket_assignee_status", c.assignee_id, c.status)
 Index("ix_ticket_customer_status", c.customer_id, c.status)
 Index("ix_ticket_campaign_status", c.campaign_id, c.status)
+
+# C1: the customer list's orders (created, name) page by index, like the tickets.
+_cu = CustomerRow.__table__.c
+Index("ix_customer_created", _cu.created_at, _cu.id)
+Index("ix_customer_name", func.lower(_cu.first_name), func.lower(_cu.last_name), _cu.id)
+Index("ix_customer_relation_related", CustomerRelationRow.__table__.c.related_customer_id)
+# T8: the conversation pages by (created_at, id) within a ticket.
+_it = InteractionRow.__table__.c
+Index("ix_interaction_ticket_time", _it.ticket_id, _it.created_at, _it.id)
 
 ALL_TABLES = SQLModel.metadata

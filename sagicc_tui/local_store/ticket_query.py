@@ -24,6 +24,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy import text as sql_text
 
 from sagicc_tui.domain.enums import TicketStatus, UserFilter
 from sagicc_tui.domain.query import TicketCursor, TicketQuery
@@ -125,24 +126,16 @@ def search_predicate(text: str, dialect: str) -> ColumnElement[bool]:
         q = fts_query(text)
         if q is None:
             return or_(*by_number) if by_number else false()
-        from sqlalchemy import text as sql_text
-
-        matches = [
-            t.id.in_(sql_text("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :q").bindparams(q=q)),
-            t.customer_id.in_(
-                sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q)
-            ),
-            t.id.in_(
-                select(interaction.c.ticket_id).where(
-                    interaction.c.id.in_(
-                        sql_text(
-                            "SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH :q"
-                        ).bindparams(q=q)
-                    )
-                )
-            ),
-        ]
-        return or_(*by_number, *matches)
+        # One IN over the union of every way a ticket can match, so the
+        # planner can start from the (usually few) matching ids.
+        matching = sql_text(
+            "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :q "
+            "UNION SELECT ticket.id FROM ticket WHERE ticket.customer_id IN "
+            "(SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q) "
+            "UNION SELECT interaction.ticket_id FROM interaction WHERE interaction.id IN "
+            "(SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH :q)"
+        ).bindparams(q=q)
+        return or_(*by_number, t.id.in_(matching))
     # Other databases: a plain case-insensitive match; the server issue brings
     # a proper text index for PostgreSQL.
     like = f"%{text.lower()}%"
@@ -183,28 +176,33 @@ def page_select(
     after: TicketCursor | None,
     offset: int,
 ) -> Select:
+    """One page of cards.
+
+    Two steps (a "deferred join"): the inner query walks the order index and
+    picks `limit` ticket ids — for an offset jump it skips index entries only,
+    never joining the rows it skips — and the outer query joins the customer
+    and assignee of just those ids.
+    """
     key, desc = schema.order_key(query.order.value)
-    stmt = (
+    inner = select(t.id).where(where_clause(scope, query, dialect))
+    if after is not None:
+        pos = tuple_(key, t.id)
+        bound = tuple_(literal(after.key), literal(after.id))
+        inner = inner.where(pos < bound if desc else pos > bound)
+    ordering = (key.desc(), t.id.desc()) if desc else (key.asc(), t.id.asc())
+    inner = inner.order_by(*ordering).limit(limit)
+    if offset and after is None:
+        inner = inner.offset(offset)
+    return (
         select(*card_columns(), key.label("sort_key"))
         .select_from(
             schema.ticket.join(customer, cu.id == t.customer_id).outerjoin(
                 user_t, user_t.c.id == t.assignee_id
             )
         )
-        .where(where_clause(scope, query, dialect))
+        .where(t.id.in_(inner.scalar_subquery()))
+        .order_by(*ordering)
     )
-    if after is not None:
-        pos = tuple_(key, t.id)
-        bound = tuple_(literal(after.key), literal(after.id))
-        stmt = stmt.where(pos < bound if desc else pos > bound)
-    if desc:
-        stmt = stmt.order_by(key.desc(), t.id.desc())
-    else:
-        stmt = stmt.order_by(key.asc(), t.id.asc())
-    stmt = stmt.limit(limit)
-    if offset and after is None:
-        stmt = stmt.offset(offset)
-    return stmt
 
 
 def count_select(scope: Scope, query: TicketQuery, dialect: str) -> Select:

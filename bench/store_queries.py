@@ -1,0 +1,76 @@
+"""Ticket-list queries through the LocalBackend on a demo store.
+
+    python -m bench.store_queries --db big.db [--user admin] [--repeat 15]
+
+Times (median and p95, milliseconds) of what the list screen asks the store:
+first page, the next page by keyset, an offset jump to the middle, counts,
+filters, search and each order. Build the store first with
+`sagicc demo --tickets 1000000 --db big.db`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import statistics
+import time
+from datetime import timedelta
+
+from sagicc_tui.domain.enums import Priority, TicketOrder, TicketStatus, UserFilter
+from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.local_store.backend import LocalBackend
+
+
+async def timed(fn, repeat: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--user", default="admin")
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+    b = await LocalBackend.open(args.db)
+    user = await b.get_user(args.user)
+    campaigns = await b.list_campaigns(user)
+    camp = campaigns[0].id
+    base = TicketQuery(campaign_ids=(camp,))
+    total = await b.count_tickets(user, TicketQuery())
+    in_campaign = await b.count_tickets(user, base)
+    first = await b.list_tickets(user, base)
+    sample = first.rows[len(first.rows) // 2]
+    now = b.store.clock()
+    cases = {
+        "first page (100 cards)": lambda: b.list_tickets(user, base),
+        "next page (keyset)": lambda: b.list_tickets(user, base, after=first.next_cursor),
+        "jump to the middle (offset)": lambda: b.list_tickets(user, base, offset=in_campaign // 2),
+        "count, campaign": lambda: b.count_tickets(user, base),
+        "filter status=new+open": lambda: b.list_tickets(user, base.with_(statuses=(TicketStatus.NEW, TicketStatus.OPEN))),
+        "count status=new+open": lambda: b.count_tickets(user, base.with_(statuses=(TicketStatus.NEW, TicketStatus.OPEN))),
+        "filter priority+unassigned": lambda: b.list_tickets(user, base.with_(priorities=(Priority.CRITICAL,), user_filter=UserFilter.UNASSIGNED)),
+        "filter created last 7 days": lambda: b.list_tickets(user, base.with_(created_from=now - timedelta(days=7))),
+        "search customer surname": lambda: b.list_tickets(user, base.with_(search=sample.customer_name.split()[-1])),
+        "search ticket number": lambda: b.list_tickets(user, base.with_(search=str(sample.number))),
+        "search message word": lambda: b.list_tickets(user, base.with_(search="factura")),
+    }
+    for order in TicketOrder:
+        cases[f"order {order.value}"] = (lambda o=order: b.list_tickets(user, base.with_(order=o)))
+    print(f"# store: {args.db}  tickets: {total}  in campaign {camp}: {in_campaign}  user: {args.user} ({user.role.value})")
+    print(f"# machine: {platform.node()} {platform.machine()} {platform.python_version()}  repeat={args.repeat}")
+    print(f"{'case':<34} {'median ms':>10} {'p95 ms':>8}")
+    for name, fn in cases.items():
+        med, p95 = await timed(fn, args.repeat)
+        print(f"{name:<34} {med:>10.1f} {p95:>8.1f}")
+    await b.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,230 @@
+"""SagiccApp: the session (who, which campaign), the backend, global keys, settings.
+
+Thin on purpose: screens do the work. Start-up path: mount → open the backend
+in a worker → find the user (--user, else the remembered one, else the
+picker) → read their campaigns → the ticket list.
+
+This module must not import the store (SQLAlchemy/SQLModel): the backend comes
+from ``open_backend``, an async factory the CLI passes in, so the first frame
+does not wait for the ORM import.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Label
+
+from sagicc_tui import i18n
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.errors import NotFound, SagiccError
+from sagicc_tui.domain.models import Campaign, User
+from sagicc_tui.i18n import N_, _
+from sagicc_tui.settings import Settings, load_settings, save_settings
+from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.translated import translate_bindings
+
+DEFAULT_THEME = "textual-dark"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LoadingScreen(Screen[None]):
+    """The bottom of the screen stack: shown while the backend opens."""
+
+    def compose(self) -> ComposeResult:
+        yield Label(Content(_("Loading…")), id="loading")
+        yield Footer()
+
+
+class SagiccApp(App[None]):
+    CSS_PATH = ["styles/app.tcss", "styles/tickets.tcss"]
+    TITLE = "Sagicc"
+    # Screens get -narrow below 100 columns: the styles drop what does not fit.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("q", "quit", N_("Quit"), id="app.quit"),
+        Binding("question_mark", "help", N_("Help"), id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        open_backend: Callable[[], Awaitable[Backend]],
+        username: str | None = None,
+        language: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        settings_path: str | Path | None = None,
+        notice: str | None = None,
+        demo_created_at: str | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._started = time.perf_counter()
+        self.settings_path = settings_path
+        self.settings: Settings = load_settings(settings_path)
+        # The language is set before any screen exists: bindings and labels
+        # are translated when their objects are built (widgets/translated.py).
+        i18n.set_language(language or self.settings.language or i18n.default_language())
+        super().__init__()
+        translate_bindings(self)
+        self.open_backend = open_backend
+        self.backend: Backend | None = None
+        self.user: User | None = None
+        self.campaigns: list[Campaign] = []
+        self.campaign: Campaign | None = None
+        self.clock = clock or utc_now
+        self.poll_interval = poll_interval
+        self.startup_seconds: float | None = None
+        self._username = username
+        self._notices: list[str] = []
+        if notice:
+            self._notices.append(notice)
+        if demo_created_at:
+            self._notices.append(_("A demo store was created at {path}.", path=demo_created_at))
+        theme = self.settings.theme or DEFAULT_THEME
+        self.theme = theme if theme in self.available_themes else DEFAULT_THEME
+        self._remember_theme = False
+
+    def get_default_screen(self) -> Screen:
+        return LoadingScreen(id="_default")
+
+    # --- start-up --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        if self.settings.problem is not None:
+            self.notify(labels.message(self.settings.problem), severity="warning", timeout=10)
+        for notice in self._notices:
+            self.notify(notice, timeout=10)
+        self._remember_theme = True
+        self._open()
+
+    def on_ready(self) -> None:
+        self.startup_seconds = time.perf_counter() - self._started
+        self.log.info(f"sagicc start-up: first frame after {self.startup_seconds:.3f} s")
+
+    @work(exclusive=True, group="session")
+    async def _open(self) -> None:
+        try:
+            backend = await self.open_backend()
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error", timeout=30)
+            return
+        except Exception as e:  # noqa: BLE001 - a broken store must not end in a traceback
+            self.log.error("opening the store failed", e)
+            self.notify(_("The store could not be opened ({reason}); press q to quit.",
+                          reason=str(e).splitlines()[0] if str(e) else type(e).__name__),
+                        severity="error", timeout=60)
+            return
+        self.backend = backend
+        user, problem = await self._find_user(backend)
+        if user is None:
+            users = await backend.list_users()
+            self.call_next(self._pick_user, users, problem)
+        else:
+            await self._start_session(user)
+
+    async def _find_user(self, backend: Backend) -> tuple[User | None, str | None]:
+        """--user wins, then the remembered user; a wrong name is a sentence, then the picker."""
+        name = self._username or self.settings.last_user
+        if not name:
+            return None, None
+        try:
+            user = await backend.get_user(name)
+        except NotFound as e:
+            return None, labels.error_sentence(e)
+        if not user.active:
+            return None, _("The user {username} no longer exists or is disabled; choose another user.",
+                           username=name)
+        return user, None
+
+    def _pick_user(self, users: list[User], problem: str | None) -> None:
+        from sagicc_tui.screens.user_picker import UserPickerScreen
+
+        if problem:
+            self.notify(problem, severity="error", timeout=10)
+        self.push_screen(UserPickerScreen(users, problem=problem), self._user_picked)
+
+    def _user_picked(self, user: User | None) -> None:
+        if user is None:
+            self.exit()
+            return
+        self._begin(user)
+
+    @work(exclusive=True, group="session")
+    async def _begin(self, user: User) -> None:
+        await self._start_session(user)
+
+    async def _start_session(self, user: User) -> None:
+        assert self.backend is not None
+        try:
+            campaigns = await self.backend.list_campaigns(user)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        self.call_next(self._show_tickets, user, campaigns)
+
+    def _show_tickets(self, user: User, campaigns: list[Campaign]) -> None:
+        from sagicc_tui.screens.tickets import TicketsScreen
+
+        assert self.backend is not None
+        self.user = user
+        self.campaigns = campaigns
+        self.campaign = campaigns[0] if campaigns else None
+        if self.campaign is None:
+            self.notify(_("You do not belong to any campaign yet; ask an administrator to add you."),
+                        severity="warning", timeout=15)
+        self._save(last_user=user.username)
+        self.push_screen(TicketsScreen(self.backend, user, campaigns, self.campaign,
+                                       clock=self.clock, poll_interval=self.poll_interval))
+
+    # --- session updates from screens -------------------------------------------------------
+
+    def on_tickets_screen_campaign_changed(self, message) -> None:
+        self.campaign = message.campaign
+
+    def on_tickets_screen_user_changed(self, message) -> None:
+        self.user = message.user
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def _save(self, **changes: object) -> None:
+        self.settings = self.settings.with_(**changes)
+        try:
+            save_settings(self.settings, self.settings_path)
+        except OSError as e:
+            self.notify(_("Your settings could not be saved ({reason}).", reason=e.strerror or str(e)),
+                        severity="warning")
+
+    def watch_theme(self, theme: str) -> None:
+        if getattr(self, "_remember_theme", False) and theme != self.settings.theme:
+            self._save(theme=theme)
+
+    # --- global keys --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from sagicc_tui.screens.help import HelpScreen, active_keys
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(active_keys(self.screen)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
+        yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
+        yield SystemCommand(_("Quit"), _("Leave sagicc"), self.action_quit)
+
+    async def on_unmount(self) -> None:
+        if self.backend is not None:
+            await self.backend.aclose()

@@ -1,0 +1,133 @@
+"""What the ticket management screen (T1-T15) asks for and gets back.
+
+Plain frozen dataclasses, standard library only, like `models.py`: the UI and
+the headless verbs import them on the first-paint path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sagicc_tui.domain.enums import ChannelType, IdType, TicketStatus
+from sagicc_tui.domain.models import Interaction, Ticket
+
+model = dataclass(frozen=True, slots=True, kw_only=True)
+
+# Presence (T1, T2, T15): a terminal inside a ticket calls `heartbeat` at least
+# every PRESENCE_HEARTBEAT seconds; a heartbeat older than PRESENCE_TTL means
+# the terminal has gone (closed, crashed, lost its SSH session).
+PRESENCE_HEARTBEAT = 10
+PRESENCE_TTL = 30
+
+# T9/T13: the largest file one can attach or upload, per file.
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+DRAFT_FORMS = ("composer", "task")
+
+
+@model
+class PresenceEntry:
+    """Someone who has the ticket open now."""
+
+    user_id: int
+    user_name: str
+    since: datetime
+    heartbeat_at: datetime
+
+
+@model
+class TicketHeader:
+    """Section 1 of the ticket screen (T2), always visible."""
+
+    ticket: Ticket
+    campaign_name: str
+    customer_name: str
+    customer_id_type: IdType
+    customer_id_number: str
+    account_number: str | None
+    assignee_name: str | None
+    open_tickets_of_customer: int  # this one included when open
+    sla_breached: bool
+    last_survey_at: datetime | None
+    others_viewing: tuple[PresenceEntry, ...]  # heartbeats younger than PRESENCE_TTL, not me
+
+    @property
+    def several_open_tickets(self) -> bool:
+        """The status alert: the customer has more than one open ticket."""
+        return self.open_tickets_of_customer > 1
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """Keyset position in a conversation: (created_at, id) of one interaction."""
+
+    created_at: datetime
+    id: int
+
+
+@model
+class ConversationItem:
+    interaction: Interaction
+    ticket_number: int
+    previous: bool = False  # from another ticket of the customer ("view previous interactions")
+
+
+@model
+class ConversationPage:
+    """Oldest first. `next_key`: pass as `after_key` for the following page
+    (None: nothing newer). `prev_key`: pass as `before_key` for the page
+    before this one (None: nothing older)."""
+
+    items: tuple[ConversationItem, ...]
+    next_key: ConversationKey | None
+    prev_key: ConversationKey | None
+
+
+@model
+class OutgoingMessage:
+    """The composer's Send (T9).
+
+    `client_key` is made by the UI when Send is pressed and kept until the
+    answer arrives: sending again with the same key returns the same
+    interaction and never sends twice. `contact` is a ContactInfo id, or a
+    contact value (e-mail address, phone number) where the campaign allows
+    other contacts.
+    """
+
+    client_key: str
+    channel: ChannelType
+    contact: int | str
+    text: str = ""
+    subject: str = ""
+    cc: str = ""  # comma-separated e-mail addresses
+    bcc: str = ""
+    template_key: str | None = None
+    survey_key: str | None = None
+    attachment_paths: tuple[str, ...] = ()
+
+
+@model
+class ExternalView:
+    """T3 Open external view: a read-only page of the ticket without notes.
+
+    `token` is the unguessable part of the shareable address the server will
+    serve; `path` is the rendered file on this machine.
+    """
+
+    token: str
+    path: str
+    html: str
+
+
+@model
+class AgendaItem:
+    """T10: one scheduled next task of an assignee."""
+
+    ticket_id: int
+    ticket_number: int
+    campaign_id: int
+    status: TicketStatus
+    customer_name: str
+    next_task_at: datetime
+

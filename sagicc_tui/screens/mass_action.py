@@ -1,0 +1,620 @@
+"""L8 / L10: one mass action over the tagged tickets, keyboard first.
+
+Steps: form (what the action needs) -> preview (how many, what changes, which
+are refused and why) -> run -> per-ticket result. Escape cancels at any step
+before the run without writing anything; the Backend re-judges every ticket
+when the run starts, so the result can differ from the preview if someone
+changed the tickets in between.
+
+    MassActionScreen(backend=..., user=..., campaign=..., kind=...,
+                     selection=..., cards=[...])   # dismisses MassResult | None
+
+Keys: Enter: preview (form step) / confirm (preview) / done (result); y: confirm;
+b: back to the form; Escape: cancel (or close the result). Tab / shift+Tab move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    Footer,
+    Input,
+    Label,
+    LoadingIndicator,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    RichLog,
+    Select,
+    SelectionList,
+    Static,
+)
+from textual.widgets.option_list import Option
+
+from sagicc_tui import sanitize
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.enums import MassActionKind, Role, TicketStatus
+from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.messages import Msg, msg
+from sagicc_tui.domain.models import Campaign, TaskInput, TicketCard, User
+from sagicc_tui.domain.query import (
+    MassAction,
+    MassPreview,
+    MassResult,
+    RedistributeSpec,
+    TicketOutcome,
+    TicketSelection,
+)
+from sagicc_tui.i18n import N_, _, plural
+from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.task_form import TaskForm
+from sagicc_tui.widgets.translated import translate_bindings
+
+__all__ = ["MassActionScreen", "MAX_LINES"]
+
+MAX_LINES = 500
+"""Per-ticket lines drawn in the preview and result lists; the rest are counted."""
+
+UNASSIGNED = -1  # the "Unassigned" choice of the Assign form
+
+FORM, PREVIEW, RUNNING, RESULT = "form", "preview", "running", "result"
+
+
+def tr(message: Msg) -> str:
+    """A Backend sentence in the user's language (a role name too)."""
+    role = message.params.get("role")
+    if isinstance(role, str) and role in {r.value for r in Role}:
+        message = Msg(message.template, {**message.params, "role": labels.role(Role(role))})
+    return labels.message(message)
+
+
+def plain(text: str) -> Content:
+    """Untrusted or translated text as Content: cleaned, never parsed as markup."""
+    return sanitize.content(text)
+
+
+def outcome_line(outcome: TicketOutcome, *, result: bool) -> Text:
+    """One per-ticket line: `#123  done` or `#124  refused: reason`."""
+    if not outcome.ticket_id:  # a note about the whole selection (missing tickets)
+        return sanitize.text(tr(outcome.reason) if outcome.reason else "", single_line=True)
+    line = Text("#" + str(outcome.number), style="bold")
+    line.append("  ")
+    if outcome.ok:
+        line.append(_("done") if result else _("will change"))
+    else:
+        reason = tr(outcome.reason) if outcome.reason else ""
+        line.append(sanitize.one_line(_("refused: {reason}", reason=reason)))
+    return line
+
+
+class MassActionScreen(ModalScreen[MassResult | None]):
+    """Form, preview, run and result of one mass action (L8, L10)."""
+
+    CSS_PATH = "../styles/mass_action.tcss"
+
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="mass.cancel"),
+        Binding("enter", "preview", N_("Preview"), id="mass.preview"),
+        Binding("enter,y", "confirm", N_("Confirm"), id="mass.confirm"),
+        Binding("b", "back", N_("Back"), id="mass.back"),
+        Binding("enter,escape", "done", N_("Done"), id="mass.done"),
+    ]
+
+    BUTTONS = {  # the buttons of the bar, per step
+        FORM: ("btn-preview", "btn-cancel"),
+        PREVIEW: ("btn-confirm", "btn-back", "btn-cancel"),
+        RUNNING: (),
+        RESULT: ("btn-done",),
+    }
+
+    def __init__(
+        self,
+        *,
+        backend: Backend,
+        user: User,
+        campaign: Campaign,
+        kind: MassActionKind,
+        selection: TicketSelection,
+        cards: list[TicketCard],
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.backend = backend
+        self.user = user
+        self.campaign = campaign
+        self.kind = kind
+        self.selection = selection
+        self.cards = sorted(cards, key=lambda c: c.number)
+        self.step = FORM if self.has_form else PREVIEW
+        self.action: MassAction | None = None
+        self.preview: MassPreview | None = None
+        self.result: MassResult | None = None
+        self._campaign_names: dict[int, str] = {}
+        self._users_for: int | None = None  # campaign whose users the Assign form lists
+        translate_bindings(self)  # BINDINGS hold N_() markers
+
+    @property
+    def has_form(self) -> bool:
+        return self.kind is not MassActionKind.CLOSE
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.preview is not None and self._will_change(self.preview) > 0
+
+    @staticmethod
+    def _will_change(preview: MassPreview) -> int:
+        return preview.total - sum(1 for o in preview.refused if o.ticket_id)
+
+    # --- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="mass-dialog"):
+            yield Static(
+                plain(_("Mass action: {action}", action=labels.mass_action(self.kind))), id="mass-title"
+            )
+            yield Static(plain(self._selection_sentence()), id="mass-selection")
+            yield Static("", id="mass-error")
+            with ContentSwitcher(initial=f"step-{self.step}", id="mass-steps"):
+                if self.has_form:
+                    with VerticalScroll(id="step-form", classes="mass-step"):
+                        yield from self._compose_form()
+                with VerticalScroll(id="step-preview", classes="mass-step"):
+                    yield Static("", id="preview-summary")
+                    yield Static("", id="preview-changes")
+                    yield Static("", id="preview-refused-title")
+                    yield RichLog(
+                        id="preview-refused", markup=False, highlight=False, wrap=True, min_width=20, auto_scroll=False
+                    )
+                    yield Static("", id="preview-sample")
+                with Vertical(id="step-running", classes="mass-step"):
+                    yield LoadingIndicator()
+                    yield Static("", id="running-text")
+                with VerticalScroll(id="step-result", classes="mass-step"):
+                    yield Static("", id="result-summary")
+                    yield RichLog(
+                        id="result-list", markup=False, highlight=False, wrap=True, min_width=20, auto_scroll=False
+                    )
+            # One button bar below the steps, always in view; _go() shows the step's buttons.
+            with Horizontal(id="mass-buttons"):
+                yield Button(plain(_("Preview")), id="btn-preview", variant="primary", compact=True)
+                yield Button(plain(_("Confirm")), id="btn-confirm", variant="warning", compact=True, disabled=True)
+                yield Button(plain(_("Back")), id="btn-back", compact=True)
+                yield Button(plain(_("Cancel")), id="btn-cancel", compact=True)
+                yield Button(plain(_("Done")), id="btn-done", variant="primary", compact=True)
+        yield Footer()
+
+    def _selection_sentence(self) -> str:
+        sel = self.selection
+        if sel.query is not None:
+            if sel.excluded:
+                return _("Every ticket matching the filter is tagged, except {count} untagged.", count=len(sel.excluded))
+            return _("Every ticket matching the filter is tagged.")
+        return plural(len(sel.ids), "{n} tagged ticket.", "{n} tagged tickets.")
+
+    @property
+    def cards_partial(self) -> bool:
+        """The list had not loaded every tagged ticket (tag all matching)."""
+        sel = self.selection
+        if sel.query is not None:
+            return True
+        loaded = {c.id for c in self.cards}
+        return not sel.ids <= loaded
+
+    def _compose_form(self) -> ComposeResult:
+        if self.kind is MassActionKind.MERGE:
+            yield Label(plain(_("Primary ticket (stays open; the others close into it)")), classes="mass-label")
+            options = []
+            for c in self.cards:
+                if not self.selection.contains(c.id):
+                    continue
+                name = sanitize.one_line(c.customer_name or c.customer_id_number, max_len=40)
+                prompt = Content(" — ".join(["#" + str(c.number), name, labels.status(c.status)]))
+                options.append(Option(prompt, id=str(c.id), disabled=c.status is TicketStatus.CLOSED))
+            yield OptionList(*options, id="merge-primary")
+            if self.cards_partial:
+                yield Static(
+                    plain(_("Only the {count} tagged tickets loaded in the list are offered; scroll the list to load more.", count=len(options))),
+                    classes="mass-note",
+                )
+            yield Checkbox(plain(_("Merge customers too")), id="merge-customers")
+        elif self.kind is MassActionKind.ASSIGN:
+            yield Label(plain(_("Assign to")), classes="mass-label")
+            yield Select([], prompt=_("Keep the current assignee"), id="assign-user")
+            yield Label(plain(_("Move to campaign")), classes="mass-label")
+            yield Select([], prompt=_("Keep the campaign"), id="assign-campaign")
+        elif self.kind is MassActionKind.ADD_TASK:
+            yield Static(
+                plain(_("Every ticket gets this task, from the task form of {campaign}.", campaign=self.campaign.name)),
+                classes="mass-note",
+            )
+            yield TaskForm(self.campaign, id="task-form")
+        elif self.kind is MassActionKind.REDISTRIBUTE:
+            yield Label(plain(_("Redistribute at random, evenly, among")), classes="mass-label")
+            with RadioSet(id="redis-mode"):
+                yield RadioButton(plain(_("All agents of the campaign")), value=True, id="redis-all")
+                yield RadioButton(plain(_("Only the agents I choose")), id="redis-chosen")
+            yield SelectionList[int](id="redis-agents", disabled=True)
+
+    def on_mount(self) -> None:
+        self._go(self.step)
+        if self.step == PREVIEW:  # Close needs no input
+            self._start_preview()
+            return
+        if self.kind is MassActionKind.MERGE:
+            ol = self.query_one("#merge-primary", OptionList)
+            first = next((i for i, o in enumerate(ol.options) if not o.disabled), None)
+            if first is not None:
+                ol.highlighted = first
+            ol.focus()
+        elif self.kind is MassActionKind.ADD_TASK:
+            self.query_one(TaskForm).focus_first()
+        elif self.kind is MassActionKind.ASSIGN:
+            self.query_one("#assign-user", Select).focus()
+            self._load_choices(None)
+        elif self.kind is MassActionKind.REDISTRIBUTE:
+            self.query_one("#redis-mode", RadioSet).focus()
+            self._load_choices(None)
+
+    # --- choices for Assign and Redistribute ------------------------------------------
+    @work(exclusive=True, group="mass-choices")
+    async def _load_choices(self, target_campaign_id: int | None) -> None:
+        cid = target_campaign_id or self.campaign.id
+        self._users_for = cid
+        try:
+            choices = await self.backend.filter_choices(self.user, (cid,))
+            campaigns = None
+            if self.kind is MassActionKind.ASSIGN and not self._campaign_names:
+                campaigns = await self.backend.list_campaigns(self.user)
+        except SagiccError as e:
+            self._show_error(tr(e.message))
+            return
+        except Exception as e:  # a broken connection must not end the session
+            self.log.error("mass action choices failed", e)
+            self._show_error(_("The choices could not be loaded: {reason}", reason=str(e)))
+            return
+        users = sorted((u for u in choices.users if u.active), key=lambda u: u.full_name.lower())
+        if self.kind is MassActionKind.ASSIGN:
+            if campaigns is not None:
+                self._campaign_names = {c.id: c.name for c in campaigns}
+                sel_c = self.query_one("#assign-campaign", Select)
+                sel_c.set_options(
+                    (sanitize.text(c.name, single_line=True), c.id) for c in campaigns
+                )
+            sel_u = self.query_one("#assign-user", Select)
+            previous = sel_u.value
+            options: list[tuple[Any, int]] = [(Text(_("Unassigned")), UNASSIGNED)]
+            options += [(self._user_prompt(u), u.id) for u in users]
+            sel_u.set_options(options)
+            if previous in {v for _p, v in options}:
+                sel_u.value = previous
+        else:
+            agents = self.query_one("#redis-agents", SelectionList)
+            agents.clear_options()
+            agents.add_options(
+                [(Content(self._user_prompt(u).plain), u.id) for u in users if u.role is Role.AGENT]
+            )
+            if agents.option_count:
+                agents.highlighted = 0
+
+    @staticmethod
+    def _user_prompt(u: User) -> Text:
+        return sanitize.text(
+            u.full_name + " (" + u.username + ") — " + labels.role(u.role), single_line=True
+        )
+
+    @on(Select.Changed, "#assign-campaign")
+    def _target_campaign_changed(self, event: Select.Changed) -> None:
+        target = event.select.selection or self.campaign.id
+        if self.kind is MassActionKind.ASSIGN and self._campaign_names and target != self._users_for:
+            self._load_choices(target)
+
+    @on(RadioSet.Changed, "#redis-mode")
+    def _redistribute_mode(self, event: RadioSet.Changed) -> None:
+        self.query_one("#redis-agents", SelectionList).disabled = event.pressed.id != "redis-chosen"
+
+    # --- building the action ---------------------------------------------------------
+    def _build_action(self, task: TaskInput | None = None) -> MassAction | None:
+        base = MassAction(kind=self.kind, selection=self.selection)
+        if self.kind is MassActionKind.CLOSE:
+            return base
+        if self.kind is MassActionKind.MERGE:
+            ol = self.query_one("#merge-primary", OptionList)
+            index = ol.highlighted
+            if index is None or ol.get_option_at_index(index).disabled:
+                self._show_error(_("Choose the primary ticket among the tagged tickets."))
+                ol.focus()
+                return None
+            primary = int(ol.get_option_at_index(index).id or 0)
+            merge_customers = self.query_one("#merge-customers", Checkbox).value
+            return replace(base, primary_ticket_id=primary, merge_customers=merge_customers)
+        if self.kind is MassActionKind.ASSIGN:
+            who = self.query_one("#assign-user", Select).selection
+            where = self.query_one("#assign-campaign", Select).selection
+            if who is None and where is None:
+                self._show_error(_("Choose a user, Unassigned, or a campaign to move the tickets to."))
+                self.query_one("#assign-user", Select).focus()
+                return None
+            return replace(
+                base,
+                assignee_id=None if who in (None, UNASSIGNED) else who,
+                unassign=who == UNASSIGNED,
+                campaign_id=where,
+            )
+        if self.kind is MassActionKind.ADD_TASK:
+            task = task or self.query_one(TaskForm).read()
+            if task is None:
+                return None  # TaskForm.Invalid says so
+            return replace(base, task=task)
+        # Redistribute
+        chosen = self.query_one("#redis-chosen", RadioButton).value
+        agent_ids: tuple[int, ...] = ()
+        if chosen:
+            agent_ids = tuple(self.query_one("#redis-agents", SelectionList).selected)
+            if not agent_ids:
+                self._show_error(_("Choose at least one agent, or All agents of the campaign."))
+                self.query_one("#redis-agents", SelectionList).focus()
+                return None
+        return replace(base, redistribute=RedistributeSpec(agent_ids=agent_ids))
+
+    # --- steps -----------------------------------------------------------------------------
+    def _go(self, step: str) -> None:
+        self.step = step
+        self.query_one("#mass-steps", ContentSwitcher).current = f"step-{step}"
+        shown = set(self.BUTTONS[step])
+        if not self.has_form:
+            shown.discard("btn-back")
+        for button in self.query_one("#mass-buttons").query(Button):
+            button.display = button.id in shown
+        self.refresh_bindings()
+
+    def _show_error(self, text: str) -> None:
+        err = self.query_one("#mass-error", Static)
+        err.update(plain(text))
+        err.set_class(bool(text), "-shown")
+
+    def _clear_error(self) -> None:
+        self._show_error("")
+
+    @property
+    def error_text(self) -> str:
+        """The sentence on screen ("" when none)."""
+        err = self.query_one("#mass-error", Static)
+        return str(err.render()) if err.has_class("-shown") else ""
+
+    def _proceed(self, task: TaskInput | None = None) -> None:
+        if self.step != FORM:
+            return
+        self._clear_error()
+        action = self._build_action(task)
+        if action is None:
+            return
+        self.action = action
+        self._go(PREVIEW)
+        self._start_preview()
+
+    def _start_preview(self) -> None:
+        self.preview = None
+        if self.action is None:
+            self.action = MassAction(kind=self.kind, selection=self.selection)
+        body = self.query_one("#step-preview")
+        for wid in ("#preview-summary", "#preview-changes", "#preview-refused-title", "#preview-sample"):
+            self.query_one(wid, Static).update("")
+        self.query_one("#preview-refused", RichLog).clear()
+        self.query_one("#btn-confirm", Button).disabled = True
+        body.loading = True
+        self._load_preview(self.action)
+
+    @work(exclusive=True, group="mass")
+    async def _load_preview(self, action: MassAction) -> None:
+        try:
+            preview = await self.backend.preview_mass_action(self.user, action)
+        except SagiccError as e:
+            self._preview_failed(action, e.message)
+            return
+        except Exception as e:  # a broken connection must not end the session
+            self.log.error("mass action preview failed", e)
+            self._preview_failed(action, msg(N_("The preview failed: {reason}"), reason=str(e)))
+            return
+        if action is not self.action or self.step != PREVIEW:
+            return  # the user went back meanwhile
+        self._show_preview(preview)
+
+    def _preview_failed(self, action: MassAction, message: Msg) -> None:
+        if action is not self.action:
+            return
+        self.query_one("#step-preview").loading = False
+        if self.has_form:
+            self._go(FORM)
+            placed = self.kind is MassActionKind.ADD_TASK and self.query_one(TaskForm).show_error(message)
+            self._show_error(tr(message))
+            if not placed:
+                self._focus_form()
+        else:
+            self._show_error(tr(message))
+            self.query_one("#btn-cancel", Button).focus()
+
+    def _focus_form(self) -> None:
+        targets = {
+            MassActionKind.MERGE: "#merge-primary",
+            MassActionKind.ASSIGN: "#assign-user",
+            MassActionKind.REDISTRIBUTE: "#redis-mode",
+        }
+        if self.kind is MassActionKind.ADD_TASK:
+            self.query_one(TaskForm).focus_first()
+        elif self.kind in targets:
+            self.query_one(targets[self.kind]).focus()
+
+    def _show_preview(self, preview: MassPreview) -> None:
+        self.preview = preview
+        self.query_one("#step-preview").loading = False
+        refused = [o for o in preview.refused if o.ticket_id]
+        self.query_one("#preview-summary", Static).update(
+            plain(
+                plural(
+                    preview.total, "{count} of {n} ticket will change.", "{count} of {n} tickets will change.",
+                    count=self._will_change(preview),
+                )
+            )
+        )
+        self.query_one("#preview-changes", Static).update(
+            plain("\n".join("• " + tr(m) for m in preview.changes))
+        )
+        log = self.query_one("#preview-refused", RichLog)
+        title = self.query_one("#preview-refused-title", Static)
+        if preview.refused:
+            title.update(plain(plural(len(refused), "{n} ticket cannot be changed:", "{n} tickets cannot be changed:")))
+            self._write_lines(log, preview.refused, result=False)
+        log.display = bool(preview.refused)
+        title.display = bool(preview.refused)
+        sample = self.query_one("#preview-sample", Static)
+        if preview.sample:
+            numbers = ", ".join("#" + str(o.number) for o in preview.sample)
+            if self._will_change(preview) > len(preview.sample):
+                numbers += ", …"
+            sample.update(plain(_("Will change, for example: {numbers}", numbers=numbers)))
+        confirm = self.query_one("#btn-confirm", Button)
+        confirm.disabled = not self.can_confirm
+        if self.can_confirm:
+            confirm.focus()
+        else:
+            self._show_error(_("No ticket can be changed; go back or cancel."))
+            self.query_one("#btn-back" if self.has_form else "#btn-cancel", Button).focus()
+        self.refresh_bindings()
+
+    def _write_lines(self, log: RichLog, outcomes: tuple[TicketOutcome, ...], *, result: bool) -> None:
+        log.clear()
+        for o in outcomes[:MAX_LINES]:
+            log.write(outcome_line(o, result=result))
+        if len(outcomes) > MAX_LINES:
+            log.write(Text(_("{count} more tickets are not listed.", count=len(outcomes) - MAX_LINES), style="italic"))
+
+    @work(exclusive=True, group="mass")
+    async def _run(self, action: MassAction) -> None:
+        try:
+            result = await self.backend.run_mass_action(self.user, action)
+        except SagiccError as e:
+            self._run_failed(e.message)
+            return
+        except Exception as e:  # a broken connection must not end the session
+            self.log.error("mass action run failed", e)
+            self._run_failed(msg(N_("The action failed: {reason}"), reason=str(e)))
+            return
+        self._show_result(result)
+
+    def _run_failed(self, message: Msg) -> None:
+        """The store wrote nothing (one transaction): back to the preview."""
+        self._go(PREVIEW)
+        self._show_error(tr(message))
+        self.query_one("#btn-back" if self.has_form else "#btn-cancel", Button).focus()
+
+    def _show_result(self, result: MassResult) -> None:
+        self.result = result
+        self._go(RESULT)
+        self.query_one("#result-summary", Static).update(
+            plain(_("Done: {done}. Refused: {refused}.", done=result.done, refused=result.refused))
+        )
+        log = self.query_one("#result-list", RichLog)
+        self._write_lines(log, result.outcomes, result=True)
+        log.focus()
+
+    # --- actions ------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "preview":
+            return self.step == FORM
+        if action == "confirm":
+            if self.step != PREVIEW:
+                return False
+            return True if self.can_confirm else None
+        if action == "back":
+            return self.step == PREVIEW and self.has_form
+        if action == "done":
+            return self.step == RESULT
+        if action == "cancel":
+            if self.step == RESULT:
+                return False  # Escape is "done" there
+            return None if self.step == RUNNING else True
+        return True
+
+    def action_preview(self) -> None:
+        self._proceed()
+
+    def action_confirm(self) -> None:
+        if self.step != PREVIEW or not self.can_confirm or self.action is None or self.preview is None:
+            return
+        self._clear_error()
+        self._go(RUNNING)
+        self.query_one("#running-text", Static).update(
+            plain(plural(self._will_change(self.preview), "Applying to {n} ticket…", "Applying to {n} tickets…"))
+        )
+        self._run(self.action)
+
+    def action_back(self) -> None:
+        if self.step != PREVIEW or not self.has_form:
+            return
+        self.workers.cancel_group(self, "mass")
+        self.query_one("#step-preview").loading = False
+        self.preview = None
+        self.action = None
+        self._clear_error()
+        self._go(FORM)
+        self._focus_form()
+
+    def action_done(self) -> None:
+        if self.step == RESULT:
+            self.dismiss(self.result)
+
+    def action_cancel(self) -> None:
+        if self.step == RUNNING:
+            return  # the store is writing: the result comes next
+        if self.step == RESULT:
+            self.dismiss(self.result)
+            return
+        self.workers.cancel_group(self, "mass")
+        self.dismiss(None)
+
+    # --- widget events ------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        handlers = {
+            "btn-preview": self.action_preview,
+            "btn-confirm": self.action_confirm,
+            "btn-back": self.action_back,
+            "btn-cancel": self.action_cancel,
+            "btn-done": self.action_done,
+        }
+        handler = handlers.get(event.button.id or "")
+        if handler is not None:
+            handler()
+
+    @on(OptionList.OptionSelected, "#merge-primary")
+    def _primary_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._proceed()
+
+    @on(TaskForm.Submitted)
+    def _task_submitted(self, event: TaskForm.Submitted) -> None:
+        event.stop()
+        self._proceed(event.task)
+
+    @on(TaskForm.Invalid)
+    def _task_invalid(self, event: TaskForm.Invalid) -> None:
+        event.stop()
+        self._show_error(_("Fix the marked fields; what you typed is kept."))
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._proceed()

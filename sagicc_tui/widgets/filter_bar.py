@@ -1,0 +1,371 @@
+"""The filter sidebar (L4) and the one-line summary shown when it is hidden.
+
+Every L4 filter: creation date range, next task date range, statuses,
+priorities, customers, users (all / specific / unassigned), campaigns,
+ticket types, channel types, customer features and the values of the
+campaign's primary task field. Changes apply by themselves after a short
+pause (no Apply button to forget); a date that is not YYYY-MM-DD is named
+under its field and nothing is applied until it is fixed.
+
+Customers are found by document or name (Enter in the field): the matches
+come from the tickets the user can see (``list_tickets`` with that search),
+which are exactly the customers a ticket filter can match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.enums import ChannelType, Priority, TicketStatus, TicketType, UserFilter
+from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.models import Campaign, User
+from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.i18n import _
+from sagicc_tui.sanitize import one_line
+from sagicc_tui.widgets import labels
+
+APPLY_DELAY = 0.3
+
+
+class DateProblem(ValueError):
+    pass
+
+
+def parse_day(text: str, *, end: bool = False) -> datetime | None:
+    """YYYY-MM-DD as local midnight; an end date includes its whole day ([from, to))."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise DateProblem(_("Write the date as YYYY-MM-DD, like 2026-11-25.")) from None
+    if len(text) != 10:
+        raise DateProblem(_("Write the date as YYYY-MM-DD, like 2026-11-25."))
+    at = datetime(day.year, day.month, day.day).astimezone()
+    return at + timedelta(days=1) if end else at
+
+
+def _range(start: str, stop: str) -> tuple[datetime | None, datetime | None]:
+    first, last = parse_day(start), parse_day(stop, end=True)
+    if first and last and first >= last:
+        raise DateProblem(_("The start date is after the end date."))
+    return first, last
+
+
+def filter_summary(query: TicketQuery, current_campaign_id: int | None,
+                   campaign_names: dict[int, str]) -> str:
+    """The active filters in one line, for when the sidebar is hidden."""
+    parts: list[str] = []
+    if query.created_from or query.created_to:
+        parts.append(_("Created") + " " + _day_range(query.created_from, query.created_to))
+    if query.next_task_from or query.next_task_to:
+        parts.append(_("Next task") + " " + _day_range(query.next_task_from, query.next_task_to))
+    if query.statuses:
+        parts.append(", ".join(labels.status(s) for s in query.statuses))
+    if query.priorities:
+        parts.append(", ".join(labels.priority(p) for p in query.priorities))
+    if query.user_filter is UserFilter.UNASSIGNED:
+        parts.append(_("Unassigned"))
+    elif query.user_filter is UserFilter.SPECIFIC and query.user_ids:
+        parts.append(_("{count} users", count=len(query.user_ids)))
+    if query.customer_ids:
+        parts.append(_("{count} customers", count=len(query.customer_ids)))
+    if query.campaign_ids and tuple(query.campaign_ids) != (current_campaign_id,):
+        parts.append(", ".join(one_line(campaign_names.get(c, str(c))) for c in query.campaign_ids))
+    if query.types:
+        parts.append(", ".join(labels.ticket_type(t) for t in query.types))
+    if query.channels:
+        parts.append(", ".join(labels.channel(c) for c in query.channels))
+    if query.features:
+        parts.append(", ".join(one_line(f) for f in query.features))
+    if query.primary_values:
+        parts.append("» " + ", ".join(one_line(v) for v in query.primary_values))
+    if not parts:
+        return _("No filters (f to filter)")
+    return _("Filters") + ": " + " · ".join(parts)
+
+
+def _day_range(start: datetime | None, stop: datetime | None) -> str:
+    first = start.date().isoformat() if start else "…"
+    last = (stop - timedelta(days=1)).date().isoformat() if stop else "…"
+    return f"{first} – {last}"
+
+
+class FilterBar(VerticalScroll):
+    @dataclass
+    class Changed(Message):
+        """The filters changed: `query` is the base query with the new filters."""
+
+        query: TicketQuery
+
+    def __init__(self, backend: Backend, user: User, base: TicketQuery, campaigns: list[Campaign],
+                 current_campaign_id: int | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._backend = backend
+        self._user = user
+        self._base = base
+        self._campaigns = campaigns
+        self._current = current_campaign_id
+        self._timer: Timer | None = None
+        self._customers: dict[int, str] = {}
+
+    # --- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("Filters"), classes="filter-title")
+        yield Label(_("Created between (YYYY-MM-DD)"), classes="filter-label")
+        with Horizontal(classes="filter-dates"):
+            yield Input(placeholder=_("from"), id="created-from", compact=True)
+            yield Input(placeholder=_("to"), id="created-to", compact=True)
+        yield Static("", id="created-error", classes="filter-error")
+        yield Label(_("Next task between (YYYY-MM-DD)"), classes="filter-label")
+        with Horizontal(classes="filter-dates"):
+            yield Input(placeholder=_("from"), id="next-from", compact=True)
+            yield Input(placeholder=_("to"), id="next-to", compact=True)
+        yield Static("", id="next-error", classes="filter-error")
+        yield Label(_("Status"), classes="filter-label")
+        yield SelectionList[TicketStatus](
+            *(Selection(Content(labels.status(s)), s) for s in TicketStatus), id="statuses")
+        yield Label(_("Priority"), classes="filter-label")
+        yield SelectionList[Priority](
+            *(Selection(Content(labels.priority(p)), p) for p in Priority), id="priorities")
+        yield Label(_("Users"), classes="filter-label")
+        with RadioSet(id="user-filter"):
+            for uf in UserFilter:
+                yield RadioButton(Content(labels.user_filter(uf)), value=uf is UserFilter.ALL, id=f"uf-{uf.value}")
+        yield SelectionList[int](id="users")
+        yield Label(_("Customers"), classes="filter-label")
+        yield Input(placeholder=_("Document or name, then Enter"), id="customer-search", compact=True)
+        yield SelectionList[int](id="customers")
+        yield Label(_("Campaigns"), classes="filter-label")
+        yield SelectionList[int](
+            *(Selection(Content(one_line(c.name)), c.id, c.id == self._current) for c in self._campaigns),
+            id="campaigns")
+        yield Label(_("Ticket type"), classes="filter-label")
+        yield SelectionList[TicketType](
+            *(Selection(Content(labels.ticket_type(t)), t) for t in TicketType), id="types")
+        yield Label(_("Channel"), classes="filter-label")
+        yield SelectionList[ChannelType](
+            *(Selection(Content(labels.channel(c)), c) for c in ChannelType), id="channels")
+        yield Label(_("Features"), classes="filter-label")
+        yield SelectionList[str](id="features")
+        yield Label(_("Outcome of the last task"), classes="filter-label")
+        yield SelectionList[str](id="primary-values")
+        yield Button(_("Clear filters"), id="clear-filters", compact=True)
+
+    def on_mount(self) -> None:
+        self._load_choices(self._campaign_ids())
+
+    # --- public -------------------------------------------------------------------------
+
+    @property
+    def base(self) -> TicketQuery:
+        return self._base
+
+    def set_base(self, query: TicketQuery) -> None:
+        """Search or order changed elsewhere; the filters stay, nothing is posted."""
+        self._base = query
+
+    def set_campaign(self, campaign_id: int | None) -> None:
+        """Another current campaign: the campaign filter starts from it alone."""
+        self._current = campaign_id
+        campaigns = self.query_one("#campaigns", SelectionList)
+        campaigns.deselect_all()
+        if campaign_id is not None:
+            campaigns.select(campaign_id)
+        self._base = self._base.with_(campaign_ids=self._campaign_ids())
+        self._load_choices(self._campaign_ids())
+
+    def clear(self) -> None:
+        for input_id in ("#created-from", "#created-to", "#next-from", "#next-to", "#customer-search"):
+            self.query_one(input_id, Input).value = ""
+        for list_id in ("#statuses", "#priorities", "#users", "#customers", "#types", "#channels",
+                        "#features", "#primary-values"):
+            self.query_one(list_id, SelectionList).deselect_all()
+        self.query_one("#uf-all", RadioButton).value = True
+        self.set_campaign(self._current)
+        self._schedule()
+
+    def build_query(self, *, show_errors: bool = True) -> TicketQuery | None:
+        """The base query with the sidebar's filters; None while a date is invalid."""
+        problems = False
+        dates: dict[str, datetime | None] = {}
+        for prefix, error_id, names in (("created", "#created-error", ("created_from", "created_to")),
+                                        ("next", "#next-error", ("next_task_from", "next_task_to"))):
+            start = self.query_one(f"#{prefix}-from", Input).value
+            stop = self.query_one(f"#{prefix}-to", Input).value
+            error = self.query_one(error_id, Static)
+            try:
+                dates[names[0]], dates[names[1]] = _range(start, stop)
+                error.update("")
+                error.display = False
+            except DateProblem as e:
+                problems = True
+                if show_errors:
+                    error.update(Content(str(e)))
+                    error.display = True
+        if problems:
+            return None
+        pressed = self.query_one("#user-filter", RadioSet).pressed_button
+        user_filter = UserFilter(pressed.id.removeprefix("uf-")) if pressed and pressed.id else UserFilter.ALL
+        user_ids = tuple(self._selected("#users"))
+        if user_filter is UserFilter.SPECIFIC and not user_ids:
+            user_filter = UserFilter.ALL  # nobody chosen yet: no filter
+        return self._base.with_(
+            **dates,
+            statuses=tuple(self._selected("#statuses")),
+            priorities=tuple(self._selected("#priorities")),
+            user_filter=user_filter,
+            user_ids=user_ids if user_filter is UserFilter.SPECIFIC else (),
+            customer_ids=tuple(self._selected("#customers")),
+            campaign_ids=self._campaign_ids(),
+            types=tuple(self._selected("#types")),
+            channels=tuple(self._selected("#channels")),
+            features=tuple(self._selected("#features")),
+            primary_values=tuple(self._selected("#primary-values")),
+        )
+
+    # --- internals --------------------------------------------------------------------
+
+    def _selected(self, list_id: str) -> list:
+        return list(self.query_one(list_id, SelectionList).selected)
+
+    def _campaign_ids(self) -> tuple[int, ...]:
+        try:
+            chosen = tuple(sorted(self._selected("#campaigns")))
+        except Exception:  # not composed yet
+            chosen = ()
+        if chosen:
+            return chosen
+        return (self._current,) if self._current is not None else ()
+
+    def _schedule(self, *, show_errors: bool = False) -> None:
+        """Apply after a pause: a burst of ticks or keystrokes reloads the list once."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(APPLY_DELAY, lambda: self._apply(show_errors=show_errors))
+
+    def _apply(self, *, show_errors: bool = False) -> None:
+        query = self.build_query(show_errors=show_errors)
+        if query is not None and query != self._base:
+            self._base = query
+            self.post_message(self.Changed(query))
+
+    @on(Input.Changed, ".filter-dates Input")
+    def _date_typed(self, event: Input.Changed) -> None:
+        # Validate once the date is complete, not at every keystroke.
+        complete = all(len(i.value.strip()) in (0, 10) for i in self.query(".filter-dates Input").results(Input))
+        if complete:
+            self._schedule(show_errors=True)
+
+    @on(Input.Submitted, ".filter-dates Input")
+    def _date_submitted(self, event: Input.Submitted) -> None:
+        self._apply(show_errors=True)
+
+    @on(SelectionList.SelectedChanged)
+    def _selection_changed(self, event: SelectionList.SelectedChanged) -> None:
+        if event.selection_list.id == "users" and event.selection_list.selected:
+            self.query_one("#uf-specific", RadioButton).value = True
+        if event.selection_list.id == "campaigns":
+            self._load_choices(self._campaign_ids())
+        self._schedule()
+
+    @on(RadioSet.Changed)
+    def _user_filter_changed(self, event: RadioSet.Changed) -> None:
+        self._schedule()
+
+    @on(Button.Pressed, "#clear-filters")
+    def _clear_pressed(self) -> None:
+        self.clear()
+
+    @on(Input.Submitted, "#customer-search")
+    def _customer_search(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text:
+            self._find_customers(text)
+
+    # --- workers -------------------------------------------------------------------------
+
+    @dataclass
+    class _Choices(Message):
+        users: list[User]
+        features: tuple[str, ...]
+        primary_values: tuple[str, ...]
+
+    @dataclass
+    class _Customers(Message):
+        text: str
+        found: dict[int, str]
+
+    @work(exclusive=True, group="filter-choices")
+    async def _load_choices(self, campaign_ids: tuple[int, ...]) -> None:
+        try:
+            choices = await self._backend.filter_choices(self._user, campaign_ids)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        self.post_message(self._Choices(list(choices.users), choices.features, choices.primary_values))
+
+    @on(_Choices)
+    def _choices_arrived(self, message: _Choices) -> None:
+        message.stop()
+        self._refill("#users", [(Content(one_line(u.full_name)), u.id) for u in message.users])
+        self._refill("#features", [(Content(one_line(f)), f) for f in message.features])
+        self._refill("#primary-values", [(Content(one_line(v)), v) for v in message.primary_values])
+
+    def _refill(self, list_id: str, options: list[tuple[Content, object]]) -> None:
+        widget = self.query_one(list_id, SelectionList)
+        keep = set(widget.selected)
+        values = {v for _p, v in options}
+        widget.clear_options()
+        widget.add_options([Selection(p, v, v in keep) for p, v in options])
+        if keep - values:
+            self._schedule()  # a chosen value is gone with the campaign change
+
+    @work(exclusive=True, group="filter-customers")
+    async def _find_customers(self, text: str) -> None:
+        query = TicketQuery(search=text, campaign_ids=self._campaign_ids())
+        try:
+            page = await self._backend.list_tickets(self._user, query, limit=100)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        wanted = text.lower().lstrip("#")
+        found: dict[int, str] = {}
+        for card in page.rows:
+            name = one_line(card.customer_name)
+            if wanted in card.customer_id_number.lower() or wanted in name.lower():
+                found.setdefault(card.customer_id, f"{one_line(card.customer_id_number)} {name}")
+        self.post_message(self._Customers(text, found))
+
+    @on(_Customers)
+    def _customers_arrived(self, message: _Customers) -> None:
+        message.stop()
+        if not message.found:
+            self.notify(_("No customer with tickets you can see matches {text}.", text=one_line(message.text)),
+                        severity="warning")
+            return
+        self._customers.update(message.found)
+        widget = self.query_one("#customers", SelectionList)
+        keep = set(widget.selected)
+        # Chosen customers stay; the new matches are added after them, unticked
+        # except when there is exactly one (the usual: a document number).
+        only = next(iter(message.found)) if len(message.found) == 1 else None
+        options = [(cid, label) for cid, label in self._customers.items()
+                   if cid in keep or cid in message.found]
+        widget.clear_options()
+        widget.add_options([Selection(Content(label), cid, cid in keep or cid == only)
+                            for cid, label in options])
+        self._schedule()

@@ -1,0 +1,140 @@
+"""Every enum value as a label in the UI language, and backend errors as sentences.
+
+Tables hold English source strings marked with ``N_`` (so the catalog check
+sees them) and are translated at call time, never at import: the language is
+chosen after this module is imported.
+"""
+
+from __future__ import annotations
+
+from sagicc_tui.domain.enums import (
+    AgentStatus,
+    ChannelType,
+    Direction,
+    MassActionKind,
+    Priority,
+    Role,
+    TicketOrder,
+    TicketStatus,
+    TicketType,
+    UserFilter,
+)
+from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.messages import Msg
+from sagicc_tui.i18n import N_, _
+
+_STATUS = {
+    TicketStatus.NEW: N_("New"),
+    TicketStatus.OPEN: N_("Open"),
+    TicketStatus.TRANSFERRED: N_("Transferred"),
+    TicketStatus.ESCALATED: N_("Escalated"),
+    TicketStatus.CLOSED: N_("Closed"),
+}
+_PRIORITY = {
+    Priority.CRITICAL: N_("Critical"),
+    Priority.HIGH: N_("High"),
+    Priority.MEDIUM: N_("Medium"),
+    Priority.LOW: N_("Low"),
+}
+_TYPE = {
+    TicketType.QUESTION: N_("Question"),
+    TicketType.SUGGESTION: N_("Suggestion"),
+    TicketType.COMPLAINT: N_("Complaint"),
+    TicketType.CLAIM: N_("Claim"),
+}
+_CHANNEL = {
+    ChannelType.EMAIL: N_("Email"),
+    ChannelType.WHATSAPP: N_("WhatsApp"),
+    ChannelType.TELEPHONY: N_("Telephony"),
+    ChannelType.CHAT: N_("Chat"),
+    ChannelType.SMS: N_("SMS"),
+}
+# Short forms for the one-line cards, where "Correo electrónico" does not fit.
+_CHANNEL_SHORT = {
+    ChannelType.EMAIL: N_("Mail"),
+    ChannelType.WHATSAPP: N_("WhatsApp"),
+    ChannelType.TELEPHONY: N_("Phone"),
+    ChannelType.CHAT: N_("Chat"),
+    ChannelType.SMS: N_("SMS"),
+}
+_ROLE = {
+    Role.AGENT: N_("Agent"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.ADMINISTRATOR: N_("Administrator"),
+}
+_AGENT_STATUS = {AgentStatus.AVAILABLE: N_("Available"), AgentStatus.BUSY: N_("Busy")}
+_ORDER = {
+    TicketOrder.CREATED_ASC: N_("Created, oldest first"),
+    TicketOrder.CREATED_DESC: N_("Created, newest first"),
+    TicketOrder.UNREAD_ASC: N_("Unread interaction, oldest first"),
+    TicketOrder.UNREAD_DESC: N_("Unread interaction, newest first"),
+    TicketOrder.NEXT_TASK_FURTHEST: N_("Next task, furthest first"),
+    TicketOrder.NEXT_TASK_CLOSEST: N_("Next task, closest first"),
+}
+_USER_FILTER = {
+    UserFilter.ALL: N_("All users"),
+    UserFilter.SPECIFIC: N_("Specific users"),
+    UserFilter.UNASSIGNED: N_("Unassigned"),
+}
+_MASS = {
+    MassActionKind.CLOSE: N_("Close"),
+    MassActionKind.MERGE: N_("Merge"),
+    MassActionKind.ASSIGN: N_("Assign"),
+    MassActionKind.ADD_TASK: N_("Add Task"),
+    MassActionKind.REDISTRIBUTE: N_("Redistribute"),
+}
+_DIRECTION_ARROW = {Direction.INCOMING: "←", Direction.OUTGOING: "→"}
+
+
+def status(value: TicketStatus) -> str:
+    return _(_STATUS[value])
+
+
+def priority(value: Priority) -> str:
+    return _(_PRIORITY[value])
+
+
+def ticket_type(value: TicketType) -> str:
+    return _(_TYPE[value])
+
+
+def channel(value: ChannelType) -> str:
+    return _(_CHANNEL[value])
+
+
+def channel_short(value: ChannelType) -> str:
+    return _(_CHANNEL_SHORT[value])
+
+
+def role(value: Role) -> str:
+    return _(_ROLE[value])
+
+
+def agent_status(value: AgentStatus) -> str:
+    return _(_AGENT_STATUS[value])
+
+
+def order(value: TicketOrder) -> str:
+    return _(_ORDER[value])
+
+
+def user_filter(value: UserFilter) -> str:
+    return _(_USER_FILTER[value])
+
+
+def mass_action(value: MassActionKind) -> str:
+    return _(_MASS[value])
+
+
+def direction_arrow(value: Direction | None) -> str:
+    """← the customer wrote to us, → we wrote to the customer."""
+    return _DIRECTION_ARROW.get(value, "") if value is not None else ""
+
+
+def message(msg: Msg) -> str:
+    """A sentence that crossed the Backend, in the UI language."""
+    return _(msg.template, **msg.params)
+
+
+def error_sentence(error: SagiccError) -> str:
+    return message(error.message)

@@ -1,0 +1,85 @@
+"""Shared helpers for the UI tests: an app on the `world` store, settling, reading the list."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+
+from sagicc_tui import i18n
+
+# Card dates are shown in local time: pin it so snapshots match on any machine.
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Settings go to a temporary dir; the language global is restored after each test."""
+    monkeypatch.setenv("SAGICC_CONFIG_DIR", str(tmp_path / "config"))
+    before = i18n.get_language()
+    yield
+    i18n.set_language(before)
+
+
+def make_app(world, *, username: str | None = "admin", language: str = "en", settings_path=None,
+             backend=None, poll_interval: float = 1.0, **kw):
+    from sagicc_tui.app import SagiccApp
+
+    target = backend or world.backend
+
+    async def open_backend():
+        return target  # already open: the fixture owns it
+
+    app = SagiccApp(open_backend=open_backend, username=username, language=language, clock=world.clock,
+                    settings_path=settings_path or (os.environ["SAGICC_CONFIG_DIR"] + "/settings.json"),
+                    poll_interval=poll_interval, **kw)
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    """Let workers finish and their messages land (a few rounds: results start more work)."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(rounds):
+        await pilot.pause()
+        for _attempt in range(10):
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:  # an exclusive worker replaced by a newer one: wait for that
+                await pilot.pause()
+        await pilot.pause()
+
+
+def ticket_list(app):
+    from sagicc_tui.widgets.ticket_list import TicketList
+
+    return app.screen.query_one(TicketList)
+
+
+def list_lines(app) -> list[str]:
+    """What the list shows, read through its line API."""
+    tl = ticket_list(app)
+    return ["".join(seg.text for seg in tl.render_line(y)) for y in range(tl.scrollable_content_region.height)]
+
+
+_NUMBER = re.compile(r"#(\d+)")
+
+
+def shown_numbers(app) -> list[int]:
+    """Ticket numbers of the cards on screen, top to bottom."""
+    numbers = []
+    for line in list_lines(app):
+        m = _NUMBER.search(line[:20])
+        if m:
+            numbers.append(int(m.group(1)))
+    return numbers
+
+
+def cursor_number(app) -> int | None:
+    card = ticket_list(app).cursor_card
+    return card.number if card else None

@@ -1,0 +1,219 @@
+"""Filters (L4), orders (L5), search (L6), campaigns (L1) and the pending list (L7) through the UI."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Input, RadioButton, SelectionList
+
+from sagicc_tui.domain.enums import ChannelType, Priority, TicketOrder, TicketStatus
+from sagicc_tui.domain.models import TaskInput
+from sagicc_tui.screens.choose import ChoiceScreen
+from sagicc_tui.widgets.filter_bar import FilterBar
+from tests.ui.conftest import make_app, settle, shown_numbers, ticket_list
+
+
+@pytest.fixture
+async def six(world):
+    made = [await world.incoming(f"cliente{i}@x.com", f"mensaje {i}" + (" factura" if i == 3 else ""),
+                                 name=f"Cliente{i} Apellido{i}") for i in range(6)]
+    world.set_ticket(made[0].ticket_id, priority=Priority.CRITICAL.value)
+    world.set_ticket(made[1].ticket_id, status=TicketStatus.ESCALATED.value, assignee_id=1)
+    world.set_ticket(made[2].ticket_id, unread_count=0, unread_at=None, assignee_id=4)
+    return made
+
+
+def _count_label(app) -> str:
+    return str(app.screen.query_one("#count-label").render())
+
+
+async def _after_filters(pilot) -> None:
+    await asyncio.sleep(0.45)  # the sidebar applies after a short pause
+    await settle(pilot)
+
+
+async def test_sidebar_filters_change_list_and_count(world, six):
+    n = [r.ticket_number for r in six]
+    app = make_app(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert _count_label(app).startswith("6 tickets")
+        await pilot.press("f")
+        await pilot.pause()
+        bar = app.screen.query_one(FilterBar)
+        assert bar.has_class("-shown")
+
+        bar.query_one("#statuses", SelectionList).select(TicketStatus.ESCALATED)
+        await _after_filters(pilot)
+        assert shown_numbers(app) == [n[1]]
+        assert _count_label(app).startswith("1 ticket")
+        bar.query_one("#statuses", SelectionList).deselect_all()
+
+        bar.query_one("#priorities", SelectionList).select(Priority.CRITICAL)
+        await _after_filters(pilot)
+        assert shown_numbers(app) == [n[0]]
+        bar.query_one("#priorities", SelectionList).deselect_all()
+
+        bar.query_one("#uf-unassigned", RadioButton).value = True
+        await _after_filters(pilot)
+        assert set(shown_numbers(app)) == {n[0], n[3], n[4], n[5]}
+        assert _count_label(app).startswith("4 tickets")
+
+        bar.query_one("#uf-all", RadioButton).value = True
+        bar.query_one("#users", SelectionList).select(4)  # bruno: "specific users"
+        await _after_filters(pilot)
+        assert shown_numbers(app) == [n[2]]
+        assert bar.query_one("#uf-specific", RadioButton).value
+
+        await pilot.press("escape")  # hide the sidebar: the summary line names the filters
+        await pilot.pause()
+        assert not bar.has_class("-shown")
+        assert "1 users" in str(app.screen.query_one("#filter-summary").render())
+
+
+async def test_created_date_filter_validates(world, six):
+    app = make_app(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        bar = app.screen.query_one(FilterBar)
+        bar.query_one("#created-from", Input).value = "2026-13-01"
+        await _after_filters(pilot)
+        assert "YYYY-MM-DD" in str(bar.query_one("#created-error").render())
+        assert len(shown_numbers(app)) == 6  # nothing applied
+        bar.query_one("#created-from", Input).value = "2026-11-26"
+        await _after_filters(pilot)
+        assert str(bar.query_one("#created-error").render()) == ""
+        assert shown_numbers(app) == []
+        assert "No tickets match" in "".join(
+            "".join(s.text for s in ticket_list(app).render_line(y)) for y in range(3))
+        bar.query_one("#created-from", Input).value = "2026-11-25"
+        bar.query_one("#created-to", Input).value = "2026-11-25"
+        await _after_filters(pilot)
+        assert len(shown_numbers(app)) == 6
+
+
+async def test_customer_filter_by_document_or_name(world, six):
+    app = make_app(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        bar = app.screen.query_one(FilterBar)
+        search = bar.query_one("#customer-search", Input)
+        search.focus()
+        search.value = "Apellido4"
+        await pilot.press("enter")
+        await _after_filters(pilot)
+        assert shown_numbers(app) == [six[4].ticket_number]
+        assert bar.query_one("#customers", SelectionList).selected == [six[4].customer_id]
+
+
+async def test_search_box(world, six):
+    app = make_app(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.screen.focused is app.screen.query_one("#search", Input)
+        await pilot.press(*"factura")
+        await asyncio.sleep(0.4)  # debounced
+        await settle(pilot)
+        assert shown_numbers(app) == [six[3].ticket_number]
+        await pilot.press("enter")  # back to the list
+        assert app.screen.focused is ticket_list(app)
+        assert ticket_list(app).query.search == "factura"
+
+
+async def test_campaign_switch_and_several_campaigns(world, six):
+    sales = [await world.incoming(f"+57 300 000 000{i}", f"llamada {i}", channel=ChannelType.TELEPHONY)
+             for i in range(2)]
+    app = make_app(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert len(shown_numbers(app)) == 6
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.campaign is not None and app.campaign.name == "Ventas"
+        assert "Ventas" in str(app.screen.query_one("#campaign").render())
+        assert set(shown_numbers(app)) == {r.ticket_number for r in sales}
+        await pilot.press("f")
+        bar = app.screen.query_one(FilterBar)
+        bar.query_one("#campaigns", SelectionList).select(1)  # both campaigns
+        await _after_filters(pilot)
+        assert ticket_list(app).total == 8
+
+
+async def _choose_order(pilot, order: TicketOrder) -> None:
+    await pilot.press("o")
+    await pilot.pause()
+    await pilot.press("home", *["down"] * list(TicketOrder).index(order), "enter")
+    await settle(pilot)
+
+
+async def test_each_order(world, six):
+    n = [r.ticket_number for r in six]
+    admin = await world.user("admin")
+    for i, hours in ((4, 5), (1, 1), (3, 3)):
+        await world.backend.add_task(admin, six[i].ticket_id, TaskInput(
+            values={"resultado": "Pendiente"}, next_task_at=world.clock() + timedelta(hours=hours)))
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await _choose_order(pilot, TicketOrder.CREATED_ASC)
+        assert ticket_list(app).query.order is TicketOrder.CREATED_ASC
+        assert shown_numbers(app) == n
+        await _choose_order(pilot, TicketOrder.CREATED_DESC)
+        assert shown_numbers(app) == n[::-1]
+        await _choose_order(pilot, TicketOrder.UNREAD_ASC)
+        assert shown_numbers(app) == [n[0], n[1], n[3], n[4], n[5], n[2]]  # no unread: last
+        await _choose_order(pilot, TicketOrder.UNREAD_DESC)
+        assert shown_numbers(app) == [n[5], n[4], n[3], n[1], n[0], n[2]]
+        await _choose_order(pilot, TicketOrder.NEXT_TASK_CLOSEST)
+        assert shown_numbers(app)[:3] == [n[1], n[3], n[4]]
+        await _choose_order(pilot, TicketOrder.NEXT_TASK_FURTHEST)
+        assert shown_numbers(app)[:3] == [n[4], n[3], n[1]]
+        assert "Next task, furthest first" in str(app.screen.query_one("#order-label").render())
+        text = "\n".join("".join(s.text for s in ticket_list(app).render_line(y)) for y in range(3))
+        assert "» Pendiente" in text  # the last task's outcome on the card
+
+
+async def test_pending_count_list_and_new_assignment_notice(world, six):
+    app = make_app(world, poll_interval=0.1)
+    notes: list[str] = []
+    async with app.run_test(size=(140, 40)) as pilot:
+        real_notify = app.notify
+        app.notify = lambda message, **kw: (notes.append(message), real_notify(message, **kw))[1]
+        await settle(pilot)
+        assert "Pending tickets: 1" in str(app.screen.query_one("#pending").render())
+        world.set_ticket(six[4].ticket_id, assignee_id=1)  # someone assigns a ticket to me
+        for _ in range(20):
+            await asyncio.sleep(0.1)
+            await settle(pilot, rounds=1)
+            if any(f"#{six[4].ticket_number}" in m for m in notes):
+                break
+        assert any(f"Ticket #{six[4].ticket_number}" in m and "assigned to you" in m for m in notes)
+        assert "Pending tickets: 2" in str(app.screen.query_one("#pending").render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        from sagicc_tui.screens.ticket_placeholder import TicketPlaceholderScreen
+
+        assert isinstance(app.screen, TicketPlaceholderScreen)
+
+
+async def test_agent_status_toggle(world, six):
+    app = make_app(world, username="ana")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert "Available" in str(app.screen.query_one("#status").render())
+        await pilot.press("s")
+        await settle(pilot)
+        assert "Busy" in str(app.screen.query_one("#status").render())
+        assert (await world.user("ana")).status.value == "busy"
+        assert app.user.status.value == "busy"
