@@ -73,7 +73,7 @@ def plan(store: Store, conn: Connection, user: User, action: MassAction) -> Plan
     if action.selection.query is None and len(rows) < len(action.selection.ids):
         missing = len(action.selection.ids) - len(rows)
         p = Plan(action.kind)
-        p.refused += [TicketOutcome(0, 0, False, msg(N_("{count} tagged tickets no longer exist or are outside your scope."), count=missing))]
+        p.refused += [TicketOutcome(0, 0, False, msg(N_("Tagged tickets that no longer exist or are outside your scope: {count}."), count=missing))]
     else:
         p = Plan(action.kind)
     campaigns = {c.id: c for c in store.campaigns(conn)}
@@ -109,7 +109,7 @@ def _plan_close(store, conn, user, action, rows, campaigns, p: Plan) -> None:
             _refuse(p, r, N_("campaign {campaign} does not allow closing tickets in bulk"), campaign=c.name)
         else:
             p.ok.append(r)
-    p.changes.append(msg(N_("{count} tickets will be closed; closing is final."), count=len(p.ok)))
+    p.changes.append(msg(N_("Tickets to close: {count}. Closing is final."), count=len(p.ok)))
 
 
 def _plan_merge(store, conn, user, action, rows, campaigns, p: Plan) -> None:
@@ -123,10 +123,10 @@ def _plan_merge(store, conn, user, action, rows, campaigns, p: Plan) -> None:
             p.ok.append(r)
     if not p.ok:
         raise InvalidInput(N_("Tag at least two open tickets to merge them."))
-    p.changes.append(msg(N_("Ticket #{number} stays open and receives the conversations, tasks, notes and attachments of {count} tickets, which will be closed."), number=primary.number, count=len(p.ok)))
+    p.changes.append(msg(N_("Ticket #{number} stays open and receives the conversations, tasks, notes and attachments of the others, which will be closed (tickets: {count})."), number=primary.number, count=len(p.ok)))
     if action.merge_customers:
         others = {r.customer_id for r in p.ok} - {primary.customer_id}
-        p.changes.append(msg(N_("{count} other customers will be merged into the primary ticket's customer and deleted."), count=len(others)))
+        p.changes.append(msg(N_("Other customers to merge into the primary ticket's customer and delete: {count}."), count=len(others)))
     p.changes.append(msg(N_("A merge cannot be undone.")))
 
 
@@ -163,14 +163,14 @@ def _plan_assign(store, conn, user, action, rows, campaigns, p: Plan) -> None:
             p.assign_to[r.id] = r.assignee_id if keep else None
         p.ok.append(r)
     if assignee is not None:
-        p.changes.append(msg(N_("{count} tickets will be assigned to {user}."), count=len(p.ok), user=assignee.full_name))
+        p.changes.append(msg(N_("Tickets to assign to {user}: {count}."), count=len(p.ok), user=assignee.full_name))
     elif action.unassign:
-        p.changes.append(msg(N_("{count} tickets will be left unassigned."), count=len(p.ok)))
+        p.changes.append(msg(N_("Tickets to leave unassigned: {count}."), count=len(p.ok)))
     if target_campaign is not None:
-        p.changes.append(msg(N_("{count} tickets will move to campaign {campaign}."), count=len(p.ok), campaign=target_campaign.name))
+        p.changes.append(msg(N_("Tickets to move to campaign {campaign}: {count}."), count=len(p.ok), campaign=target_campaign.name))
         dropped = sum(1 for r in p.ok if r.assignee_id and p.assign_to.get(r.id) is None and not action.unassign)
         if dropped and assignee is None:
-            p.changes.append(msg(N_("{count} of them lose their assignee, who is not in that campaign."), count=dropped))
+            p.changes.append(msg(N_("Of them, tickets that lose their assignee (not in that campaign): {count}."), count=dropped))
 
 
 def _plan_add_task(store, conn, user, action, rows, campaigns, p: Plan) -> None:
@@ -192,9 +192,9 @@ def _plan_add_task(store, conn, user, action, rows, campaigns, p: Plan) -> None:
         # Every ticket fails the same form check: say it once, as an input error.
         first = next(iter(errors.values()))
         raise InvalidInput(first.template, **first.params)
-    p.changes.append(msg(N_("{count} tickets will each get the same new task."), count=len(p.ok)))
+    p.changes.append(msg(N_("Tickets that will each get the same new task: {count}."), count=len(p.ok)))
     if action.task.next_task_at:
-        p.changes.append(msg(N_("Their next task will be scheduled for {when}."), when=action.task.next_task_at.strftime("%Y-%m-%d %H:%M")))
+        p.changes.append(msg(N_("Their next task will be scheduled for {when} (UTC)."), when=action.task.next_task_at.strftime("%Y-%m-%d %H:%M")))
 
 
 def _plan_redistribute(store, conn, user, action, rows, campaigns, p: Plan) -> None:
@@ -224,7 +224,7 @@ def _plan_redistribute(store, conn, user, action, rows, campaigns, p: Plan) -> N
     p.refused.sort(key=lambda o: o.number)
     names = {a.id: a.full_name for a in pool}
     for agent_id, n in sorted(load.items(), key=lambda kv: names[kv[0]]):
-        p.changes.append(msg(N_("{user} will receive {count} tickets."), user=names[agent_id], count=n))
+        p.changes.append(msg(N_("Tickets for {user}: {count}."), user=names[agent_id], count=n))
 
 
 def preview(store: Store, conn: Connection, user: User, action: MassAction) -> MassPreview:

@@ -101,7 +101,7 @@ async def test_close_goes_straight_to_preview_and_refuses_per_ticket(world):
         await settle(app, pilot)
         assert screen.step == "preview"
         assert "2 of 3 tickets will change." in static_text(app, "#preview-summary")
-        assert "2 tickets will be closed" in static_text(app, "#preview-changes")
+        assert "Tickets to close: 2." in static_text(app, "#preview-changes")
         refused = log_text(app, "#preview-refused")
         assert refused == [f"#{v.ticket_number}  refused: campaign Ventas does not allow closing tickets in bulk"]
         await keys(app, pilot, "y")
@@ -152,7 +152,7 @@ async def test_merge_into_the_chosen_primary_with_customers(world):
         await keys(app, pilot, "down", "tab", "space", "shift+tab", "enter")
         assert screen.step == "preview"
         assert f"Ticket #{b.ticket_number} stays open" in static_text(app, "#preview-changes")
-        assert "2 other customers will be merged" in static_text(app, "#preview-changes")
+        assert "Other customers to merge into the primary ticket's customer and delete: 2" in static_text(app, "#preview-changes")
         await keys(app, pilot, "y")
         assert screen.step == "result"
         await keys(app, pilot, "escape")  # Escape also closes the result
@@ -210,8 +210,8 @@ async def test_assign_to_a_user_and_move_to_a_campaign(world):
         await keys(app, pilot, "tab", "enter")  # the Preview button
         assert screen.step == "preview"
         changes = static_text(app, "#preview-changes")
-        assert "2 tickets will be assigned to Diego Ambos." in changes
-        assert "2 tickets will move to campaign Ventas." in changes
+        assert "Tickets to assign to Diego Ambos: 2." in changes
+        assert "Tickets to move to campaign Ventas: 2." in changes
         await keys(app, pilot, "enter")  # Enter on the focused Confirm button
         assert screen.step == "result"
         await keys(app, pilot, "enter")
@@ -239,7 +239,7 @@ async def test_add_task_to_every_ticket(world):
                           *"2026-12-02", "tab", *"09:30")
         await keys(app, pilot, "enter")  # Enter in an input of the form: preview
         assert screen.step == "preview"
-        assert "2 tickets will each get the same new task." in static_text(app, "#preview-changes")
+        assert "Tickets that will each get the same new task: 2." in static_text(app, "#preview-changes")
         await keys(app, pilot, "y", "enter")
     assert isinstance(app.result, MassResult) and app.result.done == 2
     expected_next = datetime(2026, 12, 2, 9, 30).astimezone().astimezone(UTC)  # typed as local time
@@ -302,7 +302,7 @@ async def test_redistribute_evenly_among_chosen_agents(world):
         await keys(app, pilot, "down", "enter", "tab", "space", "down", "space", "tab", "enter")
         assert screen.step == "preview"
         changes = static_text(app, "#preview-changes")
-        assert "Ana Agente will receive 2 tickets." in changes and "Bruno Agente will receive 2 tickets." in changes
+        assert "Tickets for Ana Agente: 2." in changes and "Tickets for Bruno Agente: 2." in changes
         # b goes back to the form with the choice kept; Preview again, then confirm.
         await keys(app, pilot, "b")
         assert screen.step == "form"
