@@ -22,6 +22,7 @@ from sagicc_tui.domain.models import (
     ChangeLogEntry,
     Customer,
     Interaction,
+    RuleLogEntry,
     Task,
     TaskInput,
     Ticket,
@@ -194,6 +195,10 @@ class Backend(ABC):
         until: datetime | None = None,
     ) -> list[ChangeLogEntry]:
         """Administrators only (T3)."""
+
+    @abstractmethod
+    async def rule_log(self, user: User, ticket_id: int) -> list[RuleLogEntry]:
+        """The business rule log of a ticket (T3): administrators only."""
 
     # --- mass actions (L8) ---------------------------------------------------
     @abstractmethod

@@ -25,6 +25,7 @@ from sagicc_tui.domain.models import (
     ChangeLogEntry,
     Customer,
     Interaction,
+    RuleLogEntry,
     Task,
     TaskInput,
     Ticket,
@@ -42,7 +43,7 @@ from sagicc_tui.domain.rules import Permission, require
 from sagicc_tui.local_store import ingest as ingest_mod
 from sagicc_tui.local_store import mass_actions, schema, ticket_actions
 from sagicc_tui.local_store import tickets as reads
-from sagicc_tui.local_store.convert import change_from_row, customer_from_row, to_epoch
+from sagicc_tui.local_store.convert import change_from_row, customer_from_row, from_epoch, to_epoch
 from sagicc_tui.local_store.core import Clock, Store, utc_now
 from sagicc_tui.local_store.engine import ChangeWatcher
 from sagicc_tui.local_store import customer_export, customers, similar  # customers module (C1-C6, T4)
@@ -251,6 +252,17 @@ class LocalBackend(Backend):
             if until:
                 stmt = stmt.where(cl.c.at < to_epoch(until))
             return [change_from_row(r, r.user_name or "") for r in c.execute(stmt)]
+
+        return await self._read(fn)
+
+    async def rule_log(self, user: User, ticket_id: int) -> list[RuleLogEntry]:
+        def fn(s: Store, c) -> list[RuleLogEntry]:
+            require(s.fresh_user(c, user), Permission.VIEW_CHANGE_LOG)
+            reads.get(s, c, user, ticket_id=ticket_id)
+            rl = schema.RuleLogRow.__table__
+            rows = c.execute(select(rl).where(rl.c.ticket_id == ticket_id).order_by(rl.c.at, rl.c.id))
+            return [RuleLogEntry(id=r.id, ticket_id=r.ticket_id, rule=r.rule, detail=r.detail,
+                                 at=from_epoch(r.at)) for r in rows]
 
         return await self._read(fn)
 

@@ -142,6 +142,13 @@ def ingest(store: Store, message: IncomingMessage) -> IngestResult:
         )
         if not new_ticket:
             store.log(conn, None, [LogLine(EntityKind.TICKET, ticket_id, ChangeKind.INTERACTION_ADDED, "interaction", "", message.channel)], at=at)
+        # The business rule log (T3): which automatic rules decided where this
+        # message went, so an administrator can tell why a ticket is where it is.
+        rules = [("routing", f"channel {message.channel.value} -> campaign {campaign.name}"),
+                 ("customer", f"{'created for' if new_customer else 'matched by'} contact {normalized}"),
+                 ("ticket", "opened a new ticket" if new_ticket else f"appended to open ticket #{number}")]
+        conn.execute(insert(schema.RuleLogRow.__table__),
+                     [{"ticket_id": ticket_id, "rule": r, "detail": d, "at": at} for r, d in rules])
     return IngestResult(ticket_id, number, customer_id, new_ticket, new_customer)
 
 

@@ -116,3 +116,17 @@ async def test_disabled_user_is_refused(world):
         await world.backend.run_mass_action(
             ana, MassAction(kind=MassActionKind.CLOSE, selection=TicketSelection(ids=frozenset({r.ticket_id})))
         )
+
+
+async def test_business_rule_log_says_why_a_ticket_is_where_it_is(world):
+    first = await world.incoming("a@x.com", "hola")
+    await world.incoming("A@X.com", "otra vez")
+    admin = await world.user("admin")
+    log = await world.backend.rule_log(admin, first.ticket_id)
+    rules = [(e.rule, e.detail) for e in log]
+    assert ("routing", "channel email -> campaign Servicio") in rules
+    assert ("customer", "created for contact a@x.com") in rules
+    assert ("customer", "matched by contact a@x.com") in rules
+    assert ("ticket", f"appended to open ticket #{first.ticket_number}") in rules
+    with pytest.raises(PermissionDenied):
+        await world.backend.rule_log(await world.user("sofia"), first.ticket_id)
