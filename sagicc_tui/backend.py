@@ -16,26 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sagicc_tui.domain.enums import AgentStatus, ChannelType, EntityKind
-from sagicc_tui.domain.models import (
-    Campaign,
-    ChangeLogEntry,
-    Customer,
-    Interaction,
-    RuleLogEntry,
-    Task,
-    TaskInput,
-    Ticket,
-    User,
-)
-from sagicc_tui.domain.query import (
-    MassAction,
-    MassPreview,
-    MassResult,
-    TicketCursor,
-    TicketPage,
-    TicketQuery,
-)
 from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
     AccountInput,
     ContactInput,
@@ -51,8 +31,32 @@ from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
     RelatedCustomer,
     SimilarCustomer,
 )
-from sagicc_tui.domain.models import Account, ContactInfo
-from sagicc_tui.domain.models import Attachment, Draft, Note, TicketRelation  # the ticket screen (T1-T15)
+from sagicc_tui.domain.enums import AgentStatus, ChannelType, EntityKind
+from sagicc_tui.domain.models import (  # the ticket screen (T1-T15)
+    Account,
+    Attachment,
+    Campaign,
+    ChangeLogEntry,
+    ContactInfo,
+    Customer,
+    Draft,
+    Interaction,
+    Note,
+    RuleLogEntry,
+    Task,
+    TaskInput,
+    Ticket,
+    TicketRelation,
+    User,
+)
+from sagicc_tui.domain.query import (
+    MassAction,
+    MassPreview,
+    MassResult,
+    TicketCursor,
+    TicketPage,
+    TicketQuery,
+)
 from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,

@@ -17,36 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 
 from sagicc_tui.backend import Backend, FilterChoices, IncomingMessage, IngestResult
-from sagicc_tui.domain.enums import AgentStatus, EntityKind, Role
-from sagicc_tui.domain.errors import NotFound
-from sagicc_tui.domain.messages import N_
-from sagicc_tui.domain.models import (
-    Campaign,
-    ChangeLogEntry,
-    Customer,
-    Interaction,
-    RuleLogEntry,
-    Task,
-    TaskInput,
-    Ticket,
-    User,
-)
-from sagicc_tui.domain.query import (
-    MassAction,
-    MassPreview,
-    MassResult,
-    TicketCursor,
-    TicketPage,
-    TicketQuery,
-)
-from sagicc_tui.domain.rules import Permission, require
-from sagicc_tui.local_store import ingest as ingest_mod
-from sagicc_tui.local_store import mass_actions, schema, ticket_actions
-from sagicc_tui.local_store import tickets as reads
-from sagicc_tui.local_store.convert import change_from_row, customer_from_row, from_epoch, to_epoch
-from sagicc_tui.local_store.core import Clock, Store, utc_now
-from sagicc_tui.local_store.engine import ChangeWatcher
-from sagicc_tui.local_store import customer_export, customers, similar  # customers module (C1-C6, T4)
+from sagicc_tui.channels.driver import ChannelDrivers  # the ticket screen (T1-T15)
 from sagicc_tui.domain.customers import (
     AccountInput,
     ContactInput,
@@ -62,11 +33,41 @@ from sagicc_tui.domain.customers import (
     RelatedCustomer,
     SimilarCustomer,
 )
-from sagicc_tui.domain.enums import CustomerStatus
-from sagicc_tui.domain.models import Account, ContactInfo
-from sagicc_tui.channels.driver import ChannelDrivers  # the ticket screen (T1-T15)
-from sagicc_tui.domain.enums import ChannelType
-from sagicc_tui.domain.models import Attachment, Draft, Note, TicketRelation
+from sagicc_tui.domain.enums import (
+    AgentStatus,
+    ChannelType,
+    CustomerStatus,
+    EntityKind,
+    Role,
+)
+from sagicc_tui.domain.errors import NotFound
+from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import (
+    Account,
+    Attachment,
+    Campaign,
+    ChangeLogEntry,
+    ContactInfo,
+    Customer,
+    Draft,
+    Interaction,
+    Note,
+    RuleLogEntry,
+    Task,
+    TaskInput,
+    Ticket,
+    TicketRelation,
+    User,
+)
+from sagicc_tui.domain.query import (
+    MassAction,
+    MassPreview,
+    MassResult,
+    TicketCursor,
+    TicketPage,
+    TicketQuery,
+)
+from sagicc_tui.domain.rules import Permission, require
 from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
@@ -77,7 +78,30 @@ from sagicc_tui.domain.ticket_screen import (
     TicketHeader,
 )
 from sagicc_tui.local_store import attachments as attachments_mod
-from sagicc_tui.local_store import conversation, drafts, notes, outgoing, presence, ticket_extras
+from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
+    conversation,
+    customer_export,
+    customers,
+    drafts,
+    mass_actions,
+    notes,
+    outgoing,
+    presence,
+    schema,
+    similar,
+    ticket_actions,
+    ticket_extras,
+)
+from sagicc_tui.local_store import ingest as ingest_mod
+from sagicc_tui.local_store import tickets as reads
+from sagicc_tui.local_store.convert import (
+    change_from_row,
+    customer_from_row,
+    from_epoch,
+    to_epoch,
+)
+from sagicc_tui.local_store.core import Clock, Store, utc_now
+from sagicc_tui.local_store.engine import ChangeWatcher
 
 T = TypeVar("T")
 
