@@ -86,3 +86,23 @@ def test_theme_palette_uses_theme_colours():
     assert palette.sla.color is not None and palette.status[TicketStatus.NEW].color is not None
     assert palette.muted.color is not None  # alpha variables are blended, not dropped
     assert [s.cell_length for s in placeholder_lines(50, palette)] == [50, 50, 50]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FORBIDDEN = {chr(c) for c in range(0x20)} | {chr(c) for c in range(0x7F, 0xA0)} | set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.text(), summary=st.text(), description=st.text(), outcome=st.none() | st.text(),
+       width=st.integers(min_value=20, max_value=200))
+def test_any_customer_text_renders_inert_at_exact_width(name, summary, description, outcome, width):
+    """L3 + untrusted text: whatever a customer sends, a card renders without an
+    exception, at the exact width, with no control, C1 or bidi character left."""
+    c = card(customer_name=name, last_summary=summary, description=description, last_outcome=outcome,
+             customer_id_number=name[:12])
+    lines = card_lines(c, now=NOW, width=width, palette=plain_palette(), cursor=True, tagged=True)
+    assert [s.cell_length for s in lines] == [width] * 3
+    rendered = "".join(text(lines))
+    assert not (_FORBIDDEN & set(rendered))
