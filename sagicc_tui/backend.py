@@ -53,6 +53,7 @@ from sagicc_tui.domain.query import (
     MassAction,
     MassPreview,
     MassResult,
+    SavedView,
     TicketCursor,
     TicketPage,
     TicketQuery,
@@ -203,6 +204,18 @@ class Backend(ABC):
     @abstractmethod
     async def rule_log(self, user: User, ticket_id: int) -> list[RuleLogEntry]:
         """The business rule log of a ticket (T3): administrators only."""
+
+    # --- saved views (L11) ----------------------------------------------------
+    @abstractmethod
+    async def list_views(self, user: User) -> list[SavedView]:
+        """The user's own saved views, by name."""
+
+    @abstractmethod
+    async def save_view(self, user: User, name: str, query: TicketQuery) -> SavedView:
+        """Create a view, or replace the filters of the user's view with that name."""
+
+    @abstractmethod
+    async def delete_view(self, user: User, view_id: int) -> None: ...
 
     # --- mass actions (L8) ---------------------------------------------------
     @abstractmethod

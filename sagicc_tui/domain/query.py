@@ -145,3 +145,57 @@ class MassResult:
     outcomes: tuple[TicketOutcome, ...]
 
 
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SavedView:
+    """L11: a named TicketQuery a user keeps."""
+
+    id: int
+    name: str
+    query: TicketQuery
+    updated_at: datetime
+
+
+_ENUM_FIELDS = {
+    "statuses": TicketStatus, "priorities": Priority, "types": TicketType, "channels": ChannelType,
+}
+_TIME_FIELDS = ("created_from", "created_to", "next_task_from", "next_task_to")
+
+
+def query_to_dict(query: TicketQuery) -> dict:
+    """A TicketQuery as JSON-ready values (saved views, the API)."""
+    out: dict = {}
+    for name in TicketQuery.__dataclass_fields__:
+        value = getattr(query, name)
+        if isinstance(value, tuple):
+            value = [getattr(v, "value", v) for v in value]
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        elif hasattr(value, "value"):
+            value = value.value
+        out[name] = value
+    return out
+
+
+def query_from_dict(data: dict) -> TicketQuery:
+    """The inverse of query_to_dict; unknown keys are ignored (a view saved by
+    a newer version still opens), bad values raise ValueError."""
+    kw: dict = {}
+    fields = TicketQuery.__dataclass_fields__
+    for name, value in data.items():
+        if name not in fields or value is None:
+            continue
+        if name in _ENUM_FIELDS:
+            kw[name] = tuple(_ENUM_FIELDS[name](v) for v in value)
+        elif name in _TIME_FIELDS:
+            kw[name] = datetime.fromisoformat(value)
+        elif name == "user_filter":
+            kw[name] = UserFilter(value)
+        elif name == "order":
+            kw[name] = TicketOrder(value)
+        elif name == "search":
+            kw[name] = str(value)
+        else:
+            kw[name] = tuple(value)
+    return TicketQuery(**kw)

@@ -63,6 +63,7 @@ from sagicc_tui.domain.query import (
     MassAction,
     MassPreview,
     MassResult,
+    SavedView,
     TicketCursor,
     TicketPage,
     TicketQuery,
@@ -91,6 +92,7 @@ from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
     similar,
     ticket_actions,
     ticket_extras,
+    views,
 )
 from sagicc_tui.local_store import ingest as ingest_mod
 from sagicc_tui.local_store import tickets as reads
@@ -289,6 +291,16 @@ class LocalBackend(Backend):
                                  at=from_epoch(r.at)) for r in rows]
 
         return await self._read(fn)
+
+    # --- saved views (L11) -----------------------------------------------------------------
+    async def list_views(self, user: User) -> list[SavedView]:
+        return await self._read(views.list_views, user)
+
+    async def save_view(self, user: User, name: str, query: TicketQuery) -> SavedView:
+        return await self._write(views.save_view, user, name, query)
+
+    async def delete_view(self, user: User, view_id: int) -> None:
+        return await self._write(views.delete_view, user, view_id)
 
     # --- mass actions ---------------------------------------------------------------------
     async def preview_mass_action(self, user: User, action: MassAction) -> MassPreview:

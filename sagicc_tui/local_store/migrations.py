@@ -13,7 +13,8 @@ History:
      server).
   3  the ticket screen and customers: who has a ticket open (presence), the
      external view's token, outgoing delivery bookkeeping, per-campaign
-     customer assignment; indexes for the customer list and the conversation.
+     customer assignment, saved list views (L11); indexes for the customer
+     list and the conversation.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _v1_to_v2(conn: Connection) -> None:
 
 def _v2_to_v3(conn: Connection) -> None:
     for row in (schema.CustomerAssignmentRow, schema.TicketPresenceRow, schema.ExternalViewRow,
-                schema.OutgoingDeliveryRow):
+                schema.OutgoingDeliveryRow, schema.SavedViewRow):
         row.__table__.create(conn, checkfirst=True)
     _create_indexes(conn)
 

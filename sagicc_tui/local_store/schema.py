@@ -13,7 +13,7 @@ Conventions that keep the list fast at a million tickets:
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Text, func, literal_column, text
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 3
@@ -283,6 +283,19 @@ class OutgoingDeliveryRow(SQLModel, table=True):
     attempts: int = 0
     claimed_at: int | None = _int(default=None)
     last_attempt_at: int | None = _int(default=None)
+
+
+class SavedViewRow(SQLModel, table=True):
+    """L11: a user's saved ticket-list filters, by name."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    name: str
+    query: str = Field(sa_type=Text)  # JSON of domain.query.TicketQuery
+    created_at: int = _int()
+    updated_at: int = _int()
 
 
 # --- the list's order keys and indexes ----------------------------------------

@@ -479,4 +479,7 @@ CATALOG: dict[str, str] = {
     'Tickets that will each get the same new task: {count}.': 'Casos que recibirán cada uno la misma gestión nueva: {count}.',
     'Their next task will be scheduled for {when} (UTC).': 'Su próxima gestión se programará para el {when} (UTC).',
     'Tickets for {user}: {count}.': 'Casos para {user}: {count}.',
+    'Give the view a name.': 'Dele un nombre a la vista.',
+    'The view name is too long; use at most {max} characters.': 'El nombre de la vista es demasiado largo; use como máximo {max} caracteres.',
+    'That view no longer exists.': 'Esa vista ya no existe.',
 }
