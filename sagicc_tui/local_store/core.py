@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from sagicc_tui.domain.enums import ChangeKind, EntityKind
 from sagicc_tui.domain.models import Campaign, User
@@ -96,6 +96,28 @@ class Store:
                 for ln in lines
             ],
         )
+
+    def versioned_update(
+        self, conn: Connection, user: User, table, row_id: int, expected_version: int,
+        values: dict, lines: list[LogLine], stale: Callable[[object], Exception],
+    ) -> None:
+        """Update one ticket or customer row if its version is still the expected one.
+
+        Optimistic concurrency (T15): the version moves on every write; a
+        stale one raises `stale(current_row)` (a StaleWrite naming who changed
+        it), the caller's transaction rolls back, and nothing is overwritten.
+        The change-log lines are written only when the update went through.
+        """
+        now = self.now()
+        c = table.c
+        res = conn.execute(
+            update(table).where(c.id == row_id, c.version == expected_version)
+            .values(**values, version=c.version + 1, updated_at=now, updated_by=user.id)
+        )
+        if res.rowcount != 1:
+            current = conn.execute(select(c.version, c.updated_by, c.updated_at).where(c.id == row_id)).one()
+            raise stale(current)
+        self.log(conn, user, lines, at=now)
 
     # --- reference data -----------------------------------------------------------
     def campaigns(self, conn: Connection) -> list[Campaign]:

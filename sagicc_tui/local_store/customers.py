@@ -325,21 +325,17 @@ def write_customer(store: Store, conn: Connection, user: User, current: Any, exp
     nothing (not even the lines) is written.
     """
     expected = current.version if expected_version is None else expected_version
-    now = store.now()
-    res = conn.execute(
-        update(customer).where(cu.id == current.id, cu.version == expected)
-        .values(**values, version=cu.version + 1, updated_at=now, updated_by=user.id)
-    )
-    if res.rowcount != 1:
-        row = conn.execute(select(cu.version, cu.updated_by, cu.updated_at).where(cu.id == current.id)).one()
+
+    def stale(row: Any) -> StaleWrite:
         who = store.user_name(conn, row.updated_by) or N_("someone")
-        raise StaleWrite(
+        return StaleWrite(
             N_("Customer {name} was changed by {who} at {when} since you opened it; nothing was saved. "
                "Reload the customer and apply your change again."),
             name=row_name(current), who=who, when=from_epoch(row.updated_at).strftime("%H:%M:%S"),
             current_version=row.version,
         )
-    store.log(conn, user, lines, at=now)
+
+    store.versioned_update(conn, user, customer, current.id, expected, values, lines, stale)
 
 
 def update_customer(store: Store, conn: Connection, user: User, customer_id: int, data: CustomerInput,

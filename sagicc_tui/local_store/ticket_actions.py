@@ -7,11 +7,18 @@ change-log entries on the same connection.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 
-from sagicc_tui.domain.enums import ChangeKind, EntityKind, Priority, TicketStatus, TicketType
+from sagicc_tui.domain.enums import (
+    ChangeKind,
+    EntityKind,
+    Priority,
+    TicketStatus,
+    TicketType,
+)
 from sagicc_tui.domain.errors import InvalidInput, RuleViolation, StaleWrite
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, Task, TaskInput, Ticket, User
@@ -32,32 +39,25 @@ def refuse_closed(ticket: Ticket) -> None:
         )
 
 
+def stale_ticket(store: Store, conn: Connection, number: int, current: Any) -> StaleWrite:
+    """The sentence for a write against a ticket that changed since it was loaded."""
+    who = store.user_name(conn, current.updated_by) or N_("someone")
+    when = current.updated_at if isinstance(current.updated_at, datetime) else from_epoch(current.updated_at)
+    return StaleWrite(
+        N_("Ticket #{number} was changed by {who} at {when} since you opened it; nothing was "
+           "saved. Reload it and apply your change again."),
+        number=number, who=who, when=when.strftime("%H:%M:%S"), current_version=current.version,
+    )
+
+
 def write_ticket(
     store: Store, conn: Connection, user: User, ticket: Ticket, expected_version: int | None,
     values: dict[str, Any], lines: list[LogLine],
 ) -> Ticket:
-    """Update one ticket if its version is still the expected one.
-
-    A stale write raises StaleWrite naming who changed the ticket and when;
-    the caller's transaction rolls back, so nothing is overwritten.
-    """
+    """Update one ticket if its version is still the expected one (else StaleWrite)."""
     expected = ticket.version if expected_version is None else expected_version
-    now = store.now()
-    res = conn.execute(
-        update(schema.ticket)
-        .where(t.id == ticket.id, t.version == expected)
-        .values(**values, version=t.version + 1, updated_at=now, updated_by=user.id)
-    )
-    if res.rowcount != 1:
-        current = conn.execute(select(t.version, t.updated_by, t.updated_at).where(t.id == ticket.id)).one()
-        who = store.user_name(conn, current.updated_by) or N_("someone")
-        raise StaleWrite(
-            N_("Ticket #{number} was changed by {who} at {when} since you opened it; nothing was "
-               "saved. Reload it and apply your change again."),
-            number=ticket.number, who=who, when=from_epoch(current.updated_at).strftime("%H:%M:%S"),
-            current_version=current.version,
-        )
-    store.log(conn, user, lines, at=now)
+    store.versioned_update(conn, user, schema.ticket, ticket.id, expected, values, lines,
+                           lambda current: stale_ticket(store, conn, ticket.number, current))
     return ticket_from_row(conn.execute(select(schema.ticket).where(t.id == ticket.id)).one())
 
 

@@ -17,8 +17,14 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from sagicc_tui.domain.enums import ChangeKind, EntityKind, IdType, MassActionKind, TicketStatus
-from sagicc_tui.domain.errors import InvalidInput, RuleViolation, StaleWrite
+from sagicc_tui.domain.enums import (
+    ChangeKind,
+    EntityKind,
+    IdType,
+    MassActionKind,
+    TicketStatus,
+)
+from sagicc_tui.domain.errors import InvalidInput, RuleViolation
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Task, Ticket, TicketRelation, User
 from sagicc_tui.domain.query import MassAction, TicketSelection
@@ -37,7 +43,7 @@ from sagicc_tui.local_store.convert import (
     to_epoch,
 )
 from sagicc_tui.local_store.core import LogLine, Store
-from sagicc_tui.local_store.ticket_actions import refuse_closed
+from sagicc_tui.local_store.ticket_actions import refuse_closed, stale_ticket
 from sagicc_tui.render import Gettext
 from sagicc_tui.render import external_view as external_render
 
@@ -58,13 +64,7 @@ def check_version(store: Store, conn: Connection, ticket: Ticket, expected_versi
     (the same sentence as `ticket_actions.write_ticket`); nothing is written."""
     if expected_version is None or ticket.version == expected_version:
         return
-    who = store.user_name(conn, ticket.updated_by) or N_("someone")
-    raise StaleWrite(
-        N_("Ticket #{number} was changed by {who} at {when} since you opened it; nothing was "
-           "saved. Reload it and apply your change again."),
-        number=ticket.number, who=who, when=ticket.updated_at.strftime("%H:%M:%S"),
-        current_version=ticket.version,
-    )
+    raise stale_ticket(store, conn, ticket.number, ticket)
 
 
 # --- T2 header ------------------------------------------------------------------------
