@@ -108,7 +108,9 @@ class SagiccApp(App[None]):
         for notice in self._notices:
             self.notify(notice, timeout=10)
         self._remember_theme = True
-        self._open()
+        # After the first frame: opening the store imports the ORM (~0.4 s),
+        # which must not hold back the first paint.
+        self.call_after_refresh(self._open)
 
     def on_ready(self) -> None:
         self.startup_seconds = time.perf_counter() - self._started

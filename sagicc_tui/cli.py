@@ -416,9 +416,13 @@ def run_tui(args: argparse.Namespace) -> int:
         raise UserError("The TUI needs a terminal; use a headless verb (see `sagicc --help`) in scripts.")
 
     async def open_backend():
-        from sagicc_tui.local_store.backend import LocalBackend
+        def load():
+            # The ORM import and the schema check run off the event loop.
+            from sagicc_tui.local_store.backend import LocalBackend
 
-        return await LocalBackend.open(db)
+            return LocalBackend(db)
+
+        return await asyncio.to_thread(load)
 
     from sagicc_tui.app import SagiccApp
 

@@ -137,5 +137,6 @@ def mark_read(store: Store, conn: Connection, user: User, ticket_id: int) -> Tic
     return write_ticket(
         store, conn, me, ticket, None, {"unread_count": 0, "unread_at": None},
         [LogLine(EntityKind.TICKET, ticket.id, ChangeKind.READ, "unread_count", ticket.unread_count, 0)],
+        bump=False,  # reading is not editing: a colleague's open edit stays valid
     )
 

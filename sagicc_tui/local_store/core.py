@@ -99,7 +99,7 @@ class Store:
 
     def versioned_update(
         self, conn: Connection, user: User, table, row_id: int, expected_version: int,
-        values: dict, lines: list[LogLine], stale: Callable[[object], Exception],
+        values: dict, lines: list[LogLine], stale: Callable[[object], Exception], *, bump: bool = True,
     ) -> None:
         """Update one ticket or customer row if its version is still the expected one.
 
@@ -107,12 +107,14 @@ class Store:
         stale one raises `stale(current_row)` (a StaleWrite naming who changed
         it), the caller's transaction rolls back, and nothing is overwritten.
         The change-log lines are written only when the update went through.
+        `bump=False` is for derived fields (read state, the card's last
+        message): they must not make a colleague's edit of the ticket stale.
         """
         now = self.now()
         c = table.c
         res = conn.execute(
             update(table).where(c.id == row_id, c.version == expected_version)
-            .values(**values, version=c.version + 1, updated_at=now, updated_by=user.id)
+            .values(**values, version=c.version + (1 if bump else 0), updated_at=now, updated_by=user.id)
         )
         if res.rowcount != 1:
             current = conn.execute(select(c.version, c.updated_by, c.updated_at).where(c.id == row_id)).one()

@@ -137,7 +137,9 @@ def ingest(store: Store, message: IncomingMessage) -> IngestResult:
                 unread_at=func.coalesce(t.unread_at, at),
                 last_interaction_at=at, last_summary=summary(message.text or message.subject),
                 last_direction=Direction.INCOMING.value, last_channel=message.channel.value,
-                updated_at=at, version=t.version + (0 if new_ticket else 1),
+                # A customer's message is not an edit: it leaves the version alone,
+                # so an agent's open edit of the ticket stays valid.
+                updated_at=at,
             )
         )
         if not new_ticket:

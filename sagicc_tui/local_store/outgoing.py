@@ -324,7 +324,8 @@ def _touch_ticket(store: Store, conn: Connection, me: User, ticket: Ticket, text
                              TicketStatus.OPEN))
     if survey_at is not None:
         values["last_survey_at"] = survey_at
-    return write_ticket(store, conn, me, ticket, None, values, lines)
+    # Only the status change is an edit; the card fields follow the conversation.
+    return write_ticket(store, conn, me, ticket, None, values, lines, bump="status" in values)
 
 
 # --- delivery results and retries -----------------------------------------------------

@@ -52,12 +52,16 @@ def stale_ticket(store: Store, conn: Connection, number: int, current: Any) -> S
 
 def write_ticket(
     store: Store, conn: Connection, user: User, ticket: Ticket, expected_version: int | None,
-    values: dict[str, Any], lines: list[LogLine],
+    values: dict[str, Any], lines: list[LogLine], *, bump: bool = True,
 ) -> Ticket:
-    """Update one ticket if its version is still the expected one (else StaleWrite)."""
+    """Update one ticket if its version is still the expected one (else StaleWrite).
+
+    The version guards what people edit (status, priority, type, description,
+    account, assignee, campaign, tasks); `bump=False` for derived card fields.
+    """
     expected = ticket.version if expected_version is None else expected_version
     store.versioned_update(conn, user, schema.ticket, ticket.id, expected, values, lines,
-                           lambda current: stale_ticket(store, conn, ticket.number, current))
+                           lambda current: stale_ticket(store, conn, ticket.number, current), bump=bump)
     return ticket_from_row(conn.execute(select(schema.ticket).where(t.id == ticket.id)).one())
 
 

@@ -26,14 +26,14 @@ from sagicc_tui.backend import Backend
 from sagicc_tui.domain.enums import AgentStatus, MassActionKind, TicketOrder
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import Campaign, User
-from sagicc_tui.domain.query import MassResult, TicketPage, TicketQuery
+from sagicc_tui.domain.query import MassResult, SavedView, TicketPage, TicketQuery
 from sagicc_tui.domain.rules import mass_actions_for
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.screens.commands import PaletteCommand, ScreenCommands
 from sagicc_tui.screens.mass_prompt import MassActionPrompt
-from sagicc_tui.screens.ticket_placeholder import TicketPlaceholderScreen
+from sagicc_tui.screens.text_prompt import TextPrompt
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.filter_bar import FilterBar, filter_summary
 from sagicc_tui.widgets.ticket_card import next_task_flag
@@ -57,6 +57,8 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         Binding("c", "campaign", N_("Campaign"), id="tickets.campaign"),
         Binding("s", "toggle_status", N_("Available/Busy"), id="tickets.status"),
         Binding("escape", "back_to_list", N_("Back to the list"), show=False, id="tickets.back"),
+        Binding("C", "customers", N_("Customers"), show=False, id="tickets.customers"),
+        Binding("v", "views", N_("Views"), show=False, id="tickets.views"),
     ]
 
     @dataclass
@@ -96,6 +98,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._query = TicketQuery(campaign_ids=(campaign.id,) if campaign else ())
         self._token: int | None = None
         self._search_timer: Timer | None = None
+        self._views: list[SavedView] = []
 
     # --- layout --------------------------------------------------------------------
 
@@ -191,7 +194,13 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     @on(TicketList.TicketSelected)
     def _open_ticket(self, event: TicketList.TicketSelected) -> None:
-        self.app.push_screen(TicketPlaceholderScreen(self.backend, self.user, event.ticket_id))
+        self.open_ticket(event.ticket_id)
+
+    def open_ticket(self, ticket_id: int) -> None:
+        # Imported when first used: the ticket screen is off the first-paint path.
+        from sagicc_tui.screens.ticket import TicketScreen
+
+        self.app.push_screen(TicketScreen(self.backend, self.user, ticket_id), self._ticket_left)
 
     # --- keys -------------------------------------------------------------------------
 
@@ -207,6 +216,11 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_customers(self) -> None:
+        from sagicc_tui.screens.customers import CustomersScreen
+
+        self.app.push_screen(CustomersScreen(self.backend, self.user))
 
     def action_back_to_list(self) -> None:
         if self.filter_bar.has_class("-shown") and self.filter_bar.has_focus_within:
@@ -257,7 +271,13 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     def _pending_chosen(self, ticket_id: int | None) -> None:
         if ticket_id is not None:
-            self.app.push_screen(TicketPlaceholderScreen(self.backend, self.user, ticket_id))
+            self.open_ticket(ticket_id)
+
+    def _ticket_left(self, user: User | None) -> None:
+        """Back from the ticket screen: the agent status it left (Available), and a fresh list."""
+        if user is not None:
+            self.post_message(self._StatusSet(user))
+        self.action_refresh()
 
     def action_toggle_status(self) -> None:
         new = AgentStatus.BUSY if self.user.status is AgentStatus.AVAILABLE else AgentStatus.AVAILABLE
@@ -295,6 +315,80 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             return
         self.ticket_list.clear_tags()
         self.action_refresh()
+
+    # --- saved views (L11) -------------------------------------------------------------
+
+    def action_views(self) -> None:
+        self._load_views()
+
+    @work(exclusive=True, group="views")
+    async def _load_views(self) -> None:
+        try:
+            views = await self.backend.list_views(self.user)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        self.post_message(self._Views(views))
+
+    @dataclass
+    class _Views(Message):
+        views: list[SavedView]
+
+    @on(_Views)
+    def _views_arrived(self, message: _Views) -> None:
+        self._views = message.views
+        options: list[tuple[Content, tuple[str, SavedView | None]]] = [
+            (Content(one_line(v.name)), ("apply", v)) for v in message.views
+        ]
+        options.append((Content(_("Save the current filters as a view…")), ("save", None)))
+        if message.views:
+            options.append((Content(_("Delete a view…")), ("delete", None)))
+        self.app.push_screen(ChoiceScreen(_("Views"), options), self._view_chosen)
+
+    def _view_chosen(self, choice: tuple[str, SavedView | None] | None) -> None:
+        if choice is None:
+            return
+        what, view = choice
+        if what == "apply" and view is not None:
+            self.apply_view(view)
+        elif what == "save":
+            self.app.push_screen(TextPrompt(_("Name of the view"), placeholder=_("e.g. Critical unassigned"),
+                                            max_length=60), self._save_view)
+        elif what == "delete":
+            options = [(Content(one_line(v.name)), v) for v in self._views]
+            self.app.push_screen(ChoiceScreen(_("Delete which view?"), options), self._delete_view)
+
+    def apply_view(self, view: SavedView) -> None:
+        """A view's filters, search and order; in the current campaign unless the view names campaigns."""
+        query = view.query
+        if not query.campaign_ids and self.campaign is not None:
+            query = query.with_(campaign_ids=(self.campaign.id,))
+        self.query_one("#search", Input).value = query.search
+        self.filter_bar.show_query(query)
+        self.set_query(query)
+        self.notify(_("View {name} applied.", name=one_line(view.name)))
+
+    @work(group="views")
+    async def _save_view(self, name: str | None) -> None:
+        if not name:
+            return
+        try:
+            view = await self.backend.save_view(self.user, name, self._query)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        self.notify(_("View {name} saved.", name=one_line(view.name)))
+
+    @work(group="views")
+    async def _delete_view(self, view: SavedView | None) -> None:
+        if view is None:
+            return
+        try:
+            await self.backend.delete_view(self.user, view.id)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        self.notify(_("View {name} deleted.", name=one_line(view.name)))
 
     # --- palette -------------------------------------------------------------------------
 

@@ -57,6 +57,19 @@ def parse_day(text: str, *, end: bool = False) -> datetime | None:
     return at + timedelta(days=1) if end else at
 
 
+def _option_values(widget: SelectionList) -> set:
+    # select() would record a value that is not an option; only tick real ones.
+    return {widget.get_option_at_index(i).value for i in range(widget.option_count)}
+
+
+def _local_day(at: datetime | None, *, end: bool = False) -> str:
+    """The YYYY-MM-DD a date field shows for a query bound (an end bound is exclusive)."""
+    if at is None:
+        return ""
+    local = at.astimezone()
+    return (local - timedelta(days=1)).date().isoformat() if end else local.date().isoformat()
+
+
 def _range(start: str, stop: str) -> tuple[datetime | None, datetime | None]:
     first, last = parse_day(start), parse_day(stop, end=True)
     if first and last and first >= last:
@@ -120,6 +133,7 @@ class FilterBar(VerticalScroll):
         self._current = current_campaign_id
         self._timer: Timer | None = None
         self._customers: dict[int, str] = {}
+        self._wanted: dict[str, set] = {}  # a shown view's values waiting for their choices
 
     # --- layout ----------------------------------------------------------------------
 
@@ -177,6 +191,38 @@ class FilterBar(VerticalScroll):
     def set_base(self, query: TicketQuery) -> None:
         """Search or order changed elsewhere; the filters stay, nothing is posted."""
         self._base = query
+
+    def show_query(self, query: TicketQuery) -> None:
+        """Put a whole query (a saved view, L11) into the sidebar's fields.
+
+        Nothing is posted: the caller applies the query itself. Values of the
+        lists that load from the store (users, features, outcomes) are ticked
+        when their choices arrive; customers not found yet are listed by id.
+        """
+        self._base = query
+        for prefix, start, stop in (("created", query.created_from, query.created_to),
+                                    ("next", query.next_task_from, query.next_task_to)):
+            self.query_one(f"#{prefix}-from", Input).value = _local_day(start)
+            self.query_one(f"#{prefix}-to", Input).value = _local_day(stop, end=True)
+        self._wanted = {"#users": set(query.user_ids), "#features": set(query.features),
+                        "#primary-values": set(query.primary_values)}
+        for list_id, values in (("#statuses", query.statuses), ("#priorities", query.priorities),
+                                ("#types", query.types), ("#channels", query.channels),
+                                ("#campaigns", query.campaign_ids), ("#users", query.user_ids),
+                                ("#features", query.features), ("#primary-values", query.primary_values)):
+            widget = self.query_one(list_id, SelectionList)
+            widget.deselect_all()
+            present = _option_values(widget)
+            for value in values:
+                if value in present:  # others are ticked when their choices arrive (_refill)
+                    widget.select(value)
+        customers = self.query_one("#customers", SelectionList)
+        customers.clear_options()
+        customers.add_options([Selection(Content(self._customers.get(cid, f"#{cid}")), cid, True)
+                               for cid in query.customer_ids])
+        self.query_one(f"#uf-{query.user_filter.value}", RadioButton).value = True
+        if self._timer is not None:
+            self._timer.stop()
 
     def set_campaign(self, campaign_id: int | None) -> None:
         """Another current campaign: the campaign filter starts from it alone."""
@@ -327,7 +373,7 @@ class FilterBar(VerticalScroll):
 
     def _refill(self, list_id: str, options: list[tuple[Content, object]]) -> None:
         widget = self.query_one(list_id, SelectionList)
-        keep = set(widget.selected)
+        keep = set(widget.selected) | self._wanted.pop(list_id, set())
         values = {v for _p, v in options}
         widget.clear_options()
         widget.add_options([Selection(p, v, v in keep) for p, v in options])

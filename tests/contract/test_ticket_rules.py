@@ -130,3 +130,15 @@ async def test_business_rule_log_says_why_a_ticket_is_where_it_is(world):
     assert ("ticket", f"appended to open ticket #{first.ticket_number}") in rules
     with pytest.raises(PermissionDenied):
         await world.backend.rule_log(await world.user("sofia"), first.ticket_id)
+
+
+async def test_reading_or_a_new_message_does_not_make_an_edit_stale(world):
+    """T15 is about edits: a colleague opening the ticket (marking it read) or
+    the customer writing again must not refuse my save."""
+    r = await world.incoming("a@x.com", "hola")
+    ana, bruno = await world.user("ana"), await world.user("bruno")
+    mine = await world.backend.get_ticket(ana, r.ticket_id)
+    await world.backend.mark_read(bruno, r.ticket_id)
+    await world.incoming("a@x.com", "¿hay novedades?")
+    saved = await world.backend.update_ticket(ana, r.ticket_id, {"priority": "high"}, expected_version=mine.version)
+    assert saved.priority is Priority.HIGH and saved.unread_count == 1

@@ -202,9 +202,9 @@ async def test_pending_count_list_and_new_assignment_notice(world, six):
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("enter")
         await settle(pilot)
-        from sagicc_tui.screens.ticket_placeholder import TicketPlaceholderScreen
+        from sagicc_tui.screens.ticket import TicketScreen
 
-        assert isinstance(app.screen, TicketPlaceholderScreen)
+        assert isinstance(app.screen, TicketScreen)
 
 
 async def test_agent_status_toggle(world, six):

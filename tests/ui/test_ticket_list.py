@@ -8,7 +8,9 @@ from sagicc_tui.backend import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.local_store.backend import LocalBackend
-from sagicc_tui.screens.ticket_placeholder import TicketPlaceholderScreen
+from sagicc_tui.screens.ticket import TicketScreen
+from sagicc_tui.widgets.conversation import ConversationView
+from sagicc_tui.widgets.ticket_header import TicketHeaderBar
 from sagicc_tui.screens.tickets import TicketsScreen
 from tests.ui.conftest import cursor_number, list_lines, make_app, settle, shown_numbers, ticket_list
 
@@ -116,13 +118,11 @@ async def test_enter_opens_the_ticket_and_escape_returns(world):
         await settle(pilot)
         await pilot.press("j", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, TicketPlaceholderScreen)
-        title = str(app.screen.query_one("#ticket-title").render())
-        assert f"#{made[1].ticket_number}" in title
-        conversation = str(app.screen.query_one("#ticket-interactions").render())
-        assert "mensaje 1" in conversation
+        assert isinstance(app.screen, TicketScreen)
+        assert f"#{made[1].ticket_number}" in app.screen.query_one(TicketHeaderBar).plain()
+        assert any("mensaje 1" in line for line in app.screen.query_one(ConversationView).text_lines())
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, TicketsScreen)
         assert cursor_number(app) == made[1].ticket_number  # the list kept its place
 

@@ -1,0 +1,288 @@
+"""C2 / T4: the customer form, to add a customer or edit one.
+
+    CustomerFormScreen(backend, user, customer=None)   # dismisses FormResult | None
+
+The form validates with the domain rules (domain/customers.py) before it
+writes, and shows each sentence next to its field, keeping what was typed.
+The Backend validates again; its sentences land the same way. A document
+another customer already has offers to open that customer instead.
+
+Keys: ctrl+s (or Enter in a field) saves; Escape cancels. After a duplicate document:
+Open existing customer, or Save anyway (a separate customer with the same document).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from sagicc_tui import sanitize
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.customers import (
+    CustomerInput,
+    DuplicateCustomer,
+    validate_customer,
+)
+from sagicc_tui.domain.enums import CustomerType, IdType
+from sagicc_tui.domain.errors import InvalidInput, SagiccError
+from sagicc_tui.domain.messages import Msg
+from sagicc_tui.domain.models import Customer, User
+from sagicc_tui.i18n import N_, _
+from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.customer_list import customer_type_label, id_type_label
+from sagicc_tui.widgets.translated import TranslatedBindings
+
+FIELDS = ("type", "id-type", "id-number", "first", "middle", "last", "second", "birth")
+
+# Which field a sentence is about: by its {field} parameter, else by its template.
+_FIELD_BY_LABEL = {
+    "customer type": "type",
+    "document type": "id-type",
+    "Document number": "id-number",
+    "First name": "first",
+    "Company name": "first",
+    "Middle name": "middle",
+    "Last name": "last",
+    "Second last name": "second",
+}
+_FIELD_BY_TEMPLATE = {
+    "The company name is required; fill it in.": "first",
+    "The first name is required; fill it in.": "first",
+    "The last name is required for a person; fill it in.": "last",
+    "A company has no middle or last names; write the whole company name in the first field.": "middle",
+    "The date of birth must be a date as YYYY-MM-DD.": "birth",
+    "The date of birth {value} is not possible; check the year.": "birth",
+    "The document number is required; fill it in.": "id-number",
+}
+
+
+def field_of(message: Msg) -> str | None:
+    label = message.params.get("field")
+    if isinstance(label, str) and label in _FIELD_BY_LABEL:
+        return _FIELD_BY_LABEL[label]
+    if message.template in _FIELD_BY_TEMPLATE:
+        return _FIELD_BY_TEMPLATE[message.template]
+    lowered = message.template.lower()
+    if "document number" in lowered or "nit" in lowered or "passport" in lowered:
+        return "id-number"
+    return None
+
+
+def translated(message: Msg) -> str:
+    """A sentence in the UI language, with field labels translated too."""
+    params = dict(message.params)
+    if isinstance(params.get("field"), str):
+        params["field"] = _(params["field"])
+    return labels.message(Msg(message.template, params))
+
+
+@dataclass(frozen=True, slots=True)
+class FormResult:
+    customer: Customer | None = None  # saved
+    open_id: int | None = None  # the user chose to open this existing customer instead
+
+
+class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
+    CSS_PATH = "../styles/customers.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Save"), id="customers.form.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="customers.form.cancel"),
+    ]
+
+    @dataclass
+    class _Saved(Message):
+        customer: Customer
+
+    @dataclass
+    class _Failed(Message):
+        error: SagiccError
+
+    def __init__(self, backend: Backend, user: User, customer: Customer | None = None) -> None:
+        super().__init__()
+        self.backend = backend
+        self.user = user
+        self.customer = customer
+        self._existing_id: int | None = None
+        self._last: CustomerInput | None = None
+        self._saving = False
+
+    def compose(self) -> ComposeResult:
+        c = self.customer
+        title = _("Add customer") if c is None else _("Edit customer")
+        with Vertical(id="customer-form", classes="customer-dialog"):
+            yield Static(Content(title), classes="customer-dialog-title")
+            yield Static("", id="form-error", classes="customer-error")
+            with VerticalScroll(id="form-fields"):
+                yield Label(Content(_("Customer type")), classes="field-label")
+                yield Select([(customer_type_label(t), t) for t in CustomerType], allow_blank=False,
+                             value=c.type if c else CustomerType.PERSON, id="f-type", compact=True)
+                yield Static("", id="err-type", classes="field-error")
+                yield Label(Content(_("Document type")), classes="field-label")
+                yield Select([(id_type_label(t), t) for t in IdType], allow_blank=False,
+                             value=c.id_type if c else IdType.CC, id="f-id-type", compact=True)
+                yield Static("", id="err-id-type", classes="field-error")
+                for key, label, value in (
+                    ("id-number", _("Document number"), c.id_number if c else ""),
+                    ("first", _("First name (company name for companies)"), c.first_name if c else ""),
+                    ("middle", _("Middle name"), c.middle_name if c else ""),
+                    ("last", _("Last name"), c.last_name if c else ""),
+                    ("second", _("Second last name"), c.second_last_name if c else ""),
+                    ("birth", _("Date of birth (YYYY-MM-DD)"),
+                     c.birth_date.isoformat() if c and c.birth_date else ""),
+                ):
+                    yield Label(Content(label), classes="field-label")
+                    yield Input(value=value, id=f"f-{key}", compact=True)
+                    yield Static("", id=f"err-{key}", classes="field-error")
+            with Horizontal(classes="customer-buttons"):
+                yield Button(Content(_("Save")), id="btn-save", variant="primary", compact=True)
+                yield Button(Content(_("Open existing customer")), id="btn-open-existing", compact=True)
+                yield Button(Content(_("Save anyway")), id="btn-save-anyway", compact=True)
+                yield Button(Content(_("Cancel")), id="btn-cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#btn-open-existing").display = False
+        self.query_one("#btn-save-anyway").display = False
+        self.query_one("#f-id-number", Input).focus()
+
+    # --- reading and errors ------------------------------------------------------------
+
+    def read(self) -> CustomerInput:
+        def val(key: str) -> str:
+            return self.query_one(f"#f-{key}", Input).value
+
+        birth = val("birth").strip()
+        return CustomerInput(
+            type=self.query_one("#f-type", Select).value,  # type: ignore[arg-type]
+            id_type=self.query_one("#f-id-type", Select).value,  # type: ignore[arg-type]
+            id_number=val("id-number"),
+            first_name=val("first"),
+            middle_name=val("middle"),
+            last_name=val("last"),
+            second_last_name=val("second"),
+            birth_date=birth or None,  # type: ignore[arg-type]  # validate_customer parses it
+            features=None,
+        )
+
+    def clear_errors(self) -> None:
+        for key in FIELDS:
+            self._set_error(f"#err-{key}", "")
+        self._set_error("#form-error", "")
+        self.query_one("#btn-open-existing").display = False
+        self.query_one("#btn-save-anyway").display = False
+        self._existing_id = None
+
+    def _set_error(self, selector: str, text: str) -> None:
+        widget = self.query_one(selector, Static)
+        widget.update(sanitize.content(text))
+        widget.set_class(bool(text), "-shown")
+
+    def show_error(self, message: Msg) -> None:
+        text = translated(message)
+        key = field_of(message)
+        if key is None:
+            self._set_error("#form-error", text)
+            return
+        self._set_error(f"#err-{key}", text)
+        self._set_error("#form-error", _("Fix the marked field; what you typed is kept."))
+        target = self.query_one(f"#f-{key}")
+        target.focus()
+        target.scroll_visible(animate=False)
+
+    def field_error(self, key: str) -> str:
+        widget = self.query_one(f"#err-{key}", Static)
+        return str(widget.render()) if widget.has_class("-shown") else ""
+
+    @property
+    def error_text(self) -> str:
+        widget = self.query_one("#form-error", Static)
+        return str(widget.render()) if widget.has_class("-shown") else ""
+
+    # --- saving --------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        self.clear_errors()
+        try:
+            data = validate_customer(self.read())
+        except InvalidInput as e:
+            self.show_error(e.message)
+            return
+        if self.customer is not None:
+            data = CustomerInput(type=data.type, id_type=data.id_type, id_number=data.id_number,
+                                 first_name=data.first_name, middle_name=data.middle_name,
+                                 last_name=data.last_name, second_last_name=data.second_last_name,
+                                 birth_date=data.birth_date, features=None)
+        self._saving = True
+        self._last = data
+        self._save(data)
+
+    def action_save_anyway(self) -> None:
+        """A duplicate document, on purpose: a separate customer with the same document."""
+        if self._saving or self._last is None or self._existing_id is None:
+            return
+        self.clear_errors()
+        self._saving = True
+        self._save(self._last, allow_duplicate=True)
+
+    @work(exclusive=True, group="customer-form")
+    async def _save(self, data: CustomerInput, allow_duplicate: bool = False) -> None:
+        try:
+            if self.customer is None:
+                saved = await self.backend.create_customer(self.user, data, allow_duplicate=allow_duplicate)
+            else:
+                saved = await self.backend.update_customer(self.user, self.customer.id, data,
+                                                           expected_version=self.customer.version,
+                                                           allow_duplicate=allow_duplicate)
+        except SagiccError as e:
+            self.post_message(self._Failed(e))
+            return
+        self.post_message(self._Saved(saved))
+
+    @on(_Saved)
+    def _saved(self, message: _Saved) -> None:
+        self._saving = False
+        self.dismiss(FormResult(customer=message.customer))
+
+    @on(_Failed)
+    def _failed(self, message: _Failed) -> None:
+        self._saving = False
+        e = message.error
+        self.show_error(e.message)
+        if isinstance(e, DuplicateCustomer):
+            self._existing_id = e.existing_id
+            self._set_error("#err-id-number", translated(e.message))
+            button = self.query_one("#btn-open-existing", Button)
+            button.display = True
+            self.query_one("#btn-save-anyway", Button).display = True
+            button.focus()
+
+    def action_open_existing(self) -> None:
+        if self._existing_id is not None:
+            self.dismiss(FormResult(open_id=self._existing_id))
+
+    def action_cancel(self) -> None:
+        self.workers.cancel_group(self, "customer-form")
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        handler = {"btn-save": self.action_save, "btn-cancel": self.action_cancel,
+                   "btn-open-existing": self.action_open_existing,
+                   "btn-save-anyway": self.action_save_anyway}.get(event.button.id or "")
+        if handler is not None:
+            handler()

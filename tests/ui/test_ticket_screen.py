@@ -1,0 +1,332 @@
+"""The ticket management screen (T1-T15) through Pilot, on the real `world` store.
+
+Every action is checked in the STORE afterwards (through the backend), not
+only on screen.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from textual.widgets import Button, Input, OptionList, Select, TextArea
+
+from sagicc_tui.domain.enums import (
+    AgentStatus,
+    DeliveryState,
+    Direction,
+    Priority,
+    TicketStatus,
+)
+from sagicc_tui.screens.ticket import TicketScreen
+from sagicc_tui.screens.tickets import TicketsScreen
+from sagicc_tui.widgets.conversation import ConversationView
+from sagicc_tui.widgets.task_form import TaskForm
+from sagicc_tui.widgets.ticket_header import TicketHeaderBar
+from tests.ui.conftest import make_app, settle
+
+SIZE = (160, 50)
+
+
+@pytest.fixture(autouse=True)
+def _no_smtp(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("SAGICC_SMTP", "SAGICC_WHATSAPP")):
+            monkeypatch.delenv(name, raising=False)
+
+
+async def _open(pilot) -> TicketScreen:
+    """Enter on the first card of the list, then wait for the screen to load."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot, rounds=3)
+    screen = pilot.app.screen
+    assert isinstance(screen, TicketScreen)
+    return screen
+
+
+async def _click(pilot, selector: str) -> None:
+    button = pilot.app.screen.query_one(selector, Button)
+    button.press()
+    await settle(pilot, rounds=2)
+
+
+async def test_enter_sets_busy_and_escape_sets_available(world):
+    r = await world.incoming("pedro@correo.co", "Hola, necesito ayuda", name="Pedro Pérez")
+    sofia = await world.user("sofia")
+    await world.backend.enter_ticket(sofia, r.ticket_id)  # T15: someone else is inside
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        assert screen.ticket_id == r.ticket_id
+        assert (await world.user("admin")).status is AgentStatus.BUSY
+        assert app.user.status is AgentStatus.BUSY
+        header = screen.query_one(TicketHeaderBar).plain()
+        assert f"#{r.ticket_number}" in header and "Pedro Pérez" in header
+        assert "Also open by Sofía Supervisora" in header
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketsScreen)
+        assert (await world.user("admin")).status is AgentStatus.AVAILABLE
+        assert app.user.status is AgentStatus.AVAILABLE
+
+
+async def test_conversation_shows_hostile_text_literally(world):
+    hostile = "Pago \x1b[31mrojo\x1b]0;titulo\x07 [b]negrita[/b] $accent"
+    await world.incoming("pedro@correo.co", "Primer mensaje", name="Pedro Pérez")
+    await world.incoming("pedro@correo.co", hostile, name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        view = screen.query_one(ConversationView)
+        text = "\n".join(view.text_lines())
+        assert "Primer mensaje" in text
+        assert "[b]negrita[/b] $accent" in text
+        assert "\x1b" not in text and "\x07" not in text
+        rendered = "".join(seg.text for y in range(view.size.height) for seg in view.render_line(y))
+        assert "\x1b" not in rendered
+        assert "[b]negrita[/b]" in rendered
+        # Enter on the last interaction shows it in full, still literal
+        view.focus()
+        await pilot.press("G")
+        await settle(pilot, rounds=2)
+        await pilot.press("enter")
+        await settle(pilot, rounds=2)
+        full = str(app.screen.query_one("#text-body").render())
+        assert "[b]negrita[/b] $accent" in full and "\x1b" not in full
+        await pilot.press("escape")
+        await settle(pilot, rounds=1)
+        assert app.screen is screen
+        # filter by date: nothing before 2000
+        until = screen.query_one("#conv-until", Input)
+        until.value = "2000-01-01"
+        await until.action_submit()
+        await settle(pilot, rounds=2)
+        assert view.items == []
+        until.value = ""
+        await until.action_submit()
+        await settle(pilot, rounds=2)
+        assert len(view.items) == 2
+        # opened: the incoming interactions are read now
+        ticket = await world.backend.get_ticket(await world.user("admin"), screen.ticket_id)
+        assert ticket.unread_count == 0
+
+
+async def test_send_email_reply_is_recorded(world):
+    r = await world.incoming("pedro@correo.co", "¿Y mi factura?", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        screen.query_one("#composer-subject", Input).value = "Su factura"
+        screen.query_one("#composer-text", TextArea).text = "Ya la enviamos, Pedro."
+        await settle(pilot)
+        await _click(pilot, "#composer-send")
+        admin = await world.user("admin")
+        page = await world.backend.conversation(admin, r.ticket_id)
+        sent = [i.interaction for i in page.items if i.interaction.direction is Direction.OUTGOING]
+        assert len(sent) == 1
+        assert sent[0].delivery is DeliveryState.RECORDED
+        assert sent[0].subject == "Su factura" and sent[0].contact == "pedro@correo.co"
+        assert screen.query_one("#composer-text", TextArea).text == ""
+        assert any("Ya la enviamos" in line for line in screen.query_one(ConversationView).text_lines())
+        assert await world.backend.get_draft(admin, r.ticket_id, "composer") is None
+
+
+async def test_failed_delivery_shows_on_the_interaction_with_retry(world, monkeypatch):
+    monkeypatch.setenv("SAGICC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SAGICC_SMTP_PORT", "9")  # nothing listens: refused at once
+    monkeypatch.setenv("SAGICC_SMTP_FROM", "soporte@example.com")
+    monkeypatch.setenv("SAGICC_SMTP_SECURITY", "plain")
+    monkeypatch.setenv("SAGICC_SMTP_TIMEOUT", "2")
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        screen.query_one("#composer-text", TextArea).text = "No llegará"
+        await _click(pilot, "#composer-send")
+        # one sentence from the Backend, the typing kept
+        assert "subject" in str(screen.query_one("#composer-error").render())
+        assert screen.query_one("#composer-text", TextArea).text == "No llegará"
+        screen.query_one("#composer-subject", Input).value = "Prueba"
+        await _click(pilot, "#composer-send")
+        admin = await world.user("admin")
+        page = await world.backend.conversation(admin, r.ticket_id)
+        failed = [i.interaction for i in page.items if i.interaction.direction is Direction.OUTGOING]
+        assert [i.delivery for i in failed] == [DeliveryState.FAILED], str(
+            screen.query_one("#composer-error").render())
+        view = screen.query_one(ConversationView)
+        assert any("Not delivered" in line and "(R retries)" in line for line in view.text_lines())
+        view.focus()
+        await pilot.press("G")
+        await settle(pilot, rounds=2)
+        assert view.cursor_interaction.id == failed[0].id
+        await pilot.press("R")
+        await settle(pilot, rounds=2)
+        again = await world.backend.get_interaction(admin, failed[0].id)
+        assert again.delivery is DeliveryState.FAILED  # still refused, and never duplicated
+        page = await world.backend.conversation(admin, r.ticket_id)
+        assert len([i for i in page.items if i.interaction.direction is Direction.OUTGOING]) == 1
+
+
+async def test_composer_draft_survives_leaving_and_reopening(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        screen.query_one("#composer-text", TextArea).focus()
+        await pilot.press(*"borrador")
+        await pilot.pause(1.3)  # the draft is saved a second after typing stops
+        await settle(pilot)
+        admin = await world.user("admin")
+        draft = await world.backend.get_draft(admin, r.ticket_id, "composer")
+        assert draft is not None and draft.data["text"] == "borrador"
+        await pilot.press(*" dos")  # typed just before leaving: saved on the way out
+        screen.query_one(TaskForm).restore({"observations": "tarea a medias"})
+        await pilot.pause()
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketsScreen)
+        draft = await world.backend.get_draft(admin, r.ticket_id, "composer")
+        assert draft is not None and draft.data["text"] == "borrador dos"
+        screen = await _open(pilot)
+        assert screen.query_one("#composer-text", TextArea).text == "borrador dos"
+        assert screen.query_one(TaskForm).raw_values()["observations"] == "tarea a medias"
+
+
+async def test_task_note_and_priority(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        admin = await world.user("admin")
+        # T11: a task with a next-task date
+        await pilot.press("8")
+        await settle(pilot, rounds=1)
+        form = screen.query_one(TaskForm)
+        form.restore({"resultado": "Pendiente", "observations": "Llamar mañana",
+                      "next_date": "2026-11-26", "next_time": "09:30"})
+        await settle(pilot, rounds=1)
+        await _click(pilot, "#task-save")
+        tasks = await world.backend.list_tasks(admin, r.ticket_id)
+        assert len(tasks) == 1 and tasks[0].values["resultado"] == "Pendiente"
+        ticket = await world.backend.get_ticket(admin, r.ticket_id)
+        assert ticket.next_task_at is not None
+        assert ticket.next_task_at.isoformat().startswith("2026-11-26T09:30")
+        assert form.raw_values()["observations"] == ""
+        assert screen.query_one("#history-list", OptionList).option_count == 1
+        # T14: add a note, then delete it
+        await pilot.press("n")
+        await settle(pilot, rounds=1)
+        screen.query_one("#note-text", TextArea).text = "Cliente difícil"
+        screen.query_one("#note-color", Select).value = "red"
+        await _click(pilot, "#note-add")
+        notes = await world.backend.list_notes(admin, r.ticket_id)
+        assert [(n.text, n.color.value) for n in notes] == [("Cliente difícil", "red")]
+        screen.query_one("#notes-list", OptionList).highlighted = 0
+        await _click(pilot, "#note-delete")
+        assert await world.backend.list_notes(admin, r.ticket_id) == []
+        # T7: edit the priority (the tab follows my own task's version)
+        await pilot.press("4")
+        await settle(pilot, rounds=1)
+        screen.query_one("#tt-priority", Select).value = Priority.HIGH.value
+        await _click(pilot, "#tt-save")
+        ticket = await world.backend.get_ticket(admin, r.ticket_id)
+        assert ticket.priority is Priority.HIGH
+        assert "High" in screen.query_one(TicketHeaderBar).plain()
+
+
+async def test_stale_ticket_save_shows_sentence_and_keeps_input(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        sofia = await world.user("sofia")
+        current = await world.backend.get_ticket(sofia, r.ticket_id)
+        await world.backend.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"},
+                                          expected_version=current.version)
+        screen.query_one("#tt-description", TextArea).text = "Mi descripción"
+        await _click(pilot, "#tt-save")
+        error = str(screen.query_one("#tab-ticket-body .form-error").render())
+        assert error.strip(), "the StaleWrite sentence is shown"
+        assert "Traceback" not in error
+        assert screen.query_one("#tt-description", TextArea).text == "Mi descripción"
+        assert screen.query_one("#tt-reload", Button).display
+        ticket = await world.backend.get_ticket(sofia, r.ticket_id)
+        assert ticket.description == "Cambiado por Sofía"  # nothing overwritten
+        await _click(pilot, "#tt-reload")
+        assert screen.query_one("#tt-description", TextArea).text == "Mi descripción"
+        await _click(pilot, "#tt-save")
+        ticket = await world.backend.get_ticket(sofia, r.ticket_id)
+        assert ticket.description == "Mi descripción"
+
+
+async def test_close_from_options_menu(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        options = app.screen.query_one(OptionList)
+        keys = screen.option_keys()
+        assert "changelog" in keys  # administrators see the change log
+        options.highlighted = keys.index("close")
+        await pilot.press("enter")
+        await settle(pilot)
+        await _click(pilot, "#confirm-yes")
+        await settle(pilot)
+        admin = await world.user("admin")
+        ticket = await world.backend.get_ticket(admin, r.ticket_id)
+        assert ticket.status is TicketStatus.CLOSED
+        assert isinstance(app.screen, TicketsScreen)
+        assert admin.status is AgentStatus.AVAILABLE
+
+
+async def test_agent_options_have_no_change_log(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    world.set_ticket(r.ticket_id, assignee_id=3)
+    app = make_app(world, username="ana", poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        assert "changelog" not in screen.option_keys()
+        await pilot.press("o")
+        await settle(pilot)
+        prompts = [str(app.screen.query_one(OptionList).get_option_at_index(i).prompt)
+                   for i in range(app.screen.query_one(OptionList).option_count)]
+        assert "Change log" not in prompts and "Close ticket" in prompts
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+async def _snap_world(world):
+    await world.incoming("pedro@correo.co", "Me cobraron dos veces la factura de octubre", name="Pedro Pérez",
+                         subject="Factura duplicada")
+    await world.incoming("pedro@correo.co", "¿Alguna novedad? \x1b[31m[b]urgente[/b]", name="Pedro Pérez")
+
+
+async def _snap_ready(pilot):
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot, rounds=6)
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in pilot.app.screen.query(TextArea):
+        widget.cursor_blink = False
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_ticket_screen_snapshot(snap_compare, tmp_path, size):
+    import asyncio
+
+    from tests.factory import make_world
+
+    world = asyncio.run(make_world(tmp_path / "snap.db"))
+    try:
+        asyncio.run(_snap_world(world))
+        app = make_app(world, poll_interval=3600)
+        assert snap_compare(app, terminal_size=size, run_before=_snap_ready)
+    finally:
+        asyncio.run(world.backend.aclose())
