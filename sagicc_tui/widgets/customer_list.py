@@ -28,7 +28,7 @@ from textual.strip import Strip
 from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.customers import CustomerListItem, CustomerPage, CustomerQuery
-from sagicc_tui.domain.enums import CustomerStatus, CustomerType, IdType
+from sagicc_tui.domain.enums import CustomerStatus
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
@@ -39,27 +39,10 @@ from sagicc_tui.widgets.translated import TranslatedBindings
 
 HEADER_LINES = 1
 
-_TYPE = {CustomerType.PERSON: N_("Person"), CustomerType.COMPANY: N_("Company")}
-_STATUS = {CustomerStatus.ACTIVE: N_("Active"), CustomerStatus.DISABLED: N_("Disabled")}
-_ID_TYPE = {
-    IdType.CC: N_("CC"),
-    IdType.CE: N_("CE"),
-    IdType.NIT: N_("NIT"),
-    IdType.PASSPORT: N_("Passport"),
-    IdType.OTHER: N_("Other"),
-}
-
-
-def customer_type_label(value: CustomerType) -> str:
-    return _(_TYPE[value])
-
-
-def customer_status_label(value: CustomerStatus) -> str:
-    return _(_STATUS[value])
-
-
-def id_type_label(value: IdType) -> str:
-    return _(_ID_TYPE[value])
+# The enum labels live with the others in labels.py; these names stay for the customer screens.
+customer_type_label = labels.customer_type
+customer_status_label = labels.customer_status
+id_type_label = labels.id_type
 
 
 def list_name(item: CustomerListItem) -> tuple[str, str]:

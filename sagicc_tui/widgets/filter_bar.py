@@ -23,11 +23,25 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    SelectionList,
+    Static,
+)
 from textual.widgets.selection_list import Selection
 
 from sagicc_tui.backend import Backend
-from sagicc_tui.domain.enums import ChannelType, Priority, TicketStatus, TicketType, UserFilter
+from sagicc_tui.domain.enums import (
+    ChannelType,
+    Priority,
+    TicketStatus,
+    TicketType,
+    UserFilter,
+)
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.domain.query import TicketQuery

@@ -10,7 +10,10 @@ from __future__ import annotations
 from sagicc_tui.domain.enums import (
     AgentStatus,
     ChannelType,
+    CustomerStatus,
+    CustomerType,
     Direction,
+    IdType,
     MassActionKind,
     Priority,
     Role,
@@ -138,3 +141,26 @@ def message(msg: Msg) -> str:
 
 def error_sentence(error: SagiccError) -> str:
     return message(error.message)
+
+
+_CUSTOMER_TYPE = {CustomerType.PERSON: N_("Person"), CustomerType.COMPANY: N_("Company")}
+_CUSTOMER_STATUS = {CustomerStatus.ACTIVE: N_("Active"), CustomerStatus.DISABLED: N_("Disabled")}
+_ID_TYPE = {
+    IdType.CC: N_("CC"),
+    IdType.CE: N_("CE"),
+    IdType.NIT: N_("NIT"),
+    IdType.PASSPORT: N_("Passport"),
+    IdType.OTHER: N_("Other"),
+}
+
+
+def customer_type(value: CustomerType) -> str:
+    return _(_CUSTOMER_TYPE[value])
+
+
+def customer_status(value: CustomerStatus) -> str:
+    return _(_CUSTOMER_STATUS[value])
+
+
+def id_type(value: IdType) -> str:
+    return _(_ID_TYPE[value])

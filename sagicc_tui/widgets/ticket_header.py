@@ -33,7 +33,7 @@ def header_content(h: TicketHeader, others: tuple[PresenceEntry, ...]) -> Conten
     parts.append(Content.assemble((_("Survey") + " ", "dim"), when(h.last_survey_at) if h.last_survey_at else "—"))
     line1 = Content("  ").join(parts)
     customer = [
-        Content.styled(f"{h.customer_id_type.value.upper()} {one_line(h.customer_id_number, max_len=30)}", "bold"),
+        Content.styled(f"{labels.id_type(h.customer_id_type)} {one_line(h.customer_id_number, max_len=30)}", "bold"),
         Content(one_line(h.customer_name, max_len=60)),
     ]
     if h.account_number:

@@ -458,9 +458,10 @@ def snap_world(tmp_path):
     asyncio.run(world.backend.aclose())
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
-def test_snapshot_customer_list(snap_compare, snap_world, size):
-    app = make_app(snap_world, poll_interval=3600)
+def test_snapshot_customer_list(snap_compare, snap_world, size, language):
+    app = make_app(snap_world, poll_interval=3600, language=language)
 
     async def run_before(pilot):
         await settle(pilot)

@@ -317,8 +317,9 @@ async def _snap_ready(pilot):
         widget.cursor_blink = False
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
-def test_ticket_screen_snapshot(snap_compare, tmp_path, size):
+def test_ticket_screen_snapshot(snap_compare, tmp_path, size, language):
     import asyncio
 
     from tests.factory import make_world
@@ -326,7 +327,7 @@ def test_ticket_screen_snapshot(snap_compare, tmp_path, size):
     world = asyncio.run(make_world(tmp_path / "snap.db"))
     try:
         asyncio.run(_snap_world(world))
-        app = make_app(world, poll_interval=3600)
+        app = make_app(world, poll_interval=3600, language=language)
         assert snap_compare(app, terminal_size=size, run_before=_snap_ready)
     finally:
         asyncio.run(world.backend.aclose())
