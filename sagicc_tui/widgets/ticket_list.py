@@ -284,9 +284,25 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         self._fetch_scheduled = True
         self.call_after_refresh(self._start_fetch)
 
+    def _near_pages(self) -> list[int]:
+        """Pages within one screen above or below the view: the next ones it will enter."""
+        height = max(self.scrollable_content_region.height, 1)
+        top = int(self.scroll_offset.y)
+        first = max(0, top - height) // CARD_HEIGHT
+        last = (top + 2 * height - 1) // CARD_HEIGHT
+        if self._total is not None:
+            last = min(last, self._total - 1)
+        return list(range(first // PAGE_SIZE, last // PAGE_SIZE + 1)) if last >= first else []
+
     def _start_fetch(self) -> None:
         self._fetch_scheduled = False
         wanted = [p for p in self._visible_pages() if not self._pages.has(p) and p not in self._failed]
+        if not wanted:
+            if self._fetching or self._total is None:
+                return
+            # Read ahead, one page at a time, when the view comes within a screen
+            # of a page not read yet: a page down then rarely waits for the store.
+            wanted = [p for p in self._near_pages() if not self._pages.has(p) and p not in self._failed][:1]
         if not wanted or set(wanted) <= self._fetching:
             return
         # One worker reads every missing visible page; starting it cancels the
@@ -315,6 +331,8 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
             return
         self._fetching = self._fetching - {message.page_no}
         self._pages.put(message.page_no, message.page)
+        if not self._fetching:
+            self.call_after_refresh(self._start_fetch)  # read ahead, if the view is near an edge
         if self._anchor is not None:
             self._follow_anchor(message.page_no)
         self.refresh()
@@ -423,6 +441,7 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
             self._refresh_card(index)
         if scroll:
             self._scroll_to_card(index)
+        self._start_fetch()
         self.post_message(self.CursorMoved(index, self.cursor_card))
 
     def _scroll_to_card(self, index: int) -> None:

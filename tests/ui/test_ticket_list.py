@@ -266,3 +266,28 @@ async def test_mass_close_from_the_list_refreshes_and_clears_tags(world):
         text = "\n".join(list_lines(app))
         assert text.count("Closed") == 2
         assert made
+
+
+async def test_next_page_is_read_ahead_near_the_edge(world):
+    """Page down must rarely wait for the store: within a screen of a page not
+    read yet, the list reads it before the view gets there (and only then)."""
+    for i in range(250):
+        await world.incoming(f"c{i}@x.com", f"hola {i}")
+    calls = []
+    real = world.backend.list_tickets
+
+    async def spy(user, query, **kw):
+        calls.append(kw["offset"])
+        return await real(user, query, **kw)
+
+    world.backend.list_tickets = spy
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tl = ticket_list(app)
+        tl._set_cursor(80)
+        await settle(pilot)
+        assert calls == [0]  # far from the edge: nothing read ahead
+        tl._set_cursor(97)
+        await settle(pilot)
+        assert calls == [0, 100] and tl.cursor_index == 97  # read before the cursor enters page 1
