@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +30,7 @@ from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import (
     ChangeLogEntry,
     Customer,
+    RuleLogEntry,
     Ticket,
     TicketRelation,
     User,
@@ -48,7 +50,8 @@ DIALOG_CSS = """
 .dialog-body { height: auto; max-height: 30; }
 .form-row { height: auto; }
 .form-row Input { width: 1fr; }
-#log-table { height: auto; max-height: 20; }
+#log-table { height: auto; max-height: 16; }
+#rule-table { height: auto; max-height: 8; }
 #merge-preview { margin-top: 1; }
 """
 
@@ -313,13 +316,18 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
                 yield Input(placeholder=_("From YYYY-MM-DD"), id="log-since", compact=True)
                 yield Input(placeholder=_("To YYYY-MM-DD"), id="log-until", compact=True)
             yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+            yield Label(Content(_("Business rule log")), classes="dialog-title")
+            yield DataTable(id="rule-table", cursor_type="row", zebra_stripes=True)
             yield Label("", classes="dialog-error", id="log-error")
             yield Label(Content(_("Enter in a date filters · Esc closes")), classes="dialog-help")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#log-table", DataTable)
         table.add_columns(*(_(h) for h in _KIND_HEADERS))
+        self.query_one("#rule-table", DataTable).add_columns(_("Rule"), _("Detail"), _("Date"))
         self._load()
+        self.call("rules", lambda: self.backend.rule_log(self.user, self.ticket_id), self._show_rules,
+                  lambda e: self.query_one("#log-error", Label).update(Content(labels.error_sentence(e))))
         table.focus()
 
     def _date(self, sel: str, end: bool) -> datetime | None:
@@ -343,11 +351,20 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
                   lambda e: self.query_one("#log-error", Label).update(Content(labels.error_sentence(e))))
 
     def _show(self, entries: list[ChangeLogEntry]) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#log-table", DataTable)
         table.clear()
         for e in entries:
-            table.add_row(e.kind.value, one_line(e.field, 30), one_line(e.previous, 40), one_line(e.new, 40),
-                          when(e.at), one_line(e.user_name, 30))
+            # Text cells, never str: DataTable parses str cells as markup, and
+            # previous/new values can be text a customer wrote.
+            table.add_row(*(Text(v) for v in (
+                labels.change_kind(e.kind), one_line(e.field, 30), one_line(e.previous, 40),
+                one_line(e.new, 40), when(e.at), one_line(e.user_name, 30))))
+
+    def _show_rules(self, entries: list[RuleLogEntry]) -> None:
+        table = self.query_one("#rule-table", DataTable)
+        table.clear()
+        for e in entries:
+            table.add_row(Text(one_line(e.rule, 20)), Text(one_line(e.detail, 70)), Text(when(e.at)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sagicc_tui.domain.enums import (
     AgentStatus,
+    ChangeKind,
     ChannelType,
     CustomerStatus,
     CustomerType,
@@ -164,3 +165,34 @@ def customer_status(value: CustomerStatus) -> str:
 
 def id_type(value: IdType) -> str:
     return _(_ID_TYPE[value])
+
+
+_CHANGE_KIND = {
+    ChangeKind.CREATED: N_("Created"),
+    ChangeKind.FIELD: N_("Field changed"),
+    ChangeKind.STATUS: N_("Status"),
+    ChangeKind.ASSIGNED: N_("Assigned"),
+    ChangeKind.CAMPAIGN: N_("Campaign"),
+    ChangeKind.MERGED: N_("Merged"),
+    ChangeKind.MERGED_INTO: N_("Merged into"),
+    ChangeKind.CLOSED: N_("Closed"),
+    ChangeKind.TASK_ADDED: N_("Task added"),
+    ChangeKind.NOTE_ADDED: N_("Note added"),
+    ChangeKind.NOTE_DELETED: N_("Note deleted"),
+    ChangeKind.ATTACHMENT_ADDED: N_("Attachment added"),
+    ChangeKind.ATTACHMENT_REMOVED: N_("Attachment removed"),
+    ChangeKind.INTERACTION_ADDED: N_("Interaction added"),
+    ChangeKind.RELATED: N_("Related"),
+    ChangeKind.READ: N_("Read"),
+    ChangeKind.CUSTOMER_CHANGED: N_("Customer changed"),
+    ChangeKind.CUSTOMER_MERGED: N_("Customer merged"),
+    ChangeKind.CUSTOMER_DISABLED: N_("Customer disabled"),
+    ChangeKind.CUSTOMER_DELETED: N_("Customer deleted"),
+    ChangeKind.EXPORTED: N_("Exported"),
+    ChangeKind.TRANSCRIPT_SENT: N_("Transcript sent"),
+}
+
+
+def change_kind(value: ChangeKind) -> str:
+    """The change log's "type" column (T3)."""
+    return _(_CHANGE_KIND[value])

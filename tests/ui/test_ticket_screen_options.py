@@ -100,6 +100,14 @@ async def test_tabs_and_options_at_80x24(world, tmp_path):
         # T3 options: change log, related, external view, transcript, merge, reassign
         await _option(pilot, screen, "changelog")
         assert isinstance(app.screen, ChangeLogScreen)
+        await settle(pilot, rounds=2)
+        from textual.widgets import DataTable
+
+        kinds = {str(row[0]) for row in (app.screen.query_one("#log-table", DataTable).get_row_at(i)
+                                         for i in range(app.screen.query_one("#log-table", DataTable).row_count))}
+        assert "Attachment added" in kinds  # translated type labels, not raw values
+        rules = app.screen.query_one("#rule-table", DataTable)
+        assert any("routing" in str(rules.get_row_at(i)[0]) for i in range(rules.row_count))  # business rule log
         await pilot.press("escape")
         await settle(pilot, rounds=1)
         await _option(pilot, screen, "related")
