@@ -20,6 +20,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
@@ -94,6 +95,16 @@ class SagiccApp(App[None]):
         theme = self.settings.theme or DEFAULT_THEME
         self.theme = theme if theme in self.available_themes else DEFAULT_THEME
         self._remember_theme = False
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text, whatever the caller asked.
+
+        Widgets' notify() passes markup=True by default, and our sentences can
+        carry customer text (a name in a stale-write message, a search term):
+        "[@click=app.quit]" must show as written, never become an action.
+        """
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_default_screen(self) -> Screen:
         return LoadingScreen(id="_default")

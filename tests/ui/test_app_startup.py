@@ -124,3 +124,17 @@ async def test_command_palette_offers_list_actions_and_campaigns(world):
         tag_all = next(c for t, _h, c in app.screen.palette_commands() if t == "Tag all matching")
         await tag_all()
         assert ticket_list(app).selection.query is not None
+
+
+async def test_notifications_never_parse_markup(world):
+    """A sentence carrying customer text is shown as written, never as markup or an action."""
+    from tests.ui.conftest import make_app, settle
+
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.notify("Cliente [@click=app.quit]X[/] [b]negrita[/b]")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert any("[@click=app.quit]X[/] [b]negrita[/b]" in m for m in shown)
+        assert all(not n.markup for n in app._notifications)
