@@ -26,13 +26,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sagicc_tui.domain.enums import ChannelType, DeliveryState
+from sagicc_tui.domain.enums import (  # noqa: F401 - re-exported for the drivers
+    CHANNELS_WITH_ATTACHMENTS,
+    CHANNELS_WITH_MAIL_FIELDS,
+    ChannelType,
+    DeliveryState,
+)
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.messages import N_, Msg, msg
-
-# Channels that can carry files, and channels with e-mail fields (subject, cc, bcc).
-CHANNELS_WITH_ATTACHMENTS = frozenset({ChannelType.EMAIL, ChannelType.WHATSAPP, ChannelType.CHAT})
-CHANNELS_WITH_MAIL_FIELDS = frozenset({ChannelType.EMAIL})
 
 
 class ChannelConfigError(SagiccError):

@@ -67,6 +67,13 @@ CHANNEL_CONTACT_KINDS: dict[ChannelType, frozenset[ContactKind]] = {
 }
 
 
+# Channels that can carry files, and channels with e-mail fields (subject, cc, bcc).
+CHANNELS_WITH_ATTACHMENTS = frozenset({ChannelType.EMAIL, ChannelType.WHATSAPP, ChannelType.CHAT})
+CHANNELS_WITH_MAIL_FIELDS = frozenset({ChannelType.EMAIL})
+# Channels where the agent places a call rather than sends a message (T9 "Send or Call").
+VOICE_CHANNELS = frozenset({ChannelType.TELEPHONY})
+
+
 class Direction(StrEnum):
     INCOMING = "incoming"
     OUTGOING = "outgoing"

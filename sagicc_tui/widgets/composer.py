@@ -23,7 +23,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, TextArea
 
-from sagicc_tui.domain.enums import CHANNEL_CONTACT_KINDS, ChannelType
+from sagicc_tui.domain.enums import (
+    CHANNEL_CONTACT_KINDS,
+    CHANNELS_WITH_ATTACHMENTS,
+    CHANNELS_WITH_MAIL_FIELDS,
+    VOICE_CHANNELS,
+    ChannelType,
+)
 from sagicc_tui.domain.models import Campaign, ContactInfo
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
 from sagicc_tui.i18n import _
@@ -134,7 +140,10 @@ class Composer(Widget):
             self._restoring -= 1
 
     def _show_channel_fields(self) -> None:
-        self.query_one("#composer-email").display = self.channel is ChannelType.EMAIL
+        """Only the fields the channel has (T9): e-mail fields, attachments, Send or Call."""
+        self.query_one("#composer-email").display = self.channel in CHANNELS_WITH_MAIL_FIELDS
+        self.query_one("#composer-files").display = self.channel in CHANNELS_WITH_ATTACHMENTS
+        self.query_one("#composer-send", Button).label = _("Call") if self.channel in VOICE_CHANNELS else _("Send")
 
     def show_error(self, text: str) -> None:
         self.query_one("#composer-error", Label).update(Content(text))

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, OptionList, Select, TextArea
 
 from sagicc_tui.domain.enums import (
     AgentStatus,
+    ChannelType,
     DeliveryState,
     Direction,
     Priority,
@@ -331,3 +332,24 @@ def test_ticket_screen_snapshot(snap_compare, tmp_path, size, language):
         assert snap_compare(app, terminal_size=size, run_before=_snap_ready)
     finally:
         asyncio.run(world.backend.aclose())
+
+
+async def test_composer_shows_only_the_channels_fields(world):
+    """T9: e-mail fields only for e-mail, attachments only where the channel carries
+    files, and Call instead of Send on telephony."""
+    await world.incoming("3001234567", "Llamada entrante", channel=ChannelType.TELEPHONY)
+    app = make_app(world)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")  # campaign chooser: Ventas (telephony)
+        await settle(pilot)
+        from textual.widgets import OptionList
+
+        options = app.screen.query_one(OptionList)
+        options.highlighted = next(i for i in range(options.option_count)
+                                   if "Ventas" in str(options.get_option_at_index(i).prompt))
+        await pilot.press("enter")
+        screen = await _open(pilot)
+        assert screen.query_one("#composer-send", Button).label.plain == "Call"
+        assert not screen.query_one("#composer-files").display
+        assert not screen.query_one("#composer-email").display
