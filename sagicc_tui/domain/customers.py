@@ -168,6 +168,16 @@ class ProfileInteraction:
 
 
 @model
+class CustomerAssignment:
+    """The customer's assigned user for one campaign (T4); all campaigns: Customer.assigned_user_id."""
+
+    campaign_id: int
+    campaign_name: str
+    user_id: int
+    user_name: str
+
+
+@model
 class CustomerProfile:
     customer: Customer
     contacts: tuple[ContactInfo, ...]
@@ -178,6 +188,7 @@ class CustomerProfile:
     recent_interactions: tuple[ProfileInteraction, ...]  # last 20 across those tickets
     open_tickets: int  # in the user's scope
     assigned_user_name: str = ""
+    assignments: tuple[CustomerAssignment, ...] = ()  # per campaign, by campaign name
 
 
 # --- export (C3) -----------------------------------------------------------------------

@@ -28,6 +28,11 @@ class MergeMoved:
     tickets: int = 0
 
 
+def _campaign_name(conn: Connection, campaign_id: int) -> str:
+    tb = schema.CampaignRow.__table__
+    return conn.execute(select(tb.c.name).where(tb.c.id == campaign_id)).scalar() or str(campaign_id)
+
+
 def merge_customers(
     store: Store, conn: Connection, user: User, main_id: int, other_ids: list[int], parts: MergeParts
 ) -> MergeMoved:
@@ -88,6 +93,21 @@ def merge_customers(
         if f not in have_f:
             conn.execute(feature.insert().values(customer_id=main_id, feature=f))
     conn.execute(delete(feature).where(feature.c.customer_id.in_(others)))
+    # Assigned user per campaign: the main customer's rows stay; an other's row is
+    # taken only for a campaign the main one has none (the first other listed wins).
+    assignment = schema.CustomerAssignmentRow.__table__
+    ac = assignment.c
+    have_a = {r[0] for r in conn.execute(select(ac.campaign_id).where(ac.customer_id == main_id))}
+    rows_a = conn.execute(select(assignment).where(ac.customer_id.in_(others))).all()
+    for o in others:
+        for r in rows_a:
+            if r.customer_id == o and r.campaign_id not in have_a:
+                have_a.add(r.campaign_id)
+                conn.execute(update(assignment).where(ac.customer_id == o, ac.campaign_id == r.campaign_id)
+                             .values(customer_id=main_id))
+                lines.append(LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "assigned_user",
+                                     o, f"{_campaign_name(conn, r.campaign_id)}: {store.user_name(conn, r.user_id)}"))
+    conn.execute(delete(assignment).where(ac.customer_id.in_(others)))
     gone = relation.c.customer_id.in_(others) | relation.c.related_customer_id.in_(others)
     # The customers who stay lose their link to a deleted one: say so in their log.
     for r in conn.execute(select(relation).where(gone)).all():

@@ -39,6 +39,7 @@ from sqlalchemy import text as sql_text
 from sagicc_tui.domain.customers import (
     AccountInput,
     ContactInput,
+    CustomerAssignment,
     CustomerAttachment,
     CustomerCursor,
     CustomerInput,
@@ -66,9 +67,10 @@ from sagicc_tui.domain.enums import (
     CustomerType,
     EntityKind,
     IdType,
+    Role,
     TicketOrder,
 )
-from sagicc_tui.domain.errors import InvalidInput, NotFound, RuleViolation, StaleWrite
+from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.domain.messages import N_, Msg, msg
 from sagicc_tui.domain.models import Account, ContactInfo, Customer, Ticket, User
 from sagicc_tui.domain.query import TicketQuery
@@ -94,6 +96,7 @@ ct = contact.c
 account = schema.AccountRow.__table__
 feature = schema.CustomerFeature.__table__
 relation = schema.CustomerRelationRow.__table__
+assignment = schema.CustomerAssignmentRow.__table__
 ticket = schema.ticket
 t = ticket.c
 
@@ -365,25 +368,74 @@ def update_customer(store: Store, conn: Connection, user: User, customer_id: int
 
 def set_assignee(store: Store, conn: Connection, user: User, customer_id: int, assignee_id: int | None,
                  campaign_id: int | None, expected_version: int) -> Customer:
-    """T4 Assigned user of the customer, for all campaigns (customer.assigned_user_id)."""
+    """T4 Assigned user of the customer: for all campaigns (customer.assigned_user_id)
+    or for one campaign (a customer_assignment row; assignee_id None removes it).
+
+    Either way the customer's version is checked and bumped, and the change-log
+    entry on the customer commits with the change.
+    """
     me = store.fresh_user(conn, user)
     current = customer_row(conn, customer_id)
+    campaign = None
     if campaign_id is not None:
-        # Needs the customer_assignment table (one row per customer and campaign).
-        raise RuleViolation(
-            N_("This store cannot yet assign a customer's user for one campaign only; assign the user for all "
-               "campaigns.")
-        )
+        campaign = store.campaign(conn, campaign_id)
+        if campaign is None:
+            raise NotFound(N_("There is no campaign with id {id}; choose one from the list."), id=campaign_id)
+        if me.role is Role.AGENT and campaign_id not in me.campaign_ids:
+            raise PermissionDenied(
+                N_("You are not a member of campaign {campaign}, so you may not assign its customers."),
+                campaign=campaign.name)
+    target = None
     if assignee_id is not None:
         target = store.user_by_id(conn, assignee_id)
         if target is None or not target.active:
             raise InvalidInput(N_("There is no active user with id {id}; choose another user."), id=assignee_id)
-    if current.assigned_user_id == assignee_id:
+    if campaign is None:
+        if current.assigned_user_id == assignee_id:
+            return load(conn, customer_id)
+        line = LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.ASSIGNED, "assigned_user",
+                       store.user_name(conn, current.assigned_user_id), store.user_name(conn, assignee_id))
+        write_customer(store, conn, me, current, expected_version, {"assigned_user_id": assignee_id}, [line])
         return load(conn, customer_id)
-    line = LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.ASSIGNED, "assigned_user",
-                   store.user_name(conn, current.assigned_user_id), store.user_name(conn, assignee_id))
-    write_customer(store, conn, me, current, expected_version, {"assigned_user_id": assignee_id}, [line])
+    if target is not None and target.role is Role.AGENT and campaign.id not in target.campaign_ids:
+        raise RuleViolation(N_("{user} is not a member of campaign {campaign}; choose another user."),
+                            user=target.full_name, campaign=campaign.name)
+    ac = assignment.c
+    where = and_(ac.customer_id == customer_id, ac.campaign_id == campaign.id)
+    before = conn.execute(select(ac.user_id).where(where)).scalar()
+    if before == assignee_id:
+        return load(conn, customer_id)
+
+    def text(user_id: int | None) -> str:
+        return f"{campaign.name}: {store.user_name(conn, user_id)}" if user_id is not None else ""
+
+    line = LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.ASSIGNED, "assigned_user", text(before),
+                   text(assignee_id))
+    # The version check first: a stale write raises before the row changes (and rolls back anyway).
+    write_customer(store, conn, me, current, expected_version, {}, [line])
+    if assignee_id is None:
+        conn.execute(delete(assignment).where(where))
+    elif before is None:
+        conn.execute(insert(assignment).values(customer_id=customer_id, campaign_id=campaign.id,
+                                               user_id=assignee_id, updated_at=store.now(), updated_by=me.id))
+    else:
+        conn.execute(update(assignment).where(where).values(user_id=assignee_id, updated_at=store.now(),
+                                                            updated_by=me.id))
     return load(conn, customer_id)
+
+
+def assignments_of(store: Store, conn: Connection, customer_id: int) -> tuple[CustomerAssignment, ...]:
+    """The customer's per-campaign assigned users, by campaign name."""
+    ac = assignment.c
+    camp = schema.CampaignRow.__table__
+    usr = schema.UserRow.__table__
+    rows = conn.execute(
+        select(ac.campaign_id, camp.c.name.label("campaign_name"), ac.user_id, usr.c.full_name)
+        .join(camp, camp.c.id == ac.campaign_id).join(usr, usr.c.id == ac.user_id)
+        .where(ac.customer_id == customer_id).order_by(camp.c.name, ac.campaign_id)
+    ).all()
+    return tuple(CustomerAssignment(campaign_id=r.campaign_id, campaign_name=r.campaign_name, user_id=r.user_id,
+                                    user_name=r.full_name) for r in rows)
 
 
 # --- contacts (T5) and accounts (T6) ---------------------------------------------------------------
@@ -643,6 +695,7 @@ def profile(store: Store, conn: Connection, user: User, customer_id: int) -> Cus
         relations=tuple(relations_of(conn, customer_id)),
         attachments=attachments, recent_tickets=cards, recent_interactions=interactions,
         open_tickets=int(open_n), assigned_user_name=store.user_name(conn, found.assigned_user_id),
+        assignments=assignments_of(store, conn, customer_id),
     )
 
 
@@ -708,6 +761,7 @@ def delete_customer(store: Store, conn: Connection, user: User, customer_id: int
                                  f"{r.relation}: {name} (id {customer_id})", ""))
     conn.execute(delete(relation).where(or_(rc.customer_id == customer_id, rc.related_customer_id == customer_id)))
     conn.execute(delete(feature).where(feature.c.customer_id == customer_id))
+    conn.execute(delete(assignment).where(assignment.c.customer_id == customer_id))
     conn.execute(delete(contact).where(ct.customer_id == customer_id))
     conn.execute(delete(account).where(account.c.customer_id == customer_id))
     conn.execute(delete(customer).where(cu.id == customer_id))

@@ -40,7 +40,12 @@ from sagicc_tui.domain.customers import (
     REASON_LABELS,
     AccountInput,
     ContactInput,
+    CustomerAssignment,
     CustomerInput,
+    CustomerPage,
+    CustomerProfile,
+    CustomerQuery,
+    RelatedCustomer,
     SimilarCustomer,
 )
 from sagicc_tui.domain.enums import (
@@ -67,6 +72,7 @@ from sagicc_tui.domain.ticket_screen import AgendaItem
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets import labels
+from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView, when
 from sagicc_tui.widgets.task_form import TaskForm
@@ -172,6 +178,8 @@ class CustomerTab(TicketTabBase):
         super().__init__(ctx, id=id)
         self._customer: Customer | None = None
         self._similar: list[SimilarCustomer] = []
+        self._relations: list[RelatedCustomer] = []
+        self._assignments: tuple[CustomerAssignment, ...] = ()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -191,6 +199,17 @@ class CustomerTab(TicketTabBase):
             yield Label("", classes="form-error")
             yield Label(Content(_("Similar customers (Enter switches the ticket to one)")), classes="section-title")
             yield OptionList(id="cust-similar", compact=True)
+            yield Label(Content(_("Related customers")), classes="section-title")
+            yield OptionList(id="cust-related", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button(_("Add related customer"), id="cust-rel-add", compact=True)
+                yield Button(_("Edit relation"), id="cust-rel-edit", compact=True)
+                yield Button(_("Remove relation"), id="cust-rel-remove", variant="error", compact=True)
+            yield Label(Content(_("Assigned user")), classes="section-title")
+            yield Static(id="cust-assignees")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Change assigned user"), id="cust-assign", compact=True)
+            yield Label("", id="cust-sections-error")
 
     def load(self) -> None:
         t = self.ctx.ticket
@@ -198,6 +217,13 @@ class CustomerTab(TicketTabBase):
             return
         self.call("customer", lambda: self.backend.get_customer(self.user, t.customer_id), self._show)
         self.call("similar", lambda: self.backend.similar_customers(self.user, t.customer_id), self._show_similar)
+        self._load_sections(t.customer_id)
+
+    def _load_sections(self, customer_id: int) -> None:
+        self.call("relations", lambda: self.backend.list_relations(self.user, customer_id), self._show_relations,
+                  self._section_error)
+        self.call("assignees", lambda: self.backend.customer_profile(self.user, customer_id), self._show_assignees,
+                  self._section_error)
 
     def _show(self, c: Customer) -> None:
         self._customer = c
@@ -274,6 +300,157 @@ class CustomerTab(TicketTabBase):
     def _switched(self, ticket: Ticket) -> None:
         self.notify(_("The ticket now belongs to the chosen customer."))
         self.post_message(TicketChanged(ticket))
+
+    # Related customers (T4) and the customer's assigned user (T4), below the form.
+
+    def _section_error(self, e: SagiccError | None) -> None:
+        self._section_text(labels.error_sentence(e) if e is not None else "")
+
+    def _section_text(self, text: str) -> None:
+        label = self.query_one("#cust-sections-error", Label)
+        label.set_class(bool(text), "form-error")
+        label.update(Content(text))
+
+    def _show_relations(self, relations: list[RelatedCustomer]) -> None:
+        self._relations = relations
+        box = self.query_one("#cust-related", OptionList)
+        box.clear_options()
+        for r in relations:
+            box.add_option(Option(Content.assemble(
+                one_line(r.related_name, max_len=50),
+                (f"  {r.related_id_type.value.upper()} {one_line(r.related_id_number)}", "dim"),
+                "  · ", (one_line(r.relation, max_len=40), "italic"))))
+        if not relations:
+            box.add_option(Option(Content(_("No related customers.")), disabled=True))
+
+    def _show_assignees(self, profile: CustomerProfile) -> None:
+        self._customer = profile.customer if self._customer is None else self._customer
+        self._assignments = profile.assignments
+        everyone = one_line(profile.assigned_user_name, max_len=50) or _("nobody")
+        lines = [Content.assemble((_("All campaigns") + ": ", "dim"), everyone)]
+        for a in profile.assignments:
+            lines.append(Content.assemble((one_line(a.campaign_name, max_len=40) + ": ", "dim"),
+                                          one_line(a.user_name, max_len=50)))
+        self.query_one("#cust-assignees", Static).update(Content("\n").join(lines))
+
+    def _relation_chosen(self) -> RelatedCustomer | None:
+        index = self.query_one("#cust-related", OptionList).highlighted
+        if index is None or not (0 <= index < len(self._relations)):
+            self._section_text(_("Choose a related customer in the list first."))
+            return None
+        return self._relations[index]
+
+    def _relations_written(self, _result: object = None) -> None:
+        self._section_error(None)
+        t = self.ctx.ticket
+        if t is not None:
+            self._load_sections(t.customer_id)
+
+    @on(Button.Pressed, "#cust-rel-add")
+    def add_relation(self) -> None:
+        from sagicc_tui.screens.text_prompt import TextPrompt
+
+        self.app.push_screen(TextPrompt(_("Find the related customer by document or name"), max_length=100),
+                             self._find_related)
+
+    def _find_related(self, text: str | None) -> None:
+        if not text or not text.strip():
+            return
+        search = text.strip()
+        self.call("find", lambda: self.backend.list_customers(self.user, CustomerQuery(search=search), limit=20),
+                  lambda page: self._choose_related(search, page), self._section_error)
+
+    def _choose_related(self, search: str, page: CustomerPage) -> None:
+        t = self.ctx.ticket
+        items = [c for c in page.rows if t is None or c.id != t.customer_id]
+        options = [(Content.assemble(f"{c.id_type.value.upper()} {one_line(c.id_number)}  ",
+                                     one_line(c.full_name, max_len=50)), c.id) for c in items]
+        self.app.push_screen(ChoiceScreen(_("Related customer"), options,
+                                          empty=_("No other customer matches {text}.", text=one_line(search, 40))),
+                             self._ask_relation)
+
+    def _ask_relation(self, related_id: int | None) -> None:
+        if related_id is None:
+            return
+        from sagicc_tui.screens.text_prompt import TextPrompt
+
+        self.app.push_screen(TextPrompt(_("Relation (like Spouse or Legal representative)"), max_length=80),
+                             lambda text: self._add_relation(related_id, text))
+
+    def _add_relation(self, related_id: int, text: str | None) -> None:
+        t = self.ctx.ticket
+        if text is None or t is None:
+            return
+        self.call("relation", lambda: self.backend.add_relation(self.user, t.customer_id, related_id, text),
+                  self._relations_written, self._section_error)
+
+    @on(Button.Pressed, "#cust-rel-edit")
+    def edit_relation(self) -> None:
+        r = self._relation_chosen()
+        if r is None:
+            return
+        from sagicc_tui.screens.text_prompt import TextPrompt
+
+        self.app.push_screen(TextPrompt(_("Relation with {name}", name=one_line(r.related_name, max_len=50)),
+                                        value=one_line(r.relation), max_length=80),
+                             lambda text: self._update_relation(r.id, text))
+
+    def _update_relation(self, relation_id: int, text: str | None) -> None:
+        if text is None:
+            return
+        self.call("relation", lambda: self.backend.update_relation(self.user, relation_id, text),
+                  self._relations_written, self._section_error)
+
+    @on(Button.Pressed, "#cust-rel-remove")
+    def remove_relation(self) -> None:
+        r = self._relation_chosen()
+        if r is None:
+            return
+        from sagicc_tui.screens.ticket_dialogs import ConfirmScreen
+
+        text = _("Remove the relation with {name}?", name=one_line(r.related_name, max_len=50))
+        self.app.push_screen(ConfirmScreen(_("Remove relation"), text),
+                             lambda ok: self._remove_relation(r.id) if ok else None)
+
+    def _remove_relation(self, relation_id: int) -> None:
+        self.call("relation", lambda: self.backend.remove_relation(self.user, relation_id),
+                  self._relations_written, self._section_error)
+
+    @on(Button.Pressed, "#cust-assign")
+    def change_assignee(self) -> None:
+        self.call("users", self.backend.list_users, self._choose_assignee, self._section_error)
+
+    def _choose_assignee(self, users: list[User]) -> None:
+        options: list[tuple[Content, Any]] = [(Content(_("Nobody (remove the assignment)")), ("none", None))]
+        options += [(Content.assemble(one_line(u.full_name, 40), ("  " + labels.role(u.role), "dim")), ("user", u.id))
+                    for u in users if u.active]
+        self.app.push_screen(ChoiceScreen(_("Assigned user of the customer"), options), self._choose_scope)
+
+    def _choose_scope(self, choice: tuple[str, int | None] | None) -> None:
+        if choice is None:
+            return
+        assignee_id = choice[1]
+        options: list[tuple[Content, int | None]] = [(Content(_("All campaigns")), None)]
+        campaign = self.ctx.campaign
+        if campaign is not None:
+            options.append((Content(_("This campaign ({name})", name=one_line(campaign.name, max_len=40))),
+                            campaign.id))
+        self.app.push_screen(ChoiceScreen(_("Assign for"), [(p, ("scope", v)) for p, v in options]),
+                             lambda scope: self._set_assignee(assignee_id, scope[1]) if scope else None)
+
+    def _set_assignee(self, assignee_id: int | None, campaign_id: int | None) -> None:
+        c = self._customer
+        if c is None:
+            return
+        self.call("assign", lambda: self.backend.set_customer_assignee(
+            self.user, c.id, assignee_id, campaign_id=campaign_id, expected_version=c.version),
+            self._assigned, self._section_error)
+
+    def _assigned(self, c: Customer) -> None:
+        self._customer = c
+        self.notify(_("Assigned user of the customer changed."))
+        self._relations_written()
+        self.post_message(TicketChanged())
 
 
 # --- T5 Contact ---------------------------------------------------------------------------

@@ -139,8 +139,6 @@ async def test_assigned_user_for_all_campaigns(world):
     assert c2.assigned_user_id == 4
     with pytest.raises(StaleWrite):
         await world.backend.set_customer_assignee(ana, c.id, None, expected_version=c.version)
-    with pytest.raises(RuleViolation, match="for all campaigns"):
-        await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c2.version)
     with pytest.raises(InvalidInput, match="no active user"):
         await world.backend.set_customer_assignee(ana, c.id, 99, expected_version=c2.version)
     entry = (await log_of(world, c.id))[-1]
@@ -478,3 +476,74 @@ async def test_merge_with_tickets(world):
         await world.backend.merge_customers(admin, a.customer_id, [a.customer_id], MergeParts())
     with pytest.raises(NotFound):
         await world.backend.merge_customers(admin, a.customer_id, [b.customer_id], MergeParts())
+
+
+# --- T4: assigned user for one campaign -------------------------------------------------------------------
+
+
+async def _assignment_rows(world, customer_id):
+    with world.backend.store.read() as conn:
+        ac = schema.CustomerAssignmentRow.__table__.c
+        return sorted((r.campaign_id, r.user_id) for r in conn.execute(
+            select(ac.campaign_id, ac.user_id).where(ac.customer_id == customer_id)))
+
+
+async def test_assigned_user_for_one_campaign_set_change_remove(world):
+    ana = await world.user("ana")
+    c = await add(world, ana, "52000111", "Ana", "Ruiz")
+    c2 = await world.backend.set_customer_assignee(ana, c.id, 4, campaign_id=1, expected_version=c.version)
+    assert c2.version == c.version + 1 and c2.assigned_user_id is None  # all campaigns untouched
+    assert await _assignment_rows(world, c.id) == [(1, 4)]
+    with pytest.raises(StaleWrite):  # the customer's version is checked as for all campaigns
+        await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c.version)
+    assert await _assignment_rows(world, c.id) == [(1, 4)]
+    c3 = await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c2.version)
+    assert await _assignment_rows(world, c.id) == [(1, 3)]
+    same = await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c2.version)
+    assert same.version == c3.version  # nothing changed, nothing written
+    profile = await world.backend.customer_profile(ana, c.id)
+    assert [(a.campaign_id, a.user_id, a.user_name) for a in profile.assignments] == [(1, 3, "Ana Agente")]
+    assert profile.assignments[0].campaign_name
+    c4 = await world.backend.set_customer_assignee(ana, c.id, 6, expected_version=c3.version)  # all campaigns
+    assert c4.assigned_user_id == 6 and await _assignment_rows(world, c.id) == [(1, 3)]
+    c5 = await world.backend.set_customer_assignee(ana, c.id, None, campaign_id=1, expected_version=c4.version)
+    assert await _assignment_rows(world, c.id) == [] and c5.assigned_user_id == 6
+    assert (await world.backend.customer_profile(ana, c.id)).assignments == ()
+    log = [(e.kind, e.previous, e.new) for e in await log_of(world, c.id) if e.kind is ChangeKind.ASSIGNED]
+    assert [(p.split(": ")[-1], n.split(": ")[-1]) for _k, p, n in log] == [
+        ("", "Bruno Agente"), ("Bruno Agente", "Ana Agente"), ("", "Diego Ambos"), ("Ana Agente", "")]
+
+
+async def test_assigned_user_for_one_campaign_permission_and_scope(world):
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    c = await add(world, ana, "52000111", "Ana", "Ruiz")
+    with pytest.raises(PermissionDenied, match="not a member of campaign"):  # ana works campaign 1 only
+        await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=2, expected_version=c.version)
+    with pytest.raises(RuleViolation, match="Bruno Agente is not a member of campaign"):
+        await world.backend.set_customer_assignee(sofia, c.id, 4, campaign_id=2, expected_version=c.version)
+    with pytest.raises(NotFound, match="no campaign with id 99"):
+        await world.backend.set_customer_assignee(sofia, c.id, 4, campaign_id=99, expected_version=c.version)
+    with pytest.raises(InvalidInput, match="no active user"):
+        await world.backend.set_customer_assignee(sofia, c.id, 99, campaign_id=1, expected_version=c.version)
+    assert await _assignment_rows(world, c.id) == []
+    c2 = await world.backend.set_customer_assignee(sofia, c.id, 5, campaign_id=2, expected_version=c.version)
+    assert await _assignment_rows(world, c.id) == [(2, 5)] and c2.version == c.version + 1
+
+
+async def test_delete_and_merge_handle_campaign_assignments(world):
+    sofia = await world.user("sofia")
+    gone = await add(world, sofia, "52000999", "Luis", "Mora")
+    gone = await world.backend.set_customer_assignee(sofia, gone.id, 4, campaign_id=1, expected_version=gone.version)
+    await world.backend.delete_customer(sofia, gone.id)
+    assert await _assignment_rows(world, gone.id) == []
+    main = await add(world, sofia, "52000111", "Ana", "Ruiz")
+    other = await add(world, sofia, "52000222", "Ana", "Ruiz")
+    main = await world.backend.set_customer_assignee(sofia, main.id, 3, campaign_id=1, expected_version=main.version)
+    other = await world.backend.set_customer_assignee(sofia, other.id, 4, campaign_id=1, expected_version=other.version)
+    await world.backend.set_customer_assignee(sofia, other.id, 5, campaign_id=2, expected_version=other.version)
+    await world.backend.merge_customers(sofia, main.id, [other.id], MergeParts())
+    assert await _assignment_rows(world, main.id) == [(1, 3), (2, 5)]  # main's stays; campaign 2 taken
+    assert await _assignment_rows(world, other.id) == []
+    profile = await world.backend.customer_profile(sofia, main.id)
+    assert [(a.campaign_id, a.user_name) for a in profile.assignments] in (
+        [(1, "Ana Agente"), (2, "Carla Ventas")], [(2, "Carla Ventas"), (1, "Ana Agente")])

@@ -148,3 +148,95 @@ async def test_tabs_and_options_at_80x24(world, tmp_path):
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(app.screen, TicketsScreen)
+
+
+async def _submit_prompt(pilot, value: str) -> None:
+    from sagicc_tui.screens.text_prompt import TextPrompt
+
+    assert isinstance(pilot.app.screen, TextPrompt)
+    box = pilot.app.screen.query_one(Input)
+    box.value = value
+    await box.action_submit()
+    await settle(pilot, rounds=2)
+
+
+async def _choose(pilot, text: str) -> None:
+    assert isinstance(pilot.app.screen, ChoiceScreen)
+    options = pilot.app.screen.query_one(OptionList)
+    options.highlighted = next(i for i in range(options.option_count)
+                               if text in str(options.get_option_at_index(i).prompt))
+    await pilot.press("enter")
+    await settle(pilot, rounds=2)
+
+
+async def test_customer_tab_related_customers_and_assigned_user(world):
+    from sqlalchemy import select
+
+    from sagicc_tui.domain.customers import CustomerInput
+    from sagicc_tui.domain.enums import IdType
+    from sagicc_tui.local_store import schema
+    from sagicc_tui.screens.ticket_dialogs import ConfirmScreen
+
+    first = await world.incoming("pedro@correo.co", "Primero", name="Pedro Pérez")
+    admin = await world.user("admin")
+    laura = await world.backend.create_customer(admin, CustomerInput(
+        id_type=IdType.CC, id_number="52000777", first_name="Laura", last_name="Gómez"))
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, rounds=3)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        await pilot.press("1")
+        await settle(pilot, rounds=2)
+        # add: find by document, choose, say the relation
+        screen.query_one("#cust-rel-add", Button).press()
+        await settle(pilot, rounds=1)
+        await _submit_prompt(pilot, "52000777")
+        await _choose(pilot, "Laura Gómez")
+        await _submit_prompt(pilot, "Hermana")
+        assert app.screen is screen
+        relations = await world.backend.list_relations(admin, first.customer_id)
+        assert [(r.related_customer_id, r.relation) for r in relations] == [(laura.id, "Hermana")]
+        related = screen.query_one("#cust-related", OptionList)
+        assert "Laura Gómez" in str(related.get_option_at_index(0).prompt)
+        # edit the relation text
+        related.highlighted = 0
+        screen.query_one("#cust-rel-edit", Button).press()
+        await settle(pilot, rounds=1)
+        await _submit_prompt(pilot, "Prima")
+        assert [r.relation for r in await world.backend.list_relations(admin, first.customer_id)] == ["Prima"]
+        # remove it, after confirming
+        related.highlighted = 0
+        screen.query_one("#cust-rel-remove", Button).press()
+        await settle(pilot, rounds=1)
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#confirm-yes", Button).press()
+        await settle(pilot, rounds=2)
+        assert await world.backend.list_relations(admin, first.customer_id) == []
+        # the assigned user, for this campaign and then for all campaigns
+        ticket = await world.backend.get_ticket(admin, first.ticket_id)
+        screen.query_one("#cust-assign", Button).press()
+        await settle(pilot, rounds=2)
+        await _choose(pilot, "Bruno Agente")
+        await _choose(pilot, "This campaign")
+        with world.backend.store.read() as conn:
+            ac = schema.CustomerAssignmentRow.__table__.c
+            rows = conn.execute(select(ac.campaign_id, ac.user_id).where(ac.customer_id == first.customer_id)).all()
+        assert [tuple(r) for r in rows] == [(ticket.campaign_id, 4)]
+        assert "Bruno Agente" in str(screen.query_one("#cust-assignees").render())
+        screen.query_one("#cust-assign", Button).press()
+        await settle(pilot, rounds=2)
+        await _choose(pilot, "Ana Agente")
+        await _choose(pilot, "All campaigns")
+        customer = await world.backend.get_customer(admin, first.customer_id)
+        assert customer.assigned_user_id == 3
+        profile = await world.backend.customer_profile(admin, first.customer_id)
+        assert [(a.campaign_id, a.user_id) for a in profile.assignments] == [(ticket.campaign_id, 4)]
+        # the form still saves: it follows the customer's new version
+        screen.query_one("#cust-id-number", Input).value = "1020304050"
+        screen.query_one("#cust-middle", Input).value = "José"
+        screen.query_one("#cust-save", Button).press()
+        await settle(pilot, rounds=2)
+        assert (await world.backend.get_customer(admin, first.customer_id)).middle_name == "José", str(screen.query_one("#tab-customer-body .form-error").render())
