@@ -333,6 +333,9 @@ def _order_indexes() -> None:
 
 _order_indexes()
 Index("ix_ticket_assignee_status", c.assignee_id, c.status)
+# Agents' scope (mine or unassigned, per campaign) and the "specific users"
+# filter count through this one instead of walking the campaign's tickets.
+Index("ix_ticket_campaign_assignee", c.campaign_id, c.assignee_id, c.origin_channel, c.priority)
 Index("ix_ticket_customer_status", c.customer_id, c.status)
 Index("ix_ticket_campaign_status", c.campaign_id, c.status)
 
