@@ -169,15 +169,9 @@ def read_and_store(store: Store, paths: tuple[str, ...] | list[str]) -> list[tup
 
 
 def _owned(store: Store, conn: Connection, user: User, attachment_id: int):
-    row = conn.execute(select(at).where(at.c.id == attachment_id)).first()
-    if row is None:
-        raise NotFound(N_("There is no attachment with id {id}; refresh the list."), id=attachment_id)
-    try:
-        ticket = reads.get(store, conn, user, ticket_id=row.ticket_id)
-    except NotFound:
-        # Outside the user's scope reads the same as missing.
-        raise NotFound(N_("There is no attachment with id {id}; refresh the list."), id=attachment_id) from None
-    return row, ticket
+    return reads.child_in_scope(
+        store, conn, user, at, attachment_id,
+        NotFound(N_("There is no attachment with id {id}; refresh the list."), id=attachment_id))
 
 
 def remove(store: Store, conn: Connection, user: User, attachment_id: int) -> None:

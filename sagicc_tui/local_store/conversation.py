@@ -108,13 +108,8 @@ def _with_refs(i: Interaction, refs) -> Interaction:
 
 def one(store: Store, conn: Connection, user: User, interaction_id: int) -> Interaction:
     """'View more': one interaction in full, with its attachments."""
-    row = conn.execute(select(it).where(it.c.id == interaction_id)).first()
-    if row is None:
-        raise NotFound(N_("There is no interaction with id {id}."), id=interaction_id)
-    try:
-        reads.get(store, conn, user, ticket_id=row.ticket_id)
-    except NotFound:
-        raise NotFound(N_("There is no interaction with id {id}."), id=interaction_id) from None
+    row, _ticket = reads.child_in_scope(
+        store, conn, user, it, interaction_id, NotFound(N_("There is no interaction with id {id}."), id=interaction_id))
     return _with_refs(interaction_from_row(row), refs_for(conn, [row.id]).get(row.id, ()))
 
 

@@ -56,14 +56,8 @@ def add(store: Store, conn: Connection, user: User, ticket_id: int, text: str, c
 def delete_note(store: Store, conn: Connection, user: User, note_id: int) -> None:
     """Only the author, a supervisor or an administrator may delete a note."""
     me = store.fresh_user(conn, user)
-    row = conn.execute(select(nt).where(nt.c.id == note_id)).first()
-    missing = NotFound(N_("There is no note with id {id}; refresh the list."), id=note_id)
-    if row is None:
-        raise missing
-    try:
-        ticket = reads.get(store, conn, me, ticket_id=row.ticket_id)
-    except NotFound:
-        raise missing from None
+    row, ticket = reads.child_in_scope(
+        store, conn, me, nt, note_id, NotFound(N_("There is no note with id {id}; refresh the list."), id=note_id))
     refuse_closed(ticket)
     if row.author_id != me.id and me.role is Role.AGENT:
         raise PermissionDenied(N_("Only the author of a note, a supervisor or an administrator may delete it."))

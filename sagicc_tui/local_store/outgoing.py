@@ -355,14 +355,8 @@ def delivery_attempts(conn: Connection, interaction_id: int) -> int:
 def prepare_retry(store: Store, conn: Connection, user: User, interaction_id: int) -> Prepared:
     """Send a FAILED message again (or one whose delivery was interrupted)."""
     me = store.fresh_user(conn, user)
-    row = conn.execute(select(it).where(it.c.id == interaction_id)).first()
-    missing = NotFound(N_("There is no interaction with id {id}."), id=interaction_id)
-    if row is None:
-        raise missing
-    try:
-        ticket = reads.get(store, conn, me, ticket_id=row.ticket_id)
-    except NotFound:
-        raise missing from None
+    row, ticket = reads.child_in_scope(
+        store, conn, me, it, interaction_id, NotFound(N_("There is no interaction with id {id}."), id=interaction_id))
     refuse_closed(ticket)
     if row.direction != Direction.OUTGOING.value:
         raise RuleViolation(N_("Only messages sent from here can be sent again."))

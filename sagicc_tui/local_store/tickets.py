@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, and_, func, select
 
 from sagicc_tui.domain.enums import (
@@ -120,6 +122,19 @@ def get(store: Store, conn: Connection, user: User, *, ticket_id: int | None = N
             ref=f"#{number}" if number is not None else f"id {ticket_id}",
         )
     return ticket_from_row(row)
+
+
+def child_in_scope(store: Store, conn: Connection, user: User, table, row_id: int,
+                   missing: NotFound) -> tuple[Any, Ticket]:
+    """A row that belongs to a ticket (note, attachment, interaction) and that ticket,
+    through the user's L2 scope: a row outside it reads the same as a missing one."""
+    row = conn.execute(select(table).where(table.c.id == row_id)).first()
+    if row is None:
+        raise missing
+    try:
+        return row, get(store, conn, user, ticket_id=row.ticket_id)
+    except NotFound:
+        raise missing from None
 
 
 def interactions(conn: Connection, ticket_id: int, after_id: int, limit: int) -> list[Interaction]:
