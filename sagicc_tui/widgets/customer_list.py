@@ -18,23 +18,22 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, on, work
+from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.customers import CustomerListItem, CustomerPage, CustomerQuery
 from sagicc_tui.domain.enums import CustomerStatus
-from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.ticket_card import format_created
-from sagicc_tui.widgets.ticket_pages import PAGE_SIZE, PageCache
+from sagicc_tui.widgets.paged_list import PagedList
+from sagicc_tui.widgets.ticket_pages import PAGE_SIZE
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 HEADER_LINES = 1
@@ -85,7 +84,8 @@ def _cell(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-class CustomerList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
+class CustomerList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings=False):
+    HEADER_LINES = HEADER_LINES
     COMPONENT_CLASSES = {
         "customer-list--header",
         "customer-list--cursor",
@@ -119,37 +119,12 @@ class CustomerList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindi
     class TotalChanged(Message):
         total: int
 
-    @dataclass
-    class _PageArrived(Message):
-        generation: int
-        page_no: int
-        page: CustomerPage
-
-    @dataclass
-    class _PageFailed(Message):
-        generation: int
-        page_no: int
-        error: SagiccError
-
-    @dataclass
-    class _Counted(Message):
-        generation: int
-        total: int
-
     def __init__(self, backend: Backend, user: User, query: CustomerQuery, *, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._backend = backend
         self._user = user
         self._query = query
-        self._pages = PageCache()
-        self._generation = 0
-        self._total: int | None = None
-        self._cursor = 0
-        self._anchor: int | None = None
-        self._fetching: frozenset[int] = frozenset()
-        self._fetch_scheduled = False
-        self._failed: set[int] = set()
         self._tags: dict[int, CustomerListItem] = {}
 
     # --- public state ------------------------------------------------------------------
@@ -157,14 +132,6 @@ class CustomerList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindi
     @property
     def query(self) -> CustomerQuery:
         return self._query
-
-    @property
-    def total(self) -> int | None:
-        return self._total
-
-    @property
-    def cursor_index(self) -> int:
-        return self._cursor
 
     @property
     def cursor_item(self) -> CustomerListItem | None:
@@ -179,9 +146,6 @@ class CustomerList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindi
 
     def is_tagged(self, customer_id: int) -> bool:
         return customer_id in self._tags
-
-    def cached_pages(self) -> int:
-        return len(self._pages)
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -205,123 +169,22 @@ class CustomerList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindi
                 self._tags.pop(cid, None)
             self.post_message(self.TagsChanged(len(self._tags)))
 
-    def _start(self, *, keep_position: bool) -> None:
-        self._generation += 1
-        self._failed.clear()
-        self._fetching = frozenset()
-        if keep_position:
-            item = self.cursor_item
-            self._anchor = item.id if item is not None else None
-            self._pages.invalidate()
-        else:
-            self._anchor = None
-            self._pages.clear()
-            self._total = None
-            self._cursor = 0
-            self.virtual_size = Size(0, HEADER_LINES)
-            self.scroll_to(y=0, animate=False, immediate=True)
-        self._count(self._generation)
-        self._start_fetch()
-        self.refresh()
+    # --- the page engine's hooks (widgets/paged_list.py) ---------------------------------------
 
-    @work(exclusive=True, group="customer-count")
-    async def _count(self, generation: int) -> None:
-        try:
-            total = await self._backend.count_customers(self._user, self._query)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            total = 0
-        self.post_message(self._Counted(generation, total))
+    async def _read_count(self) -> int:
+        return await self._backend.count_customers(self._user, self._query)
 
-    @work(exclusive=True, group="customer-pages")
-    async def _fetch_pages(self, generation: int, pages: list[int]) -> None:
-        previous_no, previous = -1, None
-        for page_no in pages:
-            after = self._pages.after(page_no)
-            if after is None and previous is not None and previous_no == page_no - 1:
-                after = previous.next_cursor
-            try:
-                page = await self._backend.list_customers(
-                    self._user, self._query, limit=PAGE_SIZE, after=after,
-                    offset=0 if after is not None else page_no * PAGE_SIZE,
-                )
-            except SagiccError as e:
-                self.post_message(self._PageFailed(generation, page_no, e))
-                return
-            previous_no, previous = page_no, page
-            self.post_message(self._PageArrived(generation, page_no, page))
+    async def _read_page(self, after, offset: int) -> CustomerPage:
+        return await self._backend.list_customers(self._user, self._query, limit=PAGE_SIZE, after=after,
+                                                  offset=0 if after is not None else offset)
 
-    def _rows_height(self) -> int:
-        return max(self.scrollable_content_region.height - HEADER_LINES, 1)
+    def _total_arrived(self, total: int) -> None:
+        self.post_message(self.TotalChanged(total))
 
-    def _visible_pages(self) -> list[int]:
-        top = int(self.scroll_offset.y)
-        first = top
-        last = top + self._rows_height() - 1
-        if self._total is not None:
-            last = min(last, self._total - 1)
-        if last < first:
-            return []
-        pages = range(first // PAGE_SIZE, last // PAGE_SIZE + 1)
-        cursor_page = self._cursor // PAGE_SIZE
-        return sorted(pages, key=lambda p: (p != cursor_page, p))
-
-    def _request_page(self, page_no: int) -> None:
-        if page_no in self._fetching or page_no in self._failed or self._fetch_scheduled:
-            return
-        self._fetch_scheduled = True
-        self.call_after_refresh(self._start_fetch)
-
-    def _start_fetch(self) -> None:
-        self._fetch_scheduled = False
-        wanted = [p for p in self._visible_pages() if not self._pages.has(p) and p not in self._failed]
-        if not wanted or set(wanted) <= self._fetching:
-            return
-        self._fetching = frozenset(wanted)
-        self._fetch_pages(self._generation, wanted)
-
-    @on(_Counted)
-    def _on_counted(self, message: _Counted) -> None:
-        message.stop()
-        if message.generation != self._generation:
-            return
-        self._total = message.total
-        self.virtual_size = Size(0, message.total + HEADER_LINES)
-        if self._cursor >= message.total:
-            self._cursor = max(0, message.total - 1)
-        self.post_message(self.TotalChanged(message.total))
-        self._start_fetch()
-        self.refresh()
-
-    @on(_PageArrived)
-    def _on_page_arrived(self, message: _PageArrived) -> None:
-        message.stop()
-        if message.generation != self._generation:
-            return
-        self._fetching = self._fetching - {message.page_no}
-        self._pages.put(message.page_no, message.page)  # type: ignore[arg-type]
-        for item in message.page.rows:  # tagged rows follow their fresh copy
+    def _page_arrived(self, page_no: int, page: CustomerPage) -> None:
+        for item in page.rows:  # tagged rows follow their fresh copy
             if item.id in self._tags:
                 self._tags[item.id] = item
-        if self._anchor is not None:
-            cursor_page = self._cursor // PAGE_SIZE
-            found = self._pages.find(self._anchor, (cursor_page, cursor_page - 1, cursor_page + 1))
-            if found is not None:
-                self._anchor = None
-                if found != self._cursor:
-                    self._set_cursor(found)
-            elif message.page_no == cursor_page:
-                self._anchor = None
-        self.refresh()
-
-    @on(_PageFailed)
-    def _on_page_failed(self, message: _PageFailed) -> None:
-        message.stop()
-        if message.generation != self._generation:
-            return
-        self._fetching = self._fetching - {message.page_no}
-        self._failed.add(message.page_no)
-        self.notify(labels.error_sentence(message.error), severity="error")
 
     # --- drawing -------------------------------------------------------------------------------
 

@@ -17,21 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from textual import events, on, work
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.theme import Theme
 
 from sagicc_tui.backend import Backend
-from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import TicketCard, User
 from sagicc_tui.domain.query import TicketPage, TicketQuery, TicketSelection
 from sagicc_tui.i18n import N_, _
-from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.ticket_card import (
     CARD_HEIGHT,
     CardPalette,
@@ -40,13 +37,15 @@ from sagicc_tui.widgets.ticket_card import (
     placeholder_lines,
     plain_palette,
 )
-from sagicc_tui.widgets.ticket_pages import PAGE_SIZE, PageCache
+from sagicc_tui.widgets.paged_list import PagedList
+from sagicc_tui.widgets.ticket_pages import PAGE_SIZE
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 Clock = Callable[[], datetime]
 
 
-class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
+class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings=False):
+    ROW_HEIGHT = CARD_HEIGHT
     DEFAULT_CSS = """
     TicketList {
         overflow-x: hidden;
@@ -92,23 +91,6 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         total: int
 
     # Internal: worker results, delivered on the event loop as messages.
-    @dataclass
-    class _PageArrived(Message):
-        generation: int
-        page_no: int
-        page: TicketPage
-
-    @dataclass
-    class _PageFailed(Message):
-        generation: int
-        page_no: int
-        error: SagiccError
-
-    @dataclass
-    class _Counted(Message):
-        generation: int
-        total: int
-
     def __init__(
         self,
         backend: Backend,
@@ -125,14 +107,6 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         self._user = user
         self._query = query
         self._clock = clock
-        self._pages = PageCache()
-        self._generation = 0  # bumped on every reset/refresh: late results are dropped
-        self._total: int | None = None  # None until counted
-        self._cursor = 0
-        self._anchor: int | None = None  # ticket id the cursor should stay on after a refresh
-        self._fetching: frozenset[int] = frozenset()
-        self._fetch_scheduled = False
-        self._failed: set[int] = set()  # pages that failed in this generation: no retry loop
         self._tag_ids: set[int] = set()
         self._tag_query: TicketQuery | None = None
         self._excluded: set[int] = set()
@@ -145,14 +119,6 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
     @property
     def query(self) -> TicketQuery:
         return self._query
-
-    @property
-    def total(self) -> int | None:
-        return self._total
-
-    @property
-    def cursor_index(self) -> int:
-        return self._cursor
 
     @property
     def cursor_card(self) -> TicketCard | None:
@@ -187,9 +153,6 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
                 seen.setdefault(card.id, card)
         return list(seen.values())
 
-    def cached_pages(self) -> int:
-        return len(self._pages)
-
     # --- loading -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -214,152 +177,24 @@ class TicketList(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         """Re-read everything that changed, keeping cursor, tags and scroll (live refresh)."""
         self._start(keep_position=True)
 
-    def _start(self, *, keep_position: bool) -> None:
-        self._generation += 1
-        self._failed.clear()
-        self._fetching = frozenset()
-        if keep_position:
-            card = self.cursor_card
-            self._anchor = card.id if card is not None else None
-            self._pages.invalidate()
-        else:
-            self._anchor = None
-            self._pages.clear()
-            self._total = None
-            self._cursor = 0
-            self._strips.clear()
-            self.virtual_size = Size(0, 0)
-            self.scroll_to(y=0, animate=False, immediate=True)
-        self._count(self._generation)
-        self._start_fetch()
-        self.refresh()
+    # --- the page engine's hooks (widgets/paged_list.py) ---------------------------------------
 
-    @work(exclusive=True, group="ticket-count")
-    async def _count(self, generation: int) -> None:
-        try:
-            total = await self._backend.count_tickets(self._user, self._query)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            total = 0
-        self.post_message(self._Counted(generation, total))
+    async def _read_count(self) -> int:
+        return await self._backend.count_tickets(self._user, self._query)
 
-    @work(exclusive=True, group="ticket-pages")
-    async def _fetch_pages(self, generation: int, pages: list[int]) -> None:
-        """Read the missing visible pages, in order; one worker at a time (exclusive)."""
-        previous_no, previous = -1, None
-        for page_no in pages:
-            # Keyset from the page before when known (cached, or just read here):
-            # cost independent of depth. Otherwise jump with the offset.
-            after = self._pages.after(page_no)
-            if after is None and previous is not None and previous_no == page_no - 1:
-                after = previous.next_cursor
-            try:
-                page = await self._backend.list_tickets(
-                    self._user, self._query, limit=PAGE_SIZE, after=after, offset=page_no * PAGE_SIZE
-                )
-            except SagiccError as e:
-                self.post_message(self._PageFailed(generation, page_no, e))
-                return
-            previous_no, previous = page_no, page
-            self.post_message(self._PageArrived(generation, page_no, page))
+    async def _read_page(self, after, offset: int) -> TicketPage:
+        return await self._backend.list_tickets(self._user, self._query, limit=PAGE_SIZE, after=after,
+                                                offset=offset)
 
-    def _visible_pages(self) -> list[int]:
-        height = max(self.scrollable_content_region.height, 1)
-        top = int(self.scroll_offset.y)
-        first = top // CARD_HEIGHT
-        last = (top + height - 1) // CARD_HEIGHT
-        if self._total is not None:
-            last = min(last, self._total - 1)
-        if last < first:
-            return []
-        pages = range(first // PAGE_SIZE, last // PAGE_SIZE + 1)
-        # The cursor's page first: it is where the eye is.
-        cursor_page = self._cursor // PAGE_SIZE
-        return sorted(pages, key=lambda p: (p != cursor_page, p))
+    def _total_arrived(self, total: int) -> None:
+        self.post_message(self.TotalChanged(total))
 
-    def _request_page(self, page_no: int) -> None:
-        """Called while drawing: schedule a read after this frame, never during it."""
-        if page_no in self._fetching or page_no in self._failed or self._fetch_scheduled:
-            return
-        self._fetch_scheduled = True
-        self.call_after_refresh(self._start_fetch)
-
-    def _near_pages(self) -> list[int]:
-        """Pages within one screen above or below the view: the next ones it will enter."""
-        height = max(self.scrollable_content_region.height, 1)
-        top = int(self.scroll_offset.y)
-        first = max(0, top - height) // CARD_HEIGHT
-        last = (top + 2 * height - 1) // CARD_HEIGHT
-        if self._total is not None:
-            last = min(last, self._total - 1)
-        return list(range(first // PAGE_SIZE, last // PAGE_SIZE + 1)) if last >= first else []
-
-    def _start_fetch(self) -> None:
-        self._fetch_scheduled = False
-        wanted = [p for p in self._visible_pages() if not self._pages.has(p) and p not in self._failed]
-        if not wanted:
-            if self._fetching or self._total is None:
-                return
-            # Read ahead, one page at a time, when the view comes within a screen
-            # of a page not read yet: a page down then rarely waits for the store.
-            wanted = [p for p in self._near_pages() if not self._pages.has(p) and p not in self._failed][:1]
-        if not wanted or set(wanted) <= self._fetching:
-            return
-        # One worker reads every missing visible page; starting it cancels the
-        # previous one (exclusive), which cannot be left half-done because the
-        # new set includes everything still on screen.
-        self._fetching = frozenset(wanted)
-        self._fetch_pages(self._generation, wanted)
-
-    @on(_Counted)
-    def _on_counted(self, message: _Counted) -> None:
-        message.stop()
-        if message.generation != self._generation:
-            return
-        self._total = message.total
-        self.virtual_size = Size(0, message.total * CARD_HEIGHT)
-        if self._cursor >= message.total:
-            self._cursor = max(0, message.total - 1)
-        self.post_message(self.TotalChanged(message.total))
-        self._start_fetch()
-        self.refresh()
-
-    @on(_PageArrived)
-    def _on_page_arrived(self, message: _PageArrived) -> None:
-        message.stop()
-        if message.generation != self._generation:
-            return
-        self._fetching = self._fetching - {message.page_no}
-        self._pages.put(message.page_no, message.page)
-        if not self._fetching:
-            self.call_after_refresh(self._start_fetch)  # read ahead, if the view is near an edge
-        if self._anchor is not None:
-            self._follow_anchor(message.page_no)
-        self.refresh()
-        if message.page_no == self._cursor // PAGE_SIZE:
+    def _page_arrived(self, page_no: int, page: TicketPage) -> None:
+        if page_no == self._cursor // PAGE_SIZE:
             self.post_message(self.CursorMoved(self._cursor, self.cursor_card))
 
-    @on(_PageFailed)
-    def _on_page_failed(self, message: _PageFailed) -> None:
-        message.stop()
-        if message.generation != self._generation:
-            return
-        self._fetching = self._fetching - {message.page_no}
-        self._failed.add(message.page_no)
-        self.notify(labels.error_sentence(message.error), severity="error")
-
-    def _follow_anchor(self, page_no: int) -> None:
-        """Keep the cursor on the same ticket after a refresh, else on the same index."""
-        cursor_page = self._cursor // PAGE_SIZE
-        if abs(page_no - cursor_page) > 1 or self._anchor is None:
-            return
-        found = self._pages.find(self._anchor, (cursor_page, cursor_page - 1, cursor_page + 1))
-        if found is not None:
-            self._anchor = None
-            if found != self._cursor:
-                self._set_cursor(found)
-        elif page_no == cursor_page:
-            self._anchor = None  # it moved far away or left the list: stay on the index
+    def _cleared(self) -> None:
+        self._strips.clear()
 
     def tick(self) -> None:
         """Called every second: redraw when the minute changes (next-task flags)."""

@@ -1,0 +1,242 @@
+"""The page engine of the virtual lists (tickets, customers): count, pages, read-ahead.
+
+One `ScrollView` whose lines are drawn from a few cached pages of 100 rows
+(`PageCache`), never from the whole list. A subclass says how to read
+(`_read_count`, `_read_page`), how tall a row is (`ROW_HEIGHT`) and whether
+a fixed header sits above the rows (`HEADER_LINES`); it draws its own lines.
+
+A line asks for its page while drawing (`_request_page`); the read starts
+after the frame, keyset from the page before when it is known, else by
+offset. When the view nears a page not read yet, that page is read ahead, one
+at a time. Every reset bumps a generation so late answers are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+
+from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.ticket_pages import PAGE_SIZE, PageCache
+
+
+class PagedList(ScrollView):
+    ROW_HEIGHT = 1
+    HEADER_LINES = 0
+
+    @dataclass
+    class _PageArrived(Message):
+        generation: int
+        page_no: int
+        page: Any
+
+    @dataclass
+    class _PageFailed(Message):
+        generation: int
+        page_no: int
+        error: SagiccError
+
+    @dataclass
+    class _Counted(Message):
+        generation: int
+        total: int
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._pages = PageCache()
+        self._generation = 0  # bumped on every reset/refresh: late results are dropped
+        self._total: int | None = None  # None until counted
+        self._cursor = 0
+        self._anchor: int | None = None  # row id the cursor should stay on after a refresh
+        self._fetching: frozenset[int] = frozenset()
+        self._fetch_scheduled = False
+        self._failed: set[int] = set()  # pages that failed in this generation: no retry loop
+
+    # --- what a subclass provides ------------------------------------------------------------
+
+    async def _read_count(self) -> int:
+        raise NotImplementedError
+
+    async def _read_page(self, after: Any, offset: int) -> Any:
+        """One page of PAGE_SIZE rows; `after` is the keyset cursor or None."""
+        raise NotImplementedError
+
+    def _total_arrived(self, total: int) -> None:
+        """The count is in: post the widget's own message."""
+
+    def _page_arrived(self, page_no: int, page: Any) -> None:
+        """A page is in the cache (after the anchor was followed)."""
+
+    def _set_cursor(self, index: int, *, scroll: bool = True) -> None:
+        raise NotImplementedError
+
+    def _cleared(self) -> None:
+        """A reset from the top: drop any per-row drawing cache."""
+
+    # --- state ---------------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    @property
+    def cursor_index(self) -> int:
+        return self._cursor
+
+    def cached_pages(self) -> int:
+        return len(self._pages)
+
+    def _cursor_row(self) -> Any:
+        return self._pages.card(self._cursor) if self._total else None
+
+    # --- loading --------------------------------------------------------------------------------
+
+    def _start(self, *, keep_position: bool) -> None:
+        self._generation += 1
+        self._failed.clear()
+        self._fetching = frozenset()
+        if keep_position:
+            row = self._cursor_row()
+            self._anchor = row.id if row is not None else None
+            self._pages.invalidate()
+        else:
+            self._anchor = None
+            self._pages.clear()
+            self._total = None
+            self._cursor = 0
+            self._cleared()
+            self.virtual_size = Size(0, self.HEADER_LINES)
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._count(self._generation)
+        self._start_fetch()
+        self.refresh()
+
+    @work(exclusive=True, group="list-count")
+    async def _count(self, generation: int) -> None:
+        try:
+            total = await self._read_count()
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            total = 0
+        self.post_message(self._Counted(generation, total))
+
+    @work(exclusive=True, group="list-pages")
+    async def _fetch_pages(self, generation: int, pages: list[int]) -> None:
+        """Read the wanted pages, in order; one worker at a time (exclusive)."""
+        previous_no, previous = -1, None
+        for page_no in pages:
+            # Keyset from the page before when known (cached, or just read here):
+            # cost independent of depth. Otherwise jump with the offset.
+            after = self._pages.after(page_no)
+            if after is None and previous is not None and previous_no == page_no - 1:
+                after = previous.next_cursor
+            try:
+                page = await self._read_page(after, page_no * PAGE_SIZE)
+            except SagiccError as e:
+                self.post_message(self._PageFailed(generation, page_no, e))
+                return
+            previous_no, previous = page_no, page
+            self.post_message(self._PageArrived(generation, page_no, page))
+
+    def _rows_height(self) -> int:
+        """Lines available for rows (the header, if any, stays on top)."""
+        return max(self.scrollable_content_region.height - self.HEADER_LINES, 1)
+
+    def _row_range(self, top: int, bottom: int) -> list[int]:
+        first = max(0, top) // self.ROW_HEIGHT
+        last = bottom // self.ROW_HEIGHT
+        if self._total is not None:
+            last = min(last, self._total - 1)
+        return list(range(first // PAGE_SIZE, last // PAGE_SIZE + 1)) if last >= first else []
+
+    def _visible_pages(self) -> list[int]:
+        top = int(self.scroll_offset.y)
+        pages = self._row_range(top, top + self._rows_height() - 1)
+        # The cursor's page first: it is where the eye is.
+        cursor_page = self._cursor // PAGE_SIZE
+        return sorted(pages, key=lambda p: (p != cursor_page, p))
+
+    def _near_pages(self) -> list[int]:
+        """Pages within one screen above or below the view: the next ones it will enter."""
+        height = self._rows_height()
+        top = int(self.scroll_offset.y)
+        return self._row_range(top - height, top + 2 * height - 1)
+
+    def _request_page(self, page_no: int) -> None:
+        """Called while drawing: schedule a read after this frame, never during it."""
+        if page_no in self._fetching or page_no in self._failed or self._fetch_scheduled:
+            return
+        self._fetch_scheduled = True
+        self.call_after_refresh(self._start_fetch)
+
+    def _start_fetch(self) -> None:
+        self._fetch_scheduled = False
+        wanted = [p for p in self._visible_pages() if not self._pages.has(p) and p not in self._failed]
+        if not wanted:
+            if self._fetching or self._total is None:
+                return
+            # Read ahead, one page at a time, when the view comes within a screen
+            # of a page not read yet: a page down then rarely waits for the store.
+            wanted = [p for p in self._near_pages() if not self._pages.has(p) and p not in self._failed][:1]
+        if not wanted or set(wanted) <= self._fetching:
+            return
+        # One worker reads every wanted page; starting it cancels the previous
+        # one (exclusive), which cannot be left half-done because the new set
+        # includes everything still on screen.
+        self._fetching = frozenset(wanted)
+        self._fetch_pages(self._generation, wanted)
+
+    @on(_Counted)
+    def _on_counted(self, message: _Counted) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._total = message.total
+        self.virtual_size = Size(0, message.total * self.ROW_HEIGHT + self.HEADER_LINES)
+        if self._cursor >= message.total:
+            self._cursor = max(0, message.total - 1)
+        self._total_arrived(message.total)
+        self._start_fetch()
+        self.refresh()
+
+    @on(_PageArrived)
+    def _on_page_arrived(self, message: _PageArrived) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._fetching = self._fetching - {message.page_no}
+        self._pages.put(message.page_no, message.page)
+        if not self._fetching:
+            self.call_after_refresh(self._start_fetch)  # read ahead, if the view is near an edge
+        if self._anchor is not None:
+            self._follow_anchor(message.page_no)
+        self._page_arrived(message.page_no, message.page)
+        self.refresh()
+
+    @on(_PageFailed)
+    def _on_page_failed(self, message: _PageFailed) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._fetching = self._fetching - {message.page_no}
+        self._failed.add(message.page_no)
+        self.notify(labels.error_sentence(message.error), severity="error")
+
+    def _follow_anchor(self, page_no: int) -> None:
+        """Keep the cursor on the same row after a refresh, else on the same index."""
+        cursor_page = self._cursor // PAGE_SIZE
+        if abs(page_no - cursor_page) > 1 or self._anchor is None:
+            return
+        found = self._pages.find(self._anchor, (cursor_page, cursor_page - 1, cursor_page + 1))
+        if found is not None:
+            self._anchor = None
+            if found != self._cursor:
+                self._set_cursor(found)
+        elif page_no == cursor_page:
+            self._anchor = None  # it moved far away or left the list: stay on the index
