@@ -8,12 +8,12 @@ updates where a test needs a particular state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, update
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.backend import Backend, IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField
 from sagicc_tui.local_store import schema
@@ -73,19 +73,54 @@ USERS = [
 
 @dataclass
 class World:
-    backend: LocalBackend
+    """`backend` is the Backend under test (the local store, or a remote client
+    of a real server); `local` is the store behind it, for setting up states
+    the contract has no verb for. `path` is the store's file or URL."""
+
+    backend: Backend
     clock: Clock
     path: str
+    local: LocalBackend | None = None
+    kind: str = "local"
+    _others: list = field(default_factory=list)
+    _other_factory: object = None
+    _closers: list = field(default_factory=list)  # run after the backend closes, before the store
+
+    def __post_init__(self) -> None:
+        if self.local is None:
+            self.local = self.backend
+
+    @property
+    def store(self):
+        return self.local.store
+
+    async def other_terminal(self) -> Backend:
+        """A second client of the same store (another terminal or machine)."""
+        if self._other_factory is not None:
+            other = await self._other_factory()
+        else:
+            other = await LocalBackend.open(self.path, clock=self.clock, blob_dir=self.store.blob_dir)
+        self._others.append(other)
+        return other
+
+    async def aclose(self) -> None:
+        for other in self._others:
+            await other.aclose()
+        if self.backend is not self.local:
+            await self.backend.aclose()
+        for close in self._closers:
+            await close()
+        await self.local.aclose()
 
     async def user(self, username: str):
         return await self.backend.get_user(username)
 
     def sql(self, stmt, params=None):
-        with self.backend.store.write() as conn:
+        with self.store.write() as conn:
             return conn.execute(stmt, params or {})
 
     def set_ticket(self, ticket_id: int, **values) -> None:
-        with self.backend.store.write() as conn:
+        with self.store.write() as conn:
             conn.execute(update(schema.ticket).where(schema.ticket.c.id == ticket_id).values(**values))
 
     async def incoming(self, sender: str, text: str, channel=ChannelType.EMAIL, name: str = "", **kw):
@@ -105,8 +140,8 @@ def seed_reference(backend: LocalBackend) -> None:
                 conn.execute(insert(schema.CampaignMember.__table__).values(user_id=uid, campaign_id=cid))
 
 
-async def make_world(path) -> World:
+async def make_world(path, *, blob_dir=None) -> World:
     clock = Clock()
-    backend = await LocalBackend.open(str(path), clock=clock)
+    backend = await LocalBackend.open(str(path), clock=clock, blob_dir=blob_dir)
     seed_reference(backend)
     return World(backend, clock, str(path))

@@ -24,6 +24,25 @@ PRESENCE_TTL = 30
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 DRAFT_FORMS = ("composer", "task")
+MAX_DRAFT = 1024 * 1024  # bytes of JSON
+
+
+def draft_json(data: object) -> str:
+    """A draft's fields as the JSON kept for it; refuses what cannot be kept."""
+    import json
+
+    from sagicc_tui.domain.errors import InvalidInput
+    from sagicc_tui.domain.messages import N_
+
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("A draft is a set of named fields."))
+    try:
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        raise InvalidInput(N_("The draft holds a value that cannot be saved (only text, numbers, lists and fields).")) from None
+    if len(text.encode("utf-8")) > MAX_DRAFT:
+        raise InvalidInput(N_("The draft is larger than 1 MB; shorten the message."))
+    return text
 
 
 @model

@@ -11,95 +11,26 @@ saving to a folder always goes through `safe_file_name`.
 
 from __future__ import annotations
 
-import mimetypes
 import os
-import re
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, insert, select
 
 from sagicc_tui.domain.enums import ChangeKind, EntityKind
-from sagicc_tui.domain.errors import InvalidInput, NotFound, RuleViolation
+from sagicc_tui.domain.errors import NotFound, RuleViolation
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Attachment, AttachmentRef, User
-from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import from_epoch
 from sagicc_tui.local_store.core import LogLine, Store
 from sagicc_tui.local_store.ingest import store_blob
 from sagicc_tui.local_store.ticket_actions import refuse_closed
+from sagicc_tui.files import LocalFile, read_file, safe_file_name, write_download
+
+__all__ = ["LocalFile", "read_file", "safe_file_name", "write_download"]
 
 at = schema.AttachmentRow.__table__
-
-
-@dataclass(frozen=True, slots=True)
-class LocalFile:
-    """A file read from disk, ready to store: name without directories."""
-
-    name: str
-    data: bytes
-    mime: str
-
-
-def read_file(path: str | os.PathLike[str]) -> LocalFile:
-    """Read one file to attach; refuses a folder, a missing file and files over 10 MB."""
-    p = Path(path).expanduser()
-    shown = str(path)
-    try:
-        if p.is_dir():
-            raise InvalidInput(N_("{path} is a folder; choose a file to attach."), path=shown)
-        size = p.stat().st_size
-        if size > MAX_ATTACHMENT_BYTES:
-            raise InvalidInput(
-                N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
-                path=shown, size=f"{size / (1024 * 1024):.1f}",
-            )
-        data = p.read_bytes()
-    except OSError as e:
-        raise InvalidInput(N_("Cannot read the attachment {path}: {reason}."), path=shown,
-                           reason=e.strerror or e) from None
-    if len(data) > MAX_ATTACHMENT_BYTES:  # grew while we looked
-        raise InvalidInput(
-            N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
-            path=shown, size=f"{len(data) / (1024 * 1024):.1f}",
-        )
-    name = safe_file_name(p.name)
-    return LocalFile(name, data, mimetypes.guess_type(name)[0] or "application/octet-stream")
-
-
-_UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-
-
-def safe_file_name(name: str, fallback: str = "attachment") -> str:
-    """A name that is one plain file name on every system.
-
-    Keeps only the last path component (both / and \\ separate), drops
-    control, format (bidi) and reserved characters, leading dots (no hidden
-    files, no ".."), trailing dots and spaces, Windows device names, and
-    keeps it under 200 bytes with its extension.
-    """
-    name = unicodedata.normalize("NFC", str(name))
-    name = re.split(r"[\\/]", name)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp"))
-    name = _UNSAFE.sub("_", name).strip(" .")
-    if not name:
-        return fallback
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-        stem = "_" + stem
-    while len(name.encode("utf-8")) > 200:
-        if len(ext) > 20:
-            ext = ext[:20]
-        stem = stem[:-1]
-        name = f"{stem}.{ext}" if ext else stem
-    return name or fallback
 
 
 def blob_path(store: Store, sha256: str) -> Path:
@@ -200,36 +131,9 @@ def save(store: Store, conn: Connection, user: User, attachment_id: int, target:
     """
     row, _ticket = _owned(store, conn, store.fresh_user(conn, user), attachment_id)
     source = blob_path(store, row.sha256)
-    dest = Path(target).expanduser()
-    if dest.is_dir():
-        dest = dest / safe_file_name(row.name)
-    if not dest.parent.is_dir():
-        raise InvalidInput(N_("The folder {path} does not exist; choose an existing folder."), path=str(dest.parent))
-    if dest.is_dir():
-        raise InvalidInput(N_("{path} is a folder; choose a file name."), path=str(dest))
     try:
         data = source.read_bytes()
     except OSError:
         raise NotFound(N_("The content of {name} is missing from the store's files ({path})."),
                        name=row.name, path=str(source)) from None
-    try:
-        if overwrite:
-            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-            tmp.write_bytes(data)
-            os.replace(tmp, dest)
-        else:
-            created = False
-            try:
-                with open(dest, "xb") as fh:  # "x": never replaces a file, even one created a moment ago
-                    created = True
-                    fh.write(data)
-            except FileExistsError:
-                raise InvalidInput(N_("{path} already exists; choose another name or allow overwriting."),
-                                   path=str(dest)) from None
-            except OSError:
-                if created:
-                    dest.unlink(missing_ok=True)  # no half-written file left behind
-                raise
-    except OSError as e:
-        raise InvalidInput(N_("Cannot write {path}: {reason}."), path=str(dest), reason=e.strerror or e) from None
-    return dest
+    return write_download(row.name, data, target, overwrite)

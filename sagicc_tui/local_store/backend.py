@@ -203,7 +203,8 @@ class LocalBackend(Backend):
         return await self._read(fn)
 
     async def change_token(self) -> int:
-        """PRAGMA data_version on one dedicated connection: it moves when any
+        """A counter moved by engine.ChangeWatcher on one dedicated connection:
+        SQLite's PRAGMA data_version, PostgreSQL's snapshot; it moves when any
         other connection (another terminal, or our own writes) commits."""
 
         def poll() -> int:
@@ -480,6 +481,12 @@ class LocalBackend(Backend):
         from sagicc_tui.i18n import _
 
         return await self._write(ticket_extras.external_view, user, ticket_id, _)
+
+    async def external_page(self, token: str) -> str | None:
+        """For the server's /external/{token}: the page now; None for an unknown token."""
+        from sagicc_tui.i18n import _
+
+        return await self._read(ticket_extras.external_page, token, _)
 
     async def conversation(self, user: User, ticket_id: int, *, channels: tuple[ChannelType, ...] = (),
                            since: datetime | None = None, until: datetime | None = None,

@@ -20,14 +20,13 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Draft, User
-from sagicc_tui.domain.ticket_screen import DRAFT_FORMS
+from sagicc_tui.domain.ticket_screen import DRAFT_FORMS, draft_json
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import from_epoch
 from sagicc_tui.local_store.core import Store
 
 dr = schema.DraftRow.__table__
-MAX_DRAFT = 1024 * 1024  # bytes of JSON
 
 
 def _check_form(form: str) -> str:
@@ -39,14 +38,7 @@ def _check_form(form: str) -> str:
 def save(store: Store, conn: Connection, user: User, ticket_id: int, form: str, data: dict[str, Any]) -> Draft:
     _check_form(form)
     reads.get(store, conn, user, ticket_id=ticket_id)
-    if not isinstance(data, dict):
-        raise InvalidInput(N_("A draft is a set of named fields."))
-    try:
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError):
-        raise InvalidInput(N_("The draft holds a value that cannot be saved (only text, numbers, lists and fields).")) from None
-    if len(text.encode("utf-8")) > MAX_DRAFT:
-        raise InvalidInput(N_("The draft is larger than 1 MB; shorten the message."))
+    text = draft_json(data)
     now = store.now()
     key = (dr.c.user_id == user.id, dr.c.ticket_id == ticket_id, dr.c.form == form)
     if conn.execute(update(dr).where(*key).values(data=text, updated_at=now)).rowcount == 0:

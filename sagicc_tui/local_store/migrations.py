@@ -15,6 +15,11 @@ History:
      external view's token, outgoing delivery bookkeeping, per-campaign
      customer assignment, saved list views (L11); indexes for the customer
      list and the conversation.
+  4  the server's API tokens and idempotency keys.
+  5  PostgreSQL's search index (textsearch.py): GIN indexes over the folded
+     words of customer names and documents, ticket descriptions and message
+     text -- what the FTS5 tables of version 2 are on SQLite. Nothing changes
+     in a SQLite store.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import schema, textsearch
 from sagicc_tui.local_store.engine import write_tx
 
 _FTS = {
@@ -63,6 +68,12 @@ def create_fts(conn: Connection, *, rebuild: bool) -> None:
             conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES('rebuild')")
 
 
+def create_search(conn: Connection, *, rebuild: bool) -> None:
+    """The search box's index: FTS5 tables on SQLite, GIN indexes on PostgreSQL."""
+    create_fts(conn, rebuild=rebuild)
+    textsearch.create_indexes(conn)
+
+
 def _v1_to_v2(conn: Connection) -> None:
     create_fts(conn, rebuild=True)
 
@@ -74,7 +85,16 @@ def _v2_to_v3(conn: Connection) -> None:
     _create_indexes(conn)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: Connection) -> None:
+    for row in (schema.ApiTokenRow, schema.IdempotencyRow):
+        row.__table__.create(conn, checkfirst=True)
+
+
+def _v4_to_v5(conn: Connection) -> None:
+    textsearch.create_indexes(conn)  # PostgreSQL only
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def read_version(conn: Connection) -> int | None:
@@ -124,7 +144,7 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
                     conn.execute(DropIndex(ix, if_exists=True))
                 conn.execute(text("INSERT INTO meta(key, value) VALUES ('bulk_load', 'pending')"))
             else:
-                create_fts(conn, rebuild=False)
+                create_search(conn, rebuild=False)
             _set_version(conn, schema.SCHEMA_VERSION)
             return schema.SCHEMA_VERSION
         if version > schema.SCHEMA_VERSION:
@@ -144,10 +164,9 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
 
 def _complete_bulk_load(conn: Connection) -> None:
     _create_indexes(conn)
-    create_fts(conn, rebuild=True)
+    create_search(conn, rebuild=True)
     conn.execute(text("DELETE FROM meta WHERE key = 'bulk_load'"))
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("ANALYZE")  # the planner's statistics for the new indexes
+    conn.exec_driver_sql("ANALYZE")  # the planner's statistics for the new indexes
 
 
 def finish_bulk_load(engine: Engine) -> None:

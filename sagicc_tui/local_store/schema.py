@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -296,6 +296,34 @@ class SavedViewRow(SQLModel, table=True):
     query: str = Field(sa_type=Text)  # JSON of domain.query.TicketQuery
     created_at: int = _int()
     updated_at: int = _int()
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """P3: a bearer token of the server. Only its SHA-256 is kept: the token
+    itself is printed once. `user_id` None is a channel gateway's token
+    (POST /api/v1/inbound)."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    label: str = ""
+    created_at: int = _int()
+    revoked_at: int | None = _int(default=None)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """P3: the first answer to a creating POST, replayed for the same key."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id")
+    key: str
+    request_hash: str
+    status: int = 0  # 0: the first request is still running
+    body: str = Field(default="", sa_type=Text)
+    created_at: int = _int()
 
 
 # --- the list's order keys and indexes ----------------------------------------

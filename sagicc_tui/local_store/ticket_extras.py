@@ -229,11 +229,17 @@ def external_view(store: Store, conn: Connection, user: User, ticket_id: int, ge
                                      "created")], at=now)
     else:
         conn.execute(update(EXTERNAL_VIEW).where(ev.token == token).values(rendered_at=now))
+    html = _render(store, conn, ticket, gettext)
+    path = _write_private(external_dir(store), f"{token}.html", html)
+    return ExternalView(token=token, path=str(path), html=html)
+
+
+def _render(store: Store, conn: Connection, ticket: Ticket, gettext: Gettext) -> str:
     rows = conn.execute(select(it).where(it.c.ticket_id == ticket.id).order_by(it.c.created_at, it.c.id)).all()
     refs = refs_for(conn, [r.id for r in rows])
     campaign = store.campaign(conn, ticket.campaign_id)
     customer = customer_from_row(conn.execute(select(cu).where(cu.c.id == ticket.customer_id)).one(), ())
-    html = external_render.render(
+    return external_render.render(
         external_render.ExternalViewInput(
             ticket=ticket, customer_name=customer.full_name, campaign_name=campaign.name if campaign else "",
             interactions=tuple(replace(interaction_from_row(r), attachments=refs.get(r.id, ())) for r in rows),
@@ -241,8 +247,6 @@ def external_view(store: Store, conn: Connection, user: User, ticket_id: int, ge
         ),
         gettext,
     )
-    path = _write_private(external_dir(store), f"{token}.html", html)
-    return ExternalView(token=token, path=str(path), html=html)
 
 
 def _write_private(folder: Path, name: str, content: str) -> Path:
@@ -263,6 +267,15 @@ def external_token_ticket(store: Store, conn: Connection, token: str) -> int | N
     if not token:
         return None
     return conn.execute(select(ev.ticket_id).where(ev.token == token)).scalar()
+
+
+def external_page(store: Store, conn: Connection, token: str, gettext: Gettext) -> str | None:
+    """For the server (/external/{token}): the page as the conversation is now,
+    without notes; None for an unknown token. Needs no user: the token is the key."""
+    ticket_id = external_token_ticket(store, conn, token)
+    if ticket_id is None:
+        return None
+    return _render(store, conn, _fresh(conn, ticket_id), gettext)
 
 
 # --- T10 Agenda, T12 History -------------------------------------------------------------------

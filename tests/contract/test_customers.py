@@ -351,7 +351,7 @@ async def test_delete_removes_the_customer_and_what_is_theirs(world):
     await world.backend.delete_customer(admin, c.id)
     with pytest.raises(NotFound):
         await world.backend.get_customer(admin, c.id)
-    with world.backend.store.read() as conn:
+    with world.store.read() as conn:
         for table in (schema.ContactRow, schema.AccountRow, schema.CustomerFeature):
             assert conn.execute(select(table.__table__).where(table.__table__.c.customer_id == c.id)).first() is None
     assert await world.backend.list_relations(admin, keep.id) == []
@@ -482,7 +482,7 @@ async def test_merge_with_tickets(world):
 
 
 async def _assignment_rows(world, customer_id):
-    with world.backend.store.read() as conn:
+    with world.store.read() as conn:
         ac = schema.CustomerAssignmentRow.__table__.c
         return sorted((r.campaign_id, r.user_id) for r in conn.execute(
             select(ac.campaign_id, ac.user_id).where(ac.customer_id == customer_id)))

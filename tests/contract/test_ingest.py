@@ -43,7 +43,7 @@ async def test_bad_input_writes_nothing(world, tmp_path):
     with pytest.raises(InvalidInput):
         await world.incoming("12", "remitente raro", channel=ChannelType.WHATSAPP)
     assert await world.backend.count_tickets(admin, TicketQuery()) == before
-    with world.backend.store.read() as conn:
+    with world.store.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM customer")).scalar() == 0
 
 
@@ -52,9 +52,9 @@ async def test_attachments_are_stored_once_by_hash(world, tmp_path):
     f.write_bytes(b"%PDF-1.4 demo")
     await world.incoming("a@x.com", "adjunto", attachments=(str(f),))
     await world.incoming("b@x.com", "el mismo adjunto", attachments=(str(f),))
-    blobs = [p for p in world.backend.store.blob_dir.rglob("*") if p.is_file()]
+    blobs = [p for p in world.store.blob_dir.rglob("*") if p.is_file()]
     assert len(blobs) == 1 and blobs[0].read_bytes() == b"%PDF-1.4 demo"
-    with world.backend.store.read() as conn:
+    with world.store.read() as conn:
         rows = conn.execute(text("SELECT name, size, mime FROM attachment")).all()
     assert rows == [("factura.pdf", 13, "application/pdf")] * 2
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from datetime import timedelta
 
 import pytest
@@ -128,14 +130,18 @@ async def test_sla_breach_on_cards(world):
 
 
 async def test_change_token_moves_when_another_connection_writes(world):
-    from sagicc_tui.local_store.backend import LocalBackend
-
     first = await world.backend.change_token()
     assert await world.backend.change_token() == first
-    other = await LocalBackend.open(world.path)
+    other = await world.other_terminal()
     try:
         await other.ingest(__import__("sagicc_tui.backend", fromlist=["IncomingMessage"]).IncomingMessage(
             channel=ChannelType.EMAIL, sender="z@x.com", text="desde otra terminal"))
     finally:
         await other.aclose()
+    # A remote client learns of the change from the server's event stream:
+    # eventually, not necessarily before the other terminal's call returns.
+    for _ in range(100):
+        if await world.backend.change_token() != first:
+            break
+        await asyncio.sleep(0.05)
     assert await world.backend.change_token() != first

@@ -108,7 +108,7 @@ async def test_disabled_user_is_refused(world):
     ana = await world.user("ana")
     from sqlalchemy import text
 
-    world.sql(text("UPDATE app_user SET active = 0 WHERE username = 'ana'"))
+    world.sql(text("UPDATE app_user SET active = false WHERE username = 'ana'"))
     from sagicc_tui.domain.enums import MassActionKind
     from sagicc_tui.domain.query import MassAction, TicketSelection
 

@@ -32,7 +32,7 @@ from tests.factory import SERVICE
 @pytest.fixture(autouse=True)
 def _record_only(world):
     # No gateway: every channel records (never reads SAGICC_SMTP_* from the machine).
-    world.backend.configure_channels(ChannelDrivers())
+    world.local.configure_channels(ChannelDrivers())
 
 
 def set_campaign(world, campaign=SERVICE, **changes) -> None:
@@ -43,7 +43,7 @@ def set_campaign(world, campaign=SERVICE, **changes) -> None:
 
 def contact_id(world, value: str) -> int:
     ct = schema.ContactRow.__table__
-    with world.backend.store.read() as conn:
+    with world.store.read() as conn:
         return conn.execute(select(ct.c.id).where(ct.c.value == value)).scalar_one()
 
 
@@ -558,7 +558,7 @@ async def test_notes_add_list_delete_by_author_or_supervisor(world):
 
 async def test_stale_write_between_two_terminals_names_who_and_overwrites_nothing(world):
     r = await world.incoming("a@x.com", "hola")
-    other = await LocalBackend.open(world.path, clock=world.clock)
+    other = await world.other_terminal()
     try:
         ana = await world.backend.get_user("ana")
         bruno = await other.get_user("bruno")
@@ -591,7 +591,7 @@ async def test_a_delivery_interrupted_by_a_crash_is_never_resent_blindly(world):
     ana = await world.user("ana")
     m = msg(key="crash-1")
     # The first call committed PENDING, then its process died before delivering.
-    pending = (await b._write(outgoing.prepare_send, ana, r.ticket_id, m, [])).interaction
+    pending = (await world.local._write(outgoing.prepare_send, ana, r.ticket_id, m, [])).interaction
     assert pending.delivery is DeliveryState.PENDING
     # Pressed again soon after: the same interaction, still being sent; not sent twice.
     assert (await b.send_message(ana, r.ticket_id, m)).delivery is DeliveryState.PENDING

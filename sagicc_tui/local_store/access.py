@@ -1,0 +1,128 @@
+"""Who may call the server: bearer tokens, and the answers kept per Idempotency-Key.
+
+A token is shown once, when it is issued; the store keeps only its SHA-256, so
+a copy of the store (or its backups) lets nobody in. Revoking marks the row;
+it is never reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sagicc_tui.domain.enums import Role
+from sagicc_tui.domain.errors import InvalidInput, NotFound
+from sagicc_tui.domain.messages import N_
+from sagicc_tui.local_store import schema
+from sagicc_tui.local_store.core import Store
+
+tok = schema.ApiTokenRow.__table__
+idem = schema.IdempotencyRow.__table__
+users = schema.UserRow.__table__
+members = schema.CampaignMember.__table__
+campaigns = schema.CampaignRow.__table__
+
+TOKEN_PREFIX = "sgc_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    token_id: int
+    user_id: int | None  # None: a channel gateway
+
+
+def issue_token(store: Store, user_id: int | None, label: str = "") -> str:
+    """A new token for the user (or, with None, for a channel gateway); returned once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with store.write() as conn:
+        conn.execute(insert(tok).values(token_hash=token_hash(token), user_id=user_id, label=label,
+                                        created_at=store.now()))
+    return token
+
+
+def lookup(store: Store, token: str) -> Caller | None:
+    """The caller a token belongs to; None for unknown or revoked tokens."""
+    with store.read() as conn:
+        row = conn.execute(
+            select(tok.c.id, tok.c.user_id).where(tok.c.token_hash == token_hash(token), tok.c.revoked_at.is_(None))
+        ).first()
+    return Caller(row.id, row.user_id) if row else None
+
+
+def revoke_user_tokens(store: Store, username: str) -> int:
+    """Revokes every token of the user; returns how many."""
+    with store.write() as conn:
+        uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+        if uid is None:
+            raise NotFound(N_("There is no user {username}; `sagicc users` lists them."), username=username)
+        res = conn.execute(update(tok).where(tok.c.user_id == uid, tok.c.revoked_at.is_(None))
+                           .values(revoked_at=store.now()))
+        return res.rowcount or 0
+
+
+def revoke_channel_tokens(store: Store, label: str) -> int:
+    with store.write() as conn:
+        res = conn.execute(update(tok).where(tok.c.user_id.is_(None), tok.c.label == label,
+                                             tok.c.revoked_at.is_(None)).values(revoked_at=store.now()))
+        return res.rowcount or 0
+
+
+def add_user(store: Store, username: str, full_name: str, role: Role, campaign_ids: tuple[int, ...]) -> int:
+    """A new user (sagicc users add); campaigns default to all of them."""
+    username = username.strip()
+    if not username or any(ch.isspace() for ch in username):
+        raise InvalidInput(N_("A user name needs at least one character and no spaces, like ana.perez."))
+    with store.write() as conn:
+        if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+            raise InvalidInput(N_("There is already a user {username}; choose another name."), username=username)
+        known = set(conn.execute(select(campaigns.c.id)).scalars())
+        wanted = set(campaign_ids) if campaign_ids else known
+        missing = wanted - known
+        if missing:
+            raise InvalidInput(N_("There is no campaign {id}; the campaigns are {known}."),
+                               id=min(missing), known=", ".join(map(str, sorted(known))) or "-")
+        uid = conn.execute(insert(users).values(username=username, full_name=full_name or username,
+                                                role=role.value)).inserted_primary_key[0]
+        for cid in sorted(wanted):
+            conn.execute(insert(members).values(user_id=uid, campaign_id=cid))
+        return int(uid)
+
+
+# --- Idempotency-Key ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeptAnswer:
+    request_hash: str
+    status: int
+    body: str
+
+
+def kept_answer(store: Store, token_id: int, key: str) -> KeptAnswer | None:
+    with store.read() as conn:
+        row = conn.execute(select(idem.c.request_hash, idem.c.status, idem.c.body)
+                           .where(idem.c.token_id == token_id, idem.c.key == key)).first()
+    return KeptAnswer(row.request_hash, row.status, row.body) if row else None
+
+
+def keep_answer(store: Store, token_id: int, key: str, request_hash: str, status: int, body: str) -> KeptAnswer:
+    """Keep the first answer; when another request with the key finished first,
+    its answer wins and is returned."""
+    try:
+        with store.write() as conn:
+            conn.execute(insert(idem).values(token_id=token_id, key=key, request_hash=request_hash,
+                                             status=status, body=body, created_at=store.now()))
+    except IntegrityError:
+        kept = kept_answer(store, token_id, key)
+        if kept is not None:
+            return kept
+        raise
+    return KeptAnswer(request_hash, status, body)

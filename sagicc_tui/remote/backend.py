@@ -1,0 +1,401 @@
+"""RemoteBackend: the Backend contract over HTTP, against `sagicc serve`.
+
+The UI cannot tell it from the local store: the same methods, the same plain
+models, the same domain errors (rebuilt from the server's problem documents).
+
+- Timeouts are explicit (connect, read, write, pool): a dead server is said,
+  never waited on forever.
+- Retries only where a second send cannot do a thing twice: when the
+  connection was never made; GETs and other reads; updates guarded by
+  If-Match; creating POSTs, which carry an Idempotency-Key the server replays.
+- Live updates: one server-sent-events stream; `change_token()` moves when an
+  event arrives, so the UI's cheap poll of it refreshes lists and tickets.
+- Offline: when the server cannot be reached the backend says so
+  (`connection_state`), messages and notes are kept in an outbox on this
+  machine and sent in order, with their keys, when the server is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json as _json
+import functools
+import inspect
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from sagicc_tui.backend import Backend, IncomingMessage, IngestResult
+from sagicc_tui.domain.customers import ExportResult
+from sagicc_tui.domain.errors import PermissionDenied
+from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import Attachment, User
+from sagicc_tui.domain.ticket_screen import ExternalView
+from sagicc_tui.remote import wire
+from sagicc_tui.remote.routes import API, BY_HAND, MAX_PAGE, ROUTES, Route
+
+log = logging.getLogger("sagicc.remote")
+
+TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+#: The event stream sends a keep-alive every 15 s: 45 s of silence means it is gone.
+EVENTS_TIMEOUT = httpx.Timeout(connect=5.0, read=45.0, write=5.0, pool=5.0)
+#: Pauses before each retry (seconds).
+BACKOFF = (0.2, 0.5, 1.0, 2.0)
+
+_CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_LOST_ANSWER = (httpx.ReadError, httpx.ReadTimeout, httpx.WriteError, httpx.WriteTimeout,
+                httpx.RemoteProtocolError)
+
+
+class RemoteBackend(Backend):
+    def __init__(self, base_url: str, token: str, *, user_tokens: dict[str, str] | None = None,
+                 channel_token: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: httpx.Timeout = TIMEOUT, backoff: tuple[float, ...] = BACKOFF) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._user_tokens = dict(user_tokens or {})
+        self._channel_token = channel_token
+        self._backoff = backoff
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
+                                         headers={"User-Agent": "sagicc-tui"})
+        self.me: User | None = None
+        self.online = True
+        self._changes = 0
+        self._events_task: asyncio.Task | None = None
+        self._events_live = asyncio.Event()
+
+    @classmethod
+    async def open(cls, base_url: str, token: str, **kw: Any) -> RemoteBackend:
+        """Connect and learn who the token signs in (raises with a sentence when it cannot)."""
+        backend = cls(base_url, token, **kw)
+        try:
+            backend.me = await backend.whoami()
+        except BaseException:
+            await backend.aclose()
+            raise
+        return backend
+
+    async def whoami(self) -> User:
+        return wire.load(User, await self._send("GET", "/me", token=self._token, retryable=True))
+
+    def connection_state(self) -> str:
+        return "online" if self.online else "offline"
+
+    async def aclose(self) -> None:
+        if self._events_task is not None:
+            self._events_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._events_task
+            self._events_task = None
+        await self._client.aclose()
+
+    # --- the one way a request is sent ---------------------------------------------
+    def _token_for(self, user: User | None) -> str:
+        if user is None:
+            return self._token
+        token = self._user_tokens.get(user.username)
+        if token is not None:
+            return token
+        if self.me is not None and user.username != self.me.username:
+            raise PermissionDenied(N_("This terminal is signed in to the server as {me}, not {user}; "
+                                      "sign in as {user} with `sagicc login`."),
+                                   me=self.me.username, user=user.username)
+        return self._token
+
+    async def _send(self, verb: str, path: str, *, token: str, retryable: bool, params: Any = None,
+                    json: Any = None, content: bytes | None = None, headers: dict[str, str] | None = None,
+                    raw: bool = False, timeout: httpx.Timeout | None = None) -> Any:
+        hdrs = {"Authorization": f"Bearer {token}", **(headers or {})}
+        attempt = 0
+        while True:
+            try:
+                kw: dict[str, Any] = {}
+                if timeout is not None:
+                    kw["timeout"] = timeout
+                r = await self._client.request(verb, API + path, params=params, json=json, content=content,
+                                               headers=hdrs, **kw)
+            except _CONNECT_ERRORS as exc:
+                # Never reached the server: safe to send again, whatever the verb.
+                if attempt < len(self._backoff):
+                    await asyncio.sleep(self._backoff[attempt])
+                    attempt += 1
+                    continue
+                self._set_online(False)
+                raise self._unreachable(exc) from None
+            except _LOST_ANSWER as exc:
+                # Sent, answer lost: only what cannot happen twice is sent again.
+                if retryable and attempt < len(self._backoff):
+                    await asyncio.sleep(self._backoff[attempt])
+                    attempt += 1
+                    continue
+                self._set_online(False)
+                raise self._unreachable(exc) from None
+            if r.status_code in (502, 503, 504) and retryable and attempt < len(self._backoff):
+                await asyncio.sleep(self._backoff[attempt])
+                attempt += 1
+                continue
+            self._set_online(True)
+            if r.status_code >= 400:
+                try:
+                    doc = r.json()
+                except ValueError:
+                    doc = None
+                raise wire.error_from_problem(r.status_code, doc)
+            if raw:
+                return r
+            if r.status_code == 204 or not r.content:
+                return None
+            return r.json()
+
+    def _unreachable(self, exc: Exception) -> wire.ServerUnreachable:
+        return wire.ServerUnreachable(
+            N_("The server {url} is not answering ({reason}); your typing is kept, try again when it is back."),
+            url=self.base_url, reason=type(exc).__name__)
+
+    def _set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            self._changes += 1  # the UI refreshes (and shows the state) on its next poll
+
+    async def _call(self, route: Route, bound: inspect.BoundArguments) -> Any:
+        args = dict(bound.arguments)
+        args.pop("self", None)
+        check = _CHECKED_HERE.get(route.name)
+        if check is not None:
+            # The domain's own validation, before the wire's: the same sentence
+            # the local store gives ("not a valid document type ..."), and a
+            # cleaned value whose enums the server's schema accepts.
+            name, validate = check
+            args[name] = validate(args[name])
+        user = args.pop("user", None)
+        hints = route.hints()
+        path = route.path
+        for name in route.path_params:
+            path = path.replace("{" + name + "}", quote(str(wire.dump(hints[name], args.pop(name))), safe=""))
+        headers: dict[str, str] = {}
+        version = args.pop("expected_version", None)
+        if version is not None:
+            headers["If-Match"] = wire.etag(version)
+        if route.create:
+            headers["Idempotency-Key"] = _idempotency_key(route, args)
+        if isinstance(args.get("limit"), int) and args["limit"] > MAX_PAGE:
+            args["limit"] = MAX_PAGE  # the API's page size; paged calls continue from their key
+        values = {k: wire.dump(hints[k], v) for k, v in args.items() if k in hints}
+        if route.in_body:
+            data = self._send(route.verb, path, token=self._token_for(user), retryable=route.retryable,
+                              json=values, headers=headers)
+        else:
+            params = {k: v for k, v in values.items() if v is not None}
+            data = self._send(route.verb, path, token=self._token_for(user), retryable=route.retryable,
+                              params=params, headers=headers)
+        data = await data
+        returns = hints.get("return")
+        if returns is None or returns is type(None):
+            return None
+        return wire.load(returns, data)
+
+    # --- by hand: files and the channel gateway --------------------------------------
+    async def ingest(self, message: IncomingMessage) -> IngestResult:
+        import base64
+
+        token = self._channel_token
+        if token is None:
+            raise PermissionDenied(N_("Delivering incoming messages needs a channel token "
+                                      "(`sagicc channels token NAME` on the server)."))
+        from sagicc_tui.files import read_file
+
+        files = [read_file(p) for p in message.attachments]
+        body = {
+            "channel": message.channel.value, "sender": message.sender, "text": message.text, "name": message.name,
+            "subject": message.subject, "at": message.at.isoformat() if message.at else None,
+            "attachments": [{"name": f.name, "content_base64": base64.b64encode(f.data).decode()} for f in files],
+        }
+        verb, path = BY_HAND["ingest"]
+        return wire.load(IngestResult, await self._send(verb, path, token=token, retryable=False, json=body))
+
+    async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
+        from sagicc_tui.files import read_file
+
+        f = await asyncio.to_thread(read_file, path)
+        verb, route_path = BY_HAND["add_attachment"]
+        data = await self._send(verb, route_path.format(ticket_id=ticket_id), token=self._token_for(user),
+                                retryable=False, params={"name": f.name}, content=f.data,
+                                headers={"Content-Type": "application/octet-stream"})
+        return wire.load(Attachment, data)
+
+    async def save_attachment(self, user: User, attachment_id: int, target_path: str, *,
+                              overwrite: bool = False) -> str:
+        from urllib.parse import unquote
+
+        from sagicc_tui.files import write_download
+
+        verb, path = BY_HAND["save_attachment"]
+        r = await self._send(verb, path.format(attachment_id=attachment_id), token=self._token_for(user),
+                             retryable=True, raw=True)
+        name = unquote(r.headers.get("X-Sagicc-Name", "attachment"))
+        return str(await asyncio.to_thread(write_download, name, r.content, target_path, overwrite))
+
+    async def export_customers(self, user: User, path: str, fmt: str = "xlsx",
+                               progress: Callable[[int, int], None] | None = None) -> ExportResult:
+        """The server writes the spreadsheet; it is streamed here beside `path`
+        and renamed into place only when complete (all or nothing)."""
+        import os
+        import time
+
+        from sagicc_tui.domain.errors import InvalidInput
+
+        verb, route_path = BY_HAND["export_customers"]
+        target = Path(path).expanduser()
+        if not target.parent.is_dir():
+            raise InvalidInput(N_("The folder {path} does not exist; choose an existing folder."),
+                               path=str(target.parent))
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+        started = time.monotonic()
+        headers = {"Authorization": f"Bearer {self._token_for(user)}"}
+        try:
+            async with self._client.stream(verb, API + route_path, params={"format": fmt}, headers=headers,
+                                           timeout=httpx.Timeout(connect=5.0, read=600.0, write=30.0,
+                                                                 pool=5.0)) as r:
+                if r.status_code >= 400:
+                    await r.aread()
+                    try:
+                        doc = r.json()
+                    except ValueError:
+                        doc = None
+                    raise wire.error_from_problem(r.status_code, doc)
+                result = wire.load(ExportResult, _json.loads(r.headers.get("X-Sagicc-Export", "null")))
+                rows = result.customers
+                total = int(r.headers.get("Content-Length", "0")) or 1
+                done = 0
+                with open(tmp, "wb") as fh:
+                    async for block in r.aiter_bytes():
+                        fh.write(block)
+                        done += len(block)
+                        if progress is not None:
+                            progress(min(rows, rows * done // total), rows)
+            os.replace(tmp, target)
+        except _CONNECT_ERRORS + _LOST_ANSWER as exc:
+            tmp.unlink(missing_ok=True)
+            self._set_online(False)
+            raise self._unreachable(exc) from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return dataclasses.replace(result, path=str(target), seconds=time.monotonic() - started)
+
+    async def external_view(self, user: User, ticket_id: int) -> ExternalView:
+        view = await self._call(_ROUTE["external_view"],
+                                _bind("external_view", self, user, ticket_id))
+        # The page lives on the server: the address to share is its URL.
+        return ExternalView(token=view.token, path=f"{self.base_url}/external/{view.token}", html=view.html)
+
+    # --- live updates --------------------------------------------------------------------
+    async def change_token(self) -> int:
+        """Moves when the server says something changed (server-sent events)."""
+        if self._events_task is None:
+            self._events_task = asyncio.create_task(self._follow_events(), name="sagicc-events")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._events_live.wait(), 3)
+        return self._changes
+
+    async def _follow_events(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                async with self._client.stream("GET", API + "/events", timeout=EVENTS_TIMEOUT,
+                                               headers={"Authorization": f"Bearer {self._token}",
+                                                        "Accept": "text/event-stream"}) as r:
+                    if r.status_code >= 400:
+                        await r.aread()
+                        raise wire.error_from_problem(r.status_code, _json_or_none(r))
+                    # Connected (again): whatever happened meanwhile is unknown, so refresh.
+                    self._changes += 1
+                    self._set_online(True)
+                    self._events_live.set()
+                    delay = 0.5
+                    async for line in r.aiter_lines():
+                        if line.startswith("event: changed"):
+                            self._changes += 1
+            except asyncio.CancelledError:
+                raise
+            except wire.Unauthorized:
+                log.warning("the server refused the token for live updates")
+                self._events_live.set()
+                return
+            except Exception as exc:  # noqa: BLE001 - keep trying; the UI shows offline
+                log.info("event stream lost (%s); reconnecting in %.1f s", type(exc).__name__, delay)
+            self._events_live.clear()
+            self._set_online(False)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def _json_or_none(r: httpx.Response) -> Any:
+    try:
+        return r.json()
+    except ValueError:
+        return None
+
+
+def _idempotency_key(route: Route, args: dict[str, Any]) -> str:
+    # One key per call, kept across its retries. A message also carries the
+    # composer's client_key, which the store keeps in the same transaction as
+    # the message: a retry after the server died between commit and answer
+    # finds it, even though the server never kept its answer.
+    return str(uuid.uuid4())
+
+
+_ROUTE = {r.name: r for r in ROUTES}
+
+
+def _checks() -> dict[str, tuple[str, Callable[[Any], Any]]]:
+    from sagicc_tui.domain import customers as c
+    from sagicc_tui.domain.ticket_screen import draft_json
+
+    def draft(data: Any) -> Any:
+        draft_json(data)
+        return data
+
+    return {
+        "create_customer": ("data", c.validate_customer), "update_customer": ("data", c.validate_customer),
+        "add_contact": ("data", c.validate_contact), "update_contact": ("data", c.validate_contact),
+        "add_account": ("data", c.validate_account), "update_account": ("data", c.validate_account),
+        "add_relation": ("relation", c.validate_relation), "update_relation": ("relation", c.validate_relation),
+        "save_draft": ("data", draft),
+    }
+
+
+_CHECKED_HERE = _checks()
+
+
+def _bind(name: str, *args: Any, **kw: Any) -> inspect.BoundArguments:
+    bound = inspect.signature(getattr(Backend, name)).bind(*args, **kw)
+    bound.apply_defaults()
+    return bound
+
+
+def _generated(route: Route) -> Callable[..., Any]:
+    template = getattr(Backend, route.name)
+
+    @functools.wraps(template)
+    async def method(self: RemoteBackend, *args: Any, **kw: Any) -> Any:
+        return await self._call(route, _bind(route.name, self, *args, **kw))
+
+    method.__isabstractmethod__ = False
+    return method
+
+
+for _route in ROUTES:
+    if _route.name not in vars(RemoteBackend):
+        setattr(RemoteBackend, _route.name, _generated(_route))
+RemoteBackend.__abstractmethods__ = frozenset(
+    name for name in RemoteBackend.__abstractmethods__
+    if getattr(getattr(RemoteBackend, name), "__isabstractmethod__", False)
+)

@@ -1,0 +1,532 @@
+"""The HTTP API (/api/v1) over one store: every Backend method as a REST route.
+
+Endpoints are generated from `remote/routes.py`, the same table the remote
+backend is generated from. Every rule stays in the store code below: the
+server authenticates the caller, hands the store the caller's user (never a
+user named by the request), and turns domain errors into problem documents.
+"""
+
+
+import asyncio
+import base64
+import binascii
+import dataclasses
+import functools
+import hashlib
+import inspect
+import json
+import logging
+import shutil
+import tempfile
+import typing
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sagicc_tui.backend import Backend, IncomingMessage
+from sagicc_tui.domain.customers import ExportResult
+from sagicc_tui.domain.enums import ChannelType
+from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, SagiccError
+from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import User
+from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
+from sagicc_tui.files import safe_file_name
+from sagicc_tui.local_store import access
+from sagicc_tui.local_store.backend import LocalBackend
+from sagicc_tui.remote import wire
+from sagicc_tui.remote.routes import API, MAX_PAGE, ROUTES, Route
+from sagicc_tui.remote.routes import signature as route_signature
+from sagicc_tui.server.events import EventHub
+
+log = logging.getLogger("sagicc.server")
+
+#: POSTs that only read: they publish no event.
+READ_ONLY = {"count_tickets", "list_tickets", "preview_mass_action", "count_customers", "list_customers",
+             "preview_customer_merge", "conversation", "heartbeat"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Caller:
+    token_id: int
+    user: User | None  # None: a channel gateway
+    backend: LocalBackend
+    events: EventHub
+
+
+def _problem(status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(doc, status_code=status, media_type=wire.PROBLEM_JSON, headers=headers)
+
+
+def _unauthorized() -> JSONResponse:
+    return _problem(401, wire.problem(
+        401, "unauthorized", "Sign in again",
+        N_("The server did not accept your token; sign in again with `sagicc login URL`.")),
+        headers={"WWW-Authenticate": "Bearer"})
+
+
+class _Refused(Exception):
+    """An HTTP-level refusal (401, 428, ...) carrying its response."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+# --- request models: unknown fields are refused, nested ones too ------------------
+
+
+def _forbid_extra(tp: Any, seen: set[int] | None = None) -> None:
+    """Make pydantic refuse unknown fields in the domain dataclasses a body carries,
+    so no field can be set that the route does not take."""
+    seen = seen if seen is not None else set()
+    if id(tp) in seen:
+        return
+    seen.add(id(tp))
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        tp.__pydantic_config__ = ConfigDict(extra="forbid")  # read by pydantic for stdlib dataclasses
+        for hint in typing.get_type_hints(tp).values():
+            _forbid_extra(hint, seen)
+        return
+    for arg in typing.get_args(tp):
+        _forbid_extra(arg, seen)
+
+
+def _limit(tp: Any) -> Any:
+    return Annotated[tp, Field(ge=1, le=MAX_PAGE)]
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _query_type(tp: Any) -> Any:
+    """Tuples travel as repeated query parameters (FastAPI reads them as lists)."""
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return list[typing.get_args(tp)[0]]
+    return tp
+
+
+# --- the app ------------------------------------------------------------------------
+
+
+def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: str = "Sagicc") -> FastAPI:
+    store = backend.store
+    if events is None:
+        url = store.engine.url
+        pg_dsn = (url.set(drivername="postgresql").render_as_string(hide_password=False)
+                  if store.dialect == "postgresql" else None)
+        events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token,
+                          channel_seed=url.render_as_string(hide_password=True))
+
+    async def lifespan(app: FastAPI):
+        await events.start()
+        try:
+            yield
+        finally:
+            await events.stop()
+
+    app = FastAPI(
+        title=f"{title} API", version="1", lifespan=lifespan,
+        description="The Sagicc ticket and customer modules. Authenticate with `Authorization: Bearer TOKEN` "
+                    "(`sagicc users add NAME --role ROLE` prints one). Errors are application/problem+json.",
+    )
+    app.state.backend = backend
+    app.state.events = events
+
+    # --- errors as problem documents ------------------------------------------------
+    @app.exception_handler(_Refused)
+    async def _refused(_request: Request, exc: _Refused) -> Response:
+        return exc.response
+
+    @app.exception_handler(SagiccError)
+    async def _domain_error(_request: Request, exc: SagiccError) -> Response:
+        status, doc = wire.problem_for(exc)
+        return _problem(status, doc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return _problem(422, wire.problem(
+            422, "invalid-request", "Invalid request",
+            N_("The request is not valid at {where}: {reason}. Check the API document (/docs)."),
+            where=where, reason=first.get("msg", "invalid")))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        return _problem(exc.status_code, wire.problem(
+            exc.status_code, "http", str(exc.detail), N_("{detail}."), detail=str(exc.detail)))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return _problem(500, wire.problem(
+            500, "server-error", "Server error",
+            N_("The server failed on this request ({kind}); it has been logged. Try again or tell your administrator."),
+            kind=type(exc).__name__))
+
+    app.router.routes.extend(_router().routes)
+    return app
+
+
+# --- who is calling -----------------------------------------------------------
+bearer = HTTPBearer(auto_error=False, description="A token from `sagicc users add` (users) "
+                                                  "or `sagicc channels token` (channel gateways)")
+
+
+async def caller(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    backend: LocalBackend = request.app.state.backend
+    store = backend.store
+    if credentials is None or not credentials.credentials:
+        raise _Refused(_unauthorized())
+    token = credentials.credentials.strip()
+
+    def look() -> Caller | None:
+        found = access.lookup(store, token)
+        if found is None:
+            return None
+        if found.user_id is None:
+            return Caller(found.token_id, None, backend, request.app.state.events)
+        with store.read() as conn:
+            user = store.user_by_id(conn, found.user_id)
+        if user is None or not user.active:
+            return None
+        return Caller(found.token_id, user, backend, request.app.state.events)
+
+    found = await asyncio.to_thread(look)
+    if found is None:
+        raise _Refused(_unauthorized())
+    return found
+
+async def user_caller(c: Annotated[Caller, Depends(caller)]) -> Caller:
+    if c.user is None:
+        raise _Refused(_problem(403, wire.problem(
+            403, "permission-denied", "Not allowed",
+            N_("A channel token can only deliver incoming messages (POST /api/v1/inbound)."))))
+    return c
+
+
+
+@functools.cache
+def _router() -> APIRouter:
+    """Every route, built once per process (FastAPI's models are costly to build);
+    each request finds its store in `request.app.state`."""
+    router = APIRouter()
+    for route in ROUTES:
+        _add_route(router, route)
+    _by_hand(router)
+    return router
+
+
+def _by_hand(router: APIRouter) -> None:
+    # --- by hand: the caller, events, files ------------------------------------------------
+    @router.get(API + "/me", response_model=User, tags=["session"], summary="The signed-in user")
+    async def me(c: Annotated[Caller, Depends(user_caller)]) -> Response:
+        return Response(wire.adapter(User).dump_json(c.user), media_type="application/json")
+
+    @router.get(API + "/events", tags=["session"], summary="Server-sent events: something changed, refresh",
+             response_class=StreamingResponse)
+    async def event_stream(request: Request, c: Annotated[Caller, Depends(user_caller)]) -> StreamingResponse:
+        events = c.events
+        q = events.subscribe()
+
+        async def stream():
+            try:
+                yield "retry: 2000\n: connected\n\n"
+                while True:
+                    try:
+                        event = await asyncio.wait_for(q.get(), timeout=15)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+                        continue
+                    if event is None:
+                        return
+                    yield f"id: {event.get('seq', 0)}\nevent: changed\ndata: {json.dumps(event)}\n\n"
+            finally:
+                events.unsubscribe(q)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @router.post(API + "/inbound", status_code=201, tags=["channels"],
+              summary="A channel gateway delivers one incoming interaction (channel token)")
+    async def inbound(body: Annotated[InboundMessage, Body()], c: Annotated[Caller, Depends(caller)]) -> Response:
+        if c.user is not None:
+            raise PermissionDenied(N_("Only a channel token can deliver incoming messages; "
+                                      "create one with `sagicc channels token NAME`."))
+        folder = Path(tempfile.mkdtemp(prefix="sagicc-inbound-"))
+        try:
+            paths = []
+            for i, a in enumerate(body.attachments):
+                data = a.content()
+                if len(data) > MAX_ATTACHMENT_BYTES:
+                    raise InvalidInput(N_("The attachment {name} is over 10 MB; attachments can be at most 10 MB each."),
+                                       name=a.name)
+                target = folder / str(i)
+                target.mkdir()
+                target = target / safe_file_name(a.name)
+                target.write_bytes(data)
+                paths.append(str(target))
+            result = await c.backend.ingest(IncomingMessage(
+                channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
+                at=body.at, attachments=tuple(paths)))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        await c.events.publish("ingest")
+        return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
+
+    @router.post(API + "/tickets/{ticket_id}/attachments", status_code=201, tags=["tickets"],
+              summary="T13: upload a file (the request body is the file's bytes)",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+    async def upload(request: Request, ticket_id: int, name: Annotated[str, Query(min_length=1, max_length=255)],
+                     c: Annotated[Caller, Depends(user_caller)]) -> Response:
+        size = request.headers.get("content-length")
+        if size and size.isdigit() and int(size) > MAX_ATTACHMENT_BYTES:
+            raise InvalidInput(N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
+                               path=name, size=f"{int(size) / (1024 * 1024):.1f}")
+        data = bytearray()
+        async for chunk in request.stream():
+            data.extend(chunk)
+            if len(data) > MAX_ATTACHMENT_BYTES:
+                raise InvalidInput(N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
+                                   path=name, size="> 10")
+        folder = Path(tempfile.mkdtemp(prefix="sagicc-upload-"))
+        try:
+            path = folder / safe_file_name(name)
+            path.write_bytes(bytes(data))
+            result = await c.backend.add_attachment(c.user, ticket_id, str(path))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        await c.events.publish("add_attachment")
+        return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
+
+    @router.get(API + "/attachments/{attachment_id}/content", tags=["tickets"],
+             summary="T13: the file's bytes", response_class=Response)
+    async def download(attachment_id: int, c: Annotated[Caller, Depends(user_caller)]) -> Response:
+        folder = Path(tempfile.mkdtemp(prefix="sagicc-download-"))
+        try:
+            path = Path(await c.backend.save_attachment(c.user, attachment_id, str(folder)))
+            data = path.read_bytes()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return Response(data, media_type="application/octet-stream",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(path.name)}",
+                                 "X-Sagicc-Name": _quote(path.name)})
+
+    @router.get(API + "/customers/export", tags=["customers"], response_class=Response,
+             summary="C3: the whole customer base as a spreadsheet (export permission)")
+    async def export(c: Annotated[Caller, Depends(user_caller)],
+                     format: Annotated[typing.Literal["xlsx", "csv"], Query()] = "xlsx") -> Response:
+        folder = Path(tempfile.mkdtemp(prefix="sagicc-export-"))
+        target = folder / f"customers.{format}"
+        try:
+            result = await c.backend.export_customers(c.user, str(target), format)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+        def chunks():
+            try:
+                with open(target, "rb") as fh:
+                    while block := fh.read(1 << 20):
+                        yield block
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        media = ("text/csv" if format == "csv"
+                 else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return StreamingResponse(chunks(), media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="customers.{format}"',
+            "X-Sagicc-Export": wire.adapter(ExportResult).dump_json(result).decode(),
+            "Content-Length": str(target.stat().st_size)})
+
+    @router.get("/external/{token}", response_class=HTMLResponse, tags=["external"],
+             summary="T3: the read-only page of a ticket (no notes), by its unguessable token")
+    async def external(request: Request, token: Annotated[str, PathParam(max_length=100)]) -> Response:
+        html = await request.app.state.backend.external_page(token)
+        if html is None:
+            return _problem(404, wire.problem(404, "not-found", "Not found",
+                                              N_("This page does not exist or is no longer shared.")))
+        return HTMLResponse(html, headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex",
+                                           "Referrer-Policy": "no-referrer",
+                                           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+class InboundAttachment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=255)
+    content_base64: str
+
+    def content(self) -> bytes:
+        try:
+            return base64.b64decode(self.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput(N_("The attachment {name} is not valid base64."), name=self.name) from None
+
+
+class InboundMessage(BaseModel):
+    """One interaction a channel received (the same as a line of `sagicc ingest`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: ChannelType
+    sender: str = Field(min_length=1, max_length=320)
+    text: str = Field(max_length=100_000)
+    name: str = Field(default="", max_length=300)
+    subject: str = Field(default="", max_length=998)
+    at: datetime | None = None
+    attachments: list[InboundAttachment] = Field(default_factory=list, max_length=20)
+
+
+# --- one generated endpoint -------------------------------------------------------------------
+
+
+def _add_route(router: APIRouter, route: Route) -> None:
+    hints = route.hints()
+    returns = hints.get("return")
+    params: list[inspect.Parameter] = []
+    body_fields: dict[str, Any] = {}
+    kw_only = inspect.Parameter.KEYWORD_ONLY
+    for p in route.wire_params():
+        tp = hints[p.name]
+        has_default = p.default is not inspect.Parameter.empty
+        if p.name in route.path_params:
+            params.append(inspect.Parameter(p.name, kw_only, annotation=Annotated[tp, PathParam()]))
+        elif route.in_body:
+            _forbid_extra(tp)
+            field_tp = _limit(tp) if p.name == "limit" else tp
+            body_fields[p.name] = (field_tp, p.default if has_default else ...)
+        else:
+            qt = _query_type(tp)
+            q = Query(ge=1, le=MAX_PAGE) if p.name == "limit" else Query()
+            params.append(inspect.Parameter(p.name, kw_only, annotation=Annotated[qt, q],
+                                            default=(list(p.default) if isinstance(p.default, tuple) else p.default)
+                                            if has_default else inspect.Parameter.empty))
+    body_model = None
+    if body_fields:
+        body_model = create_model(f"{_camel(route.name)}Request", __config__=ConfigDict(extra="forbid"),
+                                  **body_fields)
+        params.append(inspect.Parameter("body", kw_only, annotation=Annotated[body_model, Body()]))
+    if route.takes_version:
+        params.append(inspect.Parameter("if_match", kw_only, default=None,
+                                        annotation=Annotated[str | None, Header(alias="If-Match")]))
+    if route.create:
+        params.append(inspect.Parameter("idempotency_key", kw_only, default=None, annotation=Annotated[
+            str | None, Header(alias="Idempotency-Key", max_length=200)]))
+    params.append(inspect.Parameter("caller_", kw_only, annotation=Annotated[Caller, Depends(user_caller)]))
+
+    takes_user = "user" in route_signature(route.name).parameters
+
+    async def endpoint(**kw: Any) -> Response:
+        c: Caller = kw.pop("caller_")
+        store = c.backend.store
+        method = getattr(c.backend, route.name)
+        if_match = kw.pop("if_match", None)
+        key = kw.pop("idempotency_key", None)
+        body = kw.pop("body", None)
+        args = dict(kw)
+        if body is not None:
+            args.update({name: getattr(body, name) for name in body_fields})
+        for p in route.wire_params():
+            if isinstance(args.get(p.name), list) and typing.get_origin(hints[p.name]) is tuple:
+                args[p.name] = tuple(args[p.name])
+        if route.takes_version:
+            try:
+                version = wire.parse_if_match(if_match)
+            except ValueError:
+                raise _Refused(_problem(400, wire.problem(
+                    400, "bad-if-match", "Bad If-Match",
+                    N_("If-Match must name one version, like \"7\"; read the record again and send its ETag.")))
+                ) from None
+            if version is None and route.requires_version:
+                raise _Refused(_problem(428, wire.problem(
+                    428, "precondition-required", "If-Match required",
+                    N_("This change needs the record's version in If-Match (its ETag), so nobody's "
+                       "change is overwritten unseen; read it again and send its ETag."))))
+            args["expected_version"] = version
+
+        request_hash = None
+        if key is not None:
+            request_hash = hashlib.sha256(json.dumps(
+                [route.name, {k: wire.dump(hints[k], v) for k, v in kw.items()},
+                 body.model_dump(mode="json") if body is not None else None, args.get("expected_version")],
+                sort_keys=True).encode()).hexdigest()
+            kept = await asyncio.to_thread(access.kept_answer, store, c.token_id, key)
+            if kept is not None:
+                return _replay(kept, request_hash)
+
+        try:
+            result = await (method(c.user, **args) if takes_user else method(**args))
+        except SagiccError as exc:
+            status, doc = wire.problem_for(exc)
+            if key is not None and status < 500:
+                await asyncio.to_thread(access.keep_answer, store, c.token_id, key, request_hash, status,
+                                        json.dumps(doc))
+            raise
+        if route.verb != "GET" and route.name not in READ_ONLY:
+            await c.events.publish(route.name)
+        if returns is type(None) or result is None and route.status == 204:
+            content, status = b"", 204
+        else:
+            content, status = wire.adapter(returns).dump_json(result), route.status
+        if key is not None:
+            kept = await asyncio.to_thread(access.keep_answer, store, c.token_id, key, request_hash, status,
+                                           content.decode())
+            if kept.request_hash == request_hash:
+                content, status = kept.body.encode(), kept.status
+        headers = {}
+        version = getattr(result, "version", None)
+        if isinstance(version, int):
+            headers["ETag"] = wire.etag(version)
+        if status == 204:
+            return Response(status_code=204, headers=headers)
+        return Response(content, status_code=status, media_type="application/json", headers=headers)
+
+    endpoint.__signature__ = inspect.Signature(params)  # what FastAPI reads for parameters
+    endpoint.__name__ = route.name
+    doc = inspect.getdoc(getattr(Backend, route.name, None)) or ""
+    responses: dict[int | str, dict[str, Any]] = {
+        401: {"description": "No valid token"}, 404: {"description": "Missing, or outside your scope"},
+        422: {"description": "Invalid input"},
+    }
+    if route.takes_version:
+        responses[412] = {"description": "Changed by someone else since your version"}
+        if route.requires_version:
+            responses[428] = {"description": "If-Match missing"}
+    router.add_api_route(
+        API + route.path, endpoint, methods=[route.verb], status_code=route.status,
+        response_model=None if returns is type(None) else returns,
+        response_class=Response if returns is type(None) else JSONResponse,
+        summary=route.name.replace("_", " ").capitalize(), description=doc, responses=responses,
+        tags=[route.path.split("/")[1]], operation_id=route.name,
+    )
+
+
+def _replay(kept: access.KeptAnswer, request_hash: str) -> Response:
+    if kept.request_hash != request_hash:
+        return _problem(422, wire.problem(
+            422, "idempotency-key-reused", "Idempotency-Key reused",
+            N_("This Idempotency-Key was already used for a different request; use a new key for a new request.")))
+    media = wire.PROBLEM_JSON if kept.status >= 400 else "application/json"
+    if kept.status == 204:
+        return Response(status_code=204, headers={"Idempotent-Replayed": "true"})
+    return Response(kept.body.encode(), status_code=kept.status, media_type=media,
+                    headers={"Idempotent-Replayed": "true"})
