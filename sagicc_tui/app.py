@@ -69,6 +69,7 @@ class SagiccApp(App[None]):
         notice: str | None = None,
         demo_created_at: str | None = None,
         poll_interval: float = 1.0,
+        remote_url: str | None = None,
     ) -> None:
         self._started = time.perf_counter()
         self.settings_path = settings_path
@@ -85,6 +86,7 @@ class SagiccApp(App[None]):
         self.campaign: Campaign | None = None
         self.clock = clock or utc_now
         self.poll_interval = poll_interval
+        self.remote_url = remote_url  # working on a shared server (sagicc login)
         self.startup_seconds: float | None = None
         self._username = username
         self._notices: list[str] = []

@@ -233,6 +233,11 @@ class Backend(ABC):
     async def aclose(self) -> None:
         """Release connections; the default has nothing to release."""
 
+    def connection_state(self) -> str | None:
+        """"online" or "offline" for a store across the network (the UI shows
+        offline); None for a store on this machine."""
+        return None
+
     # --- customers (C1-C6, T4) ------------------------------------------------
     # Any active user may list, read and edit customers (agents work them from
     # the ticket, T4-T6); disable and delete need DELETE_CUSTOMERS, merge

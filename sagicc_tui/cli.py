@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(parser, suppress=False)
     parser.add_argument("--version", action="version", version=f"sagicc-tui {_version()}")
+    parser.add_argument("--server", default=None, metavar="URL",
+                        help="work on a shared server (sign in first with `sagicc login URL`; "
+                             "default: $SAGICC_SERVER, or the last login unless --db is given)")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
 
     demo = verbs.add_parser("demo", help="build a demo store (campaigns, users, customers, tickets)")
@@ -50,9 +53,38 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("file", metavar="FILE.jsonl", help="one interaction a line, or - for standard input")
     ingest.add_argument("--json", action="store_true", help="print one JSON result a line")
 
-    users = verbs.add_parser("users", help="list the users of the store")
+    users = verbs.add_parser("users", help="list the users of the store; add one, give or revoke server tokens")
     _common(users, suppress=True)
     users.add_argument("--json", action="store_true")
+    uverbs = users.add_subparsers(dest="users_verb", metavar="add|token|revoke")
+    uadd = uverbs.add_parser("add", help="a new user; prints their server token once")
+    _common(uadd, suppress=True)
+    uadd.add_argument("name", metavar="NAME", help="the user name they sign in with, like ana.perez")
+    uadd.add_argument("--role", required=True, choices=("agent", "supervisor", "administrator"))
+    uadd.add_argument("--full-name", default="", metavar="TEXT", help="the name shown (default: NAME)")
+    uadd.add_argument("--campaign", type=_positive, action="append", default=[], metavar="ID",
+                      help="a campaign they belong to (repeat; default: every campaign)")
+    utoken = uverbs.add_parser("token", help="a new server token for an existing user (printed once)")
+    _common(utoken, suppress=True)
+    utoken.add_argument("name", metavar="NAME")
+    urevoke = uverbs.add_parser("revoke", help="revoke every server token of a user")
+    _common(urevoke, suppress=True)
+    urevoke.add_argument("name", metavar="NAME")
+
+    channels = verbs.add_parser("channels", help="tokens for channel gateways (POST /api/v1/inbound)")
+    chverbs = channels.add_subparsers(dest="channels_verb", metavar="token|revoke", required=True)
+    ctoken = chverbs.add_parser("token", help="a new gateway token (printed once)")
+    _common(ctoken, suppress=True)
+    ctoken.add_argument("name", metavar="NAME", help="which gateway, like whatsapp-1")
+    crevoke = chverbs.add_parser("revoke", help="revoke a gateway's tokens")
+    _common(crevoke, suppress=True)
+    crevoke.add_argument("name", metavar="NAME")
+
+    serve = verbs.add_parser("serve", help="serve the store to remote terminals over HTTP (needs sagicc-tui[server])")
+    _common(serve, suppress=True)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_positive, default=8765)
+    serve.add_argument("--workers", type=_positive, default=1, help="server processes (PostgreSQL stores)")
 
     tickets = verbs.add_parser("tickets", help="list or show tickets")
     tverbs = tickets.add_subparsers(dest="tickets_verb", metavar="list|show", required=True)
@@ -64,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     tshow.add_argument("number", type=_positive, metavar="N")
     tshow.add_argument("--json", action="store_true")
     _customers_parser(verbs)
+    _login_parsers(verbs)
     return parser
 
 
@@ -91,6 +124,19 @@ def _customers_parser(verbs) -> None:
     cmerge.add_argument("--tickets", action="store_true", help="move their tickets (none of the three: all)")
     cmerge.add_argument("--dry-run", action="store_true", help="only say what would change")
     cmerge.add_argument("--json", action="store_true")
+
+
+def _login_parsers(verbs) -> None:
+    login = verbs.add_parser("login", help="sign in to a sagicc server with a token (asked for, or read from stdin)")
+    _common(login, suppress=True)
+    login.add_argument("url", metavar="URL", help="the server, like https://sagicc.example.com")
+    login.add_argument("--token-file", default=None, metavar="PATH",
+                       help="when no system keyring works here, keep the token in this file (mode 0600)")
+    logout = verbs.add_parser("logout", help="forget the token for a sagicc server on this computer")
+    _common(logout, suppress=True)
+    logout.add_argument("url", metavar="URL")
+    logout.add_argument("--token-file", default=None, metavar="PATH",
+                        help="also remove it from this token file (default: the one login used)")
 
 
 def _ticket_filters(p: argparse.ArgumentParser) -> None:
@@ -147,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "users": cmd_users,
             "tickets": cmd_tickets,
             "customers": cmd_customers,
+            "login": cmd_login,
+            "channels": cmd_channels,
+            "serve": cmd_serve,
+            "logout": cmd_logout,
         }[args.verb]
         return handler(args)
     except KeyboardInterrupt:
@@ -239,6 +289,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    verb = getattr(args, "users_verb", None)
+    if verb is not None:
+        return _users_tokens(args, verb)
     backend = _open_existing(_db(args))
     users = asyncio.run(backend.list_users())
     if args.json:
@@ -248,6 +301,65 @@ def cmd_users(args: argparse.Namespace) -> int:
 
     for u in users:
         print(f"{u.username:<16} {u.role.value:<14} {one_line(u.full_name)}")
+    return 0
+
+
+def _users_tokens(args: argparse.Namespace, verb: str) -> int:
+    from sagicc_tui.domain.enums import Role
+    from sagicc_tui.local_store import access
+
+    store = _open_existing(_db(args)).store
+    if verb == "revoke":
+        n = access.revoke_user_tokens(store, args.name)
+        print(f"Revoked {n} token(s) of {args.name}; their terminals must sign in again.")
+        return 0
+    if verb == "add":
+        uid = access.add_user(store, args.name, args.full_name, Role(args.role), tuple(args.campaign))
+    else:
+        from sqlalchemy import select
+
+        from sagicc_tui.local_store import schema
+
+        users = schema.UserRow.__table__
+        with store.read() as conn:
+            uid = conn.execute(select(users.c.id).where(users.c.username == args.name)).scalar()
+        if uid is None:
+            raise UserError(f"There is no user {args.name}; `sagicc users` lists them.")
+    token = access.issue_token(store, uid, args.name)
+    print(f"Token for {args.name} (shown only now; the store keeps only its hash):", file=sys.stderr)
+    print(token)
+    print("On their machine: sagicc login https://YOUR-SERVER:8765   (then paste the token)", file=sys.stderr)
+    return 0
+
+
+def cmd_channels(args: argparse.Namespace) -> int:
+    from sagicc_tui.local_store import access
+
+    store = _open_existing(_db(args)).store
+    if args.channels_verb == "revoke":
+        n = access.revoke_channel_tokens(store, args.name)
+        print(f"Revoked {n} token(s) of the gateway {args.name}.")
+        return 0
+    token = access.issue_token(store, None, args.name)
+    print(f"Gateway token for {args.name} (shown only now): POST /api/v1/inbound with "
+          "Authorization: Bearer TOKEN", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise UserError("The server needs its extra packages: pip install 'sagicc-tui[server]'.") from None
+    from sagicc_tui.server.serve import run
+
+    db = _db(args)
+    if not _is_url(db) and not Path(db).exists():
+        raise UserError(f"There is no store at {db}; create one (sagicc demo --db {db}) or pass --db.")
+    print(f"Serving {db} on http://{args.host}:{args.port} (API /api/v1, documentation /docs)", file=sys.stderr)
+    run(db, args.host, args.port, args.workers)
     return 0
 
 
@@ -400,10 +512,76 @@ def _customers_merge(backend, user, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- server sign-in (the token never reaches stdout, stderr or settings.json) ----------------------
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from sagicc_tui.i18n import _
+    from sagicc_tui.remote import credentials
+    from sagicc_tui.sanitize import one_line
+
+    url = credentials.normalize_url(args.url)
+    if args.token_file is None:
+        usable, reason = credentials.keyring_status()
+        if not usable:  # say so before asking for the token
+            raise credentials.no_keyring_error(reason)
+    token = _read_token(url)
+    username = credentials.verify_token(url, token)
+    kept_in = credentials.save_token(url, username, token, token_file=args.token_file)
+    credentials.remember_login(url, token_file=kept_in)
+    if kept_in is None:
+        print(_("Signed in to {url} as {user}; the token is kept in the system keyring.",
+                url=url, user=one_line(username, 80)))
+    else:
+        print(_("Signed in to {url} as {user}; the token is kept in {path}, readable only by you.",
+                url=url, user=one_line(username, 80), path=str(kept_in)))
+    return 0
+
+
+def _read_token(url: str) -> str:
+    """From the terminal without echo, or the first line of standard input."""
+    from sagicc_tui.domain.errors import InvalidInput
+    from sagicc_tui.domain.messages import N_
+    from sagicc_tui.i18n import _
+
+    stdin = sys.stdin
+    if stdin is not None and stdin.isatty():
+        import getpass
+
+        token = getpass.getpass(_("Token for {url}: ", url=url))
+    else:
+        token = stdin.readline() if stdin is not None else ""
+    token = token.strip()
+    if not token:
+        raise InvalidInput(N_("No token was given; type the token an administrator gave you, or pipe it on "
+                              "standard input."))
+    return token
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    from sagicc_tui.i18n import _
+    from sagicc_tui.remote import credentials
+
+    url = credentials.normalize_url(args.url)
+    removed = credentials.delete_token(url, token_file=args.token_file)
+    credentials.forget_login(url)
+    if removed:
+        print(_("Signed out of {url}; this computer no longer keeps its token.", url=url))
+    else:
+        print(_("There was no saved token for {url} on this computer.", url=url))
+    if os.environ.get(credentials.TOKEN_ENV, "").strip():
+        print(_("SAGICC_TOKEN is still set in this environment and will still be used; unset it too."),
+              file=sys.stderr)
+    return 0
+
+
 # --- the TUI ------------------------------------------------------------------------------------
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    server = _server_for(args)
+    if server is not None:
+        return _run_remote_tui(args, *server)
     db = _db(args)
     notice = None
     if not _is_url(db) and not Path(db).exists():
@@ -412,8 +590,7 @@ def run_tui(args: argparse.Namespace) -> int:
         print(f"No store at {db}: creating a demo store there…", file=sys.stderr)
         build_demo(db, tickets=2000)
         notice = db
-    if not sys.stdout.isatty() and not os.environ.get("SAGICC_ALLOW_NO_TTY"):
-        raise UserError("The TUI needs a terminal; use a headless verb (see `sagicc --help`) in scripts.")
+    _need_terminal()
 
     async def open_backend():
         def load():
@@ -427,5 +604,46 @@ def run_tui(args: argparse.Namespace) -> int:
     from sagicc_tui.app import SagiccApp
 
     app = SagiccApp(open_backend=open_backend, username=args.user, language=args.lang, demo_created_at=notice)
+    app.run()
+    return app.return_code or 0
+
+
+def _need_terminal() -> None:
+    if not sys.stdout.isatty() and not os.environ.get("SAGICC_ALLOW_NO_TTY"):
+        raise UserError("The TUI needs a terminal; use a headless verb (see `sagicc --help`) in scripts.")
+
+
+def _server_for(args: argparse.Namespace) -> tuple[str, str | None] | None:
+    """(server URL, remembered token file) when the TUI should work on a server."""
+    url = args.server or os.environ.get("SAGICC_SERVER")
+    from sagicc_tui.settings import load_settings
+
+    settings = load_settings()
+    if url is None and not args.db and not os.environ.get("SAGICC_DB"):
+        url = settings.server_url
+    return (url, settings.token_file) if url else None
+
+
+def _run_remote_tui(args: argparse.Namespace, url: str, token_file: str | None) -> int:
+    """The same TUI on a RemoteBackend: the user is the one the token signs in."""
+    from sagicc_tui.remote.credentials import load_token, normalize_url
+
+    url = normalize_url(url)
+    found = load_token(url, token_file=token_file)
+    if found is None:
+        raise UserError(f"You are not signed in to {url}; run `sagicc login {url}` first.")
+    username, token = found
+    _need_terminal()
+
+    async def open_backend():
+        from sagicc_tui.remote.backend import RemoteBackend
+        from sagicc_tui.remote.outbox import Outbox, outbox_path
+
+        return await RemoteBackend.open(url, token, outbox=Outbox(outbox_path(url)))
+
+    from sagicc_tui.app import SagiccApp
+
+    app = SagiccApp(open_backend=open_backend, username=username or args.user, language=args.lang,
+                    remote_url=url)
     app.run()
     return app.return_code or 0

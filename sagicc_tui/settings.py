@@ -1,10 +1,15 @@
-"""The user's settings file: who used the app last, language, keymap, theme.
+"""The user's settings file: who used the app last, language, keymap, theme,
+and the server last signed in to (``sagicc login``).
 
 A small JSON object at ``config_dir()/settings.json`` (``SAGICC_CONFIG_DIR``
 overrides the directory, so tests use temporary ones)::
 
     {"last_user": "ana", "language": "es", "theme": "textual-dark",
-     "keymap": {"list.down": "n", "list.up": "e"}}
+     "keymap": {"list.down": "n", "list.up": "e"},
+     "server_url": "https://sagicc.example.com", "token_file": "/home/ana/.sagicc-token"}
+
+Never a token here: ``token_file`` is only the path of the file the user chose
+(see sagicc_tui/remote/credentials.py).
 
 Reading never raises: a missing file gives the defaults; an unreadable or
 corrupt one gives the defaults plus a sentence (``Settings.problem``) the UI
@@ -34,6 +39,8 @@ class Settings:
     language: str | None = None  # None: from the environment (i18n.default_language)
     theme: str | None = None  # None: the app's default theme
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys ("n" or "n,ctrl+n")
+    server_url: str | None = None  # the server of the last `sagicc login`
+    token_file: str | None = None  # the token file the user opted in to (a path, never the token)
     problem: Msg | None = None  # why the file was (partly) ignored; never saved
 
     def with_(self, **changes: Any) -> Settings:
@@ -49,6 +56,10 @@ class Settings:
             data["theme"] = self.theme
         if self.keymap:
             data["keymap"] = dict(self.keymap)
+        if self.server_url:
+            data["server_url"] = self.server_url
+        if self.token_file:
+            data["token_file"] = self.token_file
         return data
 
 
@@ -109,6 +120,8 @@ def _from_json(data: dict[str, Any], path: Path) -> Settings:
         language=text("language", LANGUAGES),
         theme=text("theme"),
         keymap=keymap,
+        server_url=text("server_url"),
+        token_file=text("token_file"),
     )
     if bad:
         settings = settings.with_(problem=Msg(

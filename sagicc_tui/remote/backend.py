@@ -39,6 +39,7 @@ from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Attachment, User
 from sagicc_tui.domain.ticket_screen import ExternalView
 from sagicc_tui.remote import wire
+from sagicc_tui.remote.outbox import Outbox, Pending
 from sagicc_tui.remote.routes import API, BY_HAND, MAX_PAGE, ROUTES, Route
 
 log = logging.getLogger("sagicc.remote")
@@ -49,6 +50,9 @@ EVENTS_TIMEOUT = httpx.Timeout(connect=5.0, read=45.0, write=5.0, pool=5.0)
 #: Pauses before each retry (seconds).
 BACKOFF = (0.2, 0.5, 1.0, 2.0)
 
+#: Writes kept in the outbox when the server cannot be reached.
+OUTBOXED = {"send_message", "save_draft", "clear_draft"}
+
 _CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _LOST_ANSWER = (httpx.ReadError, httpx.ReadTimeout, httpx.WriteError, httpx.WriteTimeout,
                 httpx.RemoteProtocolError)
@@ -57,7 +61,8 @@ _LOST_ANSWER = (httpx.ReadError, httpx.ReadTimeout, httpx.WriteError, httpx.Writ
 class RemoteBackend(Backend):
     def __init__(self, base_url: str, token: str, *, user_tokens: dict[str, str] | None = None,
                  channel_token: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: httpx.Timeout = TIMEOUT, backoff: tuple[float, ...] = BACKOFF) -> None:
+                 timeout: httpx.Timeout = TIMEOUT, backoff: tuple[float, ...] = BACKOFF,
+                 outbox: Outbox | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._user_tokens = dict(user_tokens or {})
@@ -70,6 +75,10 @@ class RemoteBackend(Backend):
         self._changes = 0
         self._events_task: asyncio.Task | None = None
         self._events_live = asyncio.Event()
+        self._outbox = outbox
+        self._flush_lock = asyncio.Lock()
+        self._flush_task: asyncio.Task | None = None
+        self.outbox_refusals: list[tuple[str, Exception]] = []
 
     @classmethod
     async def open(cls, base_url: str, token: str, **kw: Any) -> RemoteBackend:
@@ -80,6 +89,8 @@ class RemoteBackend(Backend):
         except BaseException:
             await backend.aclose()
             raise
+        if backend.pending_writes():
+            await backend.flush_outbox()
         return backend
 
     async def whoami(self) -> User:
@@ -89,6 +100,9 @@ class RemoteBackend(Backend):
         return "online" if self.online else "offline"
 
     async def aclose(self) -> None:
+        for task in (self._flush_task,):
+            if task is not None:
+                task.cancel()
         if self._events_task is not None:
             self._events_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -163,6 +177,14 @@ class RemoteBackend(Backend):
         if online != self.online:
             self.online = online
             self._changes += 1  # the UI refreshes (and shows the state) on its next poll
+            if online and self._outbox is not None and self._flush_task is None:
+                self._flush_task = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        try:
+            await self.flush_outbox()
+        finally:
+            self._flush_task = None
 
     async def _call(self, route: Route, bound: inspect.BoundArguments) -> Any:
         args = dict(bound.arguments)
@@ -188,18 +210,95 @@ class RemoteBackend(Backend):
         if isinstance(args.get("limit"), int) and args["limit"] > MAX_PAGE:
             args["limit"] = MAX_PAGE  # the API's page size; paged calls continue from their key
         values = {k: wire.dump(hints[k], v) for k, v in args.items() if k in hints}
-        if route.in_body:
-            data = self._send(route.verb, path, token=self._token_for(user), retryable=route.retryable,
-                              json=values, headers=headers)
-        else:
-            params = {k: v for k, v in values.items() if v is not None}
-            data = self._send(route.verb, path, token=self._token_for(user), retryable=route.retryable,
-                              params=params, headers=headers)
-        data = await data
+        token = self._token_for(user)
+        if route.name == "get_draft" and self._outbox is not None and not self.online:
+            kept = self._kept_draft(user, path)
+            if kept is not None:
+                return kept
+        try:
+            if route.in_body:
+                data = await self._send(route.verb, path, token=token, retryable=route.retryable, json=values,
+                                        headers=headers)
+            else:
+                data = await self._send(route.verb, path, token=token, retryable=route.retryable,
+                                        params={k: v for k, v in values.items() if v is not None}, headers=headers)
+        except wire.ServerUnreachable:
+            if route.name not in OUTBOXED or self._outbox is None or user is None:
+                raise
+            return self._keep(route, user, path, values, headers.get("Idempotency-Key"))
         returns = hints.get("return")
         if returns is None or returns is type(None):
             return None
         return wire.load(returns, data)
+
+    # --- the outbox (offline writes) -----------------------------------------------------
+    def _keep(self, route: Route, user: User, path: str, body: Any, key: str | None) -> Any:
+        import time
+
+        assert self._outbox is not None
+        self._outbox.add(Pending(str(uuid.uuid4()), route.name, route.verb, path, user.username, body, key,
+                                 time.time()))
+        self._ensure_events()  # reconnects in the background, then sends what is kept
+        if route.name == "send_message":
+            raise QueuedOffline(N_("The server is not answering; the message is kept on this computer and "
+                                   "will be sent when the server is back."))
+        if route.name == "save_draft":
+            return self._draft_from(user, path, body)
+        return None
+
+    def _kept_draft(self, user: User | None, path: str) -> Any:
+        assert self._outbox is not None
+        latest = None
+        for item in self._outbox.items():
+            if item.path == path and user is not None and item.username == user.username:
+                latest = item
+        if latest is None or latest.verb == "DELETE":
+            return None
+        return self._draft_from(user, path, latest.body)
+
+    @staticmethod
+    def _draft_from(user: User, path: str, body: Any) -> Any:
+        from datetime import UTC, datetime
+
+        from sagicc_tui.domain.models import Draft
+
+        parts = path.strip("/").split("/")  # tickets/{id}/drafts/{form}
+        return Draft(user_id=user.id, ticket_id=int(parts[1]), form=parts[3],
+                     data=dict((body or {}).get("data") or {}), updated_at=datetime.now(UTC))
+
+    def pending_writes(self) -> int:
+        """How many writes wait in the outbox for the server."""
+        return 0 if self._outbox is None else len(self._outbox)
+
+    async def flush_outbox(self) -> int:
+        """Send what was kept while offline, in order; returns how many were sent.
+        Stops at the first one the server still cannot take (still offline)."""
+        if self._outbox is None:
+            return 0
+        async with self._flush_lock:
+            items = self._outbox.items()
+            # Only the last draft per ticket and form matters.
+            last_draft = {i.path: i.id for i in items if i.method in ("save_draft", "clear_draft")}
+            sent: set[str] = set()
+            for item in items:
+                if item.method in ("save_draft", "clear_draft") and last_draft[item.path] != item.id:
+                    sent.add(item.id)
+                    continue
+                token = self._user_tokens.get(item.username, self._token)
+                headers = {"Idempotency-Key": item.idempotency_key} if item.idempotency_key else {}
+                try:
+                    await self._send(item.verb, item.path, token=token, retryable=True,
+                                     json=item.body if item.verb != "DELETE" else None, headers=headers)
+                except wire.ServerUnreachable:
+                    break
+                except Exception as exc:  # noqa: BLE001 - refused for good (e.g. the ticket closed meanwhile)
+                    log.warning("a kept %s was refused by the server: %s", item.method, exc)
+                    self.outbox_refusals.append((item.method, exc))
+                sent.add(item.id)
+            self._outbox.remove(sent)
+            if sent:
+                self._changes += 1
+            return len(sent)
 
     # --- by hand: files and the channel gateway --------------------------------------
     async def ingest(self, message: IncomingMessage) -> IngestResult:
@@ -300,10 +399,15 @@ class RemoteBackend(Backend):
     async def change_token(self) -> int:
         """Moves when the server says something changed (server-sent events)."""
         if self._events_task is None:
-            self._events_task = asyncio.create_task(self._follow_events(), name="sagicc-events")
+            self._ensure_events()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._events_live.wait(), 3)
         return self._changes
+
+    def _ensure_events(self) -> None:
+        if self._events_task is None:
+            self._events_task = asyncio.get_running_loop().create_task(self._follow_events(),
+                                                                       name="sagicc-events")
 
     async def _follow_events(self) -> None:
         delay = 0.5
@@ -335,6 +439,10 @@ class RemoteBackend(Backend):
             self._set_online(False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+
+
+class QueuedOffline(wire.ServerUnreachable):
+    """Kept in the outbox: it will be sent when the server is back."""
 
 
 def _json_or_none(r: httpx.Response) -> Any:

@@ -440,6 +440,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     @on(_Token)
     def _token_arrived(self, message: _Token) -> None:
+        self.query_one(TopBar).set_connection(self.backend.connection_state())
         changed = self._token is not None and message.token != self._token
         self._token = message.token
         if changed:

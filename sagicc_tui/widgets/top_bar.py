@@ -49,6 +49,7 @@ class TopBar(Horizontal):
         yield Static(id="campaign")
         yield Static(id="pending")
         yield Static(id="spacer")
+        yield Static(id="connection")
         yield Static(id="status")
         yield Static(id="user")
         yield Static(id="role")
@@ -68,6 +69,22 @@ class TopBar(Horizontal):
         self._campaign = campaign
         self._pending_ids = None  # another campaign: its tickets are not "new to me"
         self._show_campaign()
+
+    def set_connection(self, state: str | None) -> None:
+        """Offline is said plainly: what is typed is kept and sent when the server is back."""
+        if state == getattr(self, "_connection", None):
+            return
+        was = getattr(self, "_connection", None)
+        self._connection = state
+        widget = self.query_one("#connection", Static)
+        offline = state == "offline"
+        widget.update(Content("⚠ " + _("Offline: your work is kept")) if offline else Content(""))
+        widget.set_class(offline, "-offline")
+        if offline:
+            self.app.notify(_("The server is not answering; what you type is kept and sent when it is back."),
+                            severity="warning", timeout=8)
+        elif was == "offline":
+            self.app.notify(_("The server is back; everything is up to date."), timeout=4)
 
     def set_user(self, user: User) -> None:
         self._user = user
