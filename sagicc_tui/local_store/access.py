@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sagicc_tui.domain.enums import Role
 from sagicc_tui.domain.errors import InvalidInput, NotFound
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import User
 from sagicc_tui.local_store import schema
+from sagicc_tui.local_store.convert import user_from_row
 from sagicc_tui.local_store.core import Store
 
 tok = schema.ApiTokenRow.__table__
@@ -55,6 +57,26 @@ def lookup(store: Store, token: str) -> Caller | None:
             select(tok.c.id, tok.c.user_id).where(tok.c.token_hash == token_hash(token), tok.c.revoked_at.is_(None))
         ).first()
     return Caller(row.id, row.user_id) if row else None
+
+
+def signed_in(store: Store, token: str) -> tuple[int, User | None] | None:
+    """(token id, its active user or None for a gateway) in one short read; None
+    for unknown or revoked tokens and for users removed or disabled since."""
+    with store.read() as conn:
+        row = conn.execute(
+            select(tok.c.id.label("token_id"), tok.c.user_id, users)
+            .select_from(tok.outerjoin(users, users.c.id == tok.c.user_id))
+            .where(tok.c.token_hash == token_hash(token), tok.c.revoked_at.is_(None))
+        ).first()
+        if row is None:
+            return None
+        if row.user_id is None:
+            return row.token_id, None
+        if not row.active:
+            return None
+        camps = tuple(conn.execute(select(members.c.campaign_id).where(members.c.user_id == row.user_id)
+                                   .order_by(members.c.campaign_id)).scalars())
+    return row.token_id, user_from_row(row, camps)
 
 
 def revoke_user_tokens(store: Store, username: str) -> int:

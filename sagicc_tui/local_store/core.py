@@ -144,8 +144,15 @@ class Store:
         return [user_from_row(r, tuple(members.get(r.id, ()))) for r in conn.execute(stmt)]
 
     def user_by_id(self, conn: Connection, user_id: int) -> User | None:
-        found = self.users(conn, schema.UserRow.__table__.c.id == user_id)
-        return found[0] if found else None
+        # Called by every operation (fresh_user): read this user's memberships only.
+        tb = schema.UserRow.__table__
+        mem = schema.CampaignMember.__table__
+        r = conn.execute(select(tb).where(tb.c.id == user_id)).first()
+        if r is None:
+            return None
+        camps = conn.execute(select(mem.c.campaign_id).where(mem.c.user_id == user_id)
+                             .order_by(mem.c.campaign_id)).scalars()
+        return user_from_row(r, tuple(camps))
 
     def user_name(self, conn: Connection, user_id: int | None) -> str:
         if user_id is None:

@@ -165,7 +165,8 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
         return _problem(exc.status_code, wire.problem(
-            exc.status_code, "http", str(exc.detail), N_("{detail}."), detail=str(exc.detail)))
+            exc.status_code, "http", str(exc.detail), N_("The request could not be served: {detail}."),
+            detail=str(exc.detail)))
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> Response:
@@ -193,21 +194,16 @@ async def caller(request: Request,
     token = credentials.credentials.strip()
 
     def look() -> Caller | None:
-        found = access.lookup(store, token)
+        found = access.signed_in(store, token)
         if found is None:
             return None
-        if found.user_id is None:
-            return Caller(found.token_id, None, backend, request.app.state.events)
-        with store.read() as conn:
-            user = store.user_by_id(conn, found.user_id)
-        if user is None or not user.active:
-            return None
-        return Caller(found.token_id, user, backend, request.app.state.events)
+        return Caller(found[0], found[1], backend, request.app.state.events)
 
     found = await asyncio.to_thread(look)
     if found is None:
         raise _Refused(_unauthorized())
     return found
+
 
 async def user_caller(c: Annotated[Caller, Depends(caller)]) -> Caller:
     if c.user is None:
