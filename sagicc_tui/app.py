@@ -26,7 +26,7 @@ from textual.widgets import Footer, Label
 
 from sagicc_tui import i18n
 from sagicc_tui.backend import Backend
-from sagicc_tui.domain.errors import NotFound, SagiccError
+from sagicc_tui.domain.errors import NotFound, PermissionDenied, SagiccError
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.settings import Settings, load_settings, save_settings
@@ -70,6 +70,7 @@ class SagiccApp(App[None]):
         demo_created_at: str | None = None,
         poll_interval: float = 1.0,
         remote_url: str | None = None,
+        sign_in: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
         self._started = time.perf_counter()
         self.settings_path = settings_path
@@ -87,6 +88,7 @@ class SagiccApp(App[None]):
         self.clock = clock or utc_now
         self.poll_interval = poll_interval
         self.remote_url = remote_url  # working on a shared server (sagicc login)
+        self.sign_in = sign_in  # verifies and keeps a token (the TUI's own `sagicc login`)
         self.startup_seconds: float | None = None
         self._username = username
         self._notices: list[str] = []
@@ -133,6 +135,13 @@ class SagiccApp(App[None]):
     async def _open(self) -> None:
         try:
             backend = await self.open_backend()
+        except PermissionDenied as e:
+            if self.sign_in is None:
+                self.notify(labels.error_sentence(e), severity="error", timeout=30)
+                return
+            # Not signed in, or the token was revoked: ask for one here.
+            self.call_next(self._ask_token, labels.error_sentence(e))
+            return
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error", timeout=30)
             return
@@ -149,6 +158,37 @@ class SagiccApp(App[None]):
             self.call_next(self._pick_user, users, problem)
         else:
             await self._start_session(user)
+
+    def set_username(self, username: str | None) -> None:
+        """On a server the token names the user; the picker is not shown."""
+        self._username = username
+
+    def _ask_token(self, problem: str | None = None) -> None:
+        from sagicc_tui.screens.text_prompt import TextPrompt
+
+        if problem:
+            self.notify(problem, severity="warning", timeout=10)
+        self.push_screen(TextPrompt(_("Sign in to {url}: paste your token (sagicc users add/token prints it)",
+                                      url=self.remote_url or ""), password=True, max_length=500),
+                         self._token_given)
+
+    def _token_given(self, token: str | None) -> None:
+        if not token:
+            self.exit()
+            return
+        self._signing_in(token.strip())
+
+    @work(exclusive=True, group="session")
+    async def _signing_in(self, token: str) -> None:
+        assert self.sign_in is not None
+        try:
+            warning = await self.sign_in(token)
+        except SagiccError as e:
+            self.call_next(self._ask_token, labels.error_sentence(e))
+            return
+        if warning:
+            self.notify(warning, severity="warning", timeout=20)
+        self.call_next(self._open)
 
     async def _find_user(self, backend: Backend) -> tuple[User | None, str | None]:
         """--user wins, then the remembered user; a wrong name is a sentence, then the picker."""

@@ -17,17 +17,20 @@ from sagicc_tui.widgets.translated import TranslatedBindings
 class TextPrompt(TranslatedBindings, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="prompt.cancel")]
 
-    def __init__(self, title: str, *, placeholder: str = "", value: str = "", max_length: int = 0) -> None:
+    def __init__(self, title: str, *, placeholder: str = "", value: str = "", max_length: int = 0,
+                 password: bool = False) -> None:
         super().__init__()
         self._title = title
         self._placeholder = placeholder
         self._value = value
         self._max_length = max_length
+        self._password = password  # a token: never shown on screen
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Content(self._title), classes="dialog-title")
-            yield Input(value=self._value, placeholder=self._placeholder, max_length=self._max_length)
+            yield Input(value=self._value, placeholder=self._placeholder, max_length=self._max_length,
+                        password=self._password)
             yield Label(Content(_("Enter accepts · Esc cancels")), classes="dialog-help")
 
     def on_mount(self) -> None:
