@@ -627,44 +627,14 @@ def _server_for(args: argparse.Namespace) -> tuple[str, str | None] | None:
 def _run_remote_tui(args: argparse.Namespace, url: str, token_file: str | None) -> int:
     """The same TUI on a RemoteBackend: the user is the one the token signs in.
     Not signed in (or the token was revoked): the TUI asks for a token itself."""
-    from sagicc_tui.remote.credentials import load_token, normalize_url
+    from sagicc_tui.remote.session import RemoteSession
 
-    url = normalize_url(url)
-    found = load_token(url, token_file=token_file)
-    state: dict[str, str | None] = {"token": found[1] if found else None,
-                                    "username": (found[0] if found else None) or args.user}
+    session = RemoteSession(url, token_file=token_file, username=args.user)
     _need_terminal()
-
-    async def open_backend():
-        from sagicc_tui.remote.backend import RemoteBackend
-        from sagicc_tui.remote.outbox import Outbox, outbox_path
-        from sagicc_tui.domain.messages import N_
-        from sagicc_tui.remote.wire import Unauthorized
-
-        if state["token"] is None:
-            raise Unauthorized(N_("You are not signed in to {url} yet."), url=url)
-        backend = await RemoteBackend.open(url, state["token"], outbox=Outbox(outbox_path(url)))
-        app.set_username(backend.me.username if backend.me else state["username"])
-        return backend
-
-    async def sign_in(token: str) -> str | None:
-        from sagicc_tui.domain.errors import SagiccError
-        from sagicc_tui.i18n import _
-        from sagicc_tui.remote.credentials import remember_login, save_token, verify_token
-
-        username = await asyncio.to_thread(verify_token, url, token)
-        state["token"], state["username"] = token, username
-        try:
-            await asyncio.to_thread(save_token, url, username, token, token_file=token_file)
-            await asyncio.to_thread(remember_login, url, token_file=token_file)
-        except SagiccError as e:
-            # Signed in for this session only; never a silent plain-text copy.
-            return _(e.message.template, **e.message.params)
-        return None
-
     from sagicc_tui.app import SagiccApp
 
-    app = SagiccApp(open_backend=open_backend, username=state["username"], language=args.lang,
-                    remote_url=url, sign_in=sign_in)
+    app = SagiccApp(open_backend=session.open_backend, username=session.username, language=args.lang,
+                    remote_url=session.url, sign_in=session.sign_in)
+    session.on_user = app.set_username
     app.run()
     return app.return_code or 0
