@@ -54,9 +54,13 @@ class Outbox:
         }, ensure_ascii=False)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
             try:
-                os.write(fd, (line + "\n").encode("utf-8"))
+                size = os.fstat(fd).st_size
+                # A line torn by a crash mid-write has no newline: start on a
+                # line of our own, or this write would be glued to it and lost.
+                torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+                os.write(fd, (("\n" if torn else "") + line + "\n").encode("utf-8"))
                 os.fsync(fd)
             finally:
                 os.close(fd)

@@ -503,14 +503,28 @@ def _add_route(router: APIRouter, route: Route) -> None:
     endpoint.__signature__ = inspect.Signature(params)  # what FastAPI reads for parameters
     endpoint.__name__ = route.name
     doc = inspect.getdoc(getattr(Backend, route.name, None)) or ""
+    problem_doc = {"application/problem+json": {"schema": {
+        "type": "object", "required": ["type", "title", "status", "detail"],
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                       "detail": {"type": "string"}, "template": {"type": "string"}, "params": {"type": "object"},
+                       "current_version": {"type": "integer"}, "existing_id": {"type": "integer"}}}}}
     responses: dict[int | str, dict[str, Any]] = {
-        401: {"description": "No valid token"}, 404: {"description": "Missing, or outside your scope"},
-        422: {"description": "Invalid input"},
+        401: {"description": "No valid token", "content": problem_doc},
+        403: {"description": "Not allowed: your role lacks the permission, or a channel token",
+              "content": problem_doc},
+        404: {"description": "Missing, or outside your scope", "content": problem_doc},
+        422: {"description": "Invalid input", "content": problem_doc},
+        503: {"description": "The store is unavailable (locked, or being upgraded); try again",
+              "content": problem_doc},
     }
+    if route.verb != "GET":
+        responses[409] = {"description": "Refused by a business rule (a closed ticket stays closed, ...), "
+                                         "or a duplicate customer", "content": problem_doc}
     if route.takes_version:
-        responses[412] = {"description": "Changed by someone else since your version"}
+        responses[400] = {"description": "If-Match does not name one version", "content": problem_doc}
+        responses[412] = {"description": "Changed by someone else since your version", "content": problem_doc}
         if route.requires_version:
-            responses[428] = {"description": "If-Match missing"}
+            responses[428] = {"description": "If-Match missing", "content": problem_doc}
     router.add_api_route(
         API + route.path, endpoint, methods=[route.verb], status_code=route.status,
         response_model=None if returns is type(None) else returns,

@@ -90,10 +90,16 @@ class EventHub:
             self._tasks.append(asyncio.create_task(self._watch(), name="sagicc-watch"))
             self.listening.set()
 
-    async def stop(self) -> None:
+    def close_streams(self) -> None:
+        """End every event stream now (the server is stopping): clients reconnect
+        to another process, or once this one is back, instead of the shutdown
+        waiting for streams that never end by themselves."""
         for q in list(self._subscribers):
             with contextlib.suppress(asyncio.QueueFull):
-                q.put_nowait(None)  # ends the stream
+                q.put_nowait(None)
+
+    async def stop(self) -> None:
+        self.close_streams()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -7,6 +7,7 @@ A SQLite store is for one machine (a small team): one process is enough.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -53,7 +54,45 @@ def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info"
         os.environ[ENV_FILES] = files
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run("sagicc_tui.server.serve:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, proxy_headers=True, timeout_graceful_shutdown=5,
-                # Tokens travel in headers, never in URLs, so access logs hold none.
-                access_log=True)
+    options = dict(host=host, port=port, log_level=log_level, proxy_headers=True, timeout_graceful_shutdown=5,
+                   # Tokens travel in headers, never in URLs, so access logs hold none.
+                   access_log=True)
+    if workers > 1:
+        # Each worker process builds its app; a stop waits up to 5 s for open event streams.
+        uvicorn.run("sagicc_tui.server.serve:app_from_env", factory=True, workers=workers, **options)
+        return
+    config = uvicorn.Config(app_from_env(), **options)
+    _stream_closing_server()(config).run()
+
+
+def _stream_closing_server():
+    import uvicorn
+
+    class StreamClosingServer(uvicorn.Server):
+        """Ends the event streams as soon as a stop is asked, so the graceful
+        shutdown does not wait on streams that never end by themselves."""
+
+        def handle_exit(self, sig, frame) -> None:
+            events = getattr(getattr(self.config.loaded_app, "state", None), "events", None)
+            if events is None:
+                events = _find_events(self.config.loaded_app)
+            if events is not None:
+                try:
+                    asyncio.get_running_loop().call_soon_threadsafe(events.close_streams)
+                except RuntimeError:
+                    pass
+            super().handle_exit(sig, frame)
+
+    return StreamClosingServer
+
+
+def _find_events(app):
+    # Middleware wraps the FastAPI app; walk down to it.
+    for _ in range(10):
+        state = getattr(app, "state", None)
+        if state is not None and hasattr(state, "events"):
+            return state.events
+        app = getattr(app, "app", None)
+        if app is None:
+            return None
+    return None

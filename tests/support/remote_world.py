@@ -23,7 +23,17 @@ class ServerThread:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
                                 timeout_graceful_shutdown=1, ws="none")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="sagicc-test-server", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="sagicc-test-server", daemon=True)
+        self.loop = None
+
+    def _run(self) -> None:
+        import asyncio
+
+        async def serve() -> None:
+            self.loop = asyncio.get_running_loop()
+            await self.server.serve()
+
+        asyncio.run(serve())
 
     def start(self) -> str:
         self.thread.start()
@@ -35,6 +45,12 @@ class ServerThread:
         return f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        from sagicc_tui.server.serve import _find_events
+
+        events = _find_events(self.server.config.loaded_app)
+        loop = getattr(self, "loop", None)
+        if events is not None and loop is not None:
+            loop.call_soon_threadsafe(events.close_streams)
         self.server.should_exit = True
         await asyncio.to_thread(self.thread.join, 10)
 
