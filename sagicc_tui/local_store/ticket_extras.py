@@ -78,9 +78,12 @@ def header(store: Store, conn: Connection, user: User, ticket_id: int) -> Ticket
     if ticket.account_id is not None:
         acc = schema.AccountRow.__table__
         account_number = conn.execute(select(acc.c.number).where(acc.c.id == ticket.account_id)).scalar()
+    # Counted within what this user may see: an agent must not learn of
+    # tickets outside their scope from a number.
+    sc, _campaigns = reads.scope(store, conn, user)
     open_count = conn.execute(
         select(func.count()).select_from(schema.ticket)
-        .where(t.customer_id == ticket.customer_id, t.status.in_(tq.OPEN))
+        .where(t.customer_id == ticket.customer_id, t.status.in_(tq.OPEN), tq.scope_predicate(sc))
     ).scalar_one()
     breached = campaign is not None and sla_breached(
         campaign, ticket.priority, ticket.created_at, ticket.first_response_at, ticket.closed_at, store.clock()

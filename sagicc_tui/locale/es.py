@@ -25,6 +25,7 @@ CATALOG: dict[str, str] = {
     "A mail login over plain SMTP would send the password unencrypted to {host}; set SAGICC_SMTP_SECURITY to starttls or ssl.": "Un inicio de sesión de correo por SMTP sin cifrar enviaría la contraseña sin cifrar a {host}; configure SAGICC_SMTP_SECURITY en starttls o ssl.",
     "A merge cannot be undone.": "Una combinación no se puede deshacer.",
     "A note can have at most {max} characters; this one has {count}.": "Una nota puede tener como máximo {max} caracteres; esta tiene {count}.",
+    'A number in the request is out of range for the store; check the ids and positions sent.': 'Un número de la solicitud está fuera del rango que admite el almacén; revise los ids y las posiciones enviadas.',
     "A number, like 42 or 3.5": "Un número, como 42 o 3.5",
     "A ticket cannot be merged with itself; give the number of another ticket.": "Un caso no se puede combinar consigo mismo; indique el número de otro caso.",
     "A ticket cannot be related to itself; give the number of another ticket.": "Un caso no se puede relacionar consigo mismo; indique el número de otro caso.",

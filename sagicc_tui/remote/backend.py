@@ -210,6 +210,10 @@ class RemoteBackend(Backend):
         if isinstance(args.get("limit"), int) and args["limit"] > MAX_PAGE:
             args["limit"] = MAX_PAGE  # the API's page size; paged calls continue from their key
         values = {k: wire.dump(hints[k], v) for k, v in args.items() if k in hints}
+        if route.name == "send_message" and args["message"].attachment_paths:
+            # The files travel as content: the server never reads a path of ours.
+            values["message"] = wire.dump(hints["message"], dataclasses.replace(args["message"], attachment_paths=()))
+            values["files"] = await asyncio.to_thread(_file_contents, args["message"].attachment_paths)
         token = self._token_for(user)
         if route.name == "get_draft" and self._outbox is not None and not self.online:
             kept = self._kept_draft(user, path)
@@ -302,19 +306,14 @@ class RemoteBackend(Backend):
 
     # --- by hand: files and the channel gateway --------------------------------------
     async def ingest(self, message: IncomingMessage) -> IngestResult:
-        import base64
-
         token = self._channel_token
         if token is None:
             raise PermissionDenied(N_("Delivering incoming messages needs a channel token "
                                       "(`sagicc channels token NAME` on the server)."))
-        from sagicc_tui.files import read_file
-
-        files = [read_file(p) for p in message.attachments]
         body = {
             "channel": message.channel.value, "sender": message.sender, "text": message.text, "name": message.name,
             "subject": message.subject, "at": message.at.isoformat() if message.at else None,
-            "attachments": [{"name": f.name, "content_base64": base64.b64encode(f.data).decode()} for f in files],
+            "attachments": await asyncio.to_thread(_file_contents, message.attachments),
         }
         verb, path = BY_HAND["ingest"]
         return wire.load(IngestResult, await self._send(verb, path, token=token, retryable=False, json=body))
@@ -443,6 +442,15 @@ class RemoteBackend(Backend):
 
 class QueuedOffline(wire.ServerUnreachable):
     """Kept in the outbox: it will be sent when the server is back."""
+
+
+def _file_contents(paths: tuple[str, ...]) -> list[dict[str, str]]:
+    import base64
+
+    from sagicc_tui.files import read_file
+
+    files = [read_file(p) for p in paths]  # all or none: the first bad one refuses the send
+    return [{"name": f.name, "content_base64": base64.b64encode(f.data).decode()} for f in files]
 
 
 def _json_or_none(r: httpx.Response) -> Any:

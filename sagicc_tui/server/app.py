@@ -9,6 +9,7 @@ user named by the request), and turns domain errors into problem documents.
 
 import asyncio
 import base64
+import contextlib
 import binascii
 import dataclasses
 import functools
@@ -31,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sagicc_tui.backend import Backend, IncomingMessage
@@ -61,6 +63,21 @@ class Caller:
     user: User | None  # None: a channel gateway
     backend: LocalBackend
     events: EventHub
+
+
+#: How errors are documented in the OpenAPI document (RFC 9457 problem details).
+problem_doc = {"application/problem+json": {"schema": {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}, "template": {"type": "string"}, "params": {"type": "object"},
+                   "current_version": {"type": "integer"}, "existing_id": {"type": "integer"}}}}}
+
+
+def _documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for hand-written routes: the problem documents they may answer."""
+    said = {400: "Bad request", 401: "No valid token", 403: "Not allowed", 404: "Missing, or outside your scope",
+            409: "Refused by a business rule", 422: "Invalid input", 503: "The store is unavailable; try again"}
+    return {code: {"description": said[code], "content": problem_doc} for code in statuses}
 
 
 def _problem(status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -168,6 +185,15 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
             exc.status_code, "http", str(exc.detail), N_("The request could not be served: {detail}."),
             detail=str(exc.detail)))
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_request: Request, exc: Exception) -> Response:
+        # A number the store cannot hold (an id past 2**63 on SQLite, 2**31 on
+        # PostgreSQL, a negative offset): the request is wrong, not the server.
+        return _problem(422, wire.problem(
+            422, "invalid-request", "Invalid request",
+            N_("A number in the request is out of range for the store; check the ids and positions sent.")))
+
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> Response:
         log.exception("unexpected error")
@@ -219,20 +245,22 @@ def _router() -> APIRouter:
     """Every route, built once per process (FastAPI's models are costly to build);
     each request finds its store in `request.app.state`."""
     router = APIRouter()
+    # By hand first: /customers/export must match before /customers/{customer_id}.
+    _by_hand(router)
     for route in ROUTES:
         _add_route(router, route)
-    _by_hand(router)
     return router
 
 
 def _by_hand(router: APIRouter) -> None:
     # --- by hand: the caller, events, files ------------------------------------------------
-    @router.get(API + "/me", response_model=User, tags=["session"], summary="The signed-in user")
+    @router.get(API + "/me", response_model=User, tags=["session"], summary="The signed-in user",
+            responses=_documented(401, 403, 503))
     async def me(c: Annotated[Caller, Depends(user_caller)]) -> Response:
         return Response(wire.adapter(User).dump_json(c.user), media_type="application/json")
 
     @router.get(API + "/events", tags=["session"], summary="Server-sent events: something changed, refresh",
-             response_class=StreamingResponse)
+                response_class=StreamingResponse, responses=_documented(401, 403))
     async def event_stream(request: Request, c: Annotated[Caller, Depends(user_caller)]) -> StreamingResponse:
         events = c.events
         q = events.subscribe()
@@ -256,34 +284,22 @@ def _by_hand(router: APIRouter) -> None:
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     @router.post(API + "/inbound", status_code=201, tags=["channels"],
-              summary="A channel gateway delivers one incoming interaction (channel token)")
+              summary="A channel gateway delivers one incoming interaction (channel token)",
+              responses=_documented(401, 403, 409, 422, 503))
     async def inbound(body: Annotated[InboundMessage, Body()], c: Annotated[Caller, Depends(caller)]) -> Response:
         if c.user is not None:
             raise PermissionDenied(N_("Only a channel token can deliver incoming messages; "
                                       "create one with `sagicc channels token NAME`."))
-        folder = Path(tempfile.mkdtemp(prefix="sagicc-inbound-"))
-        try:
-            paths = []
-            for i, a in enumerate(body.attachments):
-                data = a.content()
-                if len(data) > MAX_ATTACHMENT_BYTES:
-                    raise InvalidInput(N_("The attachment {name} is over 10 MB; attachments can be at most 10 MB each."),
-                                       name=a.name)
-                target = folder / str(i)
-                target.mkdir()
-                target = target / safe_file_name(a.name)
-                target.write_bytes(data)
-                paths.append(str(target))
+        with _files_on_disk(body.attachments) as paths:
             result = await c.backend.ingest(IncomingMessage(
                 channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
-                at=body.at, attachments=tuple(paths)))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+                at=body.at, attachments=paths))
         await c.events.publish("ingest")
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
 
     @router.post(API + "/tickets/{ticket_id}/attachments", status_code=201, tags=["tickets"],
               summary="T13: upload a file (the request body is the file's bytes)",
+              responses=_documented(401, 403, 404, 409, 422, 503),
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
     async def upload(request: Request, ticket_id: int, name: Annotated[str, Query(min_length=1, max_length=255)],
@@ -309,7 +325,8 @@ def _by_hand(router: APIRouter) -> None:
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
 
     @router.get(API + "/attachments/{attachment_id}/content", tags=["tickets"],
-             summary="T13: the file's bytes", response_class=Response)
+             summary="T13: the file's bytes", response_class=Response,
+             responses=_documented(401, 403, 404, 422, 503))
     async def download(attachment_id: int, c: Annotated[Caller, Depends(user_caller)]) -> Response:
         folder = Path(tempfile.mkdtemp(prefix="sagicc-download-"))
         try:
@@ -322,7 +339,8 @@ def _by_hand(router: APIRouter) -> None:
                                  "X-Sagicc-Name": _quote(path.name)})
 
     @router.get(API + "/customers/export", tags=["customers"], response_class=Response,
-             summary="C3: the whole customer base as a spreadsheet (export permission)")
+             summary="C3: the whole customer base as a spreadsheet (export permission)",
+             responses=_documented(401, 403, 422, 503))
     async def export(c: Annotated[Caller, Depends(user_caller)],
                      format: Annotated[typing.Literal["xlsx", "csv"], Query()] = "xlsx") -> Response:
         folder = Path(tempfile.mkdtemp(prefix="sagicc-export-"))
@@ -349,7 +367,8 @@ def _by_hand(router: APIRouter) -> None:
             "Content-Length": str(target.stat().st_size)})
 
     @router.get("/external/{token}", response_class=HTMLResponse, tags=["external"],
-             summary="T3: the read-only page of a ticket (no notes), by its unguessable token")
+             summary="T3: the read-only page of a ticket (no notes), by its unguessable token",
+             responses=_documented(404, 422))
     async def external(request: Request, token: Annotated[str, PathParam(max_length=100)]) -> Response:
         html = await request.app.state.backend.external_page(token)
         if html is None:
@@ -410,7 +429,8 @@ def _add_route(router: APIRouter, route: Route) -> None:
             params.append(inspect.Parameter(p.name, kw_only, annotation=Annotated[tp, PathParam()]))
         elif route.in_body:
             _forbid_extra(tp)
-            field_tp = _limit(tp) if p.name == "limit" else tp
+            field_tp = (_limit(tp) if p.name == "limit"
+                        else Annotated[tp, Field(ge=0)] if p.name == "offset" else tp)
             body_fields[p.name] = (field_tp, p.default if has_default else ...)
         else:
             qt = _query_type(tp)
@@ -418,6 +438,9 @@ def _add_route(router: APIRouter, route: Route) -> None:
             params.append(inspect.Parameter(p.name, kw_only, annotation=Annotated[qt, q],
                                             default=(list(p.default) if isinstance(p.default, tuple) else p.default)
                                             if has_default else inspect.Parameter.empty))
+    if route.name in FILES_WITH:
+        # A message's files travel as their content; a path would be read on the server.
+        body_fields[FILES_FIELD] = (list[InboundAttachment], Field(default_factory=list, max_length=10))
     body_model = None
     if body_fields:
         body_model = create_model(f"{_camel(route.name)}Request", __config__=ConfigDict(extra="forbid"),
@@ -471,8 +494,12 @@ def _add_route(router: APIRouter, route: Route) -> None:
             if kept is not None:
                 return _replay(kept, request_hash)
 
+        files = args.pop(FILES_FIELD, None)
         try:
-            result = await (method(c.user, **args) if takes_user else method(**args))
+            with _files_on_disk(files) as paths:
+                if route.name in FILES_WITH:
+                    args = _with_paths(route.name, args, paths)
+                result = await (method(c.user, **args) if takes_user else method(**args))
         except SagiccError as exc:
             status, doc = wire.problem_for(exc)
             if key is not None and status < 500:
@@ -503,11 +530,6 @@ def _add_route(router: APIRouter, route: Route) -> None:
     endpoint.__signature__ = inspect.Signature(params)  # what FastAPI reads for parameters
     endpoint.__name__ = route.name
     doc = inspect.getdoc(getattr(Backend, route.name, None)) or ""
-    problem_doc = {"application/problem+json": {"schema": {
-        "type": "object", "required": ["type", "title", "status", "detail"],
-        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                       "detail": {"type": "string"}, "template": {"type": "string"}, "params": {"type": "object"},
-                       "current_version": {"type": "integer"}, "existing_id": {"type": "integer"}}}}}
     responses: dict[int | str, dict[str, Any]] = {
         401: {"description": "No valid token", "content": problem_doc},
         403: {"description": "Not allowed: your role lacks the permission, or a channel token",
@@ -532,6 +554,44 @@ def _add_route(router: APIRouter, route: Route) -> None:
         summary=route.name.replace("_", " ").capitalize(), description=doc, responses=responses,
         tags=[route.path.split("/")[1]], operation_id=route.name,
     )
+
+
+#: Routes whose files travel in the body as content (`files`), and the argument
+#: whose paths the server fills in from them.
+FILES_FIELD = "files"
+FILES_WITH = {"send_message": "message"}
+
+
+@contextlib.contextmanager
+def _files_on_disk(files):
+    """The uploaded files in a private temporary folder, removed afterwards."""
+    if not files:
+        yield ()
+        return
+    folder = Path(tempfile.mkdtemp(prefix="sagicc-files-"))
+    try:
+        paths = []
+        for i, f in enumerate(files):
+            data = f.content()
+            if len(data) > MAX_ATTACHMENT_BYTES:
+                raise InvalidInput(N_("The attachment {name} is over 10 MB; attachments can be at most 10 MB each."),
+                                   name=f.name)
+            target = folder / str(i)
+            target.mkdir()
+            target = target / safe_file_name(f.name)
+            target.write_bytes(data)
+            paths.append(str(target))
+        yield tuple(paths)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _with_paths(route_name: str, args: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    name = FILES_WITH[route_name]
+    value = args[name]
+    if getattr(value, "attachment_paths", ()):
+        raise InvalidInput(N_("Files travel with the message itself (files), never as paths on the server."))
+    return {**args, name: dataclasses.replace(value, attachment_paths=paths)}
 
 
 #: Fault injection for tests/remote/test_fault.py: the process dies after the
