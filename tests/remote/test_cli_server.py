@@ -17,20 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sagicc_tui import cli, i18n
+from sagicc_tui import cli
 from tests.factory import make_world
 
 PATIENCE = 60.0  # a guard against hanging forever, not a promise about speed
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("SAGICC_CONFIG_DIR", str(tmp_path / "config"))
-    for name in ("SAGICC_DB", "SAGICC_SERVER", "SAGICC_TOKEN", "SAGICC_USER"):
-        monkeypatch.delenv(name, raising=False)
-    before = i18n.get_language()
-    yield
-    i18n.set_language(before)
 
 
 @pytest.fixture

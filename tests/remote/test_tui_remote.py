@@ -9,7 +9,6 @@ import contextlib
 
 import pytest
 
-from sagicc_tui import i18n
 from sagicc_tui.channels.driver import ChannelDrivers
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.remote.backend import RemoteBackend
@@ -27,16 +26,6 @@ from tests.ui.conftest import list_lines, make_app, settle, shown_numbers  # (al
 SIZE = (140, 36)
 #: A guard against hanging forever, not a promise about speed.
 PATIENCE = 60.0
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("SAGICC_CONFIG_DIR", str(tmp_path / "config"))
-    for name in ("SAGICC_SMTP_HOST", "SAGICC_SERVER", "SAGICC_DB", "SAGICC_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    before = i18n.get_language()
-    yield
-    i18n.set_language(before)
 
 
 @pytest.fixture
