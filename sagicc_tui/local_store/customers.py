@@ -8,7 +8,8 @@ connection, so an entry commits or rolls back with the change it describes.
 The list (C1) reads a page at a time like the ticket list: an inner query
 picks the page's ids in the order (keyset `after`, or an `offset` jump that
 skips ids only) and the outer query reads just those rows. Searches start
-from an index: the customer_fts search index for names, the id_number index
+from an index: the search index for names (customer_fts on SQLite, a GIN
+index on PostgreSQL, see textsearch.py), the id_number index
 for documents, and contact_info.normalized for e-mails and phones.
 """
 
@@ -75,7 +76,7 @@ from sagicc_tui.domain.messages import N_, Msg, msg
 from sagicc_tui.domain.models import Account, ContactInfo, Customer, Ticket, User
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.domain.rules import Permission, require
-from sagicc_tui.local_store import customer_merge, schema
+from sagicc_tui.local_store import customer_merge, schema, textsearch
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import (
@@ -170,9 +171,11 @@ def _by_name(text: str, dialect: str) -> ColumnElement[bool]:
         return cu.id.in_(
             sql_text(f"SELECT rowid FROM customer_fts WHERE customer_fts MATCH :{name}").bindparams(**{name: q})
         )
-    like = f"%{text.strip().lower()}%"
-    return func.lower(cu.first_name + " " + cu.middle_name + " " + cu.last_name + " "
-                      + cu.second_last_name).like(like)
+    # PostgreSQL: the customer search index of textsearch.py (names and document).
+    q = textsearch.prefix_query(text)
+    if q is None:
+        return false()
+    return textsearch.matches(textsearch.CUSTOMER_TSV, q)
 
 
 def _by_document(text: str) -> ColumnElement[bool]:

@@ -1,6 +1,7 @@
 """A realistic, deterministic demo store (`sagicc demo`), fast enough for a million tickets.
 
-`build_demo(path, tickets=N, seed=S, now=T)` fills a new SQLite store with
+`build_demo(path, tickets=N, seed=S, now=T)` fills a new store (a SQLite file,
+or a PostgreSQL database given by URL) with
 three campaigns (two Spanish, one English), about twenty users in every role,
 customers with contacts, accounts, features, relations and a few deliberate
 near-duplicates, and N tickets with their interactions, tasks, notes and a few
@@ -14,10 +15,15 @@ How it stays fast (1,000,000 tickets in well under two minutes on two cores):
 - rows are plain tuples inserted with the DB-API cursor's `executemany` in
   batches of 20,000, all inside one transaction (so a failure leaves no
   half-built data behind);
-- during the load only, the connection runs with `journal_mode=MEMORY`,
+- SQLite: during the load only, the connection runs with `journal_mode=MEMORY`,
   `synchronous=OFF`, a large page cache and in-memory temp storage; the
   engine's own settings (WAL, synchronous=FULL, ...) are put back afterwards,
   also when the build fails;
+- PostgreSQL: the same rows go through COPY (psycopg 3) in one transaction,
+  into tables without indexes and without foreign keys (both are added by
+  `finish_bulk_load`, which checks every foreign key at once); the id
+  sequences are then moved past the loaded ids. The same seed and `now`
+  give the same rows as on SQLite;
 - per-row work is integer epoch arithmetic and indexing into precomputed
   lists (messages, names, task values); no datetime objects per row.
 
@@ -55,6 +61,7 @@ from sagicc_tui.domain.enums import (
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, Survey, TaskField
+from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.convert import campaign_to_config, normalize_contact, to_epoch
 from sagicc_tui.local_store.engine import make_engine
 from sagicc_tui.local_store.migrations import ensure_schema, finish_bulk_load
@@ -673,7 +680,7 @@ def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
 
 
 class _Writer:
-    """Buffers rows per table and flushes them with executemany."""
+    """Buffers rows per table and flushes them with executemany (SQLite)."""
 
     def __init__(self, cur: Any) -> None:
         self.cur = cur
@@ -681,9 +688,24 @@ class _Writer:
 
     def put(self, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
         if rows:
-            self.cur.executemany(_insert_sql(table, cols), rows)
+            self._write(table, cols, rows)
             self.counts[table] = self.counts.get(table, 0) + len(rows)
             rows.clear()
+
+    def _write(self, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+        self.cur.executemany(_insert_sql(table, cols), rows)
+
+
+class _CopyWriter(_Writer):
+    """The same rows through COPY ... FROM STDIN (PostgreSQL, psycopg 3).
+
+    Text format: 1/0 in a boolean column read as true/false, None as NULL."""
+
+    def _write(self, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+        with self.cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
 
 
 def build_demo(
@@ -694,9 +716,10 @@ def build_demo(
     now: datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Fill a new SQLite store with a realistic demo; see the module docstring.
+    """Fill a new store (SQLite file or PostgreSQL URL) with a realistic demo;
+    see the module docstring.
 
-    Refuses (InvalidInput) a store that already holds data, and anything but SQLite.
+    Refuses (InvalidInput) a store that already holds data.
     """
     started = time.perf_counter()
     if tickets < 0:
@@ -707,9 +730,10 @@ def build_demo(
     assert now_ts is not None
     engine = make_engine(path_or_url)
     try:
-        if engine.dialect.name != "sqlite":
+        if engine.dialect.name not in ("sqlite", "postgresql"):
             raise InvalidInput(
-                N_("The demo can only be built in a local SQLite store; give a file path with --db."))
+                N_("The demo can only be built in a SQLite file or a PostgreSQL database; "
+                   "give a file path or a postgresql:// URL with --db."))
         where = engine.url.database or path_or_url
         _refuse_if_not_empty(engine, where)
         ensure_schema(engine, indexes=False)
@@ -741,6 +765,8 @@ _BULK_PRAGMAS = (("journal_mode", "MEMORY"), ("synchronous", "OFF"), ("cache_siz
 
 
 def _load(engine: Engine, *, tickets: int, seed: int, now: int, say: Callable[[str], None]) -> dict[str, int]:
+    if engine.dialect.name == "postgresql":
+        return _load_postgresql(engine, tickets=tickets, seed=seed, now=now, say=say)
     raw = engine.raw_connection()
     db = raw.driver_connection
     saved = {name: db.execute(f"PRAGMA {name}").fetchone()[0] for name, _ in _BULK_PRAGMAS}
@@ -771,6 +797,40 @@ def _load(engine: Engine, *, tickets: int, seed: int, now: int, say: Callable[[s
             for name, _ in reversed(_BULK_PRAGMAS):
                 db.execute(f"PRAGMA {name}={saved[name]}")
             raw.close()
+    return writer.counts
+
+
+def _load_postgresql(engine: Engine, *, tickets: int, seed: int, now: int,
+                     say: Callable[[str], None]) -> dict[str, int]:
+    """PostgreSQL: COPY in one transaction, then the sequences, then the indexes.
+
+    The rows carry their own ids, so every id sequence is moved past the
+    largest id afterwards (else the first ticket created by hand would collide
+    with demo ticket 1). Foreign keys stay checked: the data is the same the
+    SQLite build loads with foreign_keys=ON."""
+    raw = engine.raw_connection()
+    try:
+        db = raw.driver_connection
+        db.autocommit = False
+        with db.cursor() as cur:
+            writer = _CopyWriter(cur)
+            try:
+                _generate(writer, tickets=tickets, seed=seed, now=now, say=say)
+                cur.execute("DELETE FROM meta WHERE key = 'demo_seed'")
+                cur.execute("INSERT INTO meta(key, value) VALUES ('demo_seed', %s)", (str(seed),))
+                for table in schema.ALL_TABLES.sorted_tables:
+                    if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+                        cur.execute(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"coalesce(max(id), 0) + 1, false) FROM {table.name}")
+                db.commit()
+            except BaseException:
+                db.rollback()
+                raise
+    finally:
+        raw.close()
+        say("indexes and search index")
+        finish_bulk_load(engine)
     return writer.counts
 
 

@@ -23,6 +23,7 @@ Use :func:`write_tx` for anything that writes and :func:`read_tx` for reads.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -47,6 +48,7 @@ __all__ = [
     "StoreUnavailable",
     "data_version",
     "make_engine",
+    "pg_commit_marker",
     "read_tx",
     "write_tx",
 ]
@@ -298,40 +300,84 @@ def data_version(conn: Connection | sqlite3.Connection) -> int:
     if isinstance(conn, sqlite3.Connection):
         return int(conn.execute("PRAGMA data_version").fetchone()[0])
     if conn.dialect.name != "sqlite":
-        # PostgreSQL would read a small ``store_change`` counter table bumped
-        # by every write transaction; that is out of scope for now.
-        raise NotImplementedError("data_version is only implemented for SQLite")
+        raise NotImplementedError("data_version is SQLite's; PostgreSQL has pg_commit_marker")
     return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
 
 
-class ChangeWatcher:
-    """Cheap "did another connection commit?" check for SQLite.
+#: PostgreSQL's "has anything committed?" marker: the current snapshot
+#: (xmin:xmax:in-progress xids). Any commit of a transaction that wrote
+#: changes it -- the writer leaves the in-progress list, or (started and
+#: committed between two polls) moves xmax -- and it changes exactly when the
+#: commit becomes visible, so a refresh started because the marker moved sees
+#: the change. A read-only transaction never changes it. Other databases of
+#: the server, and writers merely starting, move it too: a spurious refresh
+#: only. (The WAL position would also move for checkpoints and hint bits, and
+#: can move a moment before the commit is visible.)
+_PG_MARKER = "SELECT txid_current_snapshot()::text"
 
-    Holds one dedicated raw connection (detached from the pool, autocommit)
-    that never writes, so every commit by any other connection -- other
-    terminals, or this process's pooled connections -- bumps its
-    ``PRAGMA data_version``.  Safe to call from any thread.
+
+def pg_commit_marker(dbapi_connection: Any) -> str:
+    """The marker on a raw (DB-API) PostgreSQL connection in autocommit mode."""
+    cur = dbapi_connection.cursor()
+    try:
+        cur.execute(_PG_MARKER)
+        return str(cur.fetchone()[0])
+    finally:
+        cur.close()
+
+
+class ChangeWatcher:
+    """Cheap "did another connection commit?" check.
+
+    Holds one dedicated raw connection (detached from the pool) that never
+    writes. SQLite: every commit by any other connection -- other terminals,
+    or this process's pooled connections -- bumps its ``PRAGMA
+    data_version``. PostgreSQL: the connection is in autocommit mode and
+    compares :func:`pg_commit_marker` (any commit to the server moves it,
+    ours included). Safe to call from any thread.
     """
 
     def __init__(self, engine: Engine) -> None:
-        if engine.dialect.name != "sqlite":
-            # PostgreSQL: would poll a ``store_change`` counter (out of scope).
-            raise NotImplementedError("ChangeWatcher is only implemented for SQLite")
+        if engine.dialect.name not in ("sqlite", "postgresql"):
+            raise NotImplementedError(f"ChangeWatcher does not know {engine.dialect.name}")
         self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
         self._lock = threading.Lock()
         with _translated(engine):
-            raw = engine.raw_connection()
-            raw.detach()  # ours alone; closing really closes it
-            self._raw = raw
-            self._last = data_version(self._dbapi())
+            self._raw = self._connect()
+            self._last = self._current()
 
-    def _dbapi(self) -> sqlite3.Connection:
-        return self._raw.dbapi_connection  # type: ignore[return-value]
+    def _connect(self) -> Any:
+        raw = self._engine.raw_connection()
+        raw.detach()  # ours alone; closing really closes it
+        if not self._sqlite:
+            raw.dbapi_connection.autocommit = True  # each poll sees the latest commits
+        return raw
+
+    def _dbapi(self) -> Any:
+        return self._raw.dbapi_connection
+
+    def _current(self) -> int | str:
+        if self._sqlite:
+            return data_version(self._dbapi())
+        return pg_commit_marker(self._dbapi())
 
     def changed(self) -> bool:
         """True if another connection committed since the previous call."""
         with self._lock, _translated(self._engine):
-            current = data_version(self._dbapi())
+            try:
+                current = self._current()
+            except Exception:
+                if self._sqlite:
+                    raise
+                # PostgreSQL: the server restarted or dropped us. Connect
+                # again (raising if it is still away); the changes missed
+                # meanwhile are unknown, so report a change.
+                with contextlib.suppress(Exception):
+                    self._raw.close()
+                self._raw = self._connect()
+                self._last = self._current()
+                return True
             if current != self._last:
                 self._last = current
                 return True

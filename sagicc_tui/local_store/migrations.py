@@ -9,8 +9,7 @@ History:
   1  the first tables (tickets, customers, interactions, tasks, logs, drafts).
   2  full-text search for the list's search box (L6): FTS5 indexes over ticket
      descriptions, customer names and documents, and message text, kept up to
-     date by triggers (SQLite only; PostgreSQL gets its own text index with the
-     server).
+     date by triggers (SQLite only; PostgreSQL's search index is version 5).
   3  the ticket screen and customers: who has a ticket open (presence), the
      external view's token, outgoing delivery bookkeeping, per-campaign
      customer assignment, saved list views (L11); indexes for the customer
@@ -117,8 +116,12 @@ def _indexes():
 
 def _create_indexes(conn: Connection) -> None:
     # IF NOT EXISTS, not checkfirst: the inspector cannot see expression indexes.
+    # Only on the tables already there: an upgrade step runs before the later
+    # steps have created their tables (which come with their indexes).
+    present = set(inspect(conn).get_table_names())
     for ix in _indexes():
-        conn.execute(CreateIndex(ix, if_not_exists=True))
+        if ix.table.name in present:
+            conn.execute(CreateIndex(ix, if_not_exists=True))
 
 
 def _drop_foreign_keys(conn: Connection) -> None:

@@ -4,7 +4,8 @@ Never a scan of the customer base. Candidates come from:
 - the same document number (the id_number index; with and without a NIT's
   check digit);
 - the same normalised phone or e-mail (the contact_info.normalized index);
-- the search index (customer_fts, accents folded): the first name word and
+- the search index (customer_fts on SQLite, textsearch's GIN index on
+  PostgreSQL; accents folded): the first name word and
   a last name word, and, for typos, the first name with the first two
   letters of a last name. At most MAX_NAME_CANDIDATES of these are scored.
 """
@@ -19,7 +20,7 @@ from sagicc_tui.domain.enums import ContactKind, CustomerType
 from sagicc_tui.domain.models import User
 from sagicc_tui.domain.similarity import CustomerFacts, fold, rank
 from sagicc_tui.local_store import customers as cs
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import schema, textsearch
 from sagicc_tui.local_store.core import Store
 
 MAX_NAME_CANDIDATES = 300
@@ -49,7 +50,10 @@ def _facts(conn: Connection, ids: list[int]) -> list[CustomerFacts]:
     ]
 
 
-def _fts_ids(conn: Connection, match: str, limit: int) -> list[int]:
+def _fts_ids(conn: Connection, match: str, limit: int, dialect: str) -> list[int]:
+    if dialect != "sqlite":  # a tsquery over the GIN index of textsearch.py
+        stmt = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, match)).limit(limit)
+        return [r[0] for r in conn.execute(stmt)]
     return [r[0] for r in conn.execute(
         sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q LIMIT :n"), {"q": match, "n": limit})]
 
@@ -58,26 +62,56 @@ def _quoted(word: str, prefix: bool = False) -> str:
     return '"' + word.replace('"', "") + '"' + ("*" if prefix else "")
 
 
+class _Fts5:
+    """The candidate queries in FTS5 syntax (SQLite: customer_fts)."""
+
+    words = staticmethod(lambda text: fold(text).split())
+
+    @staticmethod
+    def all_of(words: list[str]) -> str:
+        return " AND ".join(_quoted(w) for w in words)
+
+    @staticmethod
+    def name_and_surname(first: str, lasts: list[str], prefix: bool) -> str:
+        surnames = " OR ".join(_quoted(w, prefix=prefix) for w in lasts)
+        return f"{{first_name middle_name}} : {_quoted(first)} AND {{last_name second_last_name}} : ({surnames})"
+
+
+class _TsQuery:
+    """The same queries as a tsquery (PostgreSQL): weight A is the first and
+    middle names, B the last names (textsearch.CUSTOMER_TSV)."""
+
+    @staticmethod
+    def words(text: str) -> list[str]:
+        return [w for w in textsearch.words(text) if len(w) <= textsearch.MAX_WORD_CHARS]
+
+    @staticmethod
+    def all_of(words: list[str]) -> str:
+        return " & ".join(textsearch.term(w, prefix=False) for w in words)
+
+    @staticmethod
+    def name_and_surname(first: str, lasts: list[str], prefix: bool) -> str:
+        surnames = " | ".join(textsearch.term(w, prefix=prefix, weights="B") for w in lasts)
+        return f"{textsearch.term(first, prefix=False, weights='A')} & ({surnames})"
+
+
 def _name_candidates(conn: Connection, row, dialect: str) -> set[int]:
-    if dialect != "sqlite":
-        return set()
-    first = fold(row.first_name).split()
+    syntax = _Fts5 if dialect == "sqlite" else _TsQuery
+    first = syntax.words(row.first_name)
     if row.type == CustomerType.COMPANY.value:
         words = [w for w in first if len(w) > 2][:4]
         if not words:
             return set()
-        return set(_fts_ids(conn, " AND ".join(_quoted(w) for w in words), MAX_NAME_CANDIDATES))
-    lasts = [w for w in fold(f"{row.last_name} {row.second_last_name}").split() if len(w) > 1][:2]
+        return set(_fts_ids(conn, syntax.all_of(words), MAX_NAME_CANDIDATES, dialect))
+    lasts = [w for w in syntax.words(f"{row.last_name} {row.second_last_name}") if len(w) > 1][:2]
     if not first or not lasts:
         return set()
-    names = "{first_name middle_name}"
-    surnames = "{last_name second_last_name}"
-    exact = " OR ".join(_quoted(w) for w in lasts)
-    found = set(_fts_ids(conn, f"{names} : {_quoted(first[0])} AND {surnames} : ({exact})", MAX_NAME_CANDIDATES))
+    found = set(_fts_ids(conn, syntax.name_and_surname(first[0], lasts, prefix=False), MAX_NAME_CANDIDATES,
+                         dialect))
     if len(found) < MAX_NAME_CANDIDATES:
-        typo = " OR ".join(_quoted(w[:2], prefix=True) for w in lasts)
-        found |= set(_fts_ids(conn, f"{names} : {_quoted(first[0])} AND {surnames} : ({typo})",
-                              MAX_NAME_CANDIDATES - len(found)))
+        typo = [w[:2] for w in lasts]
+        found |= set(_fts_ids(conn, syntax.name_and_surname(first[0], typo, prefix=True),
+                              MAX_NAME_CANDIDATES - len(found), dialect))
     return found
 
 

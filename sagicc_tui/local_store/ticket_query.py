@@ -23,13 +23,14 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union,
 )
 from sqlalchemy import text as sql_text
 
 from sagicc_tui.domain.enums import TicketStatus, UserFilter
 from sagicc_tui.domain.query import TicketCursor, TicketQuery
 from sagicc_tui.domain.rules import Scope
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import schema, textsearch
 from sagicc_tui.local_store.convert import to_epoch
 
 t = schema.ticket.c
@@ -136,19 +137,17 @@ def search_predicate(text: str, dialect: str) -> ColumnElement[bool]:
             "(SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH :q)"
         ).bindparams(q=q)
         return or_(*by_number, t.id.in_(matching))
-    # Other databases: a plain case-insensitive match; the server issue brings
-    # a proper text index for PostgreSQL.
-    like = f"%{text.lower()}%"
-    return or_(
-        *by_number,
-        func.lower(t.description).like(like),
-        t.customer_id.in_(
-            select(cu.id).where(
-                or_(func.lower(cu.first_name + " " + cu.last_name).like(like), cu.id_number == text)
-            )
-        ),
-        t.id.in_(select(interaction.c.ticket_id).where(func.lower(interaction.c.content).like(like))),
+    # PostgreSQL: the same three ways through the GIN indexes of textsearch.py.
+    q = textsearch.prefix_query(text)
+    if q is None:
+        return or_(*by_number) if by_number else false()
+    by_customer = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
+    matching = union(
+        select(t.id).where(textsearch.matches(textsearch.TICKET_TSV, q)).correlate(None),
+        select(t.id).where(t.customer_id.in_(by_customer)).correlate(None),
+        select(interaction.c.ticket_id).where(textsearch.matches(textsearch.INTERACTION_TSV, q)),
     )
+    return or_(*by_number, t.id.in_(matching))
 
 
 def where_clause(scope: Scope, query: TicketQuery, dialect: str) -> ColumnElement[bool]:

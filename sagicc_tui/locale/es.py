@@ -232,6 +232,7 @@ CATALOG: dict[str, str] = {
     "Field name": "Nombre del campo",
     "File": "Archivo",
     "File path": "Ruta del archivo",
+    'Files travel with the message itself (files), never as paths on the server.': 'Los archivos viajan con el mensaje mismo (files), nunca como rutas en el servidor.',
     "Fill in the task form first.": "Primero diligencie el formulario de la gestión.",
     "Filter by the customer of the ticket under the cursor": "Filtrar por el cliente del caso bajo el cursor",
     "Filters": "Filtros",
