@@ -24,6 +24,7 @@ import json as _json
 import functools
 import inspect
 import logging
+import socket
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,10 @@ class RemoteBackend(Backend):
         self._user_tokens = dict(user_tokens or {})
         self._channel_token = channel_token
         self._backoff = backoff
+        if transport is None:
+            # TCP_NODELAY: a request goes out as headers then body; without it
+            # the body can wait for the server's delayed ACK (tens of ms).
+            transport = httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
                                          headers={"User-Agent": "sagicc-tui"})
         self.me: User | None = None

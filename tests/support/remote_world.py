@@ -23,6 +23,7 @@ class ServerThread:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
                                 timeout_graceful_shutdown=1, ws="none")
         self.server = uvicorn.Server(config)
+        self.sock = None  # bound on start: port 0 unless config.port was set (a restart)
         self.thread = threading.Thread(target=self._run, name="sagicc-test-server", daemon=True)
         self.loop = None
 
@@ -30,8 +31,11 @@ class ServerThread:
         import asyncio
 
         async def serve() -> None:
+            from sagicc_tui.server.serve import listening_socket
+
             self.loop = asyncio.get_running_loop()
-            await self.server.serve()
+            self.sock = listening_socket("127.0.0.1", self.server.config.port)
+            await self.server.serve(sockets=[self.sock])
 
         asyncio.run(serve())
 
