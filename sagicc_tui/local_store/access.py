@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sagicc_tui.domain.enums import Role
@@ -29,6 +29,7 @@ members = schema.CampaignMember.__table__
 campaigns = schema.CampaignRow.__table__
 
 TOKEN_PREFIX = "sgc_"
+KEEP_ANSWERS = 24 * 3600  # seconds an Idempotency-Key's answer is replayed
 
 
 def token_hash(token: str) -> str:
@@ -140,8 +141,12 @@ def keep_answer(store: Store, token_id: int, key: str, request_hash: str, status
     its answer wins and is returned."""
     try:
         with store.write() as conn:
+            now = store.now()
+            # A retry comes within minutes; a day of answers per token is plenty.
+            # Pruned by token (the unique index's prefix), so it stays cheap.
+            conn.execute(delete(idem).where(idem.c.token_id == token_id, idem.c.created_at < now - KEEP_ANSWERS))
             conn.execute(insert(idem).values(token_id=token_id, key=key, request_hash=request_hash,
-                                             status=status, body=body, created_at=store.now()))
+                                             status=status, body=body, created_at=now))
     except IntegrityError:
         kept = kept_answer(store, token_id, key)
         if kept is not None:

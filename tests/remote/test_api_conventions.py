@@ -106,6 +106,23 @@ async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body
                          headers={**auth(api, "sofia"), "Idempotency-Key": "note-1"})).status_code == 201
 
 
+async def test_kept_answers_expire_after_a_day(api):
+    c, t, world = api["client"], api["mine"], api["world"]
+    headers = {**auth(api), "Idempotency-Key": "old-1"}
+    assert (await c.post(f"/tickets/{t}/notes", json={"text": "uno", "color": "yellow"}, headers=headers)
+            ).status_code == 201
+    world.clock.advance(hours=25)
+    # Another creating request of the same token prunes answers older than a day...
+    assert (await c.post(f"/tickets/{t}/notes", json={"text": "dos", "color": "yellow"},
+                         headers={**auth(api), "Idempotency-Key": "new-1"})).status_code == 201
+    with world.store.read() as conn:
+        keys = [r.key for r in conn.execute(schema.IdempotencyRow.__table__.select())]
+    assert keys == ["new-1"]
+    # ...so the old key is a new request again.
+    again = await c.post(f"/tickets/{t}/notes", json={"text": "uno", "color": "yellow"}, headers=headers)
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+
+
 async def test_unknown_fields_are_refused_at_every_depth(api):
     c, t = api["client"], api["mine"]
     r = await c.post(f"/tickets/{t}/notes", json={"text": "x", "color": "yellow", "author_id": 1},
