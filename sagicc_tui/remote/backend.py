@@ -211,7 +211,11 @@ class RemoteBackend(Backend):
         if version is not None:
             headers["If-Match"] = wire.etag(version)
         if route.create:
-            headers["Idempotency-Key"] = _idempotency_key(route, args)
+            # One key per call, kept across its retries. A message also carries
+            # the composer's client_key, which the store keeps in the message's
+            # own transaction: a retry after the server died between commit and
+            # answer finds it, though the server never kept its answer.
+            headers["Idempotency-Key"] = str(uuid.uuid4())
         if isinstance(args.get("limit"), int) and args["limit"] > MAX_PAGE:
             args["limit"] = MAX_PAGE  # the API's page size; paged calls continue from their key
         values = {k: wire.dump(hints[k], v) for k, v in args.items() if k in hints}
@@ -463,14 +467,6 @@ def _json_or_none(r: httpx.Response) -> Any:
         return r.json()
     except ValueError:
         return None
-
-
-def _idempotency_key(route: Route, args: dict[str, Any]) -> str:
-    # One key per call, kept across its retries. A message also carries the
-    # composer's client_key, which the store keeps in the same transaction as
-    # the message: a retry after the server died between commit and answer
-    # finds it, even though the server never kept its answer.
-    return str(uuid.uuid4())
 
 
 _ROUTE = {r.name: r for r in ROUTES}

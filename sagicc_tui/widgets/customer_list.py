@@ -266,28 +266,6 @@ class CustomerList(TranslatedBindings, PagedList, can_focus=True, inherit_bindin
             elif index >= y + height:
                 self.scroll_to(y=index - height + 1, animate=False, immediate=True)
 
-    def action_cursor_down(self) -> None:
-        self._set_cursor(self._cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self._set_cursor(self._cursor - 1)
-
-    def action_first(self) -> None:
-        self._set_cursor(0)
-
-    def action_last(self) -> None:
-        self._set_cursor((self._total or 1) - 1)
-
-    def action_page_down(self) -> None:
-        step = self._rows_height()
-        self.scroll_to(y=self.scroll_offset.y + step, animate=False, immediate=True)
-        self._set_cursor(self._cursor + step)
-
-    def action_page_up(self) -> None:
-        step = self._rows_height()
-        self.scroll_to(y=max(0, self.scroll_offset.y - step), animate=False, immediate=True)
-        self._set_cursor(self._cursor - step)
-
     def action_open(self) -> None:
         item = self.cursor_item
         if item is not None:

@@ -148,6 +148,33 @@ class PagedList(ScrollView):
         """Lines available for rows (the header, if any, stays on top)."""
         return max(self.scrollable_content_region.height - self.HEADER_LINES, 1)
 
+    def _rows_per_screen(self) -> int:
+        return max(1, self._rows_height() // self.ROW_HEIGHT)
+
+    # --- cursor keys (the same in every list) ------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self._cursor - 1)
+
+    def action_first(self) -> None:
+        self._set_cursor(0)
+
+    def action_last(self) -> None:
+        self._set_cursor((self._total or 1) - 1)
+
+    def action_page_down(self) -> None:
+        step = self._rows_per_screen()
+        self.scroll_to(y=self.scroll_offset.y + step * self.ROW_HEIGHT, animate=False, immediate=True)
+        self._set_cursor(self._cursor + step)
+
+    def action_page_up(self) -> None:
+        step = self._rows_per_screen()
+        self.scroll_to(y=max(0, self.scroll_offset.y - step * self.ROW_HEIGHT), animate=False, immediate=True)
+        self._set_cursor(self._cursor - step)
+
     def _row_range(self, top: int, bottom: int) -> list[int]:
         first = max(0, top) // self.ROW_HEIGHT
         last = bottom // self.ROW_HEIGHT

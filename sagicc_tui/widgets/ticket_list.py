@@ -289,31 +289,6 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         elif bottom > y + height:
             self.scroll_to(y=bottom - height, animate=False, immediate=True)
 
-    def _cards_per_screen(self) -> int:
-        return max(1, self.scrollable_content_region.height // CARD_HEIGHT)
-
-    def action_cursor_down(self) -> None:
-        self._set_cursor(self._cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self._set_cursor(self._cursor - 1)
-
-    def action_first(self) -> None:
-        self._set_cursor(0)
-
-    def action_last(self) -> None:
-        self._set_cursor((self._total or 1) - 1)
-
-    def action_page_down(self) -> None:
-        step = self._cards_per_screen()
-        self.scroll_to(y=self.scroll_offset.y + step * CARD_HEIGHT, animate=False, immediate=True)
-        self._set_cursor(self._cursor + step)
-
-    def action_page_up(self) -> None:
-        step = self._cards_per_screen()
-        self.scroll_to(y=max(0, self.scroll_offset.y - step * CARD_HEIGHT), animate=False, immediate=True)
-        self._set_cursor(self._cursor - step)
-
     def action_open(self) -> None:
         card = self.cursor_card
         if card is not None:
