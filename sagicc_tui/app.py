@@ -71,6 +71,7 @@ class SagiccApp(App[None]):
         poll_interval: float = 1.0,
         remote_url: str | None = None,
         sign_in: Callable[[str], Awaitable[str | None]] | None = None,
+        identity_from_host: bool = False,
     ) -> None:
         self._started = time.perf_counter()
         self.settings_path = settings_path
@@ -89,6 +90,9 @@ class SagiccApp(App[None]):
         self.poll_interval = poll_interval
         self.remote_url = remote_url  # working on a shared server (sagicc login)
         self.sign_in = sign_in  # verifies and keeps a token (the TUI's own `sagicc login`)
+        # A shared host fixes who this is (an SSH key, the socket's peer):
+        # `username` is the only source, nothing is remembered, no picker.
+        self.identity_from_host = identity_from_host
         self.startup_seconds: float | None = None
         self._username = username
         self._notices: list[str] = []
@@ -153,6 +157,10 @@ class SagiccApp(App[None]):
             return
         self.backend = backend
         user, problem = await self._find_user(backend)
+        if user is None and self.identity_from_host:
+            self.notify(problem or _("This host did not say who you are; ask an administrator."),
+                        severity="error", timeout=60)
+            return
         if user is None:
             users = await backend.list_users()
             self.call_next(self._pick_user, users, problem)
@@ -191,8 +199,9 @@ class SagiccApp(App[None]):
         self.call_next(self._open)
 
     async def _find_user(self, backend: Backend) -> tuple[User | None, str | None]:
-        """--user wins, then the remembered user; a wrong name is a sentence, then the picker."""
-        name = self._username or self.settings.last_user
+        """--user wins, then the remembered user; a wrong name is a sentence, then the picker.
+        On a shared host only the host's answer counts (see identity_from_host)."""
+        name = self._username if self.identity_from_host else (self._username or self.settings.last_user)
         if not name:
             return None, None
         try:
@@ -240,7 +249,8 @@ class SagiccApp(App[None]):
         if self.campaign is None:
             self.notify(_("You do not belong to any campaign yet; ask an administrator to add you."),
                         severity="warning", timeout=15)
-        self._save(last_user=user.username)
+        if not self.identity_from_host:
+            self._save(last_user=user.username)
         self.push_screen(TicketsScreen(self.backend, user, campaigns, self.campaign,
                                        clock=self.clock, poll_interval=self.poll_interval))
 

@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     tshow.add_argument("--json", action="store_true")
     _customers_parser(verbs)
     _login_parsers(verbs)
+    from sagicc_tui.shared_host.verbs import register  # ssh-keys, ssh-session, users os-user, serve --socket
+
+    register(verbs, common=_common, users_add=uadd, users_verbs=uverbs, serve=serve)
     return parser
 
 
@@ -186,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sagicc_tui import i18n
 
             i18n.set_language(args.lang)
-        handler: Callable[[argparse.Namespace], int] = {
+        handler: Callable[[argparse.Namespace], int] = getattr(args, "_handler", None) or {
             None: run_tui,
             "demo": cmd_demo,
             "ingest": cmd_ingest,
@@ -314,7 +317,8 @@ def _users_tokens(args: argparse.Namespace, verb: str) -> int:
         print(f"Revoked {n} token(s) of {args.name}; their terminals must sign in again.")
         return 0
     if verb == "add":
-        uid = access.add_user(store, args.name, args.full_name, Role(args.role), tuple(args.campaign))
+        uid = access.add_user(store, args.name, args.full_name, Role(args.role), tuple(args.campaign),
+                              os_user=args.os_user)
     else:
         from sqlalchemy import select
 
@@ -358,8 +362,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     db = _db(args)
     if not _is_url(db) and not Path(db).exists():
         raise UserError(f"There is no store at {db}; create one (sagicc demo --db {db}) or pass --db.")
-    print(f"Serving {db} on http://{args.host}:{args.port} (API /api/v1, documentation /docs)", file=sys.stderr)
-    run(db, args.host, args.port, args.workers)
+    where = f"the socket {args.socket}" if args.socket else f"http://{args.host}:{args.port}"
+    print(f"Serving {db} on {where} (API /api/v1, documentation /docs)", file=sys.stderr)
+    run(db, args.host, args.port, args.workers, socket_path=args.socket, socket_group=args.socket_group)
     return 0
 
 
@@ -391,9 +396,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_ERROR if report.errors else 0
 
 
-def cmd_tickets(args: argparse.Namespace) -> int:
+def _backend_and_user(args: argparse.Namespace):
+    """The store a verb works on and who acts: on a shared host its server says who (never --user)."""
+    from sagicc_tui.shared_host.session import headless
+
+    found = headless(args)
+    if found is not None:
+        return found
     backend = _open_existing(_db(args))
-    user = _acting_user(backend, args)
+    return backend, _acting_user(backend, args)
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    backend, user = _backend_and_user(args)
     if args.tickets_verb == "show":
         return _show_ticket(backend, user, args)
     from sagicc_tui.headless import query_from_args
@@ -431,8 +446,7 @@ def _show_ticket(backend, user, args: argparse.Namespace) -> int:
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
-    backend = _open_existing(_db(args))
-    user = _acting_user(backend, args)
+    backend, user = _backend_and_user(args)
     verb = {"list": _customers_list, "export": _customers_export, "merge": _customers_merge}
     return verb[args.customers_verb](backend, user, args)
 
@@ -579,6 +593,11 @@ def cmd_logout(args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from sagicc_tui.shared_host.session import host_session
+
+    host = host_session(args)  # an SSH key's forced command or the host's socket: the host says who
+    if host is not None:
+        return _run_host_tui(args, host)
     server = _server_for(args)
     if server is not None:
         return _run_remote_tui(args, *server)
@@ -636,5 +655,17 @@ def _run_remote_tui(args: argparse.Namespace, url: str, token_file: str | None) 
     app = SagiccApp(open_backend=session.open_backend, username=session.username, language=args.lang,
                     remote_url=session.url, sign_in=session.sign_in)
     session.on_user = app.set_username
+    app.run()
+    return app.return_code or 0
+
+
+def _run_host_tui(args: argparse.Namespace, host) -> int:
+    """The TUI on a shared host: the user is the host's, the picker is never shown."""
+    _need_terminal()
+    from sagicc_tui.app import SagiccApp
+
+    app = SagiccApp(open_backend=host.open_backend, username=host.username, language=args.lang,
+                    settings_path=host.settings_path, identity_from_host=True)
+    host.on_user = app.set_username
     app.run()
     return app.return_code or 0

@@ -98,8 +98,13 @@ def revoke_channel_tokens(store: Store, label: str) -> int:
         return res.rowcount or 0
 
 
-def add_user(store: Store, username: str, full_name: str, role: Role, campaign_ids: tuple[int, ...]) -> int:
-    """A new user (sagicc users add); campaigns default to all of them."""
+def add_user(store: Store, username: str, full_name: str, role: Role, campaign_ids: tuple[int, ...],
+             os_user: str | None = None) -> int:
+    """A new user (sagicc users add); campaigns default to all of them. `os_user`:
+    their account on a shared host (see os_users.py)."""
+    from sagicc_tui.local_store.os_users import valid_os_user
+
+    os_user = valid_os_user(os_user) if os_user is not None else None
     username = username.strip()
     if not username or any(ch.isspace() for ch in username):
         raise InvalidInput(N_("A user name needs at least one character and no spaces, like ana.perez."))
@@ -112,8 +117,11 @@ def add_user(store: Store, username: str, full_name: str, role: Role, campaign_i
         if missing:
             raise InvalidInput(N_("There is no campaign {id}; the campaigns are {known}."),
                                id=min(missing), known=", ".join(map(str, sorted(known))) or "-")
+        if os_user is not None and conn.execute(select(users.c.id).where(users.c.os_user == os_user)).first():
+            raise InvalidInput(N_("The OS account {os_user} already belongs to another sagicc user; "
+                                  "`sagicc users` shows whose."), os_user=os_user)
         uid = conn.execute(insert(users).values(username=username, full_name=full_name or username,
-                                                role=role.value)).inserted_primary_key[0]
+                                                role=role.value, os_user=os_user)).inserted_primary_key[0]
         for cid in sorted(wanted):
             conn.execute(insert(members).values(user_id=uid, campaign_id=cid))
         return int(uid)

@@ -19,6 +19,8 @@ History:
      words of customer names and documents, ticket descriptions and message
      text -- what the FTS5 tables of version 2 are on SQLite. Nothing changes
      in a SQLite store.
+  6  the OS account of a user on a shared host (app_user.os_user, unique):
+     `sagicc serve --socket` takes its clients' identity from it.
 """
 
 from __future__ import annotations
@@ -93,7 +95,13 @@ def _v4_to_v5(conn: Connection) -> None:
     textsearch.create_indexes(conn)  # PostgreSQL only
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN os_user VARCHAR")
+    _create_indexes(conn)  # its unique index
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
+                                                  5: _v5_to_v6}
 
 
 def read_version(conn: Connection) -> int | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -48,6 +48,9 @@ class UserRow(SQLModel, table=True):
     status: str = "available"
     can_export: bool | None = None
     active: bool = True
+    # The user's account on a shared host (`sagicc users add ana --os-user ana`):
+    # a client of `sagicc serve --socket` whose peer credentials name it acts as this user.
+    os_user: str | None = Field(default=None, index=True, unique=True)
 
 
 class CampaignMember(SQLModel, table=True):

@@ -131,7 +131,8 @@ class RemoteBackend(Backend):
     async def _send(self, verb: str, path: str, *, token: str, retryable: bool, params: Any = None,
                     json: Any = None, content: bytes | None = None, headers: dict[str, str] | None = None,
                     raw: bool = False, timeout: httpx.Timeout | None = None) -> Any:
-        hdrs = {"Authorization": f"Bearer {token}", **(headers or {})}
+        # No token: a client of `serve --socket`, whom the kernel names.
+        hdrs = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
         attempt = 0
         while True:
             try:

@@ -48,6 +48,7 @@ from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.remote import wire
 from sagicc_tui.remote.routes import API, MAX_PAGE, ROUTES, Route
 from sagicc_tui.remote.routes import signature as route_signature
+from sagicc_tui.server import peercred
 from sagicc_tui.server.events import EventHub
 
 log = logging.getLogger("sagicc.server")
@@ -215,6 +216,10 @@ async def caller(request: Request,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     backend: LocalBackend = request.app.state.backend
     store = backend.store
+    peer = peercred.peer_of(request.scope)
+    if peer is not None:  # on the Unix socket the OS account is the caller; no token counts
+        token_id, user = await asyncio.to_thread(peercred.signed_in, store, peer)
+        return Caller(token_id, user, backend, request.app.state.events)
     if credentials is None or not credentials.credentials:
         raise _Refused(_unauthorized())
     token = credentials.credentials.strip()

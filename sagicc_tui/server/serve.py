@@ -40,7 +40,8 @@ def files_dir_for(db: str) -> str | None:
     return os.environ.get(ENV_FILES) or os.path.abspath("sagicc-files")
 
 
-def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:
+def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info", *,
+        socket_path: str | None = None, socket_group: str | None = None) -> None:
     import uvicorn
 
     # Open (create or upgrade) the store once, before any worker starts, so a
@@ -57,7 +58,13 @@ def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info"
     options = dict(log_level=log_level, proxy_headers=True, timeout_graceful_shutdown=5,
                    # Tokens travel in headers, never in URLs, so access logs hold none.
                    access_log=True)
-    sock = listening_socket(host, port)
+    if socket_path is not None:  # a shared host: each client's OS account is who it is
+        from sagicc_tui.server import peercred
+
+        sock = peercred.listening_socket(socket_path, socket_group)
+        options["http"] = peercred.protocol_class()
+    else:
+        sock = listening_socket(host, port)
     if workers > 1:
         _run_workers(sock, workers, options)
         return

@@ -1,0 +1,70 @@
+"""Files on an SSH shared host stay in the agent's own folder.
+
+Over SSH the TUI runs as the service account, which owns the store and its
+`authorized_keys`. A path typed in the TUI (export to, attach from, save to)
+would otherwise be read or written as that account: an export written over
+`~/.ssh/authorized_keys`, or the store file attached to a ticket and mailed
+out. So every path is resolved inside the agent's folder
+(`<data dir>/files/<user>`), symbolic links included, and refused outside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from sagicc_tui.domain.errors import InvalidInput
+from sagicc_tui.domain.messages import N_
+
+
+def user_folder(data_dir: Path, username: str) -> Path:
+    from sagicc_tui.files import safe_file_name
+
+    folder = data_dir / "files" / safe_file_name(username)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def confine(root: Path, path: str) -> str:
+    """`path` (relative to the folder, or absolute inside it) as a real path inside `root`."""
+    base = os.path.realpath(root)
+    given = Path(path).expanduser()
+    real = os.path.realpath(given if given.is_absolute() else Path(base) / given)
+    if real != base and not real.startswith(base + os.sep):
+        raise InvalidInput(N_("On this host your files live in {folder}; give a file name inside it, "
+                              "like customers.xlsx."), folder=base)
+    return real
+
+
+class ConfinedFiles:
+    """The backend, with every file path checked against the agent's folder."""
+
+    def __init__(self, backend: Any, root: Path) -> None:
+        self._backend = backend
+        self.root = root
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    async def export_customers(self, user, path: str, fmt: str = "xlsx", progress=None):
+        return await self._backend.export_customers(user, confine(self.root, path), fmt, progress)
+
+    async def add_attachment(self, user, ticket_id: int, path: str):
+        return await self._backend.add_attachment(user, ticket_id, confine(self.root, path))
+
+    async def save_attachment(self, user, attachment_id: int, target_path: str, *, overwrite: bool = False):
+        return await self._backend.save_attachment(user, attachment_id, confine(self.root, target_path),
+                                                   overwrite=overwrite)
+
+    async def send_message(self, user, ticket_id: int, message):
+        paths = tuple(confine(self.root, p) for p in message.attachment_paths)
+        return await self._backend.send_message(user, ticket_id, dataclasses.replace(message, attachment_paths=paths))
+
+    async def ingest(self, message):
+        paths = tuple(confine(self.root, p) for p in message.attachments)
+        return await self._backend.ingest(dataclasses.replace(message, attachments=paths))
+
+    async def aclose(self) -> None:
+        await self._backend.aclose()
