@@ -59,6 +59,11 @@ _LOST_ANSWER = (httpx.ReadError, httpx.ReadTimeout, httpx.WriteError, httpx.Writ
                 httpx.RemoteProtocolError)
 
 
+def _authorization(token: str) -> dict[str, str]:
+    # No token: a client of `serve --socket`, whom the kernel names.
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 class RemoteBackend(Backend):
     def __init__(self, base_url: str, token: str, *, user_tokens: dict[str, str] | None = None,
                  channel_token: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
@@ -131,8 +136,7 @@ class RemoteBackend(Backend):
     async def _send(self, verb: str, path: str, *, token: str, retryable: bool, params: Any = None,
                     json: Any = None, content: bytes | None = None, headers: dict[str, str] | None = None,
                     raw: bool = False, timeout: httpx.Timeout | None = None) -> Any:
-        # No token: a client of `serve --socket`, whom the kernel names.
-        hdrs = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+        hdrs = {**_authorization(token), **(headers or {})}
         attempt = 0
         while True:
             try:
@@ -366,7 +370,7 @@ class RemoteBackend(Backend):
                                path=str(target.parent))
         tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
         started = time.monotonic()
-        headers = {"Authorization": f"Bearer {self._token_for(user)}"}
+        headers = _authorization(self._token_for(user))
         try:
             async with self._client.stream(verb, API + route_path, params={"format": fmt}, headers=headers,
                                            timeout=httpx.Timeout(connect=5.0, read=600.0, write=30.0,
@@ -423,7 +427,7 @@ class RemoteBackend(Backend):
         while True:
             try:
                 async with self._client.stream("GET", API + "/events", timeout=EVENTS_TIMEOUT,
-                                               headers={"Authorization": f"Bearer {self._token}",
+                                               headers={**_authorization(self._token),
                                                         "Accept": "text/event-stream"}) as r:
                     if r.status_code >= 400:
                         await r.aread()

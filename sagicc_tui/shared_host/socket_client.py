@@ -13,7 +13,7 @@ import asyncio
 import os
 import stat
 
-from sagicc_tui.domain.errors import InvalidInput
+from sagicc_tui.domain.errors import InvalidInput, PermissionDenied
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.shared_host.identity import check_requested
 from sagicc_tui.shared_host.session import HostSession
@@ -59,6 +59,9 @@ def _transport(path: str, *, keepalive: bool):
 async def _open(path: str, cli_user: str | None, *, keepalive: bool, outbox=None):
     from sagicc_tui.remote.backend import RemoteBackend
 
+    if not os.access(path, os.R_OK | os.W_OK):  # connecting needs write permission on the socket
+        raise PermissionDenied(N_("Your account may not connect to the sagicc server at {path}; ask an "
+                                  "administrator to add it to the socket's group."), path=path)
     backend = await RemoteBackend.open(BASE_URL, "", transport=_transport(path, keepalive=keepalive), outbox=outbox)
     try:
         assert backend.me is not None
