@@ -56,7 +56,8 @@ async def test_older_store_opens_upgraded(tmp_path, version):
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (str(schema.SCHEMA_VERSION),)
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
     assert {"ticket_presence", "external_view", "outgoing_delivery", "customer_assignment",
-            "ix_customer_created", "ix_interaction_ticket_time"} <= names
+            "ix_customer_created", "ix_interaction_ticket_time", "ix_app_user_os_user"} <= names
+    assert "os_user" in {r[1] for r in con.execute("PRAGMA table_info(app_user)")}
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     con.close()
 

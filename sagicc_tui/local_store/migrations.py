@@ -126,9 +126,17 @@ def _create_indexes(conn: Connection) -> None:
     # IF NOT EXISTS, not checkfirst: the inspector cannot see expression indexes.
     # Only on the tables already there: an upgrade step runs before the later
     # steps have created their tables (which come with their indexes).
-    present = set(inspect(conn).get_table_names())
+    # And only over columns already there: a later step adds its column, then its index.
+    found = inspect(conn)
+    present = set(found.get_table_names())
+    columns: dict[str, set[str]] = {}
     for ix in _indexes():
-        if ix.table.name in present:
+        table = ix.table.name
+        if table not in present:
+            continue
+        if table not in columns:
+            columns[table] = {c["name"] for c in found.get_columns(table)}
+        if all(c.name in columns[table] for c in ix.columns):
             conn.execute(CreateIndex(ix, if_not_exists=True))
 
 
