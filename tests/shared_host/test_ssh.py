@@ -96,7 +96,7 @@ def test_an_agents_key_opens_the_tui_as_that_agent_whatever_the_variables_and_se
 
 
 def test_a_supervisors_key_lands_as_the_supervisor(host, tmux):
-    tmux.start("sofia", host.ssh("sofia", "-tt"))
+    tmux.start("sofia", host.ssh("sofia"))  # what an agent types: no -t, sshd gives the terminal
     bar = top_line(tmux.wait_for("sofia", "Sofía Gómez", "tickets"))
     assert "Sofía Gómez" in bar and "Supervisor" in bar
 
