@@ -96,7 +96,8 @@ def _v4_to_v5(conn: Connection) -> None:
 
 
 def _v5_to_v6(conn: Connection) -> None:
-    conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN os_user VARCHAR")
+    if "os_user" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
+        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN os_user VARCHAR")
     _create_indexes(conn)  # its unique index
 
 
