@@ -119,7 +119,7 @@ def add_user(store: Store, username: str, full_name: str, role: Role, campaign_i
                                id=min(missing), known=", ".join(map(str, sorted(known))) or "-")
         if os_user is not None and conn.execute(select(users.c.id).where(users.c.os_user == os_user)).first():
             raise InvalidInput(N_("The OS account {os_user} already belongs to another sagicc user; "
-                                  "`sagicc users` shows whose."), os_user=os_user)
+                                  "`sagicc users os-user` shows whose."), os_user=os_user)
         uid = conn.execute(insert(users).values(username=username, full_name=full_name or username,
                                                 role=role.value, os_user=os_user)).inserted_primary_key[0]
         for cid in sorted(wanted):

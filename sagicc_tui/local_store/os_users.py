@@ -49,7 +49,7 @@ def set_os_user(store: Store, username: str, os_user: str | None) -> None:
                 raise NotFound(N_("There is no user {username}; `sagicc users` lists them."), username=username)
     except IntegrityError:
         raise InvalidInput(N_("The OS account {os_user} already belongs to another sagicc user; "
-                              "`sagicc users` shows whose."), os_user=os_user) from None
+                              "`sagicc users os-user` shows whose."), os_user=os_user) from None
 
 
 def os_users(store: Store) -> dict[str, str]:

@@ -15,10 +15,11 @@ from pathlib import Path
 def register(verbs, *, common, users_add, users_verbs, serve) -> None:
     users_add.add_argument("--os-user", default=None, metavar="LOGIN",
                            help="their account on this host: a client of `serve --socket` running as LOGIN is them")
-    los = users_verbs.add_parser("os-user", help="bind a user to their account on this host (serve --socket)")
+    los = users_verbs.add_parser("os-user", help="users' accounts on this host (serve --socket): list, bind, unbind")
     common(los, suppress=True)
-    los.add_argument("name", metavar="NAME")
-    los.add_argument("os_user", nargs="?", default=None, metavar="LOGIN", help="leave out to unbind")
+    los.add_argument("name", nargs="?", default=None, metavar="NAME", help="leave out to list every binding")
+    los.add_argument("os_user", nargs="?", default=None, metavar="LOGIN", help="the account to bind NAME to")
+    los.add_argument("--unbind", action="store_true", help="NAME is no longer anyone's on this host")
     los.set_defaults(_handler=cmd_os_user)
 
     serve.add_argument("--socket", default=None, metavar="PATH",
@@ -69,11 +70,25 @@ def cmd_os_user(args: argparse.Namespace) -> int:
     from sagicc_tui.i18n import N_
     from sagicc_tui.local_store import os_users
 
-    os_users.set_os_user(_store(args), args.name, args.os_user)
-    if args.os_user:
-        print(_say(N_("{user} is now {os_user}'s sagicc user on this host."), user=args.name, os_user=args.os_user))
-    else:
+    store = _store(args)
+    if args.os_user is None and not args.unbind:
+        bound = os_users.os_users(store)
+        for name, login in sorted(bound.items()):
+            if args.name in (None, name):
+                print(f"{name:<16} {login}")
+        if args.name is not None and args.name not in bound:
+            print(_say(N_("{user} is not bound to an account on this host."), user=args.name))
+        return 0
+    if args.name is None or (args.unbind and args.os_user is not None):
+        from sagicc_tui.domain.errors import InvalidInput
+
+        raise InvalidInput(N_("Say whom: `sagicc users os-user NAME LOGIN` binds, "
+                              "`sagicc users os-user NAME --unbind` unbinds."))
+    os_users.set_os_user(store, args.name, None if args.unbind else args.os_user)
+    if args.unbind:
         print(_say(N_("{user} is no longer bound to an account on this host."), user=args.name))
+    else:
+        print(_say(N_("{user} is now {os_user}'s sagicc user on this host."), user=args.name, os_user=args.os_user))
     return 0
 
 

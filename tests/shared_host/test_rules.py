@@ -204,3 +204,23 @@ def test_the_socket_is_made_0660_and_a_stale_one_replaced_but_never_a_live_one(t
     (tmp_path / "file").write_text("x")
     with pytest.raises(InvalidInput, match="not a socket"):
         listening_socket(str(tmp_path / "file"))
+
+
+def test_users_os_user_binds_lists_unbinds_and_one_account_is_one_user(tmp_path):
+    from tests.shared_host.conftest import sagicc_as_root
+
+    db = str(tmp_path / "s.db")
+    assert sagicc_as_root("demo", "--tickets", "5", "--db", db).returncode == 0
+    added = sagicc_as_root("users", "add", "ana", "--role", "agent", "--os-user", "ana", "--db", db)
+    assert added.returncode == 0, added.stderr
+    taken = sagicc_as_root("users", "add", "ana2", "--role", "agent", "--os-user", "ana", "--db", db)
+    assert taken.returncode == 1 and "already belongs to another sagicc user" in taken.stderr
+    assert "ana2" not in sagicc_as_root("users", "--db", db).stdout  # nothing half-written
+    assert sagicc_as_root("users", "os-user", "admin", "ana", "--db", db).returncode == 1
+    assert sagicc_as_root("users", "os-user", "admin", "root", "--db", db).returncode == 0
+    bad = sagicc_as_root("users", "os-user", "admin", "../etc", "--db", db)
+    assert bad.returncode == 1 and "not an OS account name" in bad.stderr
+    listed = sagicc_as_root("users", "os-user", "--db", db).stdout.split()
+    assert listed == ["admin", "root", "ana", "ana"]
+    assert sagicc_as_root("users", "os-user", "admin", "--unbind", "--db", db).returncode == 0
+    assert sagicc_as_root("users", "os-user", "--db", db).stdout.split() == ["ana", "ana"]
