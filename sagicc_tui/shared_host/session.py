@@ -6,12 +6,15 @@ import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sagicc_tui.shared_host.socket_client import SocketSession
 
 
 @dataclass
 class HostSession:
-    """A TUI session whose user the host fixes."""
+    """A TUI session whose user the host fixes (socket_client.SocketSession has the same shape)."""
 
     open_backend: Callable[[], Awaitable[Any]]
     username: str | None  # over SSH: the key's user; on the socket: learnt when the backend opens
@@ -19,7 +22,7 @@ class HostSession:
     on_user: Callable[[str | None], None] | None = None  # the CLI points it at the app
 
 
-def host_session(args: argparse.Namespace) -> HostSession | None:
+def host_session(args: argparse.Namespace) -> HostSession | SocketSession | None:
     """An SSH key's forced command, or a client of the host's `sagicc serve --socket`; else None."""
     if getattr(args, "verb", None) == "ssh-session":
         from sagicc_tui.shared_host import ssh_session

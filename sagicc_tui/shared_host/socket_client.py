@@ -16,7 +16,6 @@ import stat
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.shared_host.identity import check_requested
-from sagicc_tui.shared_host.session import HostSession
 
 ENV = "SAGICC_SOCKET"
 DEFAULT_SOCKET = "/run/sagicc/sagicc.sock"
@@ -72,21 +71,30 @@ async def _open(path: str, cli_user: str | None, *, keepalive: bool, outbox=None
     return backend
 
 
-def session(path: str, args: argparse.Namespace) -> HostSession:
-    from sagicc_tui.remote.outbox import Outbox, outbox_path
+class SocketSession:
+    """The TUI's session on the socket: the server names the user when it opens."""
 
-    cli_user = getattr(args, "user", None)
-    host = HostSession(open_backend=lambda: None, username=None)  # type: ignore[arg-type, return-value]
+    settings_path = None  # the OS account's own settings file
 
-    async def open_backend():
-        backend = await _open(path, cli_user, keepalive=True, outbox=Outbox(outbox_path("unix:" + path)))
-        host.username = backend.me.username
-        if host.on_user is not None:
-            host.on_user(host.username)
+    def __init__(self, path: str, cli_user: str | None) -> None:
+        self.path = path
+        self.cli_user = cli_user
+        self.username: str | None = None
+        self.on_user = None  # the CLI points it at the app
+
+    async def open_backend(self):
+        from sagicc_tui.remote.outbox import Outbox, outbox_path
+
+        backend = await _open(self.path, self.cli_user, keepalive=True,
+                              outbox=Outbox(outbox_path("unix:" + self.path)))
+        self.username = backend.me.username
+        if self.on_user is not None:
+            self.on_user(self.username)
         return backend
 
-    host.open_backend = open_backend
-    return host
+
+def session(path: str, args: argparse.Namespace) -> SocketSession:
+    return SocketSession(path, getattr(args, "user", None))
 
 
 def headless(path: str, args: argparse.Namespace):

@@ -230,7 +230,7 @@ class Tmux:
     def keys(self, name: str, *keys: str) -> None:
         self._run("send-keys", "-t", name, *keys)
 
-    def wait_for(self, name: str, *texts: str, timeout: float = 60) -> str:
+    def wait_for(self, name: str, *texts: str, timeout: float = 120) -> str:
         deadline = time.monotonic() + timeout
         while True:
             shown = self.screen(name)
