@@ -439,6 +439,7 @@ CATALOG: dict[str, str] = {
     "Retry": "Reintentar",
     "Retry delivery": "Reintentar envío",
     'Rule': 'Regla',
+    'Run this as the service account (sudo -u sagicc sagicc ssh-keys add …), or give its file with --authorized-keys; as root it would let agents in as root.': 'Ejecute esto como la cuenta de servicio (sudo -u sagicc sagicc ssh-keys add …), o indique su archivo con --authorized-keys; como root dejaría entrar a los agentes como root.',
     "SAGICC_SMTP_FROM must be the sender's e-mail address, like soporte@example.com.": "SAGICC_SMTP_FROM debe ser la dirección de correo del remitente, como soporte@example.com.",
     "SAGICC_SMTP_SECURITY must be starttls, ssl or plain, not {value}.": "SAGICC_SMTP_SECURITY debe ser starttls, ssl o plain, no {value}.",
     "SAGICC_SMTP_TIMEOUT must be a positive number of seconds.": "SAGICC_SMTP_TIMEOUT debe ser un número positivo de segundos.",

@@ -179,6 +179,9 @@ def _write(path: Path, lines: list[str]) -> None:
             fh.write("".join(line + "\n" for line in lines))
             fh.flush()
             os.fsync(fh.fileno())
+        if os.geteuid() == 0:  # root edits the service account's file: it stays theirs, for sshd to read as them
+            folder = os.stat(path.parent)
+            os.chown(tmp, folder.st_uid, folder.st_gid)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

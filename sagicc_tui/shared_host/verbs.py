@@ -113,9 +113,16 @@ def cmd_ssh_keys(args: argparse.Namespace) -> int:
                    n=n, user=args.username, path=str(path)))
         return 0
     import asyncio
+    import os
 
     from sagicc_tui.cli import _db, _open_existing
 
+    if os.geteuid() == 0 and not args.authorized_keys:
+        from sagicc_tui.domain.errors import InvalidInput
+
+        # root's own authorized_keys would let agents in as root.
+        raise InvalidInput(N_("Run this as the service account (sudo -u sagicc sagicc ssh-keys add …), or give "
+                              "its file with --authorized-keys; as root it would let agents in as root."))
     key = ssh_keys.read_public_key(args.keyfile)
     db = _db(args)
     backend = _open_existing(db)

@@ -175,6 +175,8 @@ def test_ssh_keys_add_names_an_existing_user_and_makes_the_store_private(tmp_pat
     ak = tmp_path / "ak"
     missing = sagicc_as_root("ssh-keys", "add", "nadie", pub, "--db", str(db), "--authorized-keys", str(ak))
     assert missing.returncode == 1 and "There is no user nadie" in missing.stderr and not ak.exists()
+    as_root = sagicc_as_root("ssh-keys", "add", "admin", pub, "--db", str(db))  # root's own file: no
+    assert as_root.returncode == 1 and "Run this as the service account" in as_root.stderr
     done = sagicc_as_root("ssh-keys", "add", "admin", pub, "--db", str(db), "--authorized-keys", str(ak))
     assert done.returncode == 0, done.stderr
     assert oct(db.stat().st_mode & 0o777) == "0o600" and "now 0600" in done.stderr
