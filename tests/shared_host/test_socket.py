@@ -159,3 +159,9 @@ def test_a_token_sent_on_the_socket_changes_nothing(host):
              "print(r.status_code, r.json()['username'])\n")
     done = host.people["ana"].run(host.python, "-I", "-c", probe, token)
     assert done.stdout.split() == ["200", "ana"], done.stderr
+
+
+def test_the_tui_on_the_socket_refuses_another_user_and_shows_no_picker(host, tmux):
+    tmux.start("ana-as-admin", host.tui("ana", "--user", "admin"), width=160)
+    screen = tmux.wait_for("ana-as-admin", "On this host you are")
+    assert "Who are you?" not in screen and "Administrador" not in screen
