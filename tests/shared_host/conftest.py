@@ -15,9 +15,11 @@ openssh-server, openssh-client and tmux (.ci/run installs them).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -83,7 +85,12 @@ def host_python(shared_root) -> str:
 class OsUser:
     name: str
     uid: int
+    gid: int
     home: Path
+
+    def setpriv(self) -> list[str]:
+        """Become this account in place (no new session, unlike runuser)."""
+        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", "--"]
 
     def run(self, *argv: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
         """Run a command as this account (runuser), with only the given variables."""
@@ -123,15 +130,20 @@ def os_users(host_tmp):
         subprocess.run(["usermod", "-p", "*", name], check=True)
         import pwd
 
-        uid = pwd.getpwnam(name).pw_uid
+        entry = pwd.getpwnam(name)
         shutil.chown(home, name, name)
         home.chmod(0o700)
-        return OsUser(name, uid, home)
+        return OsUser(name, entry.pw_uid, entry.pw_gid, home)
 
     make.group = group  # type: ignore[attr-defined]
     yield make
     for name in made:
-        subprocess.run(["userdel", name], capture_output=True)
+        # Its last processes (a TUI whose terminal just closed) may take a moment to end.
+        deadline = time.monotonic() + 30
+        while subprocess.run(["userdel", name], capture_output=True).returncode == 8 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if subprocess.run(["id", name], capture_output=True).returncode == 0:
+            subprocess.run(["userdel", "--force", name], capture_output=True)
     for name in groups:
         subprocess.run(["groupdel", name], capture_output=True)
 
@@ -241,7 +253,44 @@ class Tmux:
             time.sleep(0.3)
 
     def stop(self) -> None:
+        """Close every terminal, then end by id whatever was started in them and
+        outlived its terminal (a process in a session of its own gets no hang-up)."""
+        listed = subprocess.run(["tmux", "-S", str(self.sock), "list-panes", "-a", "-F", "#{pane_pid}"],
+                                capture_output=True, text=True)
+        started = _descendants({int(p) for p in listed.stdout.split()})
         subprocess.run(["tmux", "-S", str(self.sock), "kill-server"], capture_output=True)
+        deadline = time.monotonic() + 10
+        while (alive := [p for p in started if _alive(p)]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(roots: set[int]) -> set[int]:
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, todo = set(roots), list(roots)
+    while todo:
+        pid = todo.pop()
+        for child, ppid in parent.items():
+            if ppid == pid and child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 @pytest.fixture

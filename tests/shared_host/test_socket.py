@@ -40,7 +40,9 @@ class SocketHost:
     def tui(self, who: str, *argv: str) -> list[str]:
         envs = [f"{k}={v}" for k, v in {**self.env(who), "PATH": "/usr/bin:/bin", "HOME": str(self.people[who].home),
                                          "TERM": "xterm-256color", "LANG": "C.UTF-8"}.items()]
-        return ["runuser", "-u", self.people[who].name, "--", "env", "-i", *envs,
+        # setpriv execs in place (runuser would start a session of its own, which
+        # the terminal's hang-up never reaches): the TUI is the terminal's process.
+        return [*self.people[who].setpriv(), "env", "-i", *envs,
                 self.python, "-I", "-m", "sagicc_tui", *argv]
 
 
@@ -70,8 +72,7 @@ def host(os_users, host_tmp, host_python):
     sock = run / "sagicc.sock"
     log = (host_tmp / "serve.log").open("w")
     server = subprocess.Popen(
-        ["setpriv", f"--reuid={svc.uid}", f"--regid={svc.uid}", "--init-groups", "--",
-         "env", "-i", "PATH=/usr/bin:/bin", f"HOME={svc.home}", "LANG=C.UTF-8",
+        [*svc.setpriv(), "env", "-i", "PATH=/usr/bin:/bin", f"HOME={svc.home}", "LANG=C.UTF-8",
          host_python, "-I", "-m", "sagicc_tui", "serve", "--db", str(db), "--socket", str(sock),
          "--socket-group", group], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
