@@ -226,3 +226,30 @@ def test_users_os_user_binds_lists_unbinds_and_one_account_is_one_user(tmp_path)
     assert listed == ["admin", "root", "ana", "ana"]
     assert sagicc_as_root("users", "os-user", "admin", "--unbind", "--db", db).returncode == 0
     assert sagicc_as_root("users", "os-user", "--db", db).stdout.split() == ["ana", "ana"]
+
+
+def test_the_hosts_socket_is_the_default_unless_another_place_is_asked_for(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from sagicc_tui.shared_host import socket_client
+
+    for name in ("SAGICC_SOCKET", "SAGICC_SERVER", "SAGICC_DB"):
+        monkeypatch.delenv(name, raising=False)
+    default = tmp_path / "sagicc.sock"
+    monkeypatch.setattr(socket_client, "DEFAULT_SOCKET", str(default))
+    plain = SimpleNamespace(server=None, db=None)
+    assert socket_client.socket_for(plain) is None  # no server on this host: the local store as before
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(default))
+    try:
+        assert socket_client.socket_for(plain) == str(default)
+        assert socket_client.socket_for(SimpleNamespace(server="https://x", db=None)) is None
+        assert socket_client.socket_for(SimpleNamespace(server=None, db="mine.db")) is None
+        monkeypatch.setenv("SAGICC_DB", "mine.db")
+        assert socket_client.socket_for(plain) is None
+        monkeypatch.delenv("SAGICC_DB")
+        monkeypatch.setenv("SAGICC_SOCKET", str(tmp_path / "missing.sock"))
+        with pytest.raises(InvalidInput, match="There is no sagicc server socket"):
+            socket_client.socket_for(plain)
+    finally:
+        listener.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass
@@ -121,6 +122,17 @@ def test_two_os_users_each_see_their_own_identity_and_role(host, tmux):
     sofia = top_line(tmux.wait_for("sofia", "Sofía Gómez", "tickets"))
     assert "Agent" in ana and "Supervisor" not in ana
     assert "Supervisor" in sofia
+    # Both write at once through the one server: each becomes busy, as themselves.
+    tmux.keys("ana", "s")
+    tmux.keys("sofia", "s")
+    assert "Ana Pérez" in top_line(tmux.wait_for("ana", "Busy"))
+    assert "Sofía Gómez" in top_line(tmux.wait_for("sofia", "Busy"))
+    con = sqlite3.connect(f"file:{host.db}?mode=ro", uri=True)
+    try:
+        status = dict(con.execute("SELECT username, status FROM app_user WHERE username IN ('ana', 'sofia')"))
+    finally:
+        con.close()
+    assert status == {"ana": "busy", "sofia": "busy"}
     for who in ("ana", "sofia"):
         assert json.loads((host.people[who].home / "config" / "settings.json").read_text())["last_user"] == "admin"
 
