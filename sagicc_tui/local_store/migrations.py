@@ -21,6 +21,9 @@ History:
      in a SQLite store.
   6  the OS account of a user on a shared host (app_user.os_user, unique):
      `sagicc serve --socket` takes its clients' identity from it.
+  7  the ticket-level message index (ticket_words.py): one search row per
+     ticket holding its messages' words, kept by triggers on interaction, so
+     a common word resolves to tickets without a lookup per message.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.local_store import schema, textsearch
+from sagicc_tui.local_store import schema, textsearch, ticket_words
 from sagicc_tui.local_store.engine import write_tx
 
 _FTS = {
@@ -73,6 +76,7 @@ def create_search(conn: Connection, *, rebuild: bool) -> None:
     """The search box's index: FTS5 tables on SQLite, GIN indexes on PostgreSQL."""
     create_fts(conn, rebuild=rebuild)
     textsearch.create_indexes(conn)
+    ticket_words.create(conn, rebuild=rebuild)
 
 
 def _v1_to_v2(conn: Connection) -> None:
@@ -101,8 +105,14 @@ def _v5_to_v6(conn: Connection) -> None:
     _create_indexes(conn)  # its unique index
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
-                                                  5: _v5_to_v6}
+def _v6_to_v7(conn: Connection) -> None:
+    # Self-contained and idempotent: CREATE ... IF NOT EXISTS, then fill
+    # from the messages already in the store.
+    ticket_words.create(conn, rebuild=True)
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
 
 
 def read_version(conn: Connection) -> int | None:

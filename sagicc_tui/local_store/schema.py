@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000

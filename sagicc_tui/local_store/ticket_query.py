@@ -9,6 +9,7 @@ rows a supervisor sees are exactly the rows a mass action touches.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -30,7 +31,7 @@ from sqlalchemy import text as sql_text
 from sagicc_tui.domain.enums import TicketStatus, UserFilter
 from sagicc_tui.domain.query import TicketCursor, TicketQuery
 from sagicc_tui.domain.rules import Scope
-from sagicc_tui.local_store import schema, textsearch
+from sagicc_tui.local_store import schema, textsearch, ticket_words
 from sagicc_tui.local_store.convert import to_epoch
 
 t = schema.ticket.c
@@ -65,7 +66,8 @@ def _epoch(at: datetime | None) -> int | None:
     return to_epoch(at)
 
 
-def filter_predicates(query: TicketQuery, dialect: str) -> list[ColumnElement[bool]]:
+def filter_predicates(query: TicketQuery, dialect: str, *,
+                      plan: SearchPlan | None = None) -> list[ColumnElement[bool]]:
     preds: list[ColumnElement[bool]] = []
     if query.campaign_ids:
         preds.append(t.campaign_id.in_(query.campaign_ids))
@@ -98,7 +100,7 @@ def filter_predicates(query: TicketQuery, dialect: str) -> list[ColumnElement[bo
     if query.primary_values:
         preds.append(t.last_outcome.in_(query.primary_values))
     if query.search.strip():
-        preds.append(search_predicate(query.search, dialect))
+        preds.append(search_predicate(query.search, dialect, plan=plan))
     return preds
 
 
@@ -113,8 +115,28 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{w}"*' for w in words[:8])
 
 
-def search_predicate(text: str, dialect: str) -> ColumnElement[bool]:
-    """L6: ticket number, customer name or document, description, message text."""
+def _one_word(text: str) -> bool:
+    """One FTS5 word: one \\w+ run without "_" (FTS5 splits at "_", making a
+    phrase, which the ticket-level index -- no positions -- cannot answer)."""
+    found = _TOKEN.findall(text)
+    return len(found) == 1 and "_" not in found[0]
+
+
+def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
+                     plan: SearchPlan | None = None) -> ColumnElement[bool]:
+    """L6: ticket number, customer name or document, description, message text.
+
+    A one-word search finds messages through the ticket-level index
+    (ticket_words.py: one row per ticket, no lookup per matching message);
+    several words must occur in one message, which only the per-message index
+    can tell, so those keep it. ``ticket_level=False`` is the per-message path
+    for every search (tests compare both).
+
+    ``plan`` (SQLite, one word; see search_plan) names the index's words a
+    prefix stands for, and whether a page should walk its order index,
+    testing each candidate against the match lists (``id + 0`` keeps the
+    planner from starting at them): the plan for a word in thousands of
+    tickets. The rows are the same either way."""
     text = text.strip()
     by_number: list[ColumnElement[bool]] = []
     digits = text.lstrip("#")
@@ -127,6 +149,17 @@ def search_predicate(text: str, dialect: str) -> ColumnElement[bool]:
         q = fts_query(text)
         if q is None:
             return or_(*by_number) if by_number else false()
+        if ticket_level and _one_word(text):
+            # Two INs (the ticket's own words, its customer's), each an index
+            # lookup: the planner probes them per candidate row, or starts
+            # from them, instead of materialising one union of every match.
+            walk = plan is not None and plan.walk
+            tid, cid = (t.id + 0, t.customer_id + 0) if walk else (t.id, t.customer_id)
+            words = plan.words.match if plan is not None else q
+            by_ticket = tid.in_(sql_text(ticket_words.sqlite_match()).bindparams(words=words))
+            by_customer = cid.in_(
+                sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q))
+            return or_(*by_number, by_ticket, by_customer)
         # One IN over the union of every way a ticket can match, so the
         # planner can start from the (usually few) matching ids.
         matching = sql_text(
@@ -142,6 +175,9 @@ def search_predicate(text: str, dialect: str) -> ColumnElement[bool]:
     if q is None:
         return or_(*by_number) if by_number else false()
     by_customer = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
+    if ticket_level and len(textsearch.words(text)[:textsearch.MAX_WORDS]) == 1:
+        by_ticket = sql_text(ticket_words.pg_match()).bindparams(q=q).columns(ticket_id=t.id.type)
+        return or_(*by_number, t.id.in_(by_ticket), t.customer_id.in_(by_customer))
     matching = union(
         select(t.id).where(textsearch.matches(textsearch.TICKET_TSV, q)).correlate(None),
         select(t.id).where(t.customer_id.in_(by_customer)).correlate(None),
@@ -150,8 +186,28 @@ def search_predicate(text: str, dialect: str) -> ColumnElement[bool]:
     return or_(*by_number, t.id.in_(matching))
 
 
-def where_clause(scope: Scope, query: TicketQuery, dialect: str) -> ColumnElement[bool]:
-    return and_(scope_predicate(scope), *filter_predicates(query, dialect))
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    words: ticket_words.WordPlan
+    walk: bool  # a page walks its order index (a count never should)
+
+
+def search_plan(conn, query: TicketQuery, dialect: str, *, page: bool) -> SearchPlan | None:
+    """How to run a one-word SQLite search (search_predicate's ``plan``);
+    None for anything else. ``page``: for a page (a count never walks: it
+    visits every candidate anyway)."""
+    text = query.search.strip()
+    if dialect != "sqlite" or not _one_word(text):
+        return None
+    q = fts_query(text)
+    assert q is not None
+    words = ticket_words.plan(conn, _TOKEN.findall(text)[0], q)
+    return SearchPlan(words, walk=page and words.estimate > ticket_words.WALK_ABOVE)
+
+
+def where_clause(scope: Scope, query: TicketQuery, dialect: str, *,
+                 plan: SearchPlan | None = None) -> ColumnElement[bool]:
+    return and_(scope_predicate(scope), *filter_predicates(query, dialect, plan=plan))
 
 
 def card_columns() -> list:
@@ -174,6 +230,7 @@ def page_select(
     limit: int,
     after: TicketCursor | None,
     offset: int,
+    plan: SearchPlan | None = None,
 ) -> Select:
     """One page of cards.
 
@@ -183,7 +240,7 @@ def page_select(
     and assignee of just those ids.
     """
     key, desc = schema.order_key(query.order.value)
-    inner = select(t.id).where(where_clause(scope, query, dialect))
+    inner = select(t.id).where(where_clause(scope, query, dialect, plan=plan))
     if after is not None:
         pos = tuple_(key, t.id)
         bound = tuple_(literal(after.key), literal(after.id))
@@ -204,8 +261,8 @@ def page_select(
     )
 
 
-def count_select(scope: Scope, query: TicketQuery, dialect: str) -> Select:
-    return select(func.count()).select_from(schema.ticket).where(where_clause(scope, query, dialect))
+def count_select(scope: Scope, query: TicketQuery, dialect: str, *, plan: SearchPlan | None = None) -> Select:
+    return select(func.count()).select_from(schema.ticket).where(where_clause(scope, query, dialect, plan=plan))
 
 
 def ids_select(scope: Scope, query: TicketQuery, dialect: str) -> Select:

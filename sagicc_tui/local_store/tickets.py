@@ -79,7 +79,8 @@ def list_page(
 ) -> TicketPage:
     limit = max(1, min(limit, 500))
     sc, campaigns = scope(store, conn, user)
-    stmt = tq.page_select(sc, query, store.dialect, limit=limit, after=after, offset=offset)
+    stmt = tq.page_select(sc, query, store.dialect, limit=limit, after=after, offset=offset,
+                          plan=tq.search_plan(conn, query, store.dialect, page=True))
     rows = conn.execute(stmt).all()
     now = store.clock()
     cards = tuple(card_from_row(r, campaigns, now) for r in rows)
@@ -89,7 +90,8 @@ def list_page(
 
 def count(store: Store, conn: Connection, user: User, query: TicketQuery) -> int:
     sc, _ = scope(store, conn, user)
-    return int(conn.execute(tq.count_select(sc, query, store.dialect)).scalar_one())
+    plan = tq.search_plan(conn, query, store.dialect, page=False)
+    return int(conn.execute(tq.count_select(sc, query, store.dialect, plan=plan)).scalar_one())
 
 
 def pending(store: Store, conn: Connection, user: User, campaign_id: int, limit: int) -> TicketPage:
