@@ -32,6 +32,7 @@ from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
     SimilarCustomer,
 )
 from sagicc_tui.domain.enums import AgentStatus, ChannelType, EntityKind
+from sagicc_tui.domain.live import Change, ChangeSet
 from sagicc_tui.domain.models import (  # the ticket screen (T1-T15)
     Account,
     Attachment,
@@ -152,6 +153,14 @@ class Backend(ABC):
     @abstractmethod
     async def change_token(self) -> int:
         """A cheap number that changes when anyone else changed the store."""
+
+    async def changed_since(self, token: int) -> ChangeSet:
+        """What changed since ``token`` (an earlier change_token()): the ticket
+        ids and parts when the backend knows them (a server's live events,
+        domain/live.py), else ``change.refresh`` -- reload what is shown.
+        The base answer knows no ids: it compares the tokens."""
+        now = await self.change_token()
+        return ChangeSet(now, Change(tickets={}) if now == token else Change())
 
     # --- one ticket -------------------------------------------------------
     @abstractmethod

@@ -18,6 +18,7 @@ models, the same domain errors (rebuilt from the server's problem documents).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import json as _json
@@ -36,6 +37,7 @@ import httpx
 from sagicc_tui.backend import Backend, IncomingMessage, IngestResult
 from sagicc_tui.domain.customers import ExportResult
 from sagicc_tui.domain.errors import PermissionDenied
+from sagicc_tui.domain.live import Change, ChangeSet
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Attachment, User
 from sagicc_tui.domain.ticket_screen import ExternalView
@@ -50,6 +52,9 @@ TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
 EVENTS_TIMEOUT = httpx.Timeout(connect=5.0, read=45.0, write=5.0, pool=5.0)
 #: Pauses before each retry (seconds).
 BACKOFF = (0.2, 0.5, 1.0, 2.0)
+
+#: Changes remembered for changed_since (older tokens get a refresh).
+HISTORY = 512
 
 #: Writes kept in the outbox when the server cannot be reached.
 OUTBOXED = {"send_message", "save_draft", "clear_draft"}
@@ -83,6 +88,7 @@ class RemoteBackend(Backend):
         self.me: User | None = None
         self.online = True
         self._changes = 0
+        self._history: collections.deque[tuple[int, Change]] = collections.deque(maxlen=HISTORY)
         self._events_task: asyncio.Task | None = None
         self._events_live = asyncio.Event()
         self._outbox = outbox
@@ -186,7 +192,7 @@ class RemoteBackend(Backend):
     def _set_online(self, online: bool) -> None:
         if online != self.online:
             self.online = online
-            self._changes += 1  # the UI refreshes (and shows the state) on its next poll
+            self._bump()  # the UI refreshes (and shows the state) on its next poll
             if online and self._outbox is not None and self._flush_task is None:
                 self._flush_task = asyncio.get_running_loop().create_task(self._flush_soon())
 
@@ -315,7 +321,7 @@ class RemoteBackend(Backend):
                 sent.add(item.id)
             self._outbox.remove(sent)
             if sent:
-                self._changes += 1
+                self._bump()
             return len(sent)
 
     # --- by hand: files and the channel gateway --------------------------------------
@@ -417,6 +423,25 @@ class RemoteBackend(Backend):
                 await asyncio.wait_for(self._events_live.wait(), 3)
         return self._changes
 
+    def _bump(self, change: Change | None = None) -> None:
+        """Something changed (``change`` None: unknown, refresh): the token moves."""
+        self._changes += 1
+        self._history.append((self._changes, change if change is not None else Change()))
+
+    async def changed_since(self, token: int) -> ChangeSet:
+        """The tickets the server's events named since ``token``, merged;
+        a refresh when any of them said so or the history no longer reaches back."""
+        now = await self.change_token()
+        if now == token:
+            return ChangeSet(now, Change(tickets={}))
+        newer = [c for t, c in self._history if t > token]
+        if token < 0 or len(newer) < now - token:
+            return ChangeSet(now, Change())
+        merged = Change(tickets={})
+        for change in newer:
+            merged = merged.merge(change)
+        return ChangeSet(now, merged)
+
     def _ensure_events(self) -> None:
         if self._events_task is None:
             self._events_task = asyncio.get_running_loop().create_task(self._follow_events(),
@@ -433,13 +458,18 @@ class RemoteBackend(Backend):
                         await r.aread()
                         raise wire.error_from_problem(r.status_code, _json_or_none(r))
                     # Connected (again): whatever happened meanwhile is unknown, so refresh.
-                    self._changes += 1
+                    self._bump()
                     self._set_online(True)
                     self._events_live.set()
                     delay = 0.5
                     async for line in r.aiter_lines():
-                        if line.startswith("event: changed"):
-                            self._changes += 1
+                        # One event: "id:", "event: changed", "data: {...}" (domain/live.py).
+                        if line.startswith("data:"):
+                            try:
+                                data = _json.loads(line[5:])
+                            except ValueError:
+                                data = {"refresh": True}
+                            self._bump(Change.from_wire(data) if isinstance(data, dict) else Change())
             except asyncio.CancelledError:
                 raise
             except wire.Unauthorized:

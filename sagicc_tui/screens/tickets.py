@@ -8,6 +8,7 @@ open dialogs (order, campaign, pending, mass actions, the ticket).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,8 +24,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from sagicc_tui.backend import Backend
+from sagicc_tui.domain import live
 from sagicc_tui.domain.enums import AgentStatus, MassActionKind, TicketOrder
 from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.live import Change
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.domain.query import MassResult, SavedView, TicketPage, TicketQuery
 from sagicc_tui.domain.rules import mass_actions_for
@@ -43,6 +46,8 @@ from sagicc_tui.widgets.translated import TranslatedBindings
 
 SEARCH_DELAY = 0.25
 PENDING_LIMIT = 50
+#: Live changes that can add or remove tickets from the list reload it at most this often (s).
+MEMBERSHIP_EVERY = 5.0
 
 
 class TicketsScreen(TranslatedBindings, Screen[None]):
@@ -76,6 +81,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     @dataclass
     class _Token(Message):
         token: int
+        change: Change | None = None  # None: unknown (first token, or reload all)
 
     @dataclass
     class _Pending(Message):
@@ -97,6 +103,8 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._poll_interval = poll_interval
         self._query = TicketQuery(campaign_ids=(campaign.id,) if campaign else ())
         self._token: int | None = None
+        self._reload_due: float | None = None  # monotonic time of a deferred list reload
+        self._last_reload = 0.0
         self._search_timer: Timer | None = None
         self._views: list[SavedView] = []
 
@@ -428,24 +436,57 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     def _poll(self) -> None:
         self.ticket_list.tick()
+        if self._reload_due is not None and time.monotonic() >= self._reload_due:
+            self._reload_all()
         self._check_token()
 
     @work(exclusive=True, group="change-token")
     async def _check_token(self) -> None:
         try:
-            token = await self.backend.change_token()
+            if self._token is None:
+                token, change = await self.backend.change_token(), None
+            else:
+                found = await self.backend.changed_since(self._token)
+                token, change = found.token, found.change
         except SagiccError:
             return  # a locked store is retried at the next tick
-        self.post_message(self._Token(token))
+        self.post_message(self._Token(token, change))
 
     @on(_Token)
     def _token_arrived(self, message: _Token) -> None:
         self.query_one(TopBar).set_connection(self.backend.connection_state())
         changed = self._token is not None and message.token != self._token
         self._token = message.token
-        if changed:
-            self.ticket_list.reload()
+        if not changed:
+            return
+        change = message.change
+        if change is None or change.tickets is None:
+            self._reload_all()
+            return
+        self._apply_change(change)
+
+    def _apply_change(self, change: Change) -> None:
+        """Re-read only what shows a changed ticket (domain/live.py): the pages
+        on screen when one of their cards changed; the count, the pages and
+        the pending tickets when tickets may have entered or left the list --
+        at most every MEMBERSHIP_EVERY seconds, however many agents write."""
+        tickets = change.tickets or {}
+        if any(parts & live.MEMBERSHIP_PARTS for parts in tickets.values()):
+            due = self._last_reload + MEMBERSHIP_EVERY
+            if self._reload_due is None:
+                self._reload_due = due
+        shown = self.ticket_list.shown_ids()
+        cards = {i for i, parts in tickets.items() if parts & live.CARD_PARTS}
+        if cards & shown or (change.customers and self.ticket_list.shows_customers(change.customers)):
+            self.ticket_list.refresh_shown()
+        if cards & self.top_bar.pending_ids():
             self._load_pending()
+
+    def _reload_all(self) -> None:
+        self._reload_due = None
+        self._last_reload = time.monotonic()
+        self.ticket_list.reload()
+        self._load_pending()
 
     @work(exclusive=True, group="pending")
     async def _load_pending(self) -> None:

@@ -48,7 +48,7 @@ from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.remote import wire
 from sagicc_tui.remote.routes import API, MAX_PAGE, ROUTES, Route
 from sagicc_tui.remote.routes import signature as route_signature
-from sagicc_tui.server import peercred
+from sagicc_tui.server import live, peercred
 from sagicc_tui.server.events import EventHub
 
 log = logging.getLogger("sagicc.server")
@@ -144,7 +144,8 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
         pg_dsn = (url.set(drivername="postgresql").render_as_string(hide_password=False)
                   if store.dialect == "postgresql" else None)
         events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token,
-                          channel_seed=url.render_as_string(hide_password=True))
+                          channel_seed=url.render_as_string(hide_password=True),
+                          ticket_rows=functools.partial(scope_rows, store))
 
     async def lifespan(app: FastAPI):
         await events.start()
@@ -268,7 +269,7 @@ def _by_hand(router: APIRouter) -> None:
                 response_class=StreamingResponse, responses=_documented(401, 403))
     async def event_stream(request: Request, c: Annotated[Caller, Depends(user_caller)]) -> StreamingResponse:
         events = c.events
-        q = events.subscribe()
+        q = events.subscribe(await asyncio.to_thread(user_scope, c.backend.store, c.user))
 
         async def stream():
             try:
@@ -295,11 +296,11 @@ def _by_hand(router: APIRouter) -> None:
         if c.user is not None:
             raise PermissionDenied(N_("Only a channel token can deliver incoming messages; "
                                       "create one with `sagicc channels token NAME`."))
-        with _files_on_disk(body.attachments) as paths:
+        with _files_on_disk(body.attachments) as paths, c.events.writing():
             result = await c.backend.ingest(IncomingMessage(
                 channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
                 at=body.at, attachments=paths))
-        await c.events.publish("ingest")
+        await c.events.publish("ingest", live.change_of("ingest", {}, result))
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
 
     @router.post(API + "/tickets/{ticket_id}/attachments", status_code=201, tags=["tickets"],
@@ -323,10 +324,11 @@ def _by_hand(router: APIRouter) -> None:
         try:
             path = folder / safe_file_name(name)
             path.write_bytes(bytes(data))
-            result = await c.backend.add_attachment(c.user, ticket_id, str(path))
+            with c.events.writing():
+                result = await c.backend.add_attachment(c.user, ticket_id, str(path))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        await c.events.publish("add_attachment")
+        await c.events.publish("add_attachment", live.change_of("add_attachment", {"ticket_id": ticket_id}, result))
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
 
     @router.get(API + "/attachments/{attachment_id}/content", tags=["tickets"],
@@ -385,6 +387,40 @@ def _by_hand(router: APIRouter) -> None:
 
 
 
+
+
+def scope_rows(store, ids: list[int]):
+    """The scope columns of some tickets, for scoping a live event (events.py)."""
+    from sagicc_tui.local_store import schema
+
+    t = schema.ticket.c
+
+    def read():
+        from sqlalchemy import select
+
+        with store.read() as conn:
+            return [tuple(r) for r in conn.execute(
+                select(t.id, t.campaign_id, t.assignee_id, t.origin_channel).where(t.id.in_(ids)))]
+
+    return asyncio.to_thread(read)
+
+
+def user_scope(store, user: User):
+    """The L2 scope of an event stream's user (its events name only tickets in it)."""
+    from sagicc_tui.local_store.tickets import scope
+
+    with store.read() as conn:
+        return scope(store, conn, user)[0]
+
+
+async def _rows_before(c: Caller, route_name: str, args: dict[str, Any]) -> list:
+    """A write that can move a ticket out of someone's scope: the ticket's scope
+    columns before it, so the one who loses it hears of the change too."""
+    from sagicc_tui.domain.live import ASSIGNMENT
+
+    if ASSIGNMENT not in live.TICKET_PARTS.get(route_name, ()) or not isinstance(args.get("ticket_id"), int):
+        return []
+    return await scope_rows(c.backend.store, [args["ticket_id"]])
 
 
 def _quote(name: str) -> str:
@@ -500,8 +536,10 @@ def _add_route(router: APIRouter, route: Route) -> None:
                 return _replay(kept, request_hash)
 
         files = args.pop(FILES_FIELD, None)
+        writes = route.verb != "GET" and route.name not in READ_ONLY
+        before = await _rows_before(c, route.name, args) if writes else []
         try:
-            with _files_on_disk(files) as paths:
+            with _files_on_disk(files) as paths, (c.events.writing() if writes else contextlib.nullcontext()):
                 if route.name in FILES_WITH:
                     args = _with_paths(route.name, args, paths)
                 result = await (method(c.user, **args) if takes_user else method(**args))
@@ -513,8 +551,10 @@ def _add_route(router: APIRouter, route: Route) -> None:
             raise
         if _FAULT_AFTER_COMMIT == route.name:
             _die()
-        if route.verb != "GET" and route.name not in READ_ONLY:
-            await c.events.publish(route.name)
+        if writes:
+            change = live.change_of(route.name, args, result)
+            if change is not None:
+                await c.events.publish(route.name, change, before)
         if returns is type(None) or result is None and route.status == 204:
             content, status = b"", 204
         else:

@@ -1,15 +1,25 @@
-"""Live events for GET /api/v1/events: "something changed, refresh".
+"""Live events for GET /api/v1/events: which tickets changed, per recipient.
 
-An event names no ticket or customer: it goes to every signed-in client, and
-an id would tell an agent about tickets outside their scope. Clients refresh
-what they show (through their own scoped reads).
+The event format is documented in domain/live.py. In short: one ``changed``
+event per burst of writes, naming the tickets (and parts of them) that
+changed *within the recipient's scope* -- an agent never hears the id of a
+ticket it may not see -- or ``"refresh": true`` when the server cannot say.
 
-- PostgreSQL: every server process LISTENs on one channel per store and
-  publishes with NOTIFY, so a change made through any process reaches the
-  clients of all of them (the server is stateless; no home-made bus).
-- SQLite: one machine, usually one process: events fan out in-process, and a
-  watcher on the store's change token picks up writes made by other programs
-  (`sagicc ingest` on the same file, a second server process).
+How an event travels:
+
+1. A write route, after its commit, calls ``publish(reason, change)``
+   (server/live.py says what the route changed).
+2. PostgreSQL: the change goes out with NOTIFY on one channel per store, and
+   every server process (this one included) hears it through LISTEN, so a
+   change made through any process reaches the clients of all of them.
+   SQLite: one machine, one process: the change stays in-process, and a
+   watcher on the store's change token turns writes by other programs
+   (`sagicc ingest` on the same file) into a "refresh".
+3. Each process coalesces what it hears for COALESCE seconds, reads the
+   changed tickets' scope columns once (campaign, assignee, channel), and
+   hands every subscriber the part it may see. A subscriber that has not
+   read its last event yet gets the new one merged into it (a slow client
+   gets fewer, larger events; nothing is dropped).
 """
 
 from __future__ import annotations
@@ -20,57 +30,121 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+
+from sagicc_tui.domain.live import Change
+from sagicc_tui.server import live as live_routes
 
 log = logging.getLogger("sagicc.server.events")
 
 WATCH_INTERVAL = 1.0  # seconds between change-token polls (SQLite)
+COALESCE = 0.25  # seconds a burst of changes is gathered before it is sent
+#: NOTIFY payloads are limited to 8000 bytes; a change naming more tickets
+#: than this goes out as a refresh.
+MAX_NOTIFIED_TICKETS = 200
+
+TicketRows = Callable[[list[int]], Awaitable[list[tuple[int, int, int | None, str]]]]
+
+
+class Subscriber:
+    """One event stream: its user's scope, and the change it has not sent yet."""
+
+    def __init__(self, scope: Any = None) -> None:
+        self.scope = scope  # domain.rules.Scope; None: sees every ticket
+        self._pending: dict[str, Any] | None = None
+        self._closed = False
+        self._ready = asyncio.Event()
+
+    def offer(self, change: Change, meta: dict[str, Any]) -> None:
+        if self._pending is None:
+            self._pending = {"change": change, **meta}
+        else:
+            self._pending = {**self._pending, **meta, "change": self._pending["change"].merge(change)}
+        self._ready.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    async def get(self) -> dict[str, Any] | None:
+        """The next event (merged with any that came meanwhile); None: the stream ends."""
+        await self._ready.wait()
+        self._ready.clear()
+        if self._closed:
+            return None
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return await self.get()
+        change: Change = pending.pop("change")
+        return {"type": "changed", **pending, **change.to_wire()}
 
 
 class EventHub:
     def __init__(self, *, pg_dsn: str | None = None, change_token: Callable[[], Awaitable[int]] | None = None,
-                 channel_seed: str = "") -> None:
-        self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
+                 channel_seed: str = "", ticket_rows: TicketRows | None = None) -> None:
+        self._subscribers: set[Subscriber] = set()
         self._pg_dsn = pg_dsn
         self._change_token = change_token
+        self._ticket_rows = ticket_rows
         self.channel = "sagicc_" + hashlib.sha1(channel_seed.encode()).hexdigest()[:12]
         self._tasks: list[asyncio.Task] = []
         self._notify_conn: Any = None
         self._notify_lock = asyncio.Lock()
         self._seq = 0
         self.listening = asyncio.Event()
+        self._gathered: Change | None = None
+        self._gathered_reason = ""
+        self._gathered_before: list[tuple[int, int, int | None, str]] = []
+        self._flush_task: asyncio.Task | None = None
+        self._own_writes = 0  # writes of this process since the watcher last looked (SQLite)
+        self._writing = 0
 
     # --- subscribers (one per SSE stream) -------------------------------------
-    def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
-        q: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=256)
-        self._subscribers.add(q)
-        return q
+    def subscribe(self, scope: Any = None) -> Subscriber:
+        sub = Subscriber(scope)
+        self._subscribers.add(sub)
+        return sub
 
-    def unsubscribe(self, q: asyncio.Queue) -> None:
-        self._subscribers.discard(q)
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self._subscribers.discard(sub)
 
-    def _fanout(self, event: dict[str, Any]) -> None:
-        self._seq += 1
-        event = {**event, "seq": self._seq}
-        for q in list(self._subscribers):
-            try:
-                q.put_nowait(event)
-            except asyncio.QueueFull:
-                # A slow client only needs to know that something changed.
-                pass
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
 
     # --- publishing -------------------------------------------------------------
-    async def publish(self, reason: str) -> None:
-        event = {"type": "changed", "reason": reason, "at": time.time()}
-        if self._pg_dsn is None:
-            self._fanout(event)
-            return
+    @contextlib.contextmanager
+    def writing(self):
+        """Around a write of this process: the SQLite watcher then knows the
+        change token moved because of us (announced precisely by publish)."""
+        self._writing += 1
         try:
-            await self._notify(json.dumps(event))
+            yield
+        finally:
+            self._writing -= 1
+            self._own_writes += 1
+
+    async def publish(self, reason: str, change: Change | None = None,
+                      before: Iterable[tuple[int, int, int | None, str]] = ()) -> None:
+        """After a commit: tell the clients. ``change`` None: they refresh
+        everything. ``before``: scope rows of the changed tickets as they
+        were before the write (a reassignment tells the agent who lost it)."""
+        change = change if change is not None else Change()
+        self._own_writes += 1
+        if change.tickets is not None and len(change.tickets) > MAX_NOTIFIED_TICKETS:
+            change = Change(None, change.customers)
+        before = list(before)
+        if self._pg_dsn is None:
+            self._gather(change, reason, before)
+            return
+        payload = json.dumps({"reason": reason, "at": time.time(), **change.to_wire(),
+                              "before": [list(r) for r in before]})
+        try:
+            await self._notify(payload)
         except Exception as exc:  # noqa: BLE001 - events are best effort; the change is committed
             log.warning("NOTIFY failed (%s); clients of other processes refresh on their next poll", exc)
-            self._fanout(event)
+            self._gather(change, reason, before)
 
     async def _notify(self, payload: str) -> None:
         import psycopg
@@ -79,6 +153,48 @@ class EventHub:
             if self._notify_conn is None or self._notify_conn.closed:
                 self._notify_conn = await psycopg.AsyncConnection.connect(self._pg_dsn, autocommit=True)
             await self._notify_conn.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
+
+    # --- coalescing and fan-out -----------------------------------------------------
+    def _gather(self, change: Change, reason: str, before: list) -> None:
+        self._gathered = change if self._gathered is None else self._gathered.merge(change)
+        self._gathered_reason = reason
+        self._gathered_before += before
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(COALESCE)
+        change, self._gathered = self._gathered, None
+        before, self._gathered_before = self._gathered_before, []
+        if change is None:
+            return
+        try:
+            await self._fanout(change, self._gathered_reason, before)
+        except Exception:  # noqa: BLE001 - never lose the notice: say "refresh"
+            log.exception("scoping a change failed; clients refresh")
+            self._deliver(Change(None, change.customers), self._gathered_reason, {}, ())
+
+    async def _fanout(self, change: Change, reason: str, before: list) -> None:
+        rows: list[tuple[int, int, int | None, str]] = []
+        if change.tickets and self._ticket_rows is not None and any(s.scope is not None for s in self._subscribers):
+            rows = list(await self._ticket_rows(sorted(change.tickets))) + before
+        self._deliver(change, reason, change.tickets or {}, rows)
+
+    def _deliver(self, change: Change, reason: str, tickets, rows) -> None:
+        self._seq += 1
+        meta = {"seq": self._seq, "at": time.time(), "reason": reason}
+        for sub in list(self._subscribers):
+            if change.tickets is None or sub.scope is None:
+                mine = change
+            else:
+                seen = live_routes.visible(rows, sub.scope)
+                mine = Change({k: v for k, v in tickets.items() if k in seen}, change.customers)
+                if not mine.tickets and not mine.customers:
+                    continue  # nothing this client may see changed
+            sub.offer(mine, meta)
+
+    def _refresh_all(self, reason: str) -> None:
+        self._gather(Change(), reason, [])
 
     # --- background work ------------------------------------------------------
     async def start(self) -> None:
@@ -94,12 +210,13 @@ class EventHub:
         """End every event stream now (the server is stopping): clients reconnect
         to another process, or once this one is back, instead of the shutdown
         waiting for streams that never end by themselves."""
-        for q in list(self._subscribers):
-            with contextlib.suppress(asyncio.QueueFull):
-                q.put_nowait(None)
+        for sub in list(self._subscribers):
+            sub.close()
 
     async def stop(self) -> None:
         self.close_streams()
+        if self._flush_task is not None:
+            self._flush_task.cancel()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -122,23 +239,28 @@ class EventHub:
                     delay = 0.5
                     async for note in conn.notifies():
                         try:
-                            event = json.loads(note.payload)
+                            data = json.loads(note.payload)
                         except ValueError:
-                            event = {"type": "changed"}
-                        event.pop("seq", None)
-                        self._fanout(event)
+                            data = {"refresh": True}
+                        before = [tuple(r) for r in data.get("before") or ()]
+                        self._gather(Change.from_wire(data), str(data.get("reason", "")), before)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reconnect; clients keep their last data
                 log.warning("LISTEN connection lost (%s); reconnecting in %.1f s", exc, delay)
-                self._fanout({"type": "changed", "reason": "reconnected"})
+                self._refresh_all("reconnected")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
 
     async def _watch(self) -> None:
+        """SQLite: writes by other programs move the change token; ours are
+        announced by publish. A move while this process was writing is
+        taken as ours (a write by another program in the same second is
+        announced at the next second it moves alone)."""
         assert self._change_token is not None
         last = await self._change_token()
         while True:
+            self._own_writes = 0
             await asyncio.sleep(WATCH_INTERVAL)
             try:
                 now = await self._change_token()
@@ -147,4 +269,5 @@ class EventHub:
                 continue
             if now != last:
                 last = now
-                self._fanout({"type": "changed", "reason": "store", "at": time.time()})
+                if not self._own_writes and not self._writing:
+                    self._refresh_all("store")

@@ -97,7 +97,34 @@ class PagedList(ScrollView):
 
     # --- loading --------------------------------------------------------------------------------
 
-    def _start(self, *, keep_position: bool) -> None:
+    def shown_ids(self) -> set[int]:
+        """Ids of the rows in the pages on screen (read, fresh or not)."""
+        ids: set[int] = set()
+        for page_no in self._visible_pages():
+            for row in range(page_no * PAGE_SIZE, (page_no + 1) * PAGE_SIZE):
+                card = self._pages.card(row)
+                if card is None:
+                    break
+                ids.add(card.id)
+        return ids
+
+    def shows_customers(self, customer_ids: frozenset[int]) -> bool:
+        """Does a row on screen belong to one of these customers?"""
+        for page_no in self._visible_pages():
+            for row in range(page_no * PAGE_SIZE, (page_no + 1) * PAGE_SIZE):
+                card = self._pages.card(row)
+                if card is None:
+                    break
+                if getattr(card, "customer_id", None) in customer_ids:
+                    return True
+        return False
+
+    def refresh_shown(self) -> None:
+        """Re-read only the pages on screen, not the count: a live change to rows
+        shown (the others are read again when the view reaches them)."""
+        self._start(keep_position=True, count=False)
+
+    def _start(self, *, keep_position: bool, count: bool = True) -> None:
         self._generation += 1
         self._failed.clear()
         self._fetching = frozenset()
@@ -113,7 +140,8 @@ class PagedList(ScrollView):
             self._cleared()
             self.virtual_size = Size(0, self.HEADER_LINES)
             self.scroll_to(y=0, animate=False, immediate=True)
-        self._count(self._generation)
+        if count or self._total is None:
+            self._count(self._generation)
         self._start_fetch()
         self.refresh()
 

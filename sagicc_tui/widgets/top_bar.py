@@ -90,6 +90,10 @@ class TopBar(Horizontal):
         self._user = user
         self._show_user()
 
+    def pending_ids(self) -> frozenset[int]:
+        """Ids of the pending tickets shown (empty before the first read)."""
+        return self._pending_ids or frozenset()
+
     def update_pending(self, page: TicketPage, limit: int = 50) -> list[TicketCard]:
         """Show the pending count; notify and return the tickets new since the last read."""
         self._pending = page.rows
