@@ -90,26 +90,11 @@ def listening_socket(host: str, port: int):
 
 
 def _run_workers(sock, workers: int, options: dict) -> None:
-    """N server processes forked onto one listening socket (the kernel spreads
-    the connections); a stop is passed on to each, which shuts down gracefully."""
-    import multiprocessing
-    import signal
+    """N server processes forked onto one listening socket, restarted when
+    one dies (server/supervisor.py)."""
+    from sagicc_tui.server.supervisor import Supervisor
 
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_worker, args=(sock, options), name=f"sagicc-worker-{i}") for i in range(workers)]
-    for proc in procs:
-        proc.start()
-
-    def stop(signum, frame) -> None:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()  # SIGTERM: each worker shuts down gracefully
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    for proc in procs:
-        proc.join()
-    sock.close()
+    Supervisor(sock, workers, _worker, (options,)).run()
 
 
 def _worker(sock, options: dict) -> None:
