@@ -170,3 +170,31 @@ def test_the_migration_adds_the_index_to_an_existing_store(tmp_path) -> None:
         ensure_schema(backend.store.engine)
     finally:
         backend.store.engine.dispose()
+
+
+def test_pending_tickets_read_their_own_index(tmp_path) -> None:
+    """L7 pending: the statuses spelled in ix_ticket_pending are the open ones,
+    and SQLite reads the pending list off that index (no sort of every
+    ticket the agent holds)."""
+    from sagicc_tui.local_store.ticket_query import OPEN
+    from sagicc_tui.local_store.tickets import pending
+
+    assert list(schema.PENDING_STATUSES) == OPEN
+    path = tmp_path / "p.db"
+    build_demo(str(path), tickets=300, seed=3, now=NOW)
+    backend = LocalBackend(str(path))
+    try:
+        store = backend.store
+        statements: list[str] = []
+        from sqlalchemy import event
+
+        event.listen(store.engine, "before_cursor_execute",
+                     lambda conn, cur, stmt, params, ctx, many: statements.append((stmt, params)))
+        with store.read() as conn:
+            agent = next(u for u in store.users(conn) if u.role.value == "agent")
+            pending(store, conn, agent, agent.campaign_ids[0], 50)
+            stmt, params = statements[-1]
+            plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + stmt, params))
+        assert "ix_ticket_pending" in plan
+    finally:
+        store.engine.dispose()

@@ -23,7 +23,8 @@ History:
      `sagicc serve --socket` takes its clients' identity from it.
   7  the ticket-level message index (ticket_words.py): one search row per
      ticket holding its messages' words, kept by triggers on interaction, so
-     a common word resolves to tickets without a lookup per message.
+     a common word resolves to tickets without a lookup per message; the
+     pending tickets' index (ix_ticket_pending).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def _v6_to_v7(conn: Connection) -> None:
     # Self-contained and idempotent: CREATE ... IF NOT EXISTS, then fill
     # from the messages already in the store.
     ticket_words.create(conn, rebuild=True)
+    _create_indexes(conn)  # ix_ticket_pending (L7), IF NOT EXISTS
 
 
 STEPS: dict[int, Callable[[Connection], None]] = {

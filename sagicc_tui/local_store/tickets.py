@@ -98,7 +98,18 @@ def pending(store: Store, conn: Connection, user: User, campaign_id: int, limit:
     """L7: my open tickets in the campaign; a scheduled next task puts a ticket
     first (closest first), then the oldest unread, then the oldest."""
     sc, campaigns = scope(store, conn, user)
-    key = func.coalesce(t.next_task_at, schema.NEVER)
+    key = schema.PENDING_ORDER[0]
+    ordering = schema.PENDING_ORDER
+    # A deferred join, as the list's pages: an agent can hold tens of thousands
+    # of open tickets (18,011 for one demo agent at 1M); sort their ids, then
+    # join customer and assignee for the `limit` kept (103 -> ~10 ms of CPU).
+    inner = (
+        select(t.id)
+        .where(tq.scope_predicate(sc), t.campaign_id == campaign_id, t.assignee_id == user.id,
+               schema.PENDING_WHERE)  # the statuses of tq.OPEN, spelled as ix_ticket_pending's
+        .order_by(*ordering)
+        .limit(limit)
+    )
     stmt = (
         select(*tq.card_columns(), key.label("sort_key"))
         .select_from(
@@ -106,14 +117,8 @@ def pending(store: Store, conn: Connection, user: User, campaign_id: int, limit:
                 tq.user_t, tq.user_t.c.id == t.assignee_id
             )
         )
-        .where(
-            tq.scope_predicate(sc),
-            t.campaign_id == campaign_id,
-            t.assignee_id == user.id,
-            t.status.in_(tq.OPEN),
-        )
-        .order_by(key, func.coalesce(t.unread_at, schema.NEVER), t.created_at, t.id)
-        .limit(limit)
+        .where(t.id.in_(inner.scalar_subquery()))
+        .order_by(*ordering)
     )
     now = store.clock()
     return TicketPage(tuple(card_from_row(r, campaigns, now) for r in conn.execute(stmt)), None)

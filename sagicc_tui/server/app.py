@@ -49,6 +49,7 @@ from sagicc_tui.remote import wire
 from sagicc_tui.remote.routes import API, MAX_PAGE, ROUTES, Route
 from sagicc_tui.remote.routes import signature as route_signature
 from sagicc_tui.server import live, peercred
+from sagicc_tui.server.count_cache import CountCache
 from sagicc_tui.server.events import EventHub
 
 log = logging.getLogger("sagicc.server")
@@ -389,6 +390,17 @@ def _by_hand(router: APIRouter) -> None:
 
 
 
+async def _count(c: Caller, query) -> int:
+    """count_tickets through the short-lived cache of large counts (count_cache.py)."""
+    counts = CountCache.of(c.backend)
+    kept = counts.get(c.user, query)
+    if kept is not None:
+        return kept
+    value = await c.backend.count_tickets(c.user, query)
+    counts.put(c.user, query, value)
+    return value
+
+
 def scope_rows(store, ids: list[int]):
     """The scope columns of some tickets, for scoping a live event (events.py)."""
     from sagicc_tui.local_store import schema
@@ -542,7 +554,10 @@ def _add_route(router: APIRouter, route: Route) -> None:
             with _files_on_disk(files) as paths, (c.events.writing() if writes else contextlib.nullcontext()):
                 if route.name in FILES_WITH:
                     args = _with_paths(route.name, args, paths)
-                result = await (method(c.user, **args) if takes_user else method(**args))
+                if route.name == "count_tickets":
+                    result = await _count(c, args["query"])
+                else:
+                    result = await (method(c.user, **args) if takes_user else method(**args))
         except SagiccError as exc:
             status, doc = wire.problem_for(exc)
             if key is not None and status < 500:
