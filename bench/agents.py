@@ -194,8 +194,10 @@ class Agent:
         await asyncio.gather(self.read_count(), self.read_page())
 
     async def search(self) -> None:
-        if self.page is not None and self.page.rows and self.rng.random() < 0.5:
-            word = self.rng.choice(self.page.rows).customer_name.split()[-1]  # a surname
+        surnames = [w for c in (self.page.rows if self.page else ()) for w in c.customer_name.split()[1:]
+                     if w.isalpha() and len(w) >= 3]
+        if surnames and self.rng.random() < 0.5:
+            word = self.rng.choice(surnames)  # a customer's surname (not "S.A.S.")
         else:
             word = self.rng.choice(SEARCH_WORDS)
         self.query = TicketQuery(campaign_ids=self.query.campaign_ids, search=word)
