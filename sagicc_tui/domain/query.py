@@ -102,7 +102,9 @@ class TicketSelection:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RedistributeSpec:
     agent_ids: tuple[int, ...] = ()  # empty: every agent of the campaign
-    seed: int | None = None  # for reproducible tests; None: random
+    # None: drawn from the action itself, so the preview computes exactly the
+    # plan that the run applies (L8: the preview must not promise another split).
+    seed: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +114,7 @@ class MassAction:
     kind: MassActionKind
     selection: TicketSelection
     primary_ticket_id: int | None = None  # merge
+    primary_ticket_number: int | None = None  # merge: or the primary's number, typed
     merge_customers: bool = False  # merge
     assignee_id: int | None = None  # assign (None with campaign_id=None: unassign)
     unassign: bool = False  # assign

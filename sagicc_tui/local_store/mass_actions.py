@@ -8,11 +8,12 @@ it is then, not as it was when the preview was shown.
 from __future__ import annotations
 
 import random
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from sagicc_tui.domain.enums import ChangeKind, EntityKind, MassActionKind, Role, TicketStatus
 from sagicc_tui.domain.errors import InvalidInput, NotFound
@@ -41,6 +42,7 @@ class Plan:
     changes: list[Msg] = field(default_factory=list)
     assign_to: dict[int, int | None] = field(default_factory=dict)  # ticket id -> user id
     task_values: dict[int, dict] = field(default_factory=dict)  # campaign id -> clean values
+    primary: Any = None  # merge: the primary ticket's row
 
 
 def _chunks(ids: list[int]):
@@ -113,9 +115,19 @@ def _plan_close(store, conn, user, action, rows, campaigns, p: Plan) -> None:
 
 
 def _plan_merge(store, conn, user, action, rows, campaigns, p: Plan) -> None:
-    primary = next((r for r in rows if r.id == action.primary_ticket_id), None)
+    # By id (picked from the list) or by number (typed): any ticket of the
+    # selection, loaded in the list or not (a `T` selection of 10,000 too).
+    primary = next(
+        (r for r in rows if r.id == action.primary_ticket_id
+         or (action.primary_ticket_number is not None and r.number == action.primary_ticket_number)),
+        None,
+    )
     if primary is None:
+        if action.primary_ticket_number is not None:
+            raise InvalidInput(N_("Ticket #{number} is not among the tagged tickets; give the number of a tagged ticket."),
+                               number=action.primary_ticket_number)
         raise InvalidInput(N_("Choose the primary ticket among the tagged tickets."))
+    p.primary = primary
     if primary.status == TicketStatus.CLOSED.value:
         raise InvalidInput(N_("The primary ticket #{number} is closed; choose an open one."), number=primary.number)
     for r in _split_closed(p, rows):
@@ -205,7 +217,7 @@ def _plan_redistribute(store, conn, user, action, rows, campaigns, p: Plan) -> N
             raise InvalidInput(N_("Some chosen agents do not exist or are disabled; choose again."))
     else:
         pool = [u for u in users.values() if u.role is Role.AGENT]
-    rng = random.Random(action.redistribute.seed)
+    rng = random.Random(_seed(action, rows, pool))
     candidates = _split_closed(p, rows)
     rng.shuffle(candidates)
     load: Counter[int] = Counter()
@@ -225,6 +237,15 @@ def _plan_redistribute(store, conn, user, action, rows, campaigns, p: Plan) -> N
     names = {a.id: a.full_name for a in pool}
     for agent_id, n in sorted(load.items(), key=lambda kv: names[kv[0]]):
         p.changes.append(msg(N_("Tickets for {user}: {count}."), user=names[agent_id], count=n))
+
+
+def _seed(action: MassAction, rows: list[Any], pool: list[User]) -> int:
+    """The draw of a redistribution: the caller's seed, or one taken from the
+    selection and the agents, so a preview and its run split the same way."""
+    if action.redistribute.seed is not None:
+        return action.redistribute.seed
+    key = ",".join(str(r.id) for r in rows) + "|" + ",".join(str(a.id) for a in pool)
+    return zlib.crc32(key.encode())
 
 
 def preview(store: Store, conn: Connection, user: User, action: MassAction) -> MassPreview:
@@ -296,10 +317,30 @@ def _run_add_task(store, conn, user, action, p: Plan, now: int) -> None:
         store.log(conn, user, lines, at=now)
 
 
+def _latest_outcome(conn: Connection, rows: list[Any]) -> str | None:
+    """The card's last outcome after a merge: that of the ticket whose latest
+    task is the newest (the tasks move to the primary, so its last task is
+    theirs), or the primary's own when no ticket has a task."""
+    tk = schema.TaskRow.__table__.c
+    ids = [r.id for r in rows]
+    latest: dict[int, tuple[int, int]] = {}
+    for part in _chunks(ids):
+        for tid, at, last_id in conn.execute(
+            select(tk.ticket_id, func.max(tk.created_at), func.max(tk.id)).where(tk.ticket_id.in_(part)).group_by(tk.ticket_id)
+        ):
+            latest[tid] = (int(at), int(last_id))
+    worked = [r for r in rows if r.id in latest]
+    if not worked:
+        return rows[0].last_outcome
+    newest = max(worked, key=lambda r: latest[r.id])
+    return newest.last_outcome
+
+
 def _run_merge(store, conn, user, action, p: Plan, now: int) -> None:
-    primary_id = action.primary_ticket_id
+    primary_id = p.primary.id
     primary = ticket_from_row(conn.execute(select(schema.ticket).where(t.id == primary_id)).one())
     sec_ids = [r.id for r in p.ok]
+    outcome = _latest_outcome(conn, [p.primary, *p.ok])
     for tb in (schema.InteractionRow, schema.TaskRow, schema.NoteRow, schema.AttachmentRow):
         table = tb.__table__
         for part in _chunks(sec_ids):
@@ -313,6 +354,7 @@ def _run_merge(store, conn, user, action, p: Plan, now: int) -> None:
     nexts = [x for x in [primary.next_task_at and int(primary.next_task_at.timestamp())] + [r.next_task_at for r in p.ok] if x]
     summary = refresh_summary(conn, primary_id)
     summary["next_task_at"] = min(nexts) if nexts else None
+    summary["last_outcome"] = outcome
     _bump(conn, [primary_id], user, now, **summary)
     lines = []
     for r in p.ok:

@@ -223,10 +223,14 @@ class MassActionScreen(ModalScreen[MassResult | None]):
                 name = sanitize.one_line(c.customer_name or c.customer_id_number, max_len=40)
                 prompt = Content(" — ".join(["#" + str(c.number), name, labels.status(c.status)]))
                 options.append(Option(prompt, id=str(c.id), disabled=c.status is TicketStatus.CLOSED))
+            # Any tagged ticket can be the primary: pick a loaded one, or type
+            # its number (tickets found by other searches, or a `T` selection).
+            yield Input(placeholder=_("or type its number, like 100123"), id="merge-number",
+                        restrict=r"#?[0-9]*", max_length=12)
             yield OptionList(*options, id="merge-primary")
             if self.cards_partial:
                 yield Static(
-                    plain(_("Only the {count} tagged tickets loaded in the list are offered; scroll the list to load more.", count=len(options))),
+                    plain(_("The list shows the {count} tagged tickets loaded so far; type the number of any other tagged ticket.", count=len(options))),
                     classes="mass-note",
                 )
             yield Checkbox(plain(_("Merge customers too")), id="merge-customers")
@@ -258,7 +262,9 @@ class MassActionScreen(ModalScreen[MassResult | None]):
             first = next((i for i, o in enumerate(ol.options) if not o.disabled), None)
             if first is not None:
                 ol.highlighted = first
-            ol.focus()
+                ol.focus()
+            else:
+                self.query_one("#merge-number", Input).focus()
         elif self.kind is MassActionKind.ADD_TASK:
             self.query_one(TaskForm).focus_first()
         elif self.kind is MassActionKind.ASSIGN:
@@ -331,6 +337,10 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         if self.kind is MassActionKind.CLOSE:
             return base
         if self.kind is MassActionKind.MERGE:
+            merge_customers = self.query_one("#merge-customers", Checkbox).value
+            typed = self.query_one("#merge-number", Input).value.strip().lstrip("#")
+            if typed:
+                return replace(base, primary_ticket_number=int(typed), merge_customers=merge_customers)
             ol = self.query_one("#merge-primary", OptionList)
             index = ol.highlighted
             if index is None or ol.get_option_at_index(index).disabled:
@@ -338,7 +348,6 @@ class MassActionScreen(ModalScreen[MassResult | None]):
                 ol.focus()
                 return None
             primary = int(ol.get_option_at_index(index).id or 0)
-            merge_customers = self.query_one("#merge-customers", Checkbox).value
             return replace(base, primary_ticket_id=primary, merge_customers=merge_customers)
         if self.kind is MassActionKind.ASSIGN:
             who = self.query_one("#assign-user", Select).selection

@@ -297,12 +297,26 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self.notify(_("No tickets are tagged; tag tickets first (space or t, or T for all)."), severity="warning")
             return
         allowed = mass_actions_for(self.user)
-        if self.campaign is not None and not self.campaign.mass_close_allowed:
+        if not self._mass_close_allowed():
             allowed = [k for k in allowed if k is not MassActionKind.CLOSE]
         if not allowed:
             self.notify(_("Your role may not apply mass actions here; ask a supervisor."), severity="warning")
             return
         self.app.push_screen(MassActionPrompt(allowed, tl.tag_count), self._mass_kind_chosen)
+
+    def _mass_close_allowed(self) -> bool:
+        """Close is offered when a campaign the tagged tickets can come from
+        allows closing in bulk (L8); the store still refuses ticket by ticket."""
+        tl = self.ticket_list
+        by_id = {c.id: c for c in self.campaigns}
+        if tl.selection.query is None:
+            loaded = {c.id: c.campaign_id for c in tl.tagged_cards()}
+            ids = {loaded[i] for i in tl.selection.ids if i in loaded}
+            if len(ids) < len(tl.selection.ids):  # tags outside the loaded pages
+                ids |= set(tl.query.campaign_ids or ((self.campaign.id,) if self.campaign else ()))
+        else:
+            ids = set(tl.selection.query.campaign_ids or ((self.campaign.id,) if self.campaign else ()))
+        return any(by_id[i].mass_close_allowed for i in ids if i in by_id)
 
     def _mass_kind_chosen(self, kind: MassActionKind | None) -> None:
         if kind is None or self.campaign is None:

@@ -157,3 +157,77 @@ async def test_agent_selection_is_clipped_to_their_scope(world):
     assert res.done == 1
     admin = await world.user("admin")
     assert (await world.backend.get_ticket(admin, b.ticket_id)).status is TicketStatus.NEW
+
+
+# --- #12.3: every mass action exact (L8, L10) ---------------------------------------------
+
+
+def _preview_counts(preview) -> dict[str, int]:
+    """"Tickets for Ana: 3." lines of a redistribute preview, as {name: count}."""
+    out = {}
+    for change in preview.changes:
+        if change.template == "Tickets for {user}: {count}.":
+            out[change.params["user"]] = change.params["count"]
+    return out
+
+
+async def test_redistribute_preview_is_the_plan_the_run_applies(world):
+    """No seed given (what the TUI and CLI send): the preview's split per agent
+    is exactly the split the run stores, ticket by ticket."""
+    results = [await world.incoming(f"r{i}@x.com", f"m{i}") for i in range(22)]
+    sofia = await world.user("sofia")
+    action = MassAction(kind=MassActionKind.REDISTRIBUTE, selection=ids(*results),
+                        redistribute=RedistributeSpec(agent_ids=(3, 4, 6)))
+    preview = await world.backend.preview_mass_action(sofia, action)
+    promised = _preview_counts(preview)
+    assert sorted(promised.values()) == [7, 7, 8]
+    assert [await world.backend.preview_mass_action(sofia, action) for _ in range(3)] == [preview] * 3
+    await world.backend.run_mass_action(sofia, action)
+    users = {u.id: u.full_name for u in await world.backend.list_users()}
+    stored = Counter([users[(await world.backend.get_ticket(sofia, r.ticket_id)).assignee_id] for r in results])
+    assert dict(stored) == promised
+
+
+async def test_merge_primary_by_number_outside_the_loaded_cards(world):
+    """A `T` selection (a query): the primary is named by its number, not
+    picked from the cards the list happened to load."""
+    results = [await world.incoming(f"m{i}@x.com", f"msg {i}") for i in range(5)]
+    admin = await world.user("admin")
+    sel = TicketSelection(query=TicketQuery(campaign_ids=(1,)))
+    target = results[3]
+    action = MassAction(kind=MassActionKind.MERGE, selection=sel, primary_ticket_number=target.ticket_number)
+    preview = await world.backend.preview_mass_action(admin, action)
+    assert preview.total == 4
+    res = await world.backend.run_mass_action(admin, action)
+    assert res.done == 4
+    primary = await world.backend.get_ticket(admin, target.ticket_id)
+    assert primary.status is not TicketStatus.CLOSED
+    for r in results:
+        if r is not target:
+            assert (await world.backend.get_ticket(admin, r.ticket_id)).merged_into_id == target.ticket_id
+    # A number that is not tagged is refused with a sentence that names it.
+    other = await world.incoming("fuera@x.com", "otro", channel=ChannelType.TELEPHONY)
+    with pytest.raises(InvalidInput) as e:
+        await world.backend.preview_mass_action(
+            admin, MassAction(kind=MassActionKind.MERGE, selection=ids(results[0], results[1]),
+                              primary_ticket_number=other.ticket_number))
+    assert str(other.ticket_number) in str(e.value)
+
+
+async def test_merge_primary_takes_the_outcome_of_the_newest_task(world):
+    a = await world.incoming("a@x.com", "uno")
+    b = await world.incoming("b@x.com", "dos")
+    admin = await world.user("admin")
+    await world.backend.add_task(admin, b.ticket_id, TaskInput(values={"resultado": "Pendiente"}))
+    assert (await world.backend.get_ticket(admin, a.ticket_id)).last_outcome is None
+    await world.backend.run_mass_action(
+        admin, MassAction(kind=MassActionKind.MERGE, selection=ids(a, b), primary_ticket_id=a.ticket_id))
+    assert (await world.backend.get_ticket(admin, a.ticket_id)).last_outcome == "Pendiente"
+    # The primary's own later task wins over a merged older one.
+    c = await world.incoming("c@x.com", "tres")
+    await world.backend.add_task(admin, c.ticket_id, TaskInput(values={"resultado": "Pendiente"}))
+    world.clock.advance(minutes=5)
+    await world.backend.add_task(admin, a.ticket_id, TaskInput(values={"resultado": "Solucionado"}))
+    await world.backend.run_mass_action(
+        admin, MassAction(kind=MassActionKind.MERGE, selection=ids(a, c), primary_ticket_id=a.ticket_id))
+    assert (await world.backend.get_ticket(admin, a.ticket_id)).last_outcome == "Solucionado"

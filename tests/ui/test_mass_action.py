@@ -170,6 +170,34 @@ async def test_merge_into_the_chosen_primary_with_customers(world):
     assert (await kinds_of(world, b.ticket_id))[ChangeKind.MERGED] == 2
 
 
+async def test_merge_primary_typed_by_number_for_a_query_selection(world):
+    """#12.3: with `T` (every ticket matching) the list may have loaded none of
+    the tickets; the primary is typed by number and the store checks it."""
+    results = [await world.incoming(f"q{i}@x.com", f"msg {i}") for i in range(4)]
+    target = results[2]
+    sel = TicketSelection(query=TicketQuery(campaign_ids=(1,)))
+    screen = await screen_for(world, "sofia", MassActionKind.MERGE, [results[0].ticket_id], selection=sel)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "type the number of any other tagged ticket" in " ".join(
+            str(w.render()) for w in app.screen.query(".mass-note"))
+        await keys(app, pilot, "shift+tab")
+        assert app.screen.focused.id == "merge-number"
+        await type_text(pilot, str(target.ticket_number))
+        await keys(app, pilot, "enter")
+        assert screen.step == "preview"
+        assert f"Ticket #{target.ticket_number} stays open" in static_text(app, "#preview-changes")
+        await keys(app, pilot, "y", "escape")
+    admin = await world.user("admin")
+    for r in results:
+        t = await world.backend.get_ticket(admin, r.ticket_id)
+        if r is target:
+            assert t.status is not TicketStatus.CLOSED
+        else:
+            assert t.merged_into_id == target.ticket_id
+
+
 async def test_agent_merge_shows_the_permission_sentence(world):
     a = await world.incoming("a@x.com", "uno")
     b = await world.incoming("b@x.com", "dos")

@@ -268,6 +268,32 @@ async def test_mass_close_from_the_list_refreshes_and_clears_tags(world):
         assert made
 
 
+async def test_mass_close_is_not_offered_for_tickets_of_a_campaign_that_forbids_it(world):
+    """#12.3 (L8): the list shows campaign Ventas (no mass close) while the
+    current campaign Servicio allows it: the tagged tickets decide."""
+    for i in range(2):
+        await world.incoming(f"30011122{i}3", f"llamada {i}", channel=ChannelType.TELEPHONY)  # Ventas
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketsScreen) and screen.campaign.mass_close_allowed
+        screen.set_query(TicketQuery(campaign_ids=(2,)))
+        await settle(pilot)
+        assert ticket_list(app).total == 2
+        await pilot.press("space", "space", "semicolon")
+        await settle(pilot)
+        from sagicc_tui.domain.enums import MassActionKind
+        from sagicc_tui.screens.mass_prompt import MassActionPrompt
+
+        assert isinstance(app.screen, MassActionPrompt)
+        assert MassActionKind.CLOSE not in app.screen._allowed
+        assert MassActionKind.MERGE in app.screen._allowed
+        await pilot.press("c")  # the key does nothing when Close is not offered
+        await settle(pilot)
+        assert isinstance(app.screen, MassActionPrompt)
+
+
 async def test_next_page_is_read_ahead_near_the_edge(world):
     """Page down must rarely wait for the store: within a screen of a page not
     read yet, the list reads it before the view gets there (and only then)."""
