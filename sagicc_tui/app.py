@@ -31,6 +31,7 @@ from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.settings import Settings, load_settings, save_settings
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.pending_watch import PendingWatch
 from sagicc_tui.widgets.translated import translate_bindings
 
 DEFAULT_THEME = "textual-dark"
@@ -83,6 +84,7 @@ class SagiccApp(App[None]):
         translate_bindings(self)
         self.open_backend = open_backend
         self.backend: Backend | None = None
+        self.pending_watch: PendingWatch | None = None  # the session's L7 count and notices
         self.user: User | None = None
         self.campaigns: list[Campaign] = []
         self.campaign: Campaign | None = None
@@ -156,6 +158,7 @@ class SagiccApp(App[None]):
                         severity="error", timeout=60)
             return
         self.backend = backend
+        self.pending_watch = PendingWatch(self, backend, self.clock)
         user, problem = await self._find_user(backend)
         if user is None and self.identity_from_host:
             self.notify(problem or _("This host did not say who you are; ask an administrator."),

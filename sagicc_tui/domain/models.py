@@ -228,6 +228,7 @@ class TicketCard:
     next_task_at: datetime | None
     sla_breached: bool
     version: int
+    assigned_at: datetime | None = None  # when the assignee got it (L7 notices)
 
 
 @model

@@ -43,6 +43,18 @@ class TicketQuery:
     primary_values: tuple[str, ...] = ()
     search: str = ""
     order: TicketOrder = TicketOrder.CREATED_DESC
+    # Given to their assignee at or after this time (L7's "now assigned to you").
+    assigned_since: datetime | None = None
+
+    @classmethod
+    def pending(cls, user_id: int, campaign_id: int) -> TicketQuery:
+        """L7: my tickets in the campaign that are not closed; a scheduled
+        next task first, the closest first (tickets without one come last)."""
+        return cls(
+            campaign_ids=(campaign_id,), user_filter=UserFilter.SPECIFIC, user_ids=(user_id,),
+            statuses=tuple(s for s in TicketStatus if s is not TicketStatus.CLOSED),
+            order=TicketOrder.NEXT_TASK_CLOSEST,
+        )
 
     def with_(self, **changes: object) -> TicketQuery:
         return replace(self, **changes)

@@ -297,11 +297,17 @@ def _run_assign(store, conn, user, action, p: Plan, now: int) -> None:
             lines.append(LogLine(EntityKind.TICKET, r.id, ChangeKind.ASSIGNED, "assignee", names.get(r.assignee_id, ""), names.get(new, "")))
         if action.kind is MassActionKind.ASSIGN and action.campaign_id is not None and action.campaign_id != r.campaign_id:
             lines.append(LogLine(EntityKind.TICKET, r.id, ChangeKind.CAMPAIGN, "campaign_id", r.campaign_id, action.campaign_id))
+    changed = {r.id for r in p.ok if p.assign_to.get(r.id, r.assignee_id) != r.assignee_id}
     for target, ids in by_target.items():
         values: dict[str, Any] = {"assignee_id": target}
         if action.kind is MassActionKind.ASSIGN and action.campaign_id is not None:
             values["campaign_id"] = action.campaign_id
-        _bump(conn, ids, user, now, **values)
+        kept = [i for i in ids if i not in changed]
+        given = [i for i in ids if i in changed]
+        if kept:
+            _bump(conn, kept, user, now, **values)
+        if given:  # a new assignee: the time their pending list says "now yours"
+            _bump(conn, given, user, now, **values, assigned_at=now if target is not None else None)
     store.log(conn, user, lines, at=now)
 
 

@@ -25,6 +25,8 @@ History:
      ticket holding its messages' words, kept by triggers on interaction, so
      a common word resolves to tickets without a lookup per message; the
      pending tickets' index (ix_ticket_pending).
+  8  when a ticket was given to its assignee (`ticket.assigned_at`), so the
+     pending list (L7) can say every new assignment, not only the first page's.
 """
 
 from __future__ import annotations
@@ -113,8 +115,15 @@ def _v6_to_v7(conn: Connection) -> None:
     _create_indexes(conn)  # ix_ticket_pending (L7), IF NOT EXISTS
 
 
+def _v7_to_v8(conn: Connection) -> None:
+    # Earlier assignments have no time: they are not news to anyone.
+    if "assigned_at" not in {c["name"] for c in inspect(conn).get_columns("ticket")}:
+        conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN assigned_at BIGINT")
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
+}
 
 
 def read_version(conn: Connection) -> int | None:

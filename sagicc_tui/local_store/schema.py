@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -139,6 +139,7 @@ class TicketRow(SQLModel, table=True):
     last_survey_at: int | None = _int(default=None)
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     closed_at: int | None = _int(default=None)
+    assigned_at: int | None = _int(default=None)  # when the current assignee got it (L7 notices)
     version: int = 1
 
 

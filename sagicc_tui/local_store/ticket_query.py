@@ -99,6 +99,8 @@ def filter_predicates(query: TicketQuery, dialect: str, *,
         )
     if query.primary_values:
         preds.append(t.last_outcome.in_(query.primary_values))
+    if query.assigned_since:
+        preds.append(t.assigned_at >= _epoch(query.assigned_since))
     if query.search.strip():
         preds.append(search_predicate(query.search, dialect, plan=plan))
     return preds
@@ -218,7 +220,7 @@ def card_columns() -> list:
         cu.first_name.label("c_first"), cu.middle_name.label("c_middle"),
         cu.last_name.label("c_last"), cu.second_last_name.label("c_second"),
         t.assignee_id, user_t.c.full_name.label("assignee_name"), t.description, t.created_at,
-        t.last_channel, t.next_task_at, t.first_response_at, t.closed_at, t.version,
+        t.last_channel, t.next_task_at, t.first_response_at, t.closed_at, t.version, t.assigned_at,
     ]
 
 

@@ -70,6 +70,7 @@ def card_from_row(r, campaigns: dict[int, Campaign], now) -> TicketCard:
         created_at=created,
         last_channel=_CHANNEL[r.last_channel] if r.last_channel else None,
         next_task_at=from_epoch(r.next_task_at), sla_breached=breached, version=r.version,
+        assigned_at=from_epoch(r.assigned_at),
     )
 
 

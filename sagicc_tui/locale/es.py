@@ -744,6 +744,7 @@ CATALOG: dict[str, str] = {
     "You do not have the permission to export the customer base; ask an administrator.": "No tiene permiso para exportar la base de clientes; pídalo a un administrador.",
     "Your account may not connect to the sagicc server at {path}; ask an administrator to add it to the socket's group.": 'Su cuenta no puede conectarse al servidor de sagicc en {path}; pida a un administrador que la agregue al grupo del socket.',
     'Your account {os_user} on this host is not a sagicc user; ask an administrator to run `sagicc users add NAME --role ROLE --os-user {os_user}`.': 'Su cuenta {os_user} en este servidor no es un usuario de sagicc; pida a un administrador que ejecute `sagicc users add NOMBRE --role ROL --os-user {os_user}`.',
+    'Your pending tickets; press p again to go back to your filters.': 'Sus casos pendientes; pulse p otra vez para volver a sus filtros.',
     "Your role ({role}) may not add tasks in bulk; ask a supervisor.": "Su rol ({role}) no puede agregar gestiones en bloque; pídalo a un supervisor.",
     "Your role ({role}) may not assign tickets; ask a supervisor.": "Su rol ({role}) no puede asignar casos; pídalo a un supervisor.",
     "Your role ({role}) may not close tickets in bulk; ask a supervisor.": "Su rol ({role}) no puede cerrar casos en bloque; pídalo a un supervisor.",

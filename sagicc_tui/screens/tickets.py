@@ -29,7 +29,7 @@ from sagicc_tui.domain.enums import AgentStatus, MassActionKind, TicketOrder
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.live import Change
 from sagicc_tui.domain.models import Campaign, User
-from sagicc_tui.domain.query import MassResult, SavedView, TicketPage, TicketQuery
+from sagicc_tui.domain.query import MassResult, SavedView, TicketQuery
 from sagicc_tui.domain.rules import mass_actions_for
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
@@ -39,13 +39,11 @@ from sagicc_tui.screens.mass_prompt import MassActionPrompt
 from sagicc_tui.screens.text_prompt import TextPrompt
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.filter_bar import FilterBar, filter_summary
-from sagicc_tui.widgets.ticket_card import next_task_flag
 from sagicc_tui.widgets.ticket_list import TicketList
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 SEARCH_DELAY = 0.25
-PENDING_LIMIT = 50
 #: Live changes that can add or remove tickets from the list reload it at most this often (s).
 MEMBERSHIP_EVERY = 5.0
 
@@ -84,11 +82,6 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         change: Change | None = None  # None: unknown (first token, or reload all)
 
     @dataclass
-    class _Pending(Message):
-        campaign_id: int
-        page: TicketPage
-
-    @dataclass
     class _StatusSet(Message):
         user: User
 
@@ -107,6 +100,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._last_reload = 0.0
         self._search_timer: Timer | None = None
         self._views: list[SavedView] = []
+        self._before_pending: TicketQuery | None = None  # the query `p` replaced
 
     # --- layout --------------------------------------------------------------------
 
@@ -263,23 +257,18 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self.post_message(self.CampaignChanged(campaign))
 
     def action_pending(self) -> None:
-        now = self._clock()
-        options = []
-        for card in self.top_bar.pending:
-            flag, _state = next_task_flag(card.next_task_at, now)
-            options.append((Content.assemble(
-                (f"#{card.number} ", "bold"), (labels.status(card.status) + " ", "dim"),
-                (flag + " " if flag else "", "bold"), one_line(card.customer_name, max_len=30),
-                (" · " + one_line(card.description, max_len=40), "dim"),
-            ), card.id))
-        self.app.push_screen(
-            ChoiceScreen(_("Pending tickets"), options, empty=_("No pending tickets: nothing is assigned to you.")),
-            self._pending_chosen,
-        )
-
-    def _pending_chosen(self, ticket_id: int | None) -> None:
-        if ticket_id is not None:
-            self.open_ticket(ticket_id)
+        """L7: the list shows my pending tickets (all of them, paged like any
+        list; a scheduled next task first); `p` again goes back to the filters."""
+        if self.campaign is None:
+            return
+        pending = TicketQuery.pending(self.user.id, self.campaign.id)
+        if self._before_pending is not None and self._query == pending:
+            back, self._before_pending = self._before_pending, None
+            self.set_query(back)
+            return
+        self._before_pending = self._query
+        self.set_query(pending)
+        self.notify(_("Your pending tickets; press p again to go back to your filters."), timeout=4)
 
     def _ticket_left(self, user: User | None) -> None:
         """Back from the ticket screen: the agent status it left (Available), and a fresh list."""
@@ -493,7 +482,8 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         cards = {i for i, parts in tickets.items() if parts & live.CARD_PARTS}
         if cards & shown or (change.customers and self.ticket_list.shows_customers(change.customers)):
             self.ticket_list.refresh_shown()
-        if cards & self.top_bar.pending_ids():
+        # My pending count and notices (L7): a ticket given, taken, closed or new.
+        if any(parts & (live.MEMBERSHIP_PARTS | {live.HEADER}) for parts in tickets.values()):
             self._load_pending()
 
     def _reload_all(self) -> None:
@@ -502,22 +492,10 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self.ticket_list.reload()
         self._load_pending()
 
-    @work(exclusive=True, group="pending")
-    async def _load_pending(self) -> None:
-        if self.campaign is None:
-            return
-        campaign_id = self.campaign.id
-        try:
-            page = await self.backend.pending_tickets(self.user, campaign_id, limit=PENDING_LIMIT)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.post_message(self._Pending(campaign_id, page))
-
-    @on(_Pending)
-    def _pending_arrived(self, message: _Pending) -> None:
-        if self.campaign is not None and message.campaign_id == self.campaign.id:
-            self.top_bar.update_pending(message.page, PENDING_LIMIT)
+    def _load_pending(self) -> None:
+        watch = getattr(self.app, "pending_watch", None)
+        if watch is not None and self.campaign is not None:
+            watch.refresh(self.user, self.campaign.id)
 
     @work(exclusive=True, group="agent-status")
     async def _set_status(self, status: AgentStatus) -> None:

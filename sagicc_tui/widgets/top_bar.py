@@ -1,8 +1,9 @@
 """The bar above the list: campaign, pending tickets (L7), agent status, user (L1, L7).
 
 It owns what it shows; clicks become requests the screen acts on (the same
-actions have keys on the screen). It also watches the pending list: a ticket
-that newly appears assigned to me raises a notification.
+actions have keys on the screen). The pending count is the session's
+PendingWatch's, which also announces new assignments (once, whichever screen
+is open).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from textual.message import Message
 from textual.widgets import Static
 
 from sagicc_tui.domain.enums import AgentStatus
-from sagicc_tui.domain.models import Campaign, TicketCard, User
-from sagicc_tui.domain.query import TicketPage
+from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.pending_watch import PendingState, PendingWatch
 
 
 class TopBar(Horizontal):
@@ -40,9 +41,7 @@ class TopBar(Horizontal):
         super().__init__(id=id)
         self._user = user
         self._campaign = campaign
-        self._pending: tuple[TicketCard, ...] = ()
-        self._pending_ids: frozenset[int] | None = None  # None: not read yet
-        self._pending_limit = 50
+        self._pending_count: int | None = None  # None: not read yet
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Sagicc"), id="brand")
@@ -55,19 +54,19 @@ class TopBar(Horizontal):
         yield Static(id="role")
 
     def on_mount(self) -> None:
+        # The session's one pending watcher (L7): every screen's bar shows its count.
+        watch: PendingWatch | None = getattr(self.app, "pending_watch", None)
+        if watch is not None:
+            self._pending_count = watch.state.count
+            watch.changed.subscribe(self, self._pending_changed)
         self._show_campaign()
         self._show_pending()
         self._show_user()
 
     # --- state ---------------------------------------------------------------------
 
-    @property
-    def pending(self) -> tuple[TicketCard, ...]:
-        return self._pending
-
     def set_campaign(self, campaign: Campaign | None) -> None:
         self._campaign = campaign
-        self._pending_ids = None  # another campaign: its tickets are not "new to me"
         self._show_campaign()
 
     def set_connection(self, state: str | None) -> None:
@@ -90,28 +89,9 @@ class TopBar(Horizontal):
         self._user = user
         self._show_user()
 
-    def pending_ids(self) -> frozenset[int]:
-        """Ids of the pending tickets shown (empty before the first read)."""
-        return self._pending_ids or frozenset()
-
-    def update_pending(self, page: TicketPage, limit: int = 50) -> list[TicketCard]:
-        """Show the pending count; notify and return the tickets new since the last read."""
-        self._pending = page.rows
-        self._pending_limit = limit
-        ids = frozenset(c.id for c in page.rows)
-        new = [] if self._pending_ids is None else [c for c in page.rows if c.id not in self._pending_ids]
-        self._pending_ids = ids
+    def _pending_changed(self, state: PendingState) -> None:
+        self._pending_count = state.count
         self._show_pending()
-        for card in new[:3]:  # a burst of assignments should not bury the screen
-            self.app.notify(
-                _("Ticket #{number} ({customer}) is now assigned to you.",
-                  number=card.number, customer=one_line(card.customer_name, max_len=40)),
-                title=_("Pending tickets"),
-            )
-        if len(new) > 3:
-            self.app.notify(_("{count} more tickets are now assigned to you.", count=len(new) - 3),
-                            title=_("Pending tickets"))
-        return new
 
     # --- drawing -------------------------------------------------------------------
 
@@ -122,11 +102,10 @@ class TopBar(Horizontal):
         )
 
     def _show_pending(self) -> None:
-        n = len(self._pending)
-        count = f"{n}+" if n >= self._pending_limit else str(n)
+        n = self._pending_count
         widget = self.query_one("#pending", Static)
-        widget.update(Content.assemble((_("Pending tickets") + ": ", "dim"), (count, "bold")))
-        widget.set_class(n > 0, "-some")
+        widget.update(Content.assemble((_("Pending tickets") + ": ", "dim"), ("…" if n is None else str(n), "bold")))
+        widget.set_class(bool(n), "-some")
 
     def _show_user(self) -> None:
         status = self._user.status

@@ -119,6 +119,40 @@ async def test_pending_list_puts_scheduled_next_tasks_first(world, tickets):
     assert set(numbers) == {tickets[i].ticket_number for i in (0, 5, 6, 7)}
 
 
+async def test_pending_query_counts_and_pages_past_fifty_and_says_each_assignment(world):
+    """#12.4 (L7): the pending list has no cap; every assignment to me carries
+    its time, so "assigned since" finds each one, however many I have."""
+    made = [await world.incoming(f"p{i}@x.com", f"m{i}") for i in range(57)]
+    sofia, ana = await world.user("sofia"), await world.user("ana")
+    q = TicketQuery.pending(ana.id, 1)
+    before = await world.backend.count_tickets(ana, q)
+    world.clock.advance(minutes=1)
+    since = world.clock()
+    for r in made[:55]:
+        t = await world.backend.get_ticket(sofia, r.ticket_id)
+        await world.backend.reassign_ticket(sofia, r.ticket_id, assignee_id=ana.id, expected_version=t.version)
+    assert await world.backend.count_tickets(ana, q) == before + 55
+    seen, after = [], None
+    while True:
+        page = await world.backend.list_tickets(ana, q, limit=20, after=after)
+        seen += [c.id for c in page.rows if c.assignee_id == ana.id]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert len(set(seen)) == before + 55
+    news = q.with_(assigned_since=since)
+    assert await world.backend.count_tickets(ana, news) == 55
+    cards = (await world.backend.list_tickets(ana, news, limit=100)).rows
+    assert {c.id for c in cards} == {r.ticket_id for r in made[:55]}
+    assert all(c.assigned_at is not None and c.assigned_at >= since for c in cards)
+    # Nothing new later; an unassignment is not news for anyone.
+    world.clock.advance(minutes=1)
+    later = q.with_(assigned_since=world.clock())
+    t = await world.backend.get_ticket(sofia, made[0].ticket_id)
+    await world.backend.reassign_ticket(sofia, made[0].ticket_id, assignee_id=None, expected_version=t.version)
+    assert await world.backend.count_tickets(ana, later) == 0
+
+
 async def test_sla_breach_on_cards(world):
     r = await world.incoming("a@x.com", "hola")
     admin = await world.user("admin")

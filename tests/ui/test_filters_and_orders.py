@@ -10,6 +10,7 @@ from textual.widgets import Input, RadioButton, SelectionList
 
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketOrder, TicketStatus
 from sagicc_tui.domain.models import TaskInput
+from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.widgets.filter_bar import FilterBar
 from tests.ui.conftest import make_app, settle, shown_numbers, ticket_list
@@ -189,7 +190,10 @@ async def test_pending_count_list_and_new_assignment_notice(world, six):
         app.notify = lambda message, **kw: (notes.append(message), real_notify(message, **kw))[1]
         await settle(pilot)
         assert "Pending tickets: 1" in str(app.screen.query_one("#pending").render())
-        world.set_ticket(six[4].ticket_id, assignee_id=1)  # someone assigns a ticket to me
+        sofia = await world.user("sofia")
+        t = await world.backend.get_ticket(sofia, six[4].ticket_id)
+        # Someone assigns a ticket to me (admin, id 1).
+        await world.backend.reassign_ticket(sofia, t.id, assignee_id=1, expected_version=t.version)
         for _ in range(20):
             await asyncio.sleep(0.1)
             await settle(pilot, rounds=1)
@@ -197,14 +201,53 @@ async def test_pending_count_list_and_new_assignment_notice(world, six):
                 break
         assert any(f"Ticket #{six[4].ticket_number}" in m and "assigned to you" in m for m in notes)
         assert "Pending tickets: 2" in str(app.screen.query_one("#pending").render())
+        # p: the list shows the pending tickets; p again: back to the filters.
         await pilot.press("p")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
+        await settle(pilot)
+        assert ticket_list(app).total == 2
+        assert set(shown_numbers(app)) == {c.number for c in (await world.backend.list_tickets(
+            await world.user("admin"), TicketQuery.pending(1, 1))).rows}
         await pilot.press("enter")
         await settle(pilot)
         from sagicc_tui.screens.ticket import TicketScreen
 
         assert isinstance(app.screen, TicketScreen)
+        # The ticket screen's bar shows the same count as the list's (it said 0).
+        assert "Pending tickets: 2" in str(app.screen.query_one("#pending").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert ticket_list(app).total == len(six)
+
+
+async def test_a_redistribution_announces_every_ticket_past_the_first_page(world):
+    """#12.4: 60 tickets given to me at once: every one is announced (three by
+    number, then the count of the rest), and the count has no 50+ cap."""
+    made = [await world.incoming(f"r{i}@x.com", f"m{i}") for i in range(60)]
+    app = make_app(world, username="ana", poll_interval=0.1)
+    notes: list[str] = []
+    async with app.run_test(size=(140, 40)) as pilot:
+        real_notify = app.notify
+        app.notify = lambda message, **kw: (notes.append(message), real_notify(message, **kw))[1]
+        await settle(pilot)
+        before = int(str(app.screen.query_one("#pending").render()).rsplit(" ", 1)[-1])
+        sofia = await world.user("sofia")
+        from sagicc_tui.domain.enums import MassActionKind
+        from sagicc_tui.domain.query import MassAction, RedistributeSpec, TicketSelection
+
+        await world.backend.run_mass_action(sofia, MassAction(
+            kind=MassActionKind.REDISTRIBUTE, selection=TicketSelection(ids=frozenset(r.ticket_id for r in made)),
+            redistribute=RedistributeSpec(agent_ids=(3,))))
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            await settle(pilot, rounds=1)
+            if any("more tickets are now assigned" in m for m in notes):
+                break
+        named = [m for m in notes if "is now assigned to you" in m]
+        rest = [m for m in notes if "more tickets are now assigned to you" in m]
+        assert len(named) == 3 and rest == ["57 more tickets are now assigned to you."]
+        assert f"Pending tickets: {before + 60}" in str(app.screen.query_one("#pending").render())
 
 
 async def test_agent_status_toggle(world, six):
