@@ -57,6 +57,7 @@ from sagicc_tui.domain.query import (
     TicketOutcome,
     TicketSelection,
 )
+from sagicc_tui.domain.similarity import fold
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.task_form import TaskForm
@@ -145,6 +146,8 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         self.result: MassResult | None = None
         self._campaign_names: dict[int, str] = {}
         self._users_for: int | None = None  # campaign whose users the Assign form lists
+        self._agents: list[User] = []  # Redistribute: the campaign's agents
+        self._chosen: set[int] = set()  # Redistribute: the agents chosen, shown or filtered out
         translate_bindings(self)  # BINDINGS hold N_() markers
 
     @property
@@ -250,6 +253,10 @@ class MassActionScreen(ModalScreen[MassResult | None]):
             with RadioSet(id="redis-mode"):
                 yield RadioButton(plain(_("All agents of the campaign")), value=True, id="redis-all")
                 yield RadioButton(plain(_("Only the agents I choose")), id="redis-chosen")
+            # Type part of a name and Enter to choose that agent (again to drop
+            # them); Enter on an empty line previews.
+            yield Input(placeholder=_("Choose agents: type a name, Enter; Enter alone to preview"),
+                        id="redis-filter", compact=True)
             yield SelectionList[int](id="redis-agents", disabled=True)
 
     def on_mount(self) -> None:
@@ -271,7 +278,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
             self.query_one("#assign-user", Select).focus()
             self._load_choices(None)
         elif self.kind is MassActionKind.REDISTRIBUTE:
-            self.query_one("#redis-mode", RadioSet).focus()
+            self.query_one("#redis-filter", Input).focus()
             self._load_choices(None)
 
     # --- choices for Assign and Redistribute ------------------------------------------
@@ -307,13 +314,8 @@ class MassActionScreen(ModalScreen[MassResult | None]):
             if previous in {v for _p, v in options}:
                 sel_u.value = previous
         else:
-            agents = self.query_one("#redis-agents", SelectionList)
-            agents.clear_options()
-            agents.add_options(
-                [(Content(self._user_prompt(u).plain), u.id) for u in users if u.role is Role.AGENT]
-            )
-            if agents.option_count:
-                agents.highlighted = 0
+            self._agents = [u for u in users if u.role is Role.AGENT]
+            self._show_agents()
 
     @staticmethod
     def _user_prompt(u: User) -> Text:
@@ -330,6 +332,45 @@ class MassActionScreen(ModalScreen[MassResult | None]):
     @on(RadioSet.Changed, "#redis-mode")
     def _redistribute_mode(self, event: RadioSet.Changed) -> None:
         self.query_one("#redis-agents", SelectionList).disabled = event.pressed.id != "redis-chosen"
+
+    def _matching_agents(self) -> list[User]:
+        typed = fold(self.query_one("#redis-filter", Input).value)
+        return [u for u in self._agents if not typed or typed in fold(u.full_name + " " + u.username)]
+
+    def _show_agents(self) -> None:
+        """The agents whose name holds what is typed; the chosen ones stay chosen."""
+        agents = self.query_one("#redis-agents", SelectionList)
+        agents.clear_options()
+        agents.add_options([
+            (Content(self._user_prompt(u).plain), u.id, u.id in self._chosen) for u in self._matching_agents()
+        ])
+        if agents.option_count:
+            agents.highlighted = 0
+
+    @on(Input.Changed, "#redis-filter")
+    def _agent_filter_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show_agents()
+
+    @on(SelectionList.SelectedChanged, "#redis-agents")
+    def _agents_ticked(self, event: SelectionList.SelectedChanged) -> None:
+        shown = {u.id for u in self._matching_agents()}
+        self._chosen = (self._chosen - shown) | set(event.selection_list.selected)
+
+    def _toggle_typed_agent(self) -> None:
+        """Enter on a typed name: that agent is chosen (or dropped), and the
+        mode becomes "only the agents I choose"."""
+        match = self._matching_agents()
+        field = self.query_one("#redis-filter", Input)
+        if not match:
+            self._show_error(_("No agent of the campaign is called {name}.", name=field.value))
+            return
+        agent = match[0]
+        self._chosen ^= {agent.id}
+        self.query_one("#redis-chosen", RadioButton).value = True
+        self.query_one("#redis-agents", SelectionList).disabled = False
+        self._clear_error()
+        field.value = ""  # Input.Changed redraws the list with the choice ticked
 
     # --- building the action ---------------------------------------------------------
     def _build_action(self, task: TaskInput | None = None) -> MassAction | None:
@@ -371,7 +412,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         chosen = self.query_one("#redis-chosen", RadioButton).value
         agent_ids: tuple[int, ...] = ()
         if chosen:
-            agent_ids = tuple(self.query_one("#redis-agents", SelectionList).selected)
+            agent_ids = tuple(sorted(self._chosen))
             if not agent_ids:
                 self._show_error(_("Choose at least one agent, or All agents of the campaign."))
                 self.query_one("#redis-agents", SelectionList).focus()
@@ -459,7 +500,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         targets = {
             MassActionKind.MERGE: "#merge-primary",
             MassActionKind.ASSIGN: "#assign-user",
-            MassActionKind.REDISTRIBUTE: "#redis-mode",
+            MassActionKind.REDISTRIBUTE: "#redis-filter",
         }
         if self.kind is MassActionKind.ADD_TASK:
             self.query_one(TaskForm).focus_first()
@@ -626,4 +667,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "redis-filter" and event.value.strip():
+            self._toggle_typed_agent()
+            return
         self._proceed()

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Input, Static
 
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain import live
+from sagicc_tui.domain import query_line
 from sagicc_tui.domain.enums import AgentStatus, MassActionKind, TicketOrder
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.live import Change
@@ -48,11 +49,17 @@ SEARCH_DELAY = 0.25
 MEMBERSHIP_EVERY = 5.0
 
 
+def local_tz():
+    """The user's time zone: the query line's days are the user's days."""
+    return datetime.now().astimezone().tzinfo
+
+
 class TicketsScreen(TranslatedBindings, Screen[None]):
     COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("f", "toggle_filters", N_("Filters"), id="tickets.filters"),
         Binding("slash", "search", N_("Search"), id="tickets.search"),
+        Binding("colon", "query_line", N_("Query"), id="tickets.query_line"),
         Binding("o", "order", N_("Order"), id="tickets.order"),
         Binding("r", "refresh", N_("Refresh"), id="tickets.refresh"),
         Binding("semicolon", "mass_action", N_("Mass actions"), id="tickets.mass"),
@@ -101,6 +108,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._search_timer: Timer | None = None
         self._views: list[SavedView] = []
         self._before_pending: TicketQuery | None = None  # the query `p` replaced
+        self._line_names: query_line.Names | None = None  # users are read on the first `:`
 
     # --- layout --------------------------------------------------------------------
 
@@ -115,6 +123,8 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
                                 id="search", compact=True)
                     yield Static(id="order-label")
                     yield Static(id="count-label")
+                yield Input(id="query-line", classes="-hidden", compact=True,
+                            placeholder=_("priority:critical assignee:none status:open,new created:<7d"))
                 yield Static(id="filter-summary")
                 yield TicketList(self.backend, self.user, self._query, clock=self._clock, id="ticket-list")
         yield Footer()
@@ -228,7 +238,65 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         if self.filter_bar.has_class("-shown") and self.filter_bar.has_focus_within:
             self.action_toggle_filters()
         else:
+            self._hide_query_line()
             self.ticket_list.focus()
+
+    # --- the query line (+L12) -----------------------------------------------------
+
+    def action_query_line(self) -> None:
+        """`:` — the current filters as one line of text, to edit and apply with Enter."""
+        line = self.query_one("#query-line", Input)
+        line.value = query_line.format(self._query, names=self._line_names or self._known_names(),
+                                       current_campaign=self.campaign.id if self.campaign else None,
+                                       tz=local_tz())
+        line.remove_class("-hidden")
+        self.query_one("#filter-summary").add_class("-hidden")
+        line.focus()
+        line.cursor_position = len(line.value)
+
+    def _hide_query_line(self) -> None:
+        line = self.query_one("#query-line", Input)
+        if not line.has_class("-hidden"):
+            line.add_class("-hidden")
+            self.query_one("#filter-summary").set_class(self.filter_bar.has_class("-shown"), "-hidden")
+
+    def _known_names(self) -> query_line.Names:
+        """Campaigns are known at once; user names after the first read of the users."""
+        return query_line.Names.of({c.id: c.name for c in self.campaigns}, {self.user.id: self.user.username},
+                                   me=self.user.id)
+
+    @on(Input.Submitted, "#query-line")
+    def _query_line_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply_query_line(event.value)
+
+    @work(exclusive=True, group="query-line", exit_on_error=False)
+    async def _apply_query_line(self, text: str) -> None:
+        try:
+            if self._line_names is None:
+                users = await self.backend.list_users()
+                self._line_names = query_line.Names.of(
+                    {c.id: c.name for c in self.campaigns}, {u.id: u.username for u in users}, me=self.user.id)
+            query = query_line.parse(text, base=self._query, names=self._line_names, now=self._clock(),
+                                     tz=local_tz())
+        except SagiccError as e:
+            # The line keeps what was typed; the sentence says what to change.
+            self.notify(labels.error_sentence(e), severity="error", timeout=8)
+            return
+        self.post_message(self._LineApplied(query))
+
+    @dataclass
+    class _LineApplied(Message):
+        query: TicketQuery
+
+    @on(_LineApplied)
+    def _line_applied(self, message: _LineApplied) -> None:
+        query = message.query
+        self.query_one("#search", Input).value = query.search
+        self.filter_bar.show_query(query)
+        self.set_query(query)
+        self._hide_query_line()
+        self.ticket_list.focus()
 
     def action_refresh(self) -> None:
         self.ticket_list.reload()

@@ -326,8 +326,14 @@ async def test_redistribute_evenly_among_chosen_agents(world):
     app = Host(screen)
     async with app.run_test(size=(110, 40)) as pilot:
         await settle(app, pilot)
-        # "Only the agents I choose", then tick Ana and Bruno (the first two), then Preview.
-        await keys(app, pilot, "down", "enter", "tab", "space", "down", "space", "tab", "enter")
+        # Type a name and Enter chooses that agent ("Only the agents I choose");
+        # Enter on the empty line previews.
+        assert app.screen.focused.id == "redis-filter"
+        await type_text(pilot, "ana")
+        await keys(app, pilot, "enter")
+        assert app.screen.query_one("#redis-chosen").value is True
+        await type_text(pilot, "brun")
+        await keys(app, pilot, "enter", "enter")
         assert screen.step == "preview"
         changes = static_text(app, "#preview-changes")
         assert "Tickets for Ana Agente: 2." in changes and "Tickets for Bruno Agente: 2." in changes
@@ -335,7 +341,7 @@ async def test_redistribute_evenly_among_chosen_agents(world):
         await keys(app, pilot, "b")
         assert screen.step == "form"
         assert sorted(app.screen.query_one("#redis-agents", SelectionList).selected) == [3, 4]
-        await keys(app, pilot, "tab", "tab", "enter")
+        await keys(app, pilot, "enter")
         assert screen.step == "preview"
         await keys(app, pilot, "y", "enter")
     assert isinstance(app.result, MassResult) and app.result.done == 4
@@ -355,7 +361,7 @@ async def test_redistribute_among_all_agents_of_the_campaign(world):
     async with app.run_test(size=(110, 40)) as pilot:
         await settle(app, pilot)
         assert "Every ticket matching the filter is tagged." in static_text(app, "#mass-selection")
-        await keys(app, pilot, "tab", "enter", "y", "enter")  # All agents (default) -> Preview
+        await keys(app, pilot, "enter", "y", "enter")  # All agents (default): Enter previews
     assert isinstance(app.result, MassResult) and app.result.done == 6
     admin = await world.user("admin")
     counts = Counter([(await world.backend.get_ticket(admin, i)).assignee_id for i in ids])

@@ -1,0 +1,101 @@
+"""#12.1 keyboard flows, pressed key by key through the real app and checked in the store.
+
+README ("The ticket list, from the keyboard") documents these sequences; the
+tests press exactly those keys. Text typed (a query, agent names) is not a key.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sagicc_tui.domain.enums import Priority
+from sagicc_tui.screens.mass_action import MassActionScreen
+from sagicc_tui.screens.tickets import TicketsScreen
+from tests.ui.conftest import make_app, settle, ticket_list
+
+
+class KeyCounter:
+    """Presses keys and counts them; typing text is counted apart."""
+
+    def __init__(self, pilot) -> None:
+        self.pilot = pilot
+        self.keys = 0
+
+    async def press(self, *keys: str) -> None:
+        for key in keys:
+            self.keys += 1
+            await self.pilot.press(key)
+            await settle(self.pilot)
+
+    async def type(self, text: str) -> None:
+        await self.pilot.press(*text)
+        await settle(self.pilot, rounds=1)
+
+
+async def test_supervisor_redistributes_unassigned_critical_tickets_in_ten_keys(world):
+    made = [await world.incoming(f"k{i}@x.com", f"mensaje {i}") for i in range(12)]
+    critical = made[:9]
+    for r in critical:
+        world.set_ticket(r.ticket_id, priority=Priority.CRITICAL.value)
+    world.set_ticket(made[0].ticket_id, assignee_id=5)  # already Carla's: not unassigned, stays hers
+    targets = [r.ticket_id for r in critical[1:]]
+    others = [r.ticket_id for r in made[9:]]  # not critical: untouched
+
+    app = make_app(world, username="sofia")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TicketsScreen)
+        k = KeyCounter(pilot)
+        await k.press("colon")
+        await k.type("priority:critical assignee:none")
+        await k.press("enter")
+        assert ticket_list(app).total == len(targets)
+        await k.press("T", "semicolon", "d")
+        assert isinstance(app.screen, MassActionScreen)
+        for name in ("ana", "bruno", "diego"):
+            await k.type(name)
+            await k.press("enter")
+        await k.press("enter")  # Enter on the empty agent line: the preview
+        assert app.screen.step == "preview"
+        await k.press("y")
+        assert app.screen.step == "result"
+        assert k.keys <= 10, k.keys
+
+    sofia = await world.user("sofia")
+    got = Counter([(await world.backend.get_ticket(sofia, i)).assignee_id for i in targets])
+    assert set(got) == {3, 4, 6} and max(got.values()) - min(got.values()) <= 1
+    assert (await world.backend.get_ticket(sofia, made[0].ticket_id)).assignee_id == 5
+    for i in others:
+        assert (await world.backend.get_ticket(sofia, i)).assignee_id is None
+
+
+async def test_query_line_shows_the_filters_as_text_and_keeps_a_bad_line(world):
+    made = [await world.incoming(f"q{i}@x.com", f"mensaje {i}") for i in range(3)]
+    world.set_ticket(made[1].ticket_id, priority=Priority.CRITICAL.value)
+    app = make_app(world, language="es")
+    notes: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        real_notify = app.notify
+        app.notify = lambda message, **kw: (notes.append(message), real_notify(message, **kw))[1]
+        await settle(pilot)
+        await pilot.press("colon")
+        await settle(pilot)
+        line = app.screen.query_one("#query-line")
+        assert line.has_focus and line.value == ""
+        await pilot.press(*"prioridad:urgente")
+        await pilot.press("enter")
+        await settle(pilot)
+        # One sentence, in Spanish, visible; the line keeps what was typed.
+        assert any("urgente" in n and "no es" in n for n in notes)
+        assert line.value == "prioridad:urgente" and line.has_focus
+        line.value = "prioridad:crítica"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ticket_list(app).total == 1 and line.has_class("-hidden")
+        # `:` again shows the canonical text of what is applied.
+        await pilot.press("colon")
+        await settle(pilot)
+        assert line.value == "priority:critical"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert line.has_class("-hidden") and ticket_list(app).has_focus
