@@ -229,6 +229,7 @@ class TicketCard:
     sla_breached: bool
     version: int
     assigned_at: datetime | None = None  # when the assignee got it (L7 notices)
+    sla_due_at: datetime | None = None  # the next SLA deadline, for the countdown (L3)
 
 
 @model

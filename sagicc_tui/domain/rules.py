@@ -143,6 +143,24 @@ def next_task_state(next_task_at: datetime | None, now: datetime) -> NextTaskSta
     return NextTaskState.SCHEDULED
 
 
+def sla_due(
+    campaign: Campaign,
+    priority: Priority,
+    created_at: datetime,
+    first_response_at: datetime | None,
+    closed_at: datetime | None,
+) -> datetime | None:
+    """When the ticket's next SLA deadline falls (the card's countdown, L3
+    item 12): the first response's while unanswered, then the resolution's;
+    None for a closed ticket or a campaign without a rule for the priority."""
+    rule = campaign.sla_for(priority)
+    if rule is None or closed_at is not None:
+        return None
+    if first_response_at is None:
+        return created_at + timedelta(minutes=rule.first_response_minutes)
+    return created_at + timedelta(minutes=rule.resolution_minutes)
+
+
 def sla_breached(
     campaign: Campaign,
     priority: Priority,

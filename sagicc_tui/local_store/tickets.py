@@ -18,7 +18,7 @@ from sagicc_tui.domain.errors import NotFound
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, Interaction, Task, Ticket, TicketCard, User
 from sagicc_tui.domain.query import TicketCursor, TicketPage, TicketQuery
-from sagicc_tui.domain.rules import Scope, scope_for, sla_breached
+from sagicc_tui.domain.rules import Scope, scope_for, sla_breached, sla_due
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.convert import (
@@ -53,13 +53,13 @@ def card_from_row(r, campaigns: dict[int, Campaign], now) -> TicketCard:
     created = from_epoch(r.created_at)
     campaign = campaigns.get(r.campaign_id)
     priority = _PRIORITY[r.priority]
-    breached = (
-        campaign is not None
-        and sla_breached(campaign, priority, created, from_epoch(r.first_response_at),
-                         from_epoch(r.closed_at), now)
-    )
+    first_response, closed = from_epoch(r.first_response_at), from_epoch(r.closed_at)
+    breached = campaign is not None and sla_breached(campaign, priority, created, first_response, closed, now)
+    status = _STATUS[r.status]
+    due = (sla_due(campaign, priority, created, first_response, closed)
+           if campaign is not None and status is not TicketStatus.CLOSED else None)
     return TicketCard(
-        id=r.id, number=r.number, campaign_id=r.campaign_id, status=_STATUS[r.status],
+        id=r.id, number=r.number, campaign_id=r.campaign_id, status=status,
         priority=priority, type=_TYPE[r.type], last_outcome=r.last_outcome,
         unread_count=r.unread_count, unread_at=from_epoch(r.unread_at),
         last_summary=r.last_summary,
@@ -70,7 +70,7 @@ def card_from_row(r, campaigns: dict[int, Campaign], now) -> TicketCard:
         created_at=created,
         last_channel=_CHANNEL[r.last_channel] if r.last_channel else None,
         next_task_at=from_epoch(r.next_task_at), sla_breached=breached, version=r.version,
-        assigned_at=from_epoch(r.assigned_at),
+        assigned_at=from_epoch(r.assigned_at), sla_due_at=due,
     )
 
 

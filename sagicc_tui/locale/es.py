@@ -491,6 +491,7 @@ CATALOG: dict[str, str] = {
     "Similar customers (Enter: merge with this one)": "Clientes similares (Enter: combinar con este)",
     "Similar name": "Nombre parecido",
     "SLA breached": "SLA incumplido",
+    'SLA {left}': 'SLA {left}',
     "SMS": "SMS",
     "Social account": "Red social",
     "Social accounts": "Redes sociales",

@@ -130,6 +130,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.ticket_list.campaign_names = {c.id: c.name for c in self.campaigns}
         self._show_header()
         self.ticket_list.focus()
         self._load_pending()

@@ -162,15 +162,35 @@ def format_created(at: datetime, *, short: bool = False) -> str:
     return at.astimezone().strftime("%m-%d %H:%M" if short else "%Y-%m-%d %H:%M")
 
 
-def next_task_flag(next_task_at: datetime | None, now: datetime) -> tuple[str, NextTaskState]:
-    """L3 item 11: shown from 10 minutes before the scheduled time, then overdue."""
+def next_task_flag(next_task_at: datetime | None, now: datetime, *, when: bool = False) -> tuple[str, NextTaskState]:
+    """L3 item 11: shown from 10 minutes before the scheduled time, then overdue.
+
+    `when` also gives a later task its date and time (the card shows when the
+    next task is, #12.5), in the muted style the caller picks for SCHEDULED."""
     state = next_task_state(next_task_at, now)
     if state is NextTaskState.DUE and next_task_at is not None:
         minutes = max(1, math.ceil((next_task_at - now).total_seconds() / 60))
         return _("◷ in {minutes} min", minutes=minutes), state
     if state is NextTaskState.OVERDUE:
         return _("◷ overdue"), state
+    if when and next_task_at is not None:
+        return "◷ " + format_created(next_task_at, short=True), state
     return "", state
+
+
+SLA_HORIZON_MINUTES = 240  # the countdown shows from four hours before the deadline
+
+
+def sla_countdown(due: datetime | None, now: datetime) -> str:
+    """"SLA 1h20m": the time left before the next SLA deadline, when it is near."""
+    if due is None:
+        return ""
+    minutes = math.ceil((due - now).total_seconds() / 60)
+    if minutes <= 0 or minutes > SLA_HORIZON_MINUTES:
+        return ""
+    hours, mins = divmod(minutes, 60)
+    left = f"{hours}h{mins:02d}m" if hours else f"{mins}m"
+    return _("SLA {left}", left=left)
 
 
 def card_lines(
@@ -181,10 +201,12 @@ def card_lines(
     palette: CardPalette,
     cursor: bool = False,
     tagged: bool = False,
+    campaign: str = "",
 ) -> tuple[Strip, Strip, Strip]:
+    """`campaign`: the ticket's campaign name, given when the list shows several."""
     line_style = palette.base + palette.cursor if cursor else palette.base
     return (
-        _header(card, now, width, palette, line_style, cursor, tagged),
+        _header(card, now, width, palette, line_style, cursor, tagged, campaign),
         _body(card, width, palette, line_style),
         separator_line(width, palette),
     )
@@ -196,7 +218,7 @@ def _strip(pieces: list[tuple[str, Style]], width: int, line_style: Style) -> St
 
 
 def _header(card: TicketCard, now: datetime, width: int, p: CardPalette, line_style: Style,
-            cursor: bool, tagged: bool) -> Strip:
+            cursor: bool, tagged: bool, campaign: str) -> Strip:
     # Below COMPACT_WIDTH the priority shrinks to its initial and the unread
     # count loses its word, so the outcome still fits on an 80-column terminal.
     compact = width < COMPACT_WIDTH
@@ -215,13 +237,18 @@ def _header(card: TicketCard, now: datetime, width: int, p: CardPalette, line_st
     if card.unread_count:
         unread = f"●{card.unread_count}" if compact else _("●{n} unread", n=card.unread_count)
         fixed.append((unread + " ", p.unread))
-    due_text, due_state = next_task_flag(card.next_task_at, now)
+    due_text, due_state = next_task_flag(card.next_task_at, now, when=not compact)
     if due_text:
-        fixed.append((due_text + " ", p.overdue if due_state is NextTaskState.OVERDUE else p.due))
+        style = {NextTaskState.OVERDUE: p.overdue, NextTaskState.DUE: p.due}.get(due_state, p.muted)
+        fixed.append((due_text + " ", style))
     if card.sla_breached:
         fixed.append(("!SLA", p.sla))
         fixed.append((" ", Style()))
+    elif countdown := sla_countdown(card.sla_due_at, now):
+        fixed.append((countdown + " ", p.due))
     right: list[tuple[str, Style]] = []
+    if campaign:
+        right.append((fit(one_line(campaign), 16) + " · ", p.muted))
     if card.last_channel is not None:
         right.append((labels.channel_short(card.last_channel) + " ", p.muted))
     right.append((format_created(card.created_at, short=compact), p.muted))

@@ -107,6 +107,7 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         self._user = user
         self._query = query
         self._clock = clock
+        self.campaign_names: dict[int, str] = {}  # id -> name, shown when several campaigns are listed
         self._tag_ids: set[int] = set()
         self._tag_query: TicketQuery | None = None
         self._excluded: set[int] = set()
@@ -250,8 +251,10 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         cached = self._strips.get(index)
         if cached is not None and cached[0][0] is card and cached[0][1:] == key[1:]:
             return cached[1]
+        # Several campaigns listed: each card says its campaign (#12.5).
+        campaign = self.campaign_names.get(card.campaign_id, "") if len(self._query.campaign_ids) != 1 else ""
         strips = card_lines(card, now=self._clock(), width=width, palette=palette,
-                            cursor=cursor, tagged=tagged)
+                            cursor=cursor, tagged=tagged, campaign=campaign)
         self._strips.set(index, (key, strips))
         return strips
 

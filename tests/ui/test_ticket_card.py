@@ -56,8 +56,25 @@ def test_optional_parts_hide_and_overdue():
     assert "»" not in head and "unread" not in head and "SLA" not in head
     assert "◷ overdue" in head and head.startswith("  [ ] #")
     assert "Unassigned" in body and "→ Me cobraron" in body
+    # A later next task shows when it is (#12.5), from the compact width up; not "in N min".
     far = card(next_task_at=NOW + timedelta(hours=3))
-    assert "◷" not in text(card_lines(far, now=NOW, width=120, palette=plain_palette()))[0]
+    far_head = text(card_lines(far, now=NOW, width=120, palette=plain_palette()))[0]
+    local = (NOW + timedelta(hours=3)).astimezone().strftime("%m-%d %H:%M")
+    assert f"◷ {local}" in far_head and "min" not in far_head
+    assert "◷" not in text(card_lines(far, now=NOW, width=80, palette=plain_palette()))[0]
+
+
+def test_sla_countdown_and_campaign_name():
+    """#12.5: the time left before the SLA deadline, from four hours before it;
+    the campaign's name when the list shows several campaigns."""
+    soon = card(sla_breached=False, sla_due_at=NOW + timedelta(minutes=80), next_task_at=None)
+    head = text(card_lines(soon, now=NOW, width=120, palette=plain_palette(), campaign="Cobranza"))[0]
+    assert "SLA 1h20m" in head and "!SLA" not in head
+    assert "Cobranza · WhatsApp" in head
+    later = card(sla_breached=False, sla_due_at=NOW + timedelta(hours=5), next_task_at=None)
+    assert "SLA" not in text(card_lines(later, now=NOW, width=120, palette=plain_palette()))[0]
+    breached = card(sla_breached=True, sla_due_at=NOW - timedelta(minutes=5))
+    assert "!SLA" in text(card_lines(breached, now=NOW, width=120, palette=plain_palette()))[0]
 
 
 def test_narrow_and_wide_characters_fit_exactly():
