@@ -157,7 +157,7 @@ def _ticket_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--search", default="", metavar="TEXT")
     p.add_argument("--order", default="created_desc",
                    choices=("created_asc", "created_desc", "unread_asc", "unread_desc",
-                            "next_task_furthest", "next_task_closest"))
+                            "next_task_furthest", "next_task_closest", "priority"))
     p.add_argument("--limit", type=_positive, default=50, metavar="N")
     p.add_argument("--json", action="store_true")
 

@@ -174,6 +174,7 @@ class TicketOrder(StrEnum):
     UNREAD_DESC = "unread_desc"
     NEXT_TASK_FURTHEST = "next_task_furthest"
     NEXT_TASK_CLOSEST = "next_task_closest"
+    PRIORITY = "priority"  # +L5: most urgent first, the oldest first within a priority
 
 
 class UserFilter(StrEnum):

@@ -102,6 +102,7 @@ _ORDER = {
     TicketOrder.UNREAD_DESC: ("unread_newest", "unread_desc", "sin_leer_recientes"),
     TicketOrder.NEXT_TASK_CLOSEST: ("next_closest", "next_task_closest", "proxima_cercana"),
     TicketOrder.NEXT_TASK_FURTHEST: ("next_furthest", "next_task_furthest", "proxima_lejana"),
+    TicketOrder.PRIORITY: ("priority", "prioridad", "urgent", "urgentes"),
 }
 _NOBODY = ("none", "nobody", "unassigned", "nadie", "ninguno", "sin_asignar")
 _ME = ("me", "yo", "mine", "mio")

@@ -26,7 +26,8 @@ History:
      a common word resolves to tickets without a lookup per message; the
      pending tickets' index (ix_ticket_pending).
   8  when a ticket was given to its assignee (`ticket.assigned_at`), so the
-     pending list (L7) can say every new assignment, not only the first page's.
+     pending list (L7) can say every new assignment, not only the first page's;
+     the index of the list's order by priority (+L5).
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def _v7_to_v8(conn: Connection) -> None:
     # Earlier assignments have no time: they are not news to anyone.
     if "assigned_at" not in {c["name"] for c in inspect(conn).get_columns("ticket")}:
         conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN assigned_at BIGINT")
+    _create_indexes(conn)  # the priority order's index (+L5)
 
 
 STEPS: dict[int, Callable[[Connection], None]] = {

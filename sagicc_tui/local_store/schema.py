@@ -13,13 +13,16 @@ Conventions that keep the list fast at a million tickets:
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, case, func, literal_column, text
 from sqlmodel import Field, SQLModel
+
+from sagicc_tui.domain.enums import Priority
 
 SCHEMA_VERSION = 8
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
+PRIORITY_STRIDE = 100_000_000_000  # > any creation epoch second we will see (year 5138)
 
 
 def _int(**kw) -> object:
@@ -344,6 +347,10 @@ ORDER_KEYS = {
     "unread_desc": (func.coalesce(c.unread_at, literal_column("-1")), True),
     "next_task_furthest": (func.coalesce(c.next_task_at, literal_column("-1")), True),
     "next_task_closest": (func.coalesce(c.next_task_at, literal_column(str(NEVER))), False),
+    # One integer, so the keyset cursor stays (key, id): the priority's rank in
+    # the high digits, the creation second in the low ones.
+    "priority": (case(*((c.priority == p.value, literal_column(str(p.rank))) for p in Priority),
+                      else_=literal_column("9")) * literal_column(str(PRIORITY_STRIDE)) + c.created_at, False),
 }
 
 

@@ -405,6 +405,7 @@ CATALOG: dict[str, str] = {
     "Previous interactions": "Interacciones anteriores",
     "Primary ticket (stays open; the others close into it)": "Caso principal (queda abierto; los demás se cierran en él)",
     "Priority": "Prioridad",
+    'Priority, most urgent first': 'Prioridad, la más urgente primero',
     'priority:critical assignee:none status:open,new created:<7d': 'prioridad:crítica asignado:nadie estado:abierto,nuevo creado:<7d',
     "Purple": "Morado",
     'Query': 'Consulta',

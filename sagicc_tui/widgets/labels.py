@@ -74,6 +74,7 @@ _ORDER = {
     TicketOrder.UNREAD_DESC: N_("Unread interaction, newest first"),
     TicketOrder.NEXT_TASK_FURTHEST: N_("Next task, furthest first"),
     TicketOrder.NEXT_TASK_CLOSEST: N_("Next task, closest first"),
+    TicketOrder.PRIORITY: N_("Priority, most urgent first"),
 }
 _USER_FILTER = {
     UserFilter.ALL: N_("All users"),

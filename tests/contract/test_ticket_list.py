@@ -153,6 +153,29 @@ async def test_pending_query_counts_and_pages_past_fifty_and_says_each_assignmen
     assert await world.backend.count_tickets(ana, later) == 0
 
 
+async def test_order_by_priority_most_urgent_first_then_oldest_by_keyset_pages(world):
+    """+L5 (#12.5): critical first; within a priority the oldest first; pages
+    continue by cursor without repeating or skipping."""
+    made = [await world.incoming(f"o{i}@x.com", f"m{i}") for i in range(9)]
+    prios = [Priority.LOW, Priority.CRITICAL, Priority.MEDIUM, Priority.HIGH, Priority.CRITICAL,
+             Priority.LOW, Priority.HIGH, Priority.MEDIUM, Priority.CRITICAL]
+    for r, p in zip(made, prios, strict=True):
+        world.set_ticket(r.ticket_id, priority=p.value)
+    admin = await world.user("admin")
+    q = TicketQuery(campaign_ids=(1,), order=TicketOrder.PRIORITY)
+    seen, after = [], None
+    while True:
+        page = await world.backend.list_tickets(admin, q, limit=4, after=after)
+        seen += [c.number for c in page.rows]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    expected = [r.ticket_number for r, _p in sorted(zip(made, prios, strict=True), key=lambda x: (x[1].rank, x[0].ticket_number))]
+    assert seen == expected
+    by_offset = [c.number for c in (await world.backend.list_tickets(admin, q, limit=3, offset=3)).rows]
+    assert by_offset == expected[3:6]
+
+
 async def test_sla_breach_on_cards(world):
     r = await world.incoming("a@x.com", "hola")
     admin = await world.user("admin")
