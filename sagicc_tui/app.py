@@ -49,7 +49,16 @@ class LoadingScreen(Screen[None]):
         yield Footer()
 
 
+def _screen_commands():
+    # Imported when the palette first opens: off the first-paint path.
+    from sagicc_tui.screens.commands import ScreenCommands
+
+    return ScreenCommands
+
+
 class SagiccApp(App[None]):
+    # Every screen's actions by name in ctrl+p, the ticket screen's too.
+    COMMANDS = App.COMMANDS | {_screen_commands}
     CSS_PATH = ["styles/app.tcss", "styles/tickets.tcss"]
     TITLE = "Sagicc"
     # Screens get -narrow below 100 columns: the styles drop what does not fit.

@@ -31,7 +31,6 @@ from sagicc_tui.domain.models import User
 from sagicc_tui.domain.rules import Permission, can
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.screens.choose import ChoiceScreen
-from sagicc_tui.screens.commands import PaletteCommand, ScreenCommands
 from sagicc_tui.widgets.customer_list import CustomerList, customer_status_label
 from sagicc_tui.widgets.translated import TranslatedBindings
 
@@ -58,7 +57,6 @@ def status_filter_label(statuses: tuple[CustomerStatus, ...]) -> str:
 
 class CustomersScreen(TranslatedBindings, Screen[None]):
     CSS_PATH = "../styles/customers.tcss"
-    COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("slash", "search", N_("Search"), id="customers.search"),
         Binding("s", "status_filter", N_("Status"), id="customers.status"),
@@ -247,17 +245,3 @@ class CustomersScreen(TranslatedBindings, Screen[None]):
         self.customer_list.forget(set(result.deleted_ids) | {result.main.id})
         self.customer_list.reload()
 
-    # --- palette ---------------------------------------------------------------------------
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        commands: list[PaletteCommand] = []
-        seen: set[str] = set()
-        for active in self.active_bindings.values():
-            b = active.binding
-            if not b.description or b.action in seen or b.system or not active.enabled:
-                continue
-            seen.add(b.action)
-            key = self.app.get_key_display(b)
-            commands.append((b.description, _("Key: {key}", key=key),
-                             lambda ns=active.node, action=b.action: self.app.run_action(action, ns)))
-        return commands

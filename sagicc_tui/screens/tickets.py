@@ -35,7 +35,7 @@ from sagicc_tui.domain.rules import mass_actions_for
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.screens.choose import ChoiceScreen
-from sagicc_tui.screens.commands import PaletteCommand, ScreenCommands
+from sagicc_tui.screens.commands import PaletteCommand
 from sagicc_tui.screens.mass_prompt import MassActionPrompt
 from sagicc_tui.screens.text_prompt import TextPrompt
 from sagicc_tui.widgets import labels
@@ -55,7 +55,6 @@ def local_tz():
 
 
 class TicketsScreen(TranslatedBindings, Screen[None]):
-    COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("f", "toggle_filters", N_("Filters"), id="tickets.filters"),
         Binding("slash", "search", N_("Search"), id="tickets.search"),
@@ -131,6 +130,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     def on_mount(self) -> None:
         self.ticket_list.campaign_names = {c.id: c.name for c in self.campaigns}
+        self._refresh_views()  # the palette offers them by name
         self._show_header()
         self.ticket_list.focus()
         self._load_pending()
@@ -349,18 +349,45 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         new = AgentStatus.BUSY if self.user.status is AgentStatus.AVAILABLE else AgentStatus.AVAILABLE
         self._set_status(new)
 
-    def action_mass_action(self) -> None:
-        tl = self.ticket_list
-        if tl.selection.is_empty or tl.tag_count == 0:
-            self.notify(_("No tickets are tagged; tag tickets first (space or t, or T for all)."), severity="warning")
-            return
+    def _offered_mass_actions(self) -> list[MassActionKind]:
+        """What the user's role may run on what is tagged (the store refuses the rest anyway)."""
         allowed = mass_actions_for(self.user)
         if not self._mass_close_allowed():
             allowed = [k for k in allowed if k is not MassActionKind.CLOSE]
-        if not allowed:
+        return allowed
+
+    def _can_start_mass(self) -> bool:
+        tl = self.ticket_list
+        if tl.selection.is_empty or tl.tag_count == 0:
+            self.notify(_("No tickets are tagged; tag tickets first (space or t, or T for all)."), severity="warning")
+            return False
+        if not self._offered_mass_actions():
             self.notify(_("Your role may not apply mass actions here; ask a supervisor."), severity="warning")
-            return
-        self.app.push_screen(MassActionPrompt(allowed, tl.tag_count), self._mass_kind_chosen)
+            return False
+        return True
+
+    def action_mass_action(self) -> None:
+        if self._can_start_mass():
+            self.app.push_screen(MassActionPrompt(self._offered_mass_actions(), self.ticket_list.tag_count),
+                                 self._mass_kind_chosen)
+
+    def help_sequences(self) -> list[tuple[str, str, str]]:
+        """`?` also lists the mass actions' second keys (L10): `;` then c/m/a/k/d."""
+        first = next((self.app.get_key_display(a.binding) for a in self.active_bindings.values()
+                      if a.binding.action == "mass_action"), ";")
+        rows = []
+        for binding in MassActionPrompt.BINDINGS:
+            if binding.action.startswith("choose"):
+                kind = MassActionKind(binding.action.split("'")[1])
+                if kind in self._offered_mass_actions():
+                    rows.append((f"{first} {binding.key}", _("Mass action: {action}", action=labels.mass_action(kind)),
+                                 binding.id or ""))
+        return rows
+
+    def _start_mass(self, kind: MassActionKind) -> None:
+        """A mass action chosen by name (the palette), without the `;` prompt."""
+        if self._can_start_mass():
+            self._mass_kind_chosen(kind)
 
     def _mass_close_allowed(self) -> bool:
         """Close is offered when a campaign the tagged tickets can come from
@@ -370,7 +397,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         if tl.selection.query is None:
             loaded = {c.id: c.campaign_id for c in tl.tagged_cards()}
             ids = {loaded[i] for i in tl.selection.ids if i in loaded}
-            if len(ids) < len(tl.selection.ids):  # tags outside the loaded pages
+            if len(ids) < len(tl.selection.ids) or not ids:  # tags outside the loaded pages, or none yet
                 ids |= set(tl.query.campaign_ids or ((self.campaign.id,) if self.campaign else ()))
         else:
             ids = set(tl.selection.query.campaign_ids or ((self.campaign.id,) if self.campaign else ()))
@@ -410,13 +437,24 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             return
         self.post_message(self._Views(views))
 
+    @work(exclusive=True, group="views-quiet", exit_on_error=False)
+    async def _refresh_views(self) -> None:
+        try:
+            views = await self.backend.list_views(self.user)
+        except SagiccError:
+            return  # the palette goes without views; `v` says what went wrong
+        self.post_message(self._Views(views, show=False))
+
     @dataclass
     class _Views(Message):
         views: list[SavedView]
+        show: bool = True
 
     @on(_Views)
     def _views_arrived(self, message: _Views) -> None:
         self._views = message.views
+        if not message.show:
+            return
         options: list[tuple[Content, tuple[str, SavedView | None]]] = [
             (Content(one_line(v.name)), ("apply", v)) for v in message.views
         ]
@@ -458,6 +496,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self.notify(labels.error_sentence(e), severity="error")
             return
         self.notify(_("View {name} saved.", name=one_line(view.name)))
+        self._refresh_views()
 
     @work(group="views")
     async def _delete_view(self, view: SavedView | None) -> None:
@@ -469,22 +508,21 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self.notify(labels.error_sentence(e), severity="error")
             return
         self.notify(_("View {name} deleted.", name=one_line(view.name)))
+        self._refresh_views()
 
     # --- palette -------------------------------------------------------------------------
 
     def palette_commands(self) -> list[PaletteCommand]:
         tl = self.ticket_list
+        # The keys' actions come from ScreenCommands; here what has no key of its own.
         commands: list[PaletteCommand] = []
-        seen: set[str] = set()
-        for active in self.active_bindings.values():
-            b = active.binding
-            if not b.description or b.action in seen or b.system or not active.enabled:
-                continue
-            seen.add(b.action)
-            key = self.app.get_key_display(b)
-            namespace = active.node
-            commands.append((b.description, _("Key: {key}", key=key),
-                             lambda ns=namespace, action=b.action: self.app.run_action(action, ns)))
+        for kind in self._offered_mass_actions():
+            commands.append((_("Mass action: {action}", action=labels.mass_action(kind)),
+                             _("On the tagged tickets (; then its key)"),
+                             lambda kind=kind: self._start_mass(kind)))
+        for view in self._views:
+            commands.append((_("View: {name}", name=one_line(view.name)), _("Apply this saved view"),
+                             lambda view=view: self.apply_view(view)))
         for c in self.campaigns:
             if c != self.campaign:
                 commands.append((_("Switch to campaign {name}", name=one_line(c.name)),

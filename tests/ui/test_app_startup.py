@@ -109,21 +109,73 @@ async def test_spanish_ui_and_help(world):
         assert isinstance(app.screen, TicketsScreen)
 
 
+def palette(screen):
+    """What ctrl+p offers on `screen`: its keys' actions and its own commands."""
+    from sagicc_tui.screens.commands import ScreenCommands, binding_commands
+
+    assert ScreenCommands in {c() if not isinstance(c, type) else c for c in screen.app.COMMANDS}
+    extra = getattr(screen, "palette_commands", None)
+    return binding_commands(screen) + (extra() if callable(extra) else [])
+
+
 async def test_command_palette_offers_list_actions_and_campaigns(world):
     await world.incoming("a@x.com", "hola")
     app = make_app(world)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        titles = [t for t, _h, _c in app.screen.palette_commands()]
+        titles = [t for t, _h, _c in palette(app.screen)]
         assert "Tag all matching" in titles and "Filters" in titles
         assert "Switch to campaign Ventas" in titles
-        switch = next(c for t, _h, c in app.screen.palette_commands() if t == "Switch to campaign Ventas")
+        # #12.6: every mass action by name (the admin may run them all).
+        for name in ("Close", "Merge", "Assign", "Add Task", "Redistribute"):
+            assert f"Mass action: {name}" in titles, name
+        switch = next(c for t, _h, c in palette(app.screen) if t == "Switch to campaign Ventas")
         switch()
         await settle(pilot)
         assert app.campaign.name == "Ventas"
-        tag_all = next(c for t, _h, c in app.screen.palette_commands() if t == "Tag all matching")
+        tag_all = next(c for t, _h, c in palette(app.screen) if t == "Tag all matching")
         await tag_all()
         assert ticket_list(app).selection.query is not None
+
+
+async def test_palette_finds_saved_views_and_the_ticket_screens_actions(world):
+    """#12.6: ctrl+p on every screen: saved views by name on the list, the
+    ticket screen's own actions inside a ticket."""
+    from sagicc_tui.domain.enums import Priority
+    from sagicc_tui.domain.query import TicketQuery
+    from sagicc_tui.screens.ticket import TicketScreen
+
+    await world.incoming("a@x.com", "hola")
+    admin = await world.user("admin")
+    await world.backend.save_view(admin, "Críticos", TicketQuery(priorities=(Priority.CRITICAL,)))
+    app = make_app(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        view = next(c for t, _h, c in palette(app.screen) if t == "View: Críticos")
+        view()
+        await settle(pilot)
+        assert app.screen.current_query.priorities == (Priority.CRITICAL,)
+        app.screen.set_query(TicketQuery(campaign_ids=(1,)))
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        titles = [t for t, _h, _c in palette(app.screen)]
+        assert "Exit" in titles and len(titles) >= 5, titles
+
+
+async def test_help_lists_every_key_with_its_id_and_the_mass_keys(world):
+    await world.incoming("a@x.com", "hola")
+    app = make_app(world, username="sofia")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-keys").render())
+        for keys, what, bid in (("; c", "Mass action: Close", "mass.close"), ("; d", "Mass action: Redistribute", "mass.redistribute"),
+                                (":", "Query", "tickets.query_line"), ("f", "Filters", "tickets.filters")):
+            line = next((ln for ln in text.splitlines() if ln.startswith(keys + " ") and what in ln), None)
+            assert line is not None and line.rstrip().endswith(bid), (keys, text)
 
 
 async def test_notifications_never_parse_markup(world):
