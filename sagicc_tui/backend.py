@@ -220,8 +220,12 @@ class Backend(ABC):
         """The user's own saved views, by name."""
 
     @abstractmethod
-    async def save_view(self, user: User, name: str, query: TicketQuery) -> SavedView:
-        """Create a view, or replace the filters of the user's view with that name."""
+    async def save_view(self, user: User, name: str, query: TicketQuery, *, line: str = "") -> SavedView:
+        """Create a view, or replace the filters of the user's view with that name.
+
+        `line`: the query line's text the filters came from (+L12), kept as
+        typed so "created:<7d" means the last seven days whenever the view
+        is applied; "" when the filters came from the sidebar."""
 
     @abstractmethod
     async def delete_view(self, user: User, view_id: int) -> None: ...

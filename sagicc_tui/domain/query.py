@@ -170,6 +170,7 @@ class SavedView:
     name: str
     query: TicketQuery
     updated_at: datetime
+    line: str = ""  # the query line it was saved from (+L12); "" from the sidebar
 
 
 _ENUM_FIELDS = {

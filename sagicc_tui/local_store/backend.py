@@ -297,8 +297,8 @@ class LocalBackend(Backend):
     async def list_views(self, user: User) -> list[SavedView]:
         return await self._read(views.list_views, user)
 
-    async def save_view(self, user: User, name: str, query: TicketQuery) -> SavedView:
-        return await self._write(views.save_view, user, name, query)
+    async def save_view(self, user: User, name: str, query: TicketQuery, *, line: str = "") -> SavedView:
+        return await self._write(views.save_view, user, name, query, line)
 
     async def delete_view(self, user: User, view_id: int) -> None:
         return await self._write(views.delete_view, user, view_id)

@@ -22,14 +22,19 @@ from sagicc_tui.local_store.core import Store
 V = schema.SavedViewRow.__table__
 v = V.c
 MAX_NAME = 60
+MAX_LINE = 500
+LINE_KEY = "_line"  # beside the query's own keys in the stored JSON
 
 
 def _view(r) -> SavedView:
+    line = ""
     try:
-        query = query_from_dict(json.loads(r.query))
-    except (ValueError, TypeError):
+        data = json.loads(r.query)
+        line = str(data.pop(LINE_KEY, "") or "")
+        query = query_from_dict(data)
+    except (ValueError, TypeError, AttributeError):
         query = TicketQuery()  # a view this version cannot read opens as "no filters"
-    return SavedView(id=r.id, name=r.name, query=query, updated_at=from_epoch(r.updated_at))
+    return SavedView(id=r.id, name=r.name, query=query, updated_at=from_epoch(r.updated_at), line=line)
 
 
 def list_views(store: Store, conn: Connection, user: User) -> list[SavedView]:
@@ -37,7 +42,8 @@ def list_views(store: Store, conn: Connection, user: User) -> list[SavedView]:
     return [_view(r) for r in rows]
 
 
-def save_view(store: Store, conn: Connection, user: User, name: str, query: TicketQuery) -> SavedView:
+def save_view(store: Store, conn: Connection, user: User, name: str, query: TicketQuery,
+              line: str = "") -> SavedView:
     """Create the view, or replace the filters of the user's view with that name."""
     name = " ".join(name.split())
     if not name:
@@ -45,7 +51,11 @@ def save_view(store: Store, conn: Connection, user: User, name: str, query: Tick
     if len(name) > MAX_NAME:
         raise InvalidInput(N_("The view name is too long; use at most {max} characters."), max=MAX_NAME)
     now = store.now()
-    data = json.dumps(query_to_dict(query), ensure_ascii=False)
+    if len(line) > MAX_LINE:
+        raise InvalidInput(N_("The query line is too long for a view; use at most {max} characters."), max=MAX_LINE)
+    # The line travels inside the query's JSON: no column of its own to migrate.
+    data = json.dumps(query_to_dict(query) | ({LINE_KEY: " ".join(line.split())} if line.strip() else {}),
+                      ensure_ascii=False)
     existing = conn.execute(select(v.id).where(v.user_id == user.id, v.name == name)).scalar()
     if existing is None:
         conn.execute(insert(V).values(user_id=user.id, name=name, query=data, created_at=now, updated_at=now))

@@ -30,7 +30,6 @@ from textual.widgets import (
     Input,
     Label,
     ProgressBar,
-    RadioButton,
     RadioSet,
     Static,
 )
@@ -43,6 +42,7 @@ from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.toggles import RadioButton
 
 
 def default_directory() -> Path:

@@ -24,11 +24,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
-    Checkbox,
     ContentSwitcher,
     Footer,
     Label,
-    RadioButton,
     RadioSet,
     Static,
 )
@@ -48,6 +46,7 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
 from sagicc_tui.widgets.customer_list import id_type_label
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.toggles import Checkbox, RadioButton
 
 FORM, PREVIEW, RUNNING, RESULT = "form", "preview", "running", "result"
 

@@ -27,18 +27,15 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
-    Checkbox,
     ContentSwitcher,
     Footer,
     Input,
     Label,
     LoadingIndicator,
     OptionList,
-    RadioButton,
     RadioSet,
     RichLog,
     Select,
-    SelectionList,
     Static,
 )
 from textual.widgets.option_list import Option
@@ -62,6 +59,7 @@ from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.translated import translate_bindings
+from sagicc_tui.widgets.toggles import Checkbox, RadioButton, SelectionList
 
 __all__ = ["MassActionScreen", "MAX_LINES"]
 

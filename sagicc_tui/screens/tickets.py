@@ -108,6 +108,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._views: list[SavedView] = []
         self._before_pending: TicketQuery | None = None  # the query `p` replaced
         self._line_names: query_line.Names | None = None  # users are read on the first `:`
+        self._typed_line: tuple[str, TicketQuery] | None = None  # the last line applied, and what it gave
 
     # --- layout --------------------------------------------------------------------
 
@@ -205,6 +206,12 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     def _counts_changed(self) -> None:
         self._show_count()
 
+    @on(TicketList.AllMatchingDropped)
+    def _all_matching_dropped(self, event: TicketList.AllMatchingDropped) -> None:
+        self.notify(plural(event.count, "The filters changed, so the {n} ticket tagged with T is untagged; press T again to tag the new matches.",
+                           "The filters changed, so the {n} tickets tagged with T are untagged; press T again to tag the new matches."),
+                    severity="warning", timeout=6)
+
     @on(TicketList.TicketSelected)
     def _open_ticket(self, event: TicketList.TicketSelected) -> None:
         self.open_ticket(event.ticket_id)
@@ -284,11 +291,12 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             # The line keeps what was typed; the sentence says what to change.
             self.notify(labels.error_sentence(e), severity="error", timeout=8)
             return
-        self.post_message(self._LineApplied(query))
+        self.post_message(self._LineApplied(query, text))
 
     @dataclass
     class _LineApplied(Message):
         query: TicketQuery
+        text: str
 
     @on(_LineApplied)
     def _line_applied(self, message: _LineApplied) -> None:
@@ -296,6 +304,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self.query_one("#search", Input).value = query.search
         self.filter_bar.show_query(query)
         self.set_query(query)
+        self._typed_line = (message.text, query)  # a view saved now keeps the text as typed
         self._hide_query_line()
         self.ticket_list.focus()
 
@@ -455,8 +464,16 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._views = message.views
         if not message.show:
             return
+        names = self._line_names or self._known_names()
+        current = self.campaign.id if self.campaign else None
+
+        def shown(v: SavedView) -> Content:
+            # Each view with its filters as query-line text: what it will show.
+            line = v.line or query_line.format(v.query, names=names, current_campaign=current, tz=local_tz())
+            return Content.assemble(one_line(v.name), ("  " + one_line(line, max_len=60), "dim") if line else "")
+
         options: list[tuple[Content, tuple[str, SavedView | None]]] = [
-            (Content(one_line(v.name)), ("apply", v)) for v in message.views
+            (shown(v), ("apply", v)) for v in message.views
         ]
         options.append((Content(_("Save the current filters as a view…")), ("save", None)))
         if message.views:
@@ -477,8 +494,18 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self.app.push_screen(ChoiceScreen(_("Delete which view?"), options), self._delete_view)
 
     def apply_view(self, view: SavedView) -> None:
-        """A view's filters, search and order; in the current campaign unless the view names campaigns."""
+        """A view's filters, search and order; in the current campaign unless the view names campaigns.
+
+        A view saved from the query line is its line read again now, so
+        "created:<7d" is the last seven days of today."""
         query = view.query
+        if view.line:
+            try:
+                base = TicketQuery(campaign_ids=view.query.campaign_ids, order=view.query.order)
+                query = query_line.parse(view.line, base=base, names=self._line_names or self._known_names(),
+                                         now=self._clock(), tz=local_tz())
+            except SagiccError:
+                pass  # a name it used is gone: the filters as they were saved
         if not query.campaign_ids and self.campaign is not None:
             query = query.with_(campaign_ids=(self.campaign.id,))
         self.query_one("#search", Input).value = query.search
@@ -491,7 +518,9 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         if not name:
             return
         try:
-            view = await self.backend.save_view(self.user, name, self._query)
+            typed = self._typed_line
+            line = typed[0] if typed is not None and typed[1] == self._query else ""
+            view = await self.backend.save_view(self.user, name, self._query, line=line)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return

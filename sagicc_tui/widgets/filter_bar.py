@@ -27,9 +27,7 @@ from textual.widgets import (
     Button,
     Input,
     Label,
-    RadioButton,
     RadioSet,
-    SelectionList,
     Static,
 )
 from textual.widgets.selection_list import Selection
@@ -48,6 +46,7 @@ from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.toggles import RadioButton, SelectionList
 
 APPLY_DELAY = 0.3
 
@@ -253,7 +252,11 @@ class FilterBar(VerticalScroll):
             self.query_one(input_id, Input).value = ""
         for list_id in ("#statuses", "#priorities", "#users", "#customers", "#types", "#channels",
                         "#features", "#primary-values"):
-            self.query_one(list_id, SelectionList).deselect_all()
+            choices = self.query_one(list_id, SelectionList)
+            choices.deselect_all()
+            if choices.option_count:  # back to the top, as after a fresh start (#12.7)
+                choices.highlighted = 0
+                choices.scroll_home(animate=False)
         self.query_one("#uf-all", RadioButton).value = True
         self.set_campaign(self._current)
         self._schedule()
@@ -269,6 +272,12 @@ class FilterBar(VerticalScroll):
             error = self.query_one(error_id, Static)
             try:
                 dates[names[0]], dates[names[1]] = _range(start, stop)
+                # A day the sidebar shows for a finer bound (the query line's
+                # "<7d", a view) keeps that bound: the box shows days only.
+                for name, typed, end in ((names[0], start, False), (names[1], stop, True)):
+                    kept = getattr(self._base, name)
+                    if kept is not None and typed.strip() == _local_day(kept, end=end):
+                        dates[name] = kept
                 error.update("")
                 error.display = False
             except DateProblem as e:

@@ -66,6 +66,11 @@ _ROLE = {
     Role.SUPERVISOR: N_("Supervisor"),
     Role.ADMINISTRATOR: N_("Administrator"),
 }
+_ROLE_SHORT = {  # the top bar at 80 columns (#12.7)
+    Role.AGENT: N_("Agt."),
+    Role.SUPERVISOR: N_("Sup."),
+    Role.ADMINISTRATOR: N_("Adm."),
+}
 _AGENT_STATUS = {AgentStatus.AVAILABLE: N_("Available"), AgentStatus.BUSY: N_("Busy")}
 _ORDER = {
     TicketOrder.CREATED_ASC: N_("Created, oldest first"),
@@ -113,6 +118,10 @@ def channel_short(value: ChannelType) -> str:
 
 def role(value: Role) -> str:
     return _(_ROLE[value])
+
+
+def role_short(value: Role) -> str:
+    return _(_ROLE_SHORT[value])
 
 
 def agent_status(value: AgentStatus) -> str:

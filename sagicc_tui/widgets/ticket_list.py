@@ -87,6 +87,12 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         all_matching: bool  # True after `T`: the selection is a query
 
     @dataclass
+    class AllMatchingDropped(Message):
+        """A new filter ended a `T` selection: it meant the old filter's tickets."""
+
+        count: int  # how many were tagged
+
+    @dataclass
     class TotalChanged(Message):
         total: int
 
@@ -167,7 +173,9 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         self._query = query
         if self._tag_query is not None:
             # "All matching" meant the old query; it cannot follow a new one.
+            dropped = self.tag_count
             self._clear_tags(post=True)
+            self.post_message(self.AllMatchingDropped(dropped))
         self._start(keep_position=False)
 
     def set_user(self, user: User) -> None:

@@ -24,6 +24,14 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.pending_watch import PendingState, PendingWatch
 
 
+def short_name(full_name: str) -> str:
+    """"Sofía Supervisora Ruiz" -> "Sofía S.": who is signed in, in few columns."""
+    words = one_line(full_name, max_len=40).split()
+    if len(words) < 2:
+        return one_line(full_name, max_len=16)
+    return one_line(words[0], max_len=12) + " " + words[1][0] + "."
+
+
 class TopBar(Horizontal):
     @dataclass
     class CampaignRequested(Message):
@@ -51,6 +59,7 @@ class TopBar(Horizontal):
         yield Static(id="connection")
         yield Static(id="status")
         yield Static(id="user")
+        yield Static(id="user-short")  # below 100 columns: "Sofía S. · Sup."
         yield Static(id="role")
 
     def on_mount(self) -> None:
@@ -115,6 +124,8 @@ class TopBar(Horizontal):
         widget.set_class(status is AgentStatus.BUSY, "-busy")
         self.query_one("#user", Static).update(Content(one_line(self._user.full_name, max_len=40)))
         self.query_one("#role", Static).update(Content(labels.role(self._user.role)))
+        self.query_one("#user-short", Static).update(
+            Content(short_name(self._user.full_name) + " · " + labels.role_short(self._user.role)))
 
     def on_click(self, event) -> None:
         target = getattr(event.widget, "id", None)

@@ -41,3 +41,20 @@ async def test_views_are_per_user_and_replace_by_name(world):
     assert [v.name for v in await world.backend.list_views(ana)] == ["Abiertos"]
     with pytest.raises(InvalidInput):
         await world.backend.save_view(ana, "   ", FULL)
+
+
+async def test_a_view_keeps_the_query_line_it_was_saved_from(world):
+    """+L12: the line travels with the view, as typed (relative dates stay relative)."""
+    from sagicc_tui.domain.enums import Priority
+
+    ana = await world.user("ana")
+    q = TicketQuery(campaign_ids=(1,), priorities=(Priority.CRITICAL,))
+    saved = await world.backend.save_view(ana, "Críticos recientes", q, line="priority:critical   created:<7d")
+    assert saved.line == "priority:critical created:<7d" and saved.query == q
+    (listed,) = [v for v in await world.backend.list_views(ana) if v.name == "Críticos recientes"]
+    assert listed.line == "priority:critical created:<7d" and listed.query == q
+    # Saved again from the sidebar: no line.
+    again = await world.backend.save_view(ana, "Críticos recientes", q)
+    assert again.line == ""
+    with pytest.raises(InvalidInput):
+        await world.backend.save_view(ana, "Largo", q, line="x" * 501)

@@ -99,3 +99,53 @@ async def test_query_line_shows_the_filters_as_text_and_keeps_a_bad_line(world):
         await pilot.press("escape")
         await settle(pilot)
         assert line.has_class("-hidden") and ticket_list(app).has_focus
+
+
+async def test_a_view_saved_from_the_line_stays_relative(world):
+    """+L12: "created:<7d" saved as a view means the last seven days of the
+    day it is applied, not of the day it was saved."""
+    from datetime import timedelta
+
+    await world.incoming("v@x.com", "hola")
+    app = make_app(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await pilot.press(*"created:<7d")
+        await pilot.press("enter")
+        await settle(pilot)
+        saved_at = world.clock()
+        assert app.screen.current_query.created_from == saved_at - timedelta(days=7)
+        app.screen._save_view("Última semana")
+        await settle(pilot)
+        admin = await world.user("admin")
+        (view,) = [v for v in await world.backend.list_views(admin) if v.name == "Última semana"]
+        assert view.line == "created:<7d"
+        world.clock.advance(days=3)
+        app.screen.apply_view(view)
+        await settle(pilot)
+        assert app.screen.current_query.created_from == saved_at + timedelta(days=3) - timedelta(days=7)
+
+
+async def test_narrow_top_bar_keeps_who_and_role_and_a_dropped_T_says_so(world):
+    """#12.7 at 80x24: the top bar still says who is signed in and their role
+    (abbreviated); a `T` selection that a filter change drops is announced."""
+    for i in range(3):
+        await world.incoming(f"n{i}@x.com", f"hola {i}")
+    app = make_app(world, username="sofia", language="es")
+    notes: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        real_notify = app.notify
+        app.notify = lambda message, **kw: (notes.append(message), real_notify(message, **kw))[1]
+        await settle(pilot)
+        short = app.screen.query_one("#user-short")
+        assert short.display and str(short.render()) == "Sofía S. · Sup."
+        await pilot.press("T")
+        await settle(pilot)
+        assert ticket_list(app).selection.query is not None
+        await pilot.press("colon")
+        await pilot.press(*"estado:nuevo")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ticket_list(app).selection.is_empty
+        assert any("3 casos marcados con T quedaron sin marcar" in n for n in notes), notes
