@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from textual import events
+from textual import events, on, work
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region
@@ -44,6 +44,9 @@ from sagicc_tui.widgets.translated import TranslatedBindings
 Clock = Callable[[], datetime]
 
 
+UNREAD_PAGES = 10  # n reads ahead at most this many pages (1,000 tickets) for the next unread
+
+
 class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings=False):
     ROW_HEIGHT = CARD_HEIGHT
     DEFAULT_CSS = """
@@ -65,6 +68,7 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         Binding("space,t", "toggle_tag", N_("Tag"), id="list.tag"),
         Binding("T", "tag_all", N_("Tag all matching"), id="list.tag_all"),
         Binding("u", "clear_tags", N_("Untag all"), id="list.untag_all"),
+        Binding("n", "next_unread", N_("Next unread ticket"), id="list.next_unread"),
     ]
 
     # --- messages the list posts -------------------------------------------------------
@@ -304,6 +308,51 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         card = self.cursor_card
         if card is not None:
             self.post_message(self.TicketSelected(card.id, card))
+
+    # --- n: the next ticket with unread interactions, in the list's order (mutt's n) ----
+
+    @dataclass
+    class _UnreadFound(Message):
+        index: int | None  # None: no unread ticket after the cursor
+        card: TicketCard | None
+
+    def action_next_unread(self) -> None:
+        self.open_next_unread(after=self._cursor)
+
+    def open_next_unread(self, *, after: int) -> None:
+        """Move to the first ticket after index `after` that has unread
+        interactions and open it; pages not in memory are read (a few at most)."""
+        if self._total:
+            self._find_unread(after, self._generation_token())
+
+    def _generation_token(self) -> tuple[TicketQuery, int | None]:
+        return (self._query, self._total)
+
+    @work(exclusive=True, group="next-unread", exit_on_error=False)
+    async def _find_unread(self, after: int, token: tuple) -> None:
+        total = self._total or 0
+        index = after + 1
+        for page_no in range(index // PAGE_SIZE, min(index // PAGE_SIZE + UNREAD_PAGES, -(-total // PAGE_SIZE))):
+            if self._pages.has(page_no):
+                rows = [self._pages.card(page_no * PAGE_SIZE + i) for i in range(PAGE_SIZE)]
+            else:  # read, not cached: the cursor's move reads it the usual way
+                rows = list((await self._read_page(None, page_no * PAGE_SIZE)).rows)
+            for i, card in enumerate(rows):
+                at = page_no * PAGE_SIZE + i
+                if card is not None and at >= index and at < total and card.unread_count > 0:
+                    if token == self._generation_token():
+                        self.post_message(self._UnreadFound(at, card))
+                    return
+        if token == self._generation_token():
+            self.post_message(self._UnreadFound(None, None))
+
+    @on(_UnreadFound)
+    def _unread_found(self, message: _UnreadFound) -> None:
+        if message.index is None or message.card is None:
+            self.notify(_("No unread ticket after this one in this order."), timeout=3)
+            return
+        self._set_cursor(message.index)
+        self.post_message(self.TicketSelected(message.card.id, message.card))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -149,3 +149,23 @@ async def test_narrow_top_bar_keeps_who_and_role_and_a_dropped_T_says_so(world):
         await settle(pilot)
         assert ticket_list(app).selection.is_empty
         assert any("3 casos marcados con T quedaron sin marcar" in n for n in notes), notes
+
+
+async def test_n_opens_the_next_unread_ticket_in_the_lists_order_past_the_loaded_pages(world):
+    """#12.2 (mutt's n): from the cursor, the next ticket with unread
+    interactions in the current order, even beyond the pages in memory."""
+    from sagicc_tui.screens.ticket import TicketScreen
+
+    made = [await world.incoming(f"u{i}@x.com", f"hola {i}") for i in range(230)]
+    admin = await world.user("admin")
+    for r in made:  # everything read...
+        await world.backend.mark_read(admin, r.ticket_id)
+    target = made[5]  # ...but one of the oldest: page 3 of the newest-first list
+    await world.incoming(f"u5@x.com", "¿me responden?")
+    app = make_app(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert ticket_list(app).cached_pages() < 3
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == target.ticket_id
