@@ -157,6 +157,7 @@ async def test_palette_finds_saved_views_and_the_ticket_screens_actions(world):
         assert app.screen.current_query.priorities == (Priority.CRITICAL,)
         app.screen.set_query(TicketQuery(campaign_ids=(1,)))
         await settle(pilot)
+        ticket_list(app).focus()
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
