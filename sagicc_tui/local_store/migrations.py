@@ -21,6 +21,8 @@ History:
      in a SQLite store.
   6  the OS account of a user on a shared host (app_user.os_user, unique):
      `sagicc serve --socket` takes its clients' identity from it.
+  7  administration (P4): a user's language (app_user.language). A campaign's
+     `active` and `version` live in its JSON config, which needs no step.
 """
 
 from __future__ import annotations
@@ -101,8 +103,13 @@ def _v5_to_v6(conn: Connection) -> None:
     _create_indexes(conn)  # its unique index
 
 
+def _v6_to_v7(conn: Connection) -> None:
+    if "language" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
+        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN language VARCHAR")
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
-                                                  5: _v5_to_v6}
+                                                  5: _v5_to_v6, 6: _v6_to_v7}
 
 
 def read_version(conn: Connection) -> int | None:
