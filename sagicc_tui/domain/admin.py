@@ -40,6 +40,7 @@ class UserInput:
     campaign_ids: tuple[int, ...] = ()  # empty: every campaign
     can_export: bool | None = None  # None: the role's default
     language: str | None = None
+    os_user: str | None = None  # their account on a shared host (serve --socket)
 
 
 @model

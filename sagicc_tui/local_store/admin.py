@@ -72,11 +72,19 @@ def add_user(s: Store, conn: Connection, user: User | None, data: UserInput) -> 
     language = check_language(data.language)
     if conn.execute(select(users.c.id).where(users.c.username == username)).first():
         raise InvalidInput(N_("There is already a user {username}; choose another name."), username=username)
+    os_user = None
+    if data.os_user is not None:
+        from sagicc_tui.local_store.os_users import valid_os_user
+
+        os_user = valid_os_user(data.os_user)
+        if conn.execute(select(users.c.id).where(users.c.os_user == os_user)).first():
+            raise InvalidInput(N_("The OS account {os_user} already belongs to another sagicc user; "
+                                  "`sagicc users os-user` shows whose."), os_user=os_user)
     camps = _known_campaigns(conn, data.campaign_ids)
     full_name = " ".join(data.full_name.split()) or username
     uid = int(conn.execute(insert(users).values(
         username=username, full_name=full_name, role=data.role.value, can_export=data.can_export,
-        language=language)).inserted_primary_key[0])
+        language=language, os_user=os_user)).inserted_primary_key[0])
     for cid in camps:
         conn.execute(insert(members).values(user_id=uid, campaign_id=cid))
     s.log(conn, me, [LogLine(EntityKind.USER, uid, ChangeKind.CREATED, "role", "", data.role.value),
