@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(ingest, suppress=True)
     ingest.add_argument("file", metavar="FILE.jsonl", help="one interaction a line, or - for standard input")
     ingest.add_argument("--json", action="store_true", help="print one JSON result a line")
+    ingest.add_argument("--server", default=argparse.SUPPRESS, metavar="URL",
+                        help="deliver to this server as a gateway ($SAGICC_CHANNEL_TOKEN)")
 
     serve = verbs.add_parser("serve", help="serve the store to remote terminals over HTTP (needs sagicc-tui[server])")
     _common(serve, suppress=True)
