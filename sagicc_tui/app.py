@@ -56,6 +56,7 @@ class SagiccApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", N_("Quit"), id="app.quit"),
         Binding("question_mark", "help", N_("Help"), id="app.help"),
+        Binding("A", "administration", N_("Administration"), show=False, id="app.admin"),
     ]
 
     def __init__(
@@ -285,7 +286,21 @@ class SagiccApp(App[None]):
             return
         self.push_screen(HelpScreen(active_keys(self.screen)))
 
+    def action_administration(self) -> None:
+        """Users and campaigns (P3, P4): administrators only (the backend refuses anyone else too)."""
+        from sagicc_tui.domain.enums import Role
+        from sagicc_tui.screens.admin import AdminScreen
+
+        if self.backend is None or self.user is None or isinstance(self.screen, AdminScreen):
+            return
+        if self.user.role is not Role.ADMINISTRATOR:
+            self.notify(_("Only administrators may manage users."), severity="warning")
+            return
+        self.push_screen(AdminScreen(self.backend, self.user))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.user is not None and self.user.role.value == "administrator":
+            yield SystemCommand(_("Administration"), _("Users and campaigns"), self.action_administration)
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Quit"), _("Leave sagicc"), self.action_quit)

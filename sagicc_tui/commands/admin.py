@@ -384,7 +384,7 @@ def campaigns_show(args: argparse.Namespace) -> int:
 
 
 def campaigns_add(args: argparse.Namespace) -> int:
-    from sagicc_tui.commands.init import starter_campaign
+    from sagicc_tui.domain.admin import starter_campaign
 
     async def verb(s: Session):
         return await s.backend.add_campaign(s.user, starter_campaign(args.name))

@@ -26,27 +26,8 @@ def add_parsers(verbs) -> None:
     p.set_defaults(run=cmd_init)
 
 
-def starter_campaign(name: str):
-    """A campaign that works at once: every channel comes in, e-mail goes out,
-    a task form with an outcome, one greeting template."""
-    from sagicc_tui.domain.enums import ChannelType, FieldType
-    from sagicc_tui.domain.models import Campaign, MessageTemplate, TaskField
-
-    return Campaign(
-        id=0, name=name,
-        task_fields=(TaskField(key="outcome", label="Outcome", type=FieldType.CHOICE, required=True,
-                               choices=("Solved", "Pending", "Escalated")),),
-        primary_field="outcome",
-        incoming_channels=tuple(ChannelType),
-        outgoing_channels=(ChannelType.EMAIL,),
-        script="Hello {customer_name}, my name is {agent_name}. How can I help you?",
-        templates=(MessageTemplate(key="greeting", name="Greeting",
-                                   body="Hello {customer_name}, we received your message (ticket {ticket_number})."),),
-    )
-
-
 def cmd_init(args: argparse.Namespace) -> int:
-    from sagicc_tui.domain.admin import UserInput, check_username
+    from sagicc_tui.domain.admin import UserInput, check_username, starter_campaign
     from sagicc_tui.domain.enums import Role
     from sagicc_tui.local_store import admin
     from sagicc_tui.local_store.backend import LocalBackend
@@ -65,7 +46,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise UserError(f"The store at {db} already has users; `sagicc init` only starts new stores. "
                             "Add people with `sagicc users add`.")
         with store.write() as conn:
-            campaign = admin.add_campaign(store, conn, None, starter_campaign(args.campaign))
+            campaign = admin.add_campaign(store, conn, None, starter_campaign(args.campaign))  # domain/admin.py
             user = admin.add_user(store, conn, None, UserInput(
                 username=username, role=Role.ADMINISTRATOR, full_name=args.full_name))
             token = admin.issue_user_token(store, conn, None, username)

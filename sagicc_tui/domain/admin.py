@@ -13,10 +13,10 @@ import re
 import string
 from dataclasses import dataclass
 
-from sagicc_tui.domain.enums import FieldType, Role
+from sagicc_tui.domain.enums import ChannelType, FieldType, Role
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.domain.models import Campaign
+from sagicc_tui.domain.models import Campaign, MessageTemplate, TaskField
 
 model = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -197,3 +197,19 @@ def key_for(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     while key in taken:
         key, n = f"{base}_{n}", n + 1
     return key
+
+
+def starter_campaign(name: str) -> Campaign:
+    """A campaign that works at once (`sagicc init`, New campaign): every channel
+    comes in, e-mail goes out, a task form with an outcome, one greeting template."""
+    return Campaign(
+        id=0, name=name,
+        task_fields=(TaskField(key="outcome", label="Outcome", type=FieldType.CHOICE, required=True,
+                               choices=("Solved", "Pending", "Escalated")),),
+        primary_field="outcome",
+        incoming_channels=tuple(ChannelType),
+        outgoing_channels=(ChannelType.EMAIL,),
+        script="Hello {customer_name}, my name is {agent_name}. How can I help you?",
+        templates=(MessageTemplate(key="greeting", name="Greeting", subject="Ticket {ticket_number}",
+                                   body="Hello {customer_name}, we received your message (ticket {ticket_number})."),),
+    )
