@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from sagicc_tui.backend import Backend, FilterChoices, IncomingMessage, IngestResult
 from sagicc_tui.channels.driver import ChannelDrivers
@@ -41,7 +42,7 @@ from sagicc_tui.domain.enums import (
     EntityKind,
     Role,
 )
-from sagicc_tui.domain.errors import NotFound
+from sagicc_tui.domain.errors import InvalidInput, NotFound
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import (
     Account,
@@ -171,7 +172,13 @@ class LocalBackend(Backend):
 
     # --- administration (P3, P4) ---------------------------------------------------------
     async def add_user(self, user: User, data: UserInput) -> User:
-        return await self._write(admin.add_user, user, data)
+        try:
+            return await self._write(admin.add_user, user, data)
+        except IntegrityError:
+            # Another administrator added the same name between our check and insert
+            # (PostgreSQL, read committed): the unique index decides, the sentence is the same.
+            raise InvalidInput(N_("There is already a user {username}; choose another name."),
+                               username=data.username.strip()) from None
 
     async def update_user(self, user: User, username: str, changes: UserChanges) -> User:
         return await self._write(admin.update_user, user, username, changes)
@@ -191,7 +198,11 @@ class LocalBackend(Backend):
         return await self._write(admin.revoke_channel_tokens, user, name)
 
     async def add_campaign(self, user: User, campaign: Campaign) -> Campaign:
-        return await self._write(admin.add_campaign, user, campaign)
+        try:
+            return await self._write(admin.add_campaign, user, campaign)
+        except IntegrityError:  # the same name added concurrently: the unique index decides
+            raise InvalidInput(N_("There is already a campaign named {name}; choose another name."),
+                               name=" ".join(campaign.name.split())) from None
 
     async def save_campaign(self, user: User, campaign_id: int, campaign: Campaign, *,
                             expected_version: int) -> Campaign:
