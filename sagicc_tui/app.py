@@ -156,7 +156,11 @@ class SagiccApp(App[None]):
                           reason=str(e).splitlines()[0] if str(e) else type(e).__name__),
                         severity="error", timeout=60)
             return
-        self.backend = backend
+        previous, self.backend = self.backend, backend
+        if previous is not None and previous is not backend:
+            await previous.aclose()  # signed in again: the refused session's client goes
+        if hasattr(backend, "on_unauthorized") and self.sign_in is not None:
+            backend.on_unauthorized = self._token_refused
         user, problem = await self._find_user(backend)
         if user is None and self.identity_from_host:
             self.notify(problem or _("This host did not say who you are; ask an administrator."),
@@ -168,6 +172,11 @@ class SagiccApp(App[None]):
         else:
             await self._start_session(user)
 
+    def _token_refused(self) -> None:
+        """The server refused our token mid-session (revoked, expired, user disabled):
+        the sign-in prompt at once, not an empty list until a restart."""
+        self.call_later(self._ask_token, _("The server did not accept your token; sign in again."))
+
     def set_username(self, username: str | None) -> None:
         """On a server the token names the user; the picker is not shown."""
         self._username = username
@@ -177,8 +186,12 @@ class SagiccApp(App[None]):
 
         if problem:
             self.notify(problem, severity="warning", timeout=10)
-        self.push_screen(TextPrompt(_("Sign in to {url}: paste your token (sagicc users add/token prints it)",
-                                      url=self.remote_url or ""), password=True, max_length=500),
+        if isinstance(self.screen, TextPrompt):
+            return  # already asking
+        # A short title (a long one was cut); where a token comes from is in the placeholder.
+        self.push_screen(TextPrompt(_("Sign in to {url}", url=self.remote_url or ""),
+                                    placeholder=_("your token (from an administrator)"),
+                                    password=True, max_length=500),
                          self._token_given)
 
     def _token_given(self, token: str | None) -> None:
@@ -244,6 +257,8 @@ class SagiccApp(App[None]):
         from sagicc_tui.screens.tickets import TicketsScreen
 
         assert self.backend is not None
+        while len(self.screen_stack) > 1:  # signed in again: the old session's screens go
+            self.pop_screen()
         self.user = user
         self.campaigns = campaigns
         self.campaign = campaigns[0] if campaigns else None
