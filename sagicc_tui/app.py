@@ -75,6 +75,7 @@ class SagiccApp(App[None]):
         identity_from_host: bool = False,
     ) -> None:
         self._started = time.perf_counter()
+        self._notices_until: dict[tuple[str, str, str], float] = {}  # notify(): one of each on screen
         self.settings_path = settings_path
         self.settings: Settings = load_settings(settings_path)
         # The language is set before any screen exists: bindings and labels
@@ -113,6 +114,15 @@ class SagiccApp(App[None]):
         carry customer text (a name in a stale-write message, a search term):
         "[@click=app.quit]" must show as written, never become an action.
         """
+        # The same sentence still on screen is not stacked again: repeated
+        # failures (a refresh pressed ten times offline) give one notice.
+        # Tracked here: Textual adds a notification only when its message is handled.
+        key = (message, title, severity)
+        now = time.monotonic()
+        if self._notices_until.get(key, 0.0) > now:
+            return
+        self._notices_until = {k: t for k, t in self._notices_until.items() if t > now}
+        self._notices_until[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_default_screen(self) -> Screen:

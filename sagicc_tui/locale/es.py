@@ -381,7 +381,7 @@ CATALOG: dict[str, str] = {
     "Observations": "Observaciones",
     "Observations: {text}": "Observaciones: {text}",
     'Of them, tickets that lose their assignee (not in that campaign): {count}.': 'De ellos, casos que pierden su usuario asignado (no pertenece a esa campaña): {count}.',
-    'Offline: your work is kept': 'Sin conexión: su trabajo se conserva',
+    "Offline since {time}: your work is kept": "Sin conexión desde las {time}: su trabajo se conserva",
     'On this host you are {user}, as the host says; --user and SAGICC_USER cannot change that. Leave them out.': 'En este servidor usted es {user}, según el propio servidor; --user y SAGICC_USER no pueden cambiarlo. Omítalos.',
     'On this host your files live in {folder}; give a file name inside it, like customers.xlsx.': 'En este servidor sus archivos están en {folder}; indique un nombre de archivo dentro de esa carpeta, como clientes.xlsx.',
     'Only a channel token can deliver incoming messages; create one with `sagicc channels token NAME`.': 'Solo un token de canal puede entregar mensajes entrantes; cree uno con `sagicc channels token NOMBRE`.',

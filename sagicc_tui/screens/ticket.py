@@ -264,8 +264,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _others(self, others: tuple[PresenceEntry, ...]) -> None:
         self.query_one(TicketHeaderBar).set_others(others)
+        self.query_one(TopBar).set_connection(self.backend.connection_state())
 
     def _beat_failed(self, e: SagiccError) -> None:
+        # The Offline indicator is on this screen too (the heartbeat is its probe).
+        self.query_one(TopBar).set_connection(self.backend.connection_state())
         if isinstance(e, NotFound):
             self.notify(labels.error_sentence(e), severity="warning")
             self.action_leave()
