@@ -1,8 +1,7 @@
 """`sagicc backup`: a consistent copy of the store while agents keep working.
 
-SQLite: the online backup API copies the file page by page in a read
-transaction, so writers are never blocked for long and the copy is one
-consistent snapshot. PostgreSQL: its own tool does it; we print the line.
+SQLite: the online backup API copies the file in one read transaction: in
+WAL mode writers go on meanwhile, and the copy is one consistent snapshot. PostgreSQL: its own tool does it; we print the line.
 """
 
 from __future__ import annotations
@@ -48,7 +47,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         dst = sqlite3.connect(partial)
         try:
-            src.backup(dst, pages=1024)  # in steps: writers get the lock between them
+            # One step, one read transaction: in WAL mode readers never block
+            # writers, and a copy in steps would restart whenever an agent writes.
+            src.backup(dst, pages=-1)
         finally:
             dst.close()
     finally:
