@@ -61,3 +61,33 @@ async def test_offline_inside_a_ticket(world, tmp_path, monkeypatch):  # noqa: F
             await backend.aclose()
         if not stopped:
             await server.stop()
+
+
+async def test_offline_the_last_list_stays_on_screen(world, tmp_path):  # noqa: F811
+    from tests.ui.conftest import shown_numbers
+
+    made = [await world.incoming(f"c{i}@x.com", f"mensaje {i}", name=f"Cliente{i}") for i in range(4)]
+    server = serve(world)
+    url = await asyncio.to_thread(server.start)
+    tokens, _channel = user_tokens(world)
+    backend = await RemoteBackend.open(url, tokens["admin"], user_tokens=tokens,
+                                       outbox=Outbox(tmp_path / "outbox.jsonl"), backoff=(0.05,))
+    app = make_app(world, backend=backend, poll_interval=0.1, settings_path=tmp_path / "settings.json")
+    stopped = False
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            numbers = shown_numbers(app)
+            assert numbers == [r.ticket_number for r in reversed(made)]
+            await server.stop()
+            stopped = True
+            await until(pilot, lambda: connection(app).has_class("-offline"), "the offline indicator")
+            await pilot.press("r")  # a refresh while offline
+            await settle(pilot)
+            assert shown_numbers(app) == numbers  # not "0 tickets"
+            assert re.search(r"Offline since \d\d:\d\d", str(connection(app).render()))
+    finally:
+        with contextlib.suppress(Exception):
+            await backend.aclose()
+        if not stopped:
+            await server.stop()
