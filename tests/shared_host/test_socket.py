@@ -61,7 +61,7 @@ def host(os_users, host_tmp, host_python):
                  ("users", "add", "sofia", "--role", "supervisor", "--full-name", "Sofía Gómez",
                   "--os-user", people["sofia"].name),
                  ("users", "os-user", "admin", people["adm"].name)):
-        done = sagicc_as_root(*argv, "--db", str(db))
+        done = sagicc_as_root(*argv, "--db", str(db), *(("--user", "admin") if argv[0] == "users" else ()))
         assert done.returncode == 0, done.stderr
     subprocess.run(["chown", "-R", f"{svc.name}:{svc.name}", str(store)], check=True)
     store.chmod(0o700)
