@@ -164,7 +164,7 @@ def test_accounts_without_a_sagicc_user_or_the_group_are_refused(host):
 
 
 def test_a_token_sent_on_the_socket_changes_nothing(host):
-    token = sagicc_as_root("users", "token", "admin", "--db", str(host.db)).stdout.strip()
+    token = sagicc_as_root("users", "token", "admin", "--db", str(host.db), "--user", "admin").stdout.strip()
     assert token.startswith("sgc_")
     probe = ("import httpx, sys\n"
              f"c = httpx.Client(transport=httpx.HTTPTransport(uds={str(host.sock)!r}), base_url='http://x')\n"
