@@ -56,6 +56,7 @@ class SagiccApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", N_("Quit"), id="app.quit"),
         Binding("question_mark", "help", N_("Help"), id="app.help"),
+        Binding("A", "administration", N_("Administration"), show=False, id="app.admin"),
     ]
 
     def __init__(
@@ -74,6 +75,7 @@ class SagiccApp(App[None]):
         identity_from_host: bool = False,
     ) -> None:
         self._started = time.perf_counter()
+        self._notices_until: dict[tuple[str, str, str], float] = {}  # notify(): one of each on screen
         self.settings_path = settings_path
         self.settings: Settings = load_settings(settings_path)
         # The language is set before any screen exists: bindings and labels
@@ -112,6 +114,15 @@ class SagiccApp(App[None]):
         carry customer text (a name in a stale-write message, a search term):
         "[@click=app.quit]" must show as written, never become an action.
         """
+        # The same sentence still on screen is not stacked again: repeated
+        # failures (a refresh pressed ten times offline) give one notice.
+        # Tracked here: Textual adds a notification only when its message is handled.
+        key = (message, title, severity)
+        now = time.monotonic()
+        if self._notices_until.get(key, 0.0) > now:
+            return
+        self._notices_until = {k: t for k, t in self._notices_until.items() if t > now}
+        self._notices_until[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_default_screen(self) -> Screen:
@@ -155,7 +166,11 @@ class SagiccApp(App[None]):
                           reason=str(e).splitlines()[0] if str(e) else type(e).__name__),
                         severity="error", timeout=60)
             return
-        self.backend = backend
+        previous, self.backend = self.backend, backend
+        if previous is not None and previous is not backend:
+            await previous.aclose()  # signed in again: the refused session's client goes
+        if hasattr(backend, "on_unauthorized") and self.sign_in is not None:
+            backend.on_unauthorized = self._token_refused
         user, problem = await self._find_user(backend)
         if user is None and self.identity_from_host:
             self.notify(problem or _("This host did not say who you are; ask an administrator."),
@@ -167,6 +182,11 @@ class SagiccApp(App[None]):
         else:
             await self._start_session(user)
 
+    def _token_refused(self) -> None:
+        """The server refused our token mid-session (revoked, expired, user disabled):
+        the sign-in prompt at once, not an empty list until a restart."""
+        self.call_later(self._ask_token, _("The server did not accept your token; sign in again."))
+
     def set_username(self, username: str | None) -> None:
         """On a server the token names the user; the picker is not shown."""
         self._username = username
@@ -176,8 +196,12 @@ class SagiccApp(App[None]):
 
         if problem:
             self.notify(problem, severity="warning", timeout=10)
-        self.push_screen(TextPrompt(_("Sign in to {url}: paste your token (sagicc users add/token prints it)",
-                                      url=self.remote_url or ""), password=True, max_length=500),
+        if isinstance(self.screen, TextPrompt):
+            return  # already asking
+        # A short title (a long one was cut); where a token comes from is in the placeholder.
+        self.push_screen(TextPrompt(_("Sign in to {url}", url=self.remote_url or ""),
+                                    placeholder=_("your token (from an administrator)"),
+                                    password=True, max_length=500),
                          self._token_given)
 
     def _token_given(self, token: str | None) -> None:
@@ -243,6 +267,8 @@ class SagiccApp(App[None]):
         from sagicc_tui.screens.tickets import TicketsScreen
 
         assert self.backend is not None
+        while len(self.screen_stack) > 1:  # signed in again: the old session's screens go
+            self.pop_screen()
         self.user = user
         self.campaigns = campaigns
         self.campaign = campaigns[0] if campaigns else None
@@ -285,7 +311,21 @@ class SagiccApp(App[None]):
             return
         self.push_screen(HelpScreen(active_keys(self.screen)))
 
+    def action_administration(self) -> None:
+        """Users and campaigns (P3, P4): administrators only (the backend refuses anyone else too)."""
+        from sagicc_tui.domain.enums import Role
+        from sagicc_tui.screens.admin import AdminScreen
+
+        if self.backend is None or self.user is None or isinstance(self.screen, AdminScreen):
+            return
+        if self.user.role is not Role.ADMINISTRATOR:
+            self.notify(_("Only administrators may manage users."), severity="warning")
+            return
+        self.push_screen(AdminScreen(self.backend, self.user))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.user is not None and self.user.role.value == "administrator":
+            yield SystemCommand(_("Administration"), _("Users and campaigns"), self.action_administration)
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Quit"), _("Leave sagicc"), self.action_quit)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sagicc_tui.domain.admin import IssuedToken, UserChanges, UserInput  # administration (P3, P4)
 from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
     AccountInput,
     ContactInput,
@@ -114,13 +115,51 @@ class Backend(ABC):
 
     @abstractmethod
     async def list_campaigns(self, user: User) -> list[Campaign]:
-        """The campaigns the user belongs to (all for supervisors and administrators)."""
+        """The campaigns the user belongs to (all for supervisors and administrators);
+        agents do not see disabled campaigns."""
 
     @abstractmethod
-    async def get_campaign(self, campaign_id: int) -> Campaign: ...
+    async def get_campaign(self, user: User, campaign_id: int) -> Campaign:
+        """NotFound for a campaign outside the user's (an agent's) campaigns, as for a missing one."""
 
     @abstractmethod
     async def set_agent_status(self, user: User, status: AgentStatus) -> User: ...
+
+    # --- administration (P3, P4): administrators only -----------------------
+    # Refused (PermissionDenied) for agents and supervisors by the store itself;
+    # every change is validated (domain/admin.py) and written to the change log
+    # in its own transaction.
+    @abstractmethod
+    async def add_user(self, user: User, data: UserInput) -> User: ...
+
+    @abstractmethod
+    async def update_user(self, user: User, username: str, changes: UserChanges) -> User:
+        """Only the fields given change; disabling a user revokes their tokens."""
+
+    @abstractmethod
+    async def issue_user_token(self, user: User, username: str) -> IssuedToken:
+        """A new server token for the user, returned once."""
+
+    @abstractmethod
+    async def revoke_user_tokens(self, user: User, username: str) -> int:
+        """Revokes every token of the user; returns how many."""
+
+    @abstractmethod
+    async def issue_channel_token(self, user: User, name: str) -> IssuedToken:
+        """A token for a channel gateway (POST /api/v1/inbound), returned once."""
+
+    @abstractmethod
+    async def revoke_channel_tokens(self, user: User, name: str) -> int: ...
+
+    @abstractmethod
+    async def add_campaign(self, user: User, campaign: Campaign) -> Campaign:
+        """A new campaign from a full configuration (its id and version are ignored)."""
+
+    @abstractmethod
+    async def save_campaign(self, user: User, campaign_id: int, campaign: Campaign, *,
+                            expected_version: int) -> Campaign:
+        """Replace a campaign's configuration (rename, disable, task form, channels,
+        script, SLA rules, templates, surveys); a stale version raises StaleWrite."""
 
     # --- the ticket list (L1-L7) ------------------------------------------
     @abstractmethod

@@ -85,6 +85,8 @@ class Campaign:
     sla_rules: tuple[SlaRule, ...] = ()
     templates: tuple[MessageTemplate, ...] = ()
     surveys: tuple[Survey, ...] = ()
+    active: bool = True  # a disabled campaign takes no new tickets and is hidden from agents
+    version: int = 1  # moves on every administration change (P4): stale edits are refused
 
     def sla_for(self, priority: Priority) -> SlaRule | None:
         for rule in self.sla_rules:
@@ -112,6 +114,7 @@ class User:
     campaign_ids: tuple[int, ...] = ()
     can_export: bool | None = None  # None: the role's default (C3)
     active: bool = True
+    language: str | None = None  # "es" or "en"; None: the terminal's locale
 
 
 @model

@@ -42,12 +42,20 @@ class Caller:
     user_id: int | None  # None: a channel gateway
 
 
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def insert_token(conn, store: Store, token: str, user_id: int | None, label: str) -> None:
+    conn.execute(insert(tok).values(token_hash=token_hash(token), user_id=user_id, label=label,
+                                    created_at=store.now()))
+
+
 def issue_token(store: Store, user_id: int | None, label: str = "") -> str:
     """A new token for the user (or, with None, for a channel gateway); returned once."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token()
     with store.write() as conn:
-        conn.execute(insert(tok).values(token_hash=token_hash(token), user_id=user_id, label=label,
-                                        created_at=store.now()))
+        insert_token(conn, store, token, user_id, label)
     return token
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from sagicc_tui.backend import Backend, FilterChoices, IncomingMessage, IngestResult
-from sagicc_tui.channels.driver import ChannelDrivers  # the ticket screen (T1-T15)
+from sagicc_tui.channels.driver import ChannelDrivers
+from sagicc_tui.domain.admin import IssuedToken, UserChanges, UserInput  # the ticket screen (T1-T15)
 from sagicc_tui.domain.customers import (
     AccountInput,
     ContactInput,
@@ -40,7 +42,7 @@ from sagicc_tui.domain.enums import (
     EntityKind,
     Role,
 )
-from sagicc_tui.domain.errors import NotFound
+from sagicc_tui.domain.errors import InvalidInput, NotFound
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import (
     Account,
@@ -80,6 +82,7 @@ from sagicc_tui.domain.ticket_screen import (
 )
 from sagicc_tui.local_store import attachments as attachments_mod
 from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
+    admin,
     conversation,
     customer_export,
     customers,
@@ -152,19 +155,58 @@ class LocalBackend(Backend):
             me = s.fresh_user(c, user)
             campaigns = s.campaigns(c)
             if me.role is Role.AGENT:
-                return [x for x in campaigns if x.id in me.campaign_ids]
+                return [x for x in campaigns if x.id in me.campaign_ids and x.active]
             return campaigns
 
         return await self._read(fn)
 
-    async def get_campaign(self, campaign_id: int) -> Campaign:
+    async def get_campaign(self, user: User, campaign_id: int) -> Campaign:
         def fn(s: Store, c) -> Campaign:
+            me = s.fresh_user(c, user)
             found = s.campaign(c, campaign_id)
-            if found is None:
+            if found is None or (me.role is Role.AGENT and campaign_id not in me.campaign_ids):
                 raise NotFound(N_("There is no campaign with id {id}."), id=campaign_id)
             return found
 
         return await self._read(fn)
+
+    # --- administration (P3, P4) ---------------------------------------------------------
+    async def add_user(self, user: User, data: UserInput) -> User:
+        try:
+            return await self._write(admin.add_user, user, data)
+        except IntegrityError:
+            # Another administrator added the same name between our check and insert
+            # (PostgreSQL, read committed): the unique index decides, the sentence is the same.
+            raise InvalidInput(N_("There is already a user {username}; choose another name."),
+                               username=data.username.strip()) from None
+
+    async def update_user(self, user: User, username: str, changes: UserChanges) -> User:
+        return await self._write(admin.update_user, user, username, changes)
+
+    async def issue_user_token(self, user: User, username: str) -> IssuedToken:
+        token = await self._write(admin.issue_user_token, user, username)
+        return IssuedToken(token=token, label=username)
+
+    async def revoke_user_tokens(self, user: User, username: str) -> int:
+        return await self._write(admin.revoke_user_tokens, user, username)
+
+    async def issue_channel_token(self, user: User, name: str) -> IssuedToken:
+        token = await self._write(admin.issue_channel_token, user, name)
+        return IssuedToken(token=token, label=name.strip())
+
+    async def revoke_channel_tokens(self, user: User, name: str) -> int:
+        return await self._write(admin.revoke_channel_tokens, user, name)
+
+    async def add_campaign(self, user: User, campaign: Campaign) -> Campaign:
+        try:
+            return await self._write(admin.add_campaign, user, campaign)
+        except IntegrityError:  # the same name added concurrently: the unique index decides
+            raise InvalidInput(N_("There is already a campaign named {name}; choose another name."),
+                               name=" ".join(campaign.name.split())) from None
+
+    async def save_campaign(self, user: User, campaign_id: int, campaign: Campaign, *,
+                            expected_version: int) -> Campaign:
+        return await self._write(admin.save_campaign, user, campaign_id, campaign, expected_version)
 
     async def set_agent_status(self, user: User, status: AgentStatus) -> User:
         def fn(s: Store, c) -> User:

@@ -25,6 +25,8 @@ History:
      ticket holding its messages' words, kept by triggers on interaction, so
      a common word resolves to tickets without a lookup per message; the
      pending tickets' index (ix_ticket_pending).
+  8  administration (P4): a user's language (app_user.language). A campaign's
+     `active` and `version` live in its JSON config, which needs no step.
 """
 
 from __future__ import annotations
@@ -113,8 +115,13 @@ def _v6_to_v7(conn: Connection) -> None:
     _create_indexes(conn)  # ix_ticket_pending (L7), IF NOT EXISTS
 
 
+def _v7_to_v8(conn: Connection) -> None:
+    if "language" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
+        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN language VARCHAR")
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8}
 
 
 def read_version(conn: Connection) -> int | None:

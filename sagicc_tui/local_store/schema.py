@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -51,6 +51,7 @@ class UserRow(SQLModel, table=True):
     # The user's account on a shared host (`sagicc users add ana --os-user ana`):
     # a client of `sagicc serve --socket` whose peer credentials name it acts as this user.
     os_user: str | None = Field(default=None, index=True, unique=True)
+    language: str | None = None  # "es", "en"; None: the terminal's locale (version 7)
 
 
 class CampaignMember(SQLModel, table=True):

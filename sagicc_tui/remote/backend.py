@@ -95,6 +95,9 @@ class RemoteBackend(Backend):
         self._flush_lock = asyncio.Lock()
         self._flush_task: asyncio.Task | None = None
         self.outbox_refusals: list[tuple[str, Exception]] = []
+        # Called once when the server refuses this session's token (revoked,
+        # expired, user disabled): the TUI asks for a new one at once.
+        self.on_unauthorized: Callable[[], None] | None = None
 
     @classmethod
     async def open(cls, base_url: str, token: str, **kw: Any) -> RemoteBackend:
@@ -177,12 +180,19 @@ class RemoteBackend(Backend):
                     doc = r.json()
                 except ValueError:
                     doc = None
+                if r.status_code == 401 and token == self._token:
+                    self._token_refused()
                 raise wire.error_from_problem(r.status_code, doc)
             if raw:
                 return r
             if r.status_code == 204 or not r.content:
                 return None
             return r.json()
+
+    def _token_refused(self) -> None:
+        callback, self.on_unauthorized = self.on_unauthorized, None  # once: the prompt is up
+        if callback is not None:
+            callback()
 
     def _unreachable(self, exc: Exception) -> wire.ServerUnreachable:
         return wire.ServerUnreachable(
@@ -475,6 +485,7 @@ class RemoteBackend(Backend):
             except wire.Unauthorized:
                 log.warning("the server refused the token for live updates")
                 self._events_live.set()
+                self._token_refused()
                 return
             except Exception as exc:  # noqa: BLE001 - keep trying; the UI shows offline
                 log.info("event stream lost (%s); reconnecting in %.1f s", type(exc).__name__, delay)

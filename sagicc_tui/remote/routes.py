@@ -97,6 +97,15 @@ ROUTES: tuple[Route, ...] = (
     _r("list_campaigns", "GET", "/campaigns"),
     _r("get_campaign", "GET", "/campaigns/{campaign_id}"),
     _r("set_agent_status", "PUT", "/me/status", safe=True),
+    # administration (P3, P4)
+    _r("add_user", "POST", "/users", create=True),
+    _r("update_user", "PATCH", "/users/{username}"),
+    _r("issue_user_token", "POST", "/users/{username}/tokens", create=True),
+    _r("revoke_user_tokens", "DELETE", "/users/{username}/tokens"),
+    _r("issue_channel_token", "POST", "/channel-tokens/{name}", create=True),
+    _r("revoke_channel_tokens", "DELETE", "/channel-tokens/{name}"),
+    _r("add_campaign", "POST", "/campaigns", create=True),
+    _r("save_campaign", "PUT", "/campaigns/{campaign_id}"),
     # the ticket list
     _r("count_tickets", "POST", "/tickets/count", safe=True),
     _r("list_tickets", "POST", "/tickets/search", safe=True),

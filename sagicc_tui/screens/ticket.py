@@ -201,7 +201,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         async def load() -> dict[str, Any]:
             user = await self.backend.enter_ticket(self.user, self.ticket_id)
             header = await self.backend.ticket_header(user, self.ticket_id)
-            campaign = await self.backend.get_campaign(header.ticket.campaign_id)
+            campaign = await self.backend.get_campaign(self.user, header.ticket.campaign_id)
             customer = await self.backend.get_customer(user, header.ticket.customer_id)
             contacts = await self.backend.list_contacts(user, header.ticket.customer_id)
             composer = await self.backend.get_draft(user, self.ticket_id, "composer")
@@ -264,8 +264,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _others(self, others: tuple[PresenceEntry, ...]) -> None:
         self.query_one(TicketHeaderBar).set_others(others)
+        self.query_one(TopBar).set_connection(self.backend.connection_state())
 
     def _beat_failed(self, e: SagiccError) -> None:
+        # The Offline indicator is on this screen too (the heartbeat is its probe).
+        self.query_one(TopBar).set_connection(self.backend.connection_state())
         if isinstance(e, NotFound):
             self.notify(labels.error_sentence(e), severity="warning")
             self.action_leave()

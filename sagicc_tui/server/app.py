@@ -206,6 +206,9 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
             kind=type(exc).__name__))
 
     app.router.routes.extend(_router().routes)
+    from sagicc_tui.server import ops  # /healthz, /metrics, /docs offline
+
+    ops.install(app)
     return app
 
 

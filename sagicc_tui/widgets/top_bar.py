@@ -78,7 +78,12 @@ class TopBar(Horizontal):
         self._connection = state
         widget = self.query_one("#connection", Static)
         offline = state == "offline"
-        widget.update(Content("⚠ " + _("Offline: your work is kept")) if offline else Content(""))
+        if offline:
+            from datetime import datetime
+
+            self._offline_since = datetime.now().astimezone().strftime("%H:%M")
+        widget.update(Content("⚠ " + _("Offline since {time}: your work is kept", time=self._offline_since))
+                      if offline else Content(""))
         widget.set_class(offline, "-offline")
         if offline:
             self.app.notify(_("The server is not answering; what you type is kept and sent when it is back."),
