@@ -56,10 +56,7 @@ def _text(value: object) -> str:
 class Store:
     def __init__(self, url: str, *, clock: Clock = utc_now, blob_dir: Path | None = None) -> None:
         self.url = url
-        # SAGICC_BUSY_TIMEOUT (seconds): how long a write waits for another
-        # terminal's write before saying the store is locked; default 30.
-        timeout = float(os.environ.get("SAGICC_BUSY_TIMEOUT") or 30)
-        self.engine: Engine = make_engine(url, busy_timeout=timeout)
+        self.engine: Engine = make_engine(url, busy_timeout=busy_timeout_from_env())
         self.dialect = self.engine.dialect.name
         self.clock = clock
         self.blob_dir = blob_dir or _default_blob_dir(url)
@@ -173,6 +170,25 @@ class Store:
                 username=user.username,
             )
         return current
+
+
+def busy_timeout_from_env() -> float:
+    """SAGICC_BUSY_TIMEOUT (seconds): how long a write waits for another
+    terminal's write before saying the store is locked; default 30."""
+    raw = os.environ.get("SAGICC_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:  # also NaN and inf
+        from sagicc_tui.domain.errors import InvalidInput
+        from sagicc_tui.domain.messages import N_
+
+        raise InvalidInput(N_("SAGICC_BUSY_TIMEOUT must be a number of seconds from 0 to 3600, like 30; "
+                              "it is {value}."), value=repr(raw))
+    return value
 
 
 def _default_blob_dir(url: str) -> Path:
