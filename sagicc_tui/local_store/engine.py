@@ -39,6 +39,7 @@ from sqlalchemy.exc import DBAPIError
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.private_files import create_private, private_dir
 
 __all__ = [
     "BEGIN_OPTION",
@@ -178,7 +179,10 @@ def make_engine(
     path = _sqlite_file(u)
     if path is not None:
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # 0700/0600 whatever the umask: customer rows and token hashes.
+            # SQLite gives the -wal and -shm files the mode of the store file.
+            private_dir(Path(path).parent)
+            create_private(path)
         except OSError as exc:
             raise _unavailable(path, exc) from exc
         refuse_foreign_file(path)
@@ -278,6 +282,17 @@ def _unavailable(path: str, reason: object) -> StoreUnavailable:
         N_("Cannot open the store file {path}: {reason}. Check the path and its permissions."),
         path=path, reason=reason,
     )
+
+
+def store_os_error(exc: OSError, path: str) -> StoreError:
+    """The sentence for a file of the store (an attachment) that could not be written."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _translate(sqlite3.OperationalError("database or disk is full"), path)  # type: ignore[return-value]
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _translate(sqlite3.OperationalError("attempt to write a readonly database"), path)  # type: ignore[return-value]
+    return _unavailable(path, exc)
 
 
 def _sqlite_error_kind(exc: BaseException) -> str | None:

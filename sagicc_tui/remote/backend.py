@@ -368,7 +368,10 @@ class RemoteBackend(Backend):
         if not target.parent.is_dir():
             raise InvalidInput(N_("The folder {path} does not exist; choose an existing folder."),
                                path=str(target.parent))
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+        from sagicc_tui.private_files import open_private, part_path, remove_stale_parts
+
+        remove_stale_parts(target)  # left by an export that was killed
+        tmp = part_path(target)
         started = time.monotonic()
         headers = _authorization(self._token_for(user))
         try:
@@ -386,7 +389,7 @@ class RemoteBackend(Backend):
                 rows = result.customers
                 total = int(r.headers.get("Content-Length", "0")) or 1
                 done = 0
-                with open(tmp, "wb") as fh:
+                with open_private(tmp, exclusive=True) as fh:  # 0600: the whole customer base
                     async for block in r.aiter_bytes():
                         fh.write(block)
                         done += len(block)

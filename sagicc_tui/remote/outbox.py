@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sagicc_tui.private_files import private_dir
+
 
 @dataclass(frozen=True, slots=True)
 class Pending:
@@ -53,7 +55,7 @@ class Outbox:
             "queued_at": item.queued_at,
         }, ensure_ascii=False)
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
             try:
                 size = os.fstat(fd).st_size
