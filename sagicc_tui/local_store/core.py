@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from sagicc_tui.domain.enums import ChangeKind, EntityKind
+from sagicc_tui.domain.enums import AgentStatus, ChangeKind, EntityKind
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
@@ -138,7 +138,7 @@ class Store:
         stmt = select(tb).order_by(tb.c.id)
         if where is not None:
             stmt = stmt.where(where)
-        return [user_from_row(r, tuple(members.get(r.id, ()))) for r in conn.execute(stmt)]
+        return self._present([user_from_row(r, tuple(members.get(r.id, ()))) for r in conn.execute(stmt)], conn)
 
     def user_by_id(self, conn: Connection, user_id: int) -> User | None:
         # Called by every operation (fresh_user): read this user's memberships only.
@@ -149,7 +149,18 @@ class Store:
             return None
         camps = conn.execute(select(mem.c.campaign_id).where(mem.c.user_id == user_id)
                              .order_by(mem.c.campaign_id)).scalars()
-        return user_from_row(r, tuple(camps))
+        return self._present([user_from_row(r, tuple(camps))], conn)[0]
+
+    def _present(self, users: list[User], conn: Connection) -> list[User]:
+        """Busy only while a terminal is really inside a ticket: a Busy left by
+        a terminal that stopped heart-beating reads Available (presence.py)."""
+        from sagicc_tui.local_store.presence import stale_busy
+
+        busy = [u.id for u in users if u.status is AgentStatus.BUSY]
+        gone = stale_busy(conn, busy, self.now()) if busy else set()
+        if not gone:
+            return users
+        return [replace(u, status=AgentStatus.AVAILABLE) if u.id in gone else u for u in users]
 
     def user_name(self, conn: Connection, user_id: int | None) -> str:
         if user_id is None:
