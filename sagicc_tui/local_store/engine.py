@@ -330,19 +330,19 @@ def _translate(exc: BaseException, path: str) -> StoreError | None:
     if kind == "full":
         return StoreFull(
             N_("The disk holding the store {path} is full, so this was not saved; free some space "
-               "and try again (what you typed is kept)."),
+               "and try again."),
             path=path,
         )
     if kind == "readonly":
         return StoreReadOnly(
             N_("The store {path} cannot be written (read-only file, folder or disk), so this was not "
-               "saved; ask for write access and try again (what you typed is kept)."),
+               "saved; ask for write access and try again."),
             path=path,
         )
     if kind == "io":
         return StoreUnavailable(
             N_("The disk holding the store {path} reported an error, so this was not saved; check the "
-               "disk and try again (what you typed is kept)."),
+               "disk and try again."),
             path=path,
         )
     if kind == "corrupt":
