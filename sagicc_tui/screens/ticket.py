@@ -178,6 +178,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._leaving = False
         self._built = False
         self._problem_said: str | None = None
+        self._taking: set[str] = set()  # refused writes put back in their form
+        self._refused_waiting: set[str] = set()  # refused writes said, waiting for an empty form
         self._own_unsaved = UnsavedDrafts()  # when the app keeps none (a screen tested alone)
 
     # --- layout -------------------------------------------------------------------------
@@ -276,6 +278,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             form.restore(kept)
         if data["problem"] is not None:
             self._say_store_problem(data["problem"])
+        self._show_outbox()
         self.query_one(ConversationView).focus()
         if ticket.unread_count:
             self.call("read", lambda: self.backend.mark_read(self.user, self.ticket_id), self._read_done)
@@ -307,6 +310,53 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _others(self, others: tuple[PresenceEntry, ...]) -> None:
         self._problem_said = None
         self.query_one(TicketHeaderBar).set_others(others)
+        self._show_outbox()
+
+    # --- #10.7 writes kept offline that the server refused --------------------------------------
+
+    def _show_outbox(self) -> None:
+        """The top bar counts what waits and what was refused; a refused write of
+        this ticket goes back to its (empty) form with the server's sentence."""
+        outbox = self.backend.outbox_state()
+        self.query_one(TopBar).set_connection(self.backend.connection_state(), outbox)
+        if outbox is None or not self._built:
+            return
+        for refused in outbox.refused:
+            if refused.ticket_id == self.ticket_id and refused.username == self.user.username:
+                self._take_back(refused)
+
+    def _take_back(self, refused) -> None:
+        form = self.composer if refused.form == "composer" else self.task_form
+        if form is None or refused.id in self._taking:
+            return
+        sentence = _("The server refused this when it was back: {reason} It is a draft again: change it and "
+                     "send it, or clear it.", reason=labels.message(refused.reason))
+        current = self._draft_data(refused.form) or {}
+        keys = ("subject", "cc", "bcc", "text", "files", "other") if refused.form == "composer" else tuple(current)
+        if any(current.get(k) for k in keys):
+            # Something else is being typed here: never overwrite it; say so, once.
+            if refused.id not in self._refused_waiting:
+                self._refused_waiting.add(refused.id)
+                self.notify(_("The server refused a message kept for this ticket: {reason} It comes back here "
+                              "once the composer is empty.", reason=labels.message(refused.reason)),
+                            severity="error", timeout=30)
+            return
+        self._taking.add(refused.id)
+        form.restore(refused.data)
+        if isinstance(form, Composer):
+            form.show_error(sentence)
+        self.notify(sentence, severity="error", timeout=30)
+        user, data = self.user, dict(refused.data)
+        self.unsaved.keep(user, self.ticket_id, refused.form, data)
+
+        async def keep_as_draft() -> None:
+            await write_draft(self.backend, user, self.ticket_id, refused.form, data)
+
+        def kept(_result: None) -> None:
+            self.unsaved.taken(user, self.ticket_id, refused.form, data)
+            self.backend.dismiss_refused(refused.id)  # it is a draft of the ticket now
+
+        self.call(f"refused-{refused.id}", keep_as_draft, kept, self._say_store_problem)
 
     def _beat_failed(self, e: SagiccError) -> None:
         if isinstance(e, NotFound):
