@@ -295,6 +295,14 @@ def store_os_error(exc: OSError, path: str) -> StoreError:
     return _unavailable(path, exc)
 
 
+def _read_only_folder(path: str) -> bool:
+    folder = os.path.dirname(path) or "."
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
 def _sqlite_error_kind(exc: BaseException) -> str | None:
     """"locked", "full", "readonly", "io", "unavailable", "corrupt" or None
     for an (wrapped) sqlite3 error."""
@@ -333,7 +341,9 @@ def _translate(exc: BaseException, path: str) -> StoreError | None:
                "and try again."),
             path=path,
         )
-    if kind == "readonly":
+    if kind == "readonly" or kind == "unavailable" and _read_only_folder(path):
+        # (A WAL store on a read-only mount cannot even be opened: its -shm
+        # cannot be made. Say read-only, not "check the path".)
         return StoreReadOnly(
             N_("The store {path} cannot be written (read-only file, folder or disk), so this was not "
                "saved; ask for write access and try again."),

@@ -177,7 +177,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._dirty: set[str] = set()
         self._leaving = False
         self._built = False
-        self._problem_said: str | None = None
+        self._problem_said: tuple[str, float] | None = None  # (sentence, when)
         self._taking: set[str] = set()  # refused writes put back in their form
         self._refused_waiting: set[str] = set()  # refused writes said, waiting for an empty form
         self._own_unsaved = UnsavedDrafts()  # when the app keeps none (a screen tested alone)
@@ -210,15 +210,20 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _say_store_problem(self, e: SagiccError) -> None:
         """One sentence for a write the store refused (disk full, read-only,
-        locked), said once until a write goes through again -- the heartbeat
-        must not repeat it every ten seconds."""
+        locked), said once a minute at most -- the heartbeat and the drafts
+        must not repeat it every few seconds (a nearly full disk lets some
+        small writes through in between)."""
+        import time
+
         text = labels.error_sentence(e)
         if isinstance(e, StoreError):
             text = _("{problem} What you typed stays here and is saved as soon as the store takes it.",
                      problem=text)
-        if text != self._problem_said:
-            self._problem_said = text
-            self.notify(text, severity="error", timeout=20)
+        now = time.monotonic()
+        if self._problem_said is not None and self._problem_said[0] == text and now - self._problem_said[1] < 60:
+            return
+        self._problem_said = (text, now)
+        self.notify(text, severity="error", timeout=20)
 
     def default_error(self, e: SagiccError) -> None:
         if isinstance(e, StoreError):
@@ -308,7 +313,6 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                   self._beat_failed)
 
     def _others(self, others: tuple[PresenceEntry, ...]) -> None:
-        self._problem_said = None
         self.query_one(TicketHeaderBar).set_others(others)
         self._show_outbox()
 
@@ -649,7 +653,6 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
         def taken(_result: None) -> None:
             self.unsaved.taken(user, self.ticket_id, form, data)
-            self._problem_said = None
 
         self.call(f"draft-{form}", lambda: write_draft(self.backend, user, self.ticket_id, form, data), taken,
                   self._say_store_problem)

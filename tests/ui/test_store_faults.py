@@ -147,3 +147,26 @@ async def test_reopening_before_the_store_takes_it_shows_the_kept_draft(tiny_dis
             fault.stop()
     finally:
         await world.aclose()
+
+
+async def test_a_read_only_store_is_one_sentence_and_the_app_stays(tmp_path):
+    import subprocess
+
+    from sagicc_tui.app import SagiccApp
+    from sagicc_tui.local_store.backend import LocalBackend
+    from tests.test_store_faults_cli import read_only_view
+
+    rw = tmp_path / "rw"
+    world = await make_world(rw / "store.db")
+    await world.aclose()
+    ro = read_only_view(rw, tmp_path / "ro")
+    try:
+        app = SagiccApp(open_backend=lambda: LocalBackend.open(str(ro / "store.db")), username="admin",
+                        language="en", settings_path=tmp_path / "settings.json")
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            said = toasts_on_screen(app)
+            assert len(said) == 1 and "cannot be written (read-only" in said[0], said
+            assert app.is_running
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)

@@ -1,6 +1,7 @@
 """#10.6 (CLI): on a full disk `sagicc ingest` says the disk is full (not
 "could not be read") and how many lines went in; those lines are in the store
-(a real tmpfs filled to the last byte, a real subprocess)."""
+(a real tmpfs filled to the last byte, a real subprocess). A store on a
+read-only mount says read-only."""
 
 from __future__ import annotations
 
@@ -51,3 +52,35 @@ def test_ingest_on_a_full_disk_says_so_and_how_far_it_got(tiny_disk, tmp_path): 
             await b.aclose()
 
     assert asyncio.run(count()) == done  # every line it says went in, and no other
+
+
+def read_only_view(source, where):
+    """`where` shows `source` through a read-only bind mount (a real EROFS)."""
+    import subprocess
+
+    where.mkdir()
+    for cmd in (["mount", "--bind", str(source), str(where)], ["mount", "-o", "remount,bind,ro", str(where)]):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            subprocess.run(["umount", str(where)], capture_output=True)
+            import pytest
+
+            pytest.skip(f"a read-only bind mount is not possible here (needs root): {proc.stderr.strip()}")
+    return where
+
+
+def test_a_store_on_a_read_only_mount_says_read_only(tmp_path):
+    import subprocess
+
+    rw = tmp_path / "rw"
+    proc = sagicc("demo", "--db", str(rw / "store.db"), "--tickets", "5")
+    assert proc.returncode == 0, proc.stderr
+    ro = read_only_view(rw, tmp_path / "ro")
+    try:
+        for args in (("users",), ("ingest", "-")):
+            proc = sagicc("--db", str(ro / "store.db"), *args, stdin='{"channel": "email", "from": "a@b.co", "text": "x"}\n')
+            assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and "cannot be written (read-only" in lines[0], proc.stderr
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)
