@@ -20,7 +20,7 @@ from sagicc_tui.domain.enums import AgentStatus, ChangeKind, EntityKind
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
-from sagicc_tui.local_store.engine import make_engine, read_tx, write_tx
+from sagicc_tui.local_store.engine import open_store_engine, read_tx, write_tx
 from sagicc_tui.local_store.migrations import ensure_schema
 
 Clock = Callable[[], datetime]
@@ -56,7 +56,7 @@ def _text(value: object) -> str:
 class Store:
     def __init__(self, url: str, *, clock: Clock = utc_now, blob_dir: Path | None = None) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url, busy_timeout=busy_timeout_from_env())
+        self.engine: Engine = open_store_engine(url, busy_timeout=busy_timeout_from_env())
         self.dialect = self.engine.dialect.name
         self.clock = clock
         self.blob_dir = blob_dir or _default_blob_dir(url)

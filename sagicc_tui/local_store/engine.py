@@ -51,6 +51,7 @@ __all__ = [
     "StoreUnavailable",
     "data_version",
     "make_engine",
+    "open_store_engine",
     "pg_commit_marker",
     "read_tx",
     "write_tx",
@@ -185,7 +186,6 @@ def make_engine(
             create_private(path)
         except OSError as exc:
             raise _unavailable(path, exc) from exc
-        refuse_foreign_file(path)
 
     busy_ms = int(busy_timeout * 1000)
     engine = sqlalchemy.create_engine(
@@ -221,6 +221,18 @@ def make_engine(
         conn.exec_driver_sql(_BEGIN_SQL.get(kind, "BEGIN"))
 
     return engine
+
+
+def open_store_engine(url: str | URL | os.PathLike[str], **kw: Any) -> Engine:
+    """The engine of a sagicc store: `make_engine`, after refusing a file that
+    is not one (see `refuse_foreign_file`). Store and the demo builder open
+    stores through here; `make_engine` itself opens any SQLite file."""
+    u = _to_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = _sqlite_file(u)
+        if path is not None:
+            refuse_foreign_file(path)
+    return make_engine(u, **kw)
 
 
 def refuse_foreign_file(path: str) -> None:
