@@ -34,7 +34,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from sagicc_tui.backend import Backend
+from sagicc_tui.backend import Backend, RefusedWrite
 from sagicc_tui.domain.enums import ContactKind, DeliveryState
 from sagicc_tui.domain.errors import NotFound, SagiccError, StoreError
 from sagicc_tui.domain.models import (
@@ -56,7 +56,6 @@ from sagicc_tui.domain.ticket_screen import (
 )
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import one_line
-from sagicc_tui.unsaved import UnsavedDrafts, write_draft
 from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.screens.ticket_dialogs import (
     ChangeLogScreen,
@@ -66,6 +65,7 @@ from sagicc_tui.screens.ticket_dialogs import (
     TextScreen,
     interaction_text,
 )
+from sagicc_tui.unsaved import COMPOSER_TEXT, UnsavedDrafts, write_draft
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView
@@ -329,14 +329,14 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             if refused.ticket_id == self.ticket_id and refused.username == self.user.username:
                 self._take_back(refused)
 
-    def _take_back(self, refused) -> None:
+    def _take_back(self, refused: RefusedWrite) -> None:
         form = self.composer if refused.form == "composer" else self.task_form
         if form is None or refused.id in self._taking:
             return
         sentence = _("The server refused this when it was back: {reason} It is a draft again: change it and "
                      "send it, or clear it.", reason=labels.message(refused.reason))
         current = self._draft_data(refused.form) or {}
-        keys = ("subject", "cc", "bcc", "text", "files", "other") if refused.form == "composer" else tuple(current)
+        keys = COMPOSER_TEXT if refused.form == "composer" else tuple(current)
         if any(current.get(k) for k in keys):
             # Something else is being typed here: never overwrite it; say so, once.
             if refused.id not in self._refused_waiting:
