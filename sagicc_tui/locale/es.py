@@ -613,7 +613,6 @@ CATALOG: dict[str, str] = {
     "The store could not be opened ({reason}); press q to quit.": "No se pudieron abrir los datos ({reason}); presione q para salir.",
     "The store file {path} is locked by another program; try again in a moment.": "Otro programa tiene bloqueado el archivo de datos {path}; intente de nuevo en un momento.",
     'The store {path} already has data; choose a new file with --db.': 'El archivo de datos {path} ya contiene información; elija un archivo nuevo con --db.',
-    "The store {path} cannot be written (read-only file, folder or disk), so this was not saved; ask for write access and try again (what you typed is kept).": "No se puede escribir en el almacén {path} (archivo, carpeta o disco de solo lectura), así que esto no se guardó; pida permiso de escritura e inténtelo de nuevo (lo que escribió se conserva).",
     "The store {path} cannot be written (read-only file, folder or disk), so this was not saved; ask for write access and try again.": "No se puede escribir en el almacén {path} (archivo, carpeta o disco de solo lectura), así que esto no se guardó; pida permiso de escritura e inténtelo de nuevo.",
     'The store {path} was readable by others (mode {mode}); it is now 0600.': 'Otros podían leer los datos {path} (modo {mode}); ahora tienen modo 0600.',
     "The subject is too long; keep it under 900 characters.": "El asunto es demasiado largo; manténgalo por debajo de 900 caracteres.",
