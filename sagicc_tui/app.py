@@ -30,10 +30,12 @@ from sagicc_tui.domain.errors import NotFound, PermissionDenied, SagiccError
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.settings import Settings, load_settings, save_settings
+from sagicc_tui.unsaved import UnsavedDrafts
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.translated import translate_bindings
 
 DEFAULT_THEME = "textual-dark"
+DRAFT_RETRY = 5.0  # seconds between tries to hand kept drafts to the store (#10.6)
 
 
 def utc_now() -> datetime:
@@ -96,6 +98,8 @@ class SagiccApp(App[None]):
         # `username` is the only source, nothing is remembered, no picker.
         self.identity_from_host = identity_from_host
         self.startup_seconds: float | None = None
+        self.unsaved = UnsavedDrafts()  # drafts the store has not taken yet (disk full, read-only)
+        self._quit_asked = False
         self._username = username
         self._notices: list[str] = []
         if notice:
@@ -138,6 +142,7 @@ class SagiccApp(App[None]):
         for notice in self._notices:
             self.notify(notice, timeout=10)
         self._remember_theme = True
+        self.set_interval(DRAFT_RETRY, self.retry_unsaved)
         # After the first frame: opening the store imports the ORM (~0.4 s),
         # which must not hold back the first paint.
         self.call_after_refresh(self._open)
@@ -329,6 +334,29 @@ class SagiccApp(App[None]):
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Quit"), _("Leave sagicc"), self.action_quit)
+
+    # --- drafts the store has not taken yet (#10.6) ----------------------------------------------
+
+    def retry_unsaved(self) -> None:
+        if self.backend is not None and len(self.unsaved):
+            self._flush_unsaved()
+
+    @work(exclusive=True, group="unsaved-drafts", exit_on_error=False)
+    async def _flush_unsaved(self) -> None:
+        assert self.backend is not None
+        if await self.unsaved.flush(self.backend) is None:
+            self._quit_asked = False
+            self.notify(_("The drafts that could not be saved before are saved now."))
+
+    async def action_quit(self) -> None:
+        """With drafts the store has not taken yet, the first q says so; the second quits."""
+        if len(self.unsaved) and not self._quit_asked:
+            self._quit_asked = True
+            self.notify(_("{count} draft(s) could not be saved yet (the store refuses writes); free the disk "
+                          "and wait a moment, or press q again to quit without them.", count=len(self.unsaved)),
+                        severity="warning", timeout=20)
+            return
+        self.exit()
 
     async def on_unmount(self) -> None:
         if self.backend is not None:

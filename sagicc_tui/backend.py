@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sagicc_tui.domain.admin import IssuedToken, UserChanges, UserInput  # administration (P3, P4)
 from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
@@ -34,6 +35,7 @@ from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
 )
 from sagicc_tui.domain.enums import AgentStatus, ChannelType, EntityKind
 from sagicc_tui.domain.live import Change, ChangeSet
+from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import (  # the ticket screen (T1-T15)
     Account,
     Attachment,
@@ -69,6 +71,31 @@ from sagicc_tui.domain.ticket_screen import (
     PresenceEntry,
     TicketHeader,
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefusedWrite:
+    """A message (or draft) kept offline that the server refused when it came
+    back -- the ticket was closed meanwhile, a permission changed. Never
+    dropped: it goes back to the ticket's `form` as the draft `data`, with the
+    server's sentence (`reason`), until the user has it there again."""
+
+    id: str
+    ticket_id: int
+    username: str
+    form: str  # "composer" or "task"
+    data: dict[str, Any]
+    reason: Msg
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxState:
+    """What this terminal still keeps for the server: writes waiting to be
+    sent, and the ones the server refused."""
+
+    queued: int = 0
+    refused: tuple[RefusedWrite, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -285,6 +312,15 @@ class Backend(ABC):
         """"online" or "offline" for a store across the network (the UI shows
         offline); None for a store on this machine."""
         return None
+
+    # This terminal's outbox (a store across the network keeps offline writes
+    # on this machine): client-side state like connection_state, no route.
+    def outbox_state(self) -> OutboxState | None:
+        """What waits to be sent and what the server refused; None: no outbox."""
+        return None
+
+    def dismiss_refused(self, refused_id: str) -> None:
+        """The refused write is back in its form (and saved as a draft): forget it."""
 
     # --- customers (C1-C6, T4) ------------------------------------------------
     # Any active user may list, read and edit customers (agents work them from

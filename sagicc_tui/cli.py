@@ -4,8 +4,11 @@ Start-up discipline: this module imports only the standard library at module
 level. `sagicc --help` and the headless verbs never import Textual; the store
 (SQLAlchemy, SQLModel) is imported only by the verbs that open it.
 
-Errors a person can fix are printed as one sentence on stderr with exit code 1;
-usage errors exit 2 (argparse). Never a traceback for those.
+Exit codes (README "Exit codes"): 0 done; 1 a failure said in one sentence on
+stderr (a refused input, a store or server problem, and also an unexpected
+error: `main()` turns every exception into one sentence, never a traceback;
+SAGICC_DEBUG=1 shows the traceback for a bug report); 2 a usage error
+(argparse prints the usage and one line); 130 interrupted (Ctrl+C).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2  # argparse's own
+EXIT_INTERRUPTED = 130
 
 
 def _common(p: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -58,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser("serve", help="serve the store to remote terminals over HTTP (needs sagicc-tui[server])")
     _common(serve, suppress=True)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_positive, default=8765)
+    serve.add_argument("--port", type=_port, default=8765, help="TCP port, 1-65535 (default 8765)")
     serve.add_argument("--workers", type=_positive, default=1, help="server processes (PostgreSQL stores)")
 
     _login_parsers(verbs)
@@ -94,6 +99,13 @@ def _positive(value: str) -> int:
     return n
 
 
+def _port(value: str) -> int:
+    n = _positive(value)
+    if n > 65535:
+        raise argparse.ArgumentTypeError(f"{n} is not a TCP port; use 1 to 65535")
+    return n
+
+
 def _version() -> str:
     from sagicc_tui import __version__
 
@@ -121,11 +133,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.verb])
         return handler(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `sagicc tickets list | head`: the reader left; say nothing, and keep
+        # Python from complaining about the unflushed stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
     except Exception as e:  # noqa: BLE001 - the one place errors become sentences
         message = _sentence(e)
         if message is None:
-            raise
+            if os.environ.get("SAGICC_DEBUG"):
+                raise
+            # A bug: still one sentence, never a traceback in the user's terminal.
+            first = str(e).splitlines()[0][:200] if str(e) else ""
+            message = (f"Unexpected error ({type(e).__name__}{': ' + first if first else ''}); nothing more "
+                       "was done. Run it again with SAGICC_DEBUG=1 for the details to report.")
         print(f"sagicc: {message}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -140,6 +163,9 @@ def _sentence(e: Exception) -> str | None:
         from sagicc_tui.i18n import _
 
         return _(e.message.template, **e.message.params)
+    if isinstance(e, UnicodeDecodeError):
+        return (f"The input is not UTF-8 text (byte 0x{e.object[e.start]:02x} at position {e.start}); "
+                "save it as UTF-8 and try again.")
     if isinstance(e, OSError):
         return f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
     mod = type(e).__module__
@@ -267,7 +293,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"sagicc: line {line_no}: {reason}", file=sys.stderr)
     print(f"{len(report.done)} interactions ingested ({report.new_tickets} new tickets), "
           f"{len(report.errors)} lines refused.", file=sys.stderr)
-    return EXIT_ERROR if report.errors else 0
+    if report.stopped is not None:
+        line_no, error = report.stopped
+        print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The {len(report.done)} lines before it "
+              f"are in the store; run the same file again from line {line_no}.", file=sys.stderr)
+    return EXIT_ERROR if report.errors or report.stopped else 0
 
 
 # --- server sign-in (the token never reaches stdout, stderr or settings.json) ----------------------

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -68,10 +67,14 @@ def store_blob(store: Store, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     target = store.blob_dir / digest[:2] / digest
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)  # atomic: a reader never sees half a file
+        from sagicc_tui.local_store.engine import store_os_error
+        from sagicc_tui.private_files import private_dir, write_private
+
+        try:  # 0700/0600: customer files (atomic: a reader never sees half a file)
+            private_dir(target.parent)
+            write_private(target, data)
+        except OSError as e:
+            raise store_os_error(e, str(store.blob_dir)) from e
     return digest
 
 

@@ -56,7 +56,7 @@ from sagicc_tui.domain.enums import (
     Priority,
     TicketType,
 )
-from sagicc_tui.domain.errors import SagiccError, StaleWrite
+from sagicc_tui.domain.errors import SagiccError, StaleWrite, as_error
 from sagicc_tui.domain.models import (
     Account,
     Attachment,
@@ -99,8 +99,12 @@ class CallResult(Message, bubble=False, namespace="backend_calls"):
 
 class BackendCalls:
     """Mixin for widgets and screens: `self.call(group, make, done)` runs `make()` in an
-    exclusive worker of that group; the result (or the SagiccError, to `error`)
-    arrives as a `CallResult` message handled on the UI thread."""
+    exclusive worker of that group; the result (or the error, to `error`)
+    arrives as a `CallResult` message handled on the UI thread.
+
+    Every exception becomes a SagiccError sentence (`as_error`): a disk that
+    is full, a store that is read-only, a bug -- the worker never ends the
+    app, and the screen keeps what was typed."""
 
     def call(self, group: str, make: Callable[[], Awaitable[Any]], done: Callable[[Any], None],
              error: Callable[[SagiccError], None] | None = None) -> None:
@@ -111,6 +115,10 @@ class BackendCalls:
                 value = await make()
             except SagiccError as e:
                 self.post_message(CallResult(on_error, e))  # type: ignore[attr-defined]
+                return
+            except Exception as e:  # noqa: BLE001 - one sentence on screen, never a traceback that ends the app
+                self.log.error(f"{group} failed", e)  # type: ignore[attr-defined]
+                self.post_message(CallResult(on_error, as_error(e)))  # type: ignore[attr-defined]
                 return
             self.post_message(CallResult(done, value))  # type: ignore[attr-defined]
 
