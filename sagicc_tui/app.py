@@ -125,6 +125,11 @@ class SagiccApp(App[None]):
         now = time.monotonic()
         if self._notices_until.get(key, 0.0) > now:
             return
+        if severity == "error" and any(
+            t > now and k[2] == "error" and (k[0].startswith(message) or message.startswith(k[0]))
+            for k, t in self._notices_until.items()
+        ):
+            return  # the same failure said with more or fewer words (a tab, the screen): once
         self._notices_until = {k: t for k, t in self._notices_until.items() if t > now}
         self._notices_until[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)

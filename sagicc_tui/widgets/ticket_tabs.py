@@ -125,6 +125,12 @@ class BackendCalls:
         self.run_worker(job(), group=f"{id(self)}-{group}", exclusive=True)  # type: ignore[attr-defined]
 
     def default_error(self, e: SagiccError) -> None:
+        # A tab's failure goes to its screen's policy when it has one: a store
+        # or server that is away is said once there, not once per tab.
+        screen = getattr(self, "screen", None)
+        if screen is not None and screen is not self and isinstance(screen, BackendCalls):
+            screen.default_error(e)
+            return
         self.notify(labels.error_sentence(e), severity="error")  # type: ignore[attr-defined]
 
     async def on_backend_calls_call_result(self, message: CallResult) -> None:
