@@ -296,7 +296,9 @@ class Backend(ABC):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo: ...
 
     @abstractmethod
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo: ...
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected_version: int | None = None) -> ContactInfo:
+        """`expected_version` (the contact's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def delete_contact(self, user: User, contact_id: int) -> None: ...
@@ -308,7 +310,9 @@ class Backend(ABC):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account: ...
 
     @abstractmethod
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account: ...
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected_version: int | None = None) -> Account:
+        """`expected_version` (the account's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
@@ -320,7 +324,9 @@ class Backend(ABC):
     ) -> RelatedCustomer: ...
 
     @abstractmethod
-    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer: ...
+    async def update_relation(self, user: User, relation_id: int, relation: str, *,
+                              expected_version: int | None = None) -> RelatedCustomer:
+        """`expected_version` (the relation's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def remove_relation(self, user: User, relation_id: int) -> None: ...

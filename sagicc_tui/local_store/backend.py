@@ -351,8 +351,9 @@ class LocalBackend(Backend):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo:
         return await self._write(customers.add_contact, user, customer_id, data)
 
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo:
-        return await self._write(customers.update_contact, user, contact_id, data)
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected_version: int | None = None) -> ContactInfo:
+        return await self._write(customers.update_contact, user, contact_id, data, expected_version)
 
     async def delete_contact(self, user: User, contact_id: int) -> None:
         return await self._write(customers.delete_contact, user, contact_id)
@@ -363,8 +364,9 @@ class LocalBackend(Backend):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account:
         return await self._write(customers.add_account, user, customer_id, data)
 
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account:
-        return await self._write(customers.update_account, user, account_id, data)
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected_version: int | None = None) -> Account:
+        return await self._write(customers.update_account, user, account_id, data, expected_version)
 
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
         return await self._read(customers.list_relations, user, customer_id)
@@ -373,8 +375,9 @@ class LocalBackend(Backend):
                            relation: str) -> RelatedCustomer:
         return await self._write(customers.add_relation, user, customer_id, related_customer_id, relation)
 
-    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer:
-        return await self._write(customers.update_relation, user, relation_id, relation)
+    async def update_relation(self, user: User, relation_id: int, relation: str, *,
+                              expected_version: int | None = None) -> RelatedCustomer:
+        return await self._write(customers.update_relation, user, relation_id, relation, expected_version)
 
     async def remove_relation(self, user: User, relation_id: int) -> None:
         return await self._write(customers.remove_relation, user, relation_id)

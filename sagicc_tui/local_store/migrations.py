@@ -21,6 +21,9 @@ History:
      in a SQLite store.
   6  the OS account of a user on a shared host (app_user.os_user, unique):
      `sagicc serve --socket` takes its clients' identity from it.
+  7  exactly once (issue #10): versions on contacts, accounts and relations;
+     the external view's expiry and revocation; who holds an Idempotency-Key
+     while its first request runs.
 """
 
 from __future__ import annotations
@@ -101,8 +104,29 @@ def _v5_to_v6(conn: Connection) -> None:
     _create_indexes(conn)  # its unique index
 
 
+def _v6_to_v7(conn: Connection) -> None:
+    # Plain ADD COLUMN with a constant default: the same statement on SQLite
+    # and PostgreSQL, no table rebuild, existing rows get the default.
+    for table, column, ddl in (
+        ("contact_info", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("account", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("customer_relation", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("external_view", "expires_at", "BIGINT"),
+        ("external_view", "revoked_at", "BIGINT"),
+        ("idempotency_key", "claimed_by", "VARCHAR NOT NULL DEFAULT ''"),
+    ):
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+    # Links made before expiry existed live the default lifetime from their creation.
+    from sagicc_tui.local_store.external_links import lifetime_seconds
+
+    conn.execute(text("UPDATE external_view SET expires_at = created_at + :s WHERE expires_at IS NULL"),
+                 {"s": lifetime_seconds()})
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
-                                                  5: _v5_to_v6}
+                                                  5: _v5_to_v6, 6: _v6_to_v7}
 
 
 def read_version(conn: Connection) -> int | None:

@@ -43,7 +43,7 @@ from sagicc_tui.local_store.convert import (
     to_epoch,
 )
 from sagicc_tui.local_store.core import LogLine, Store
-from sagicc_tui.local_store.ticket_actions import refuse_closed, stale_ticket
+from sagicc_tui.local_store.ticket_actions import check_ticket_version, refuse_closed
 from sagicc_tui.render import Gettext
 from sagicc_tui.render import external_view as external_render
 
@@ -62,9 +62,9 @@ def _fresh(conn: Connection, ticket_id: int) -> Ticket:
 def check_version(store: Store, conn: Connection, ticket: Ticket, expected_version: int | None) -> None:
     """Refuse a change to a ticket that changed since the caller loaded it
     (the same sentence as `ticket_actions.write_ticket`); nothing is written."""
-    if expected_version is None or ticket.version == expected_version:
-        return
-    raise stale_ticket(store, conn, ticket.number, ticket)
+    # Read again under the row lock: on PostgreSQL the ticket read earlier in
+    # this transaction may already be behind a commit that came in since.
+    check_ticket_version(store, conn, ticket, expected_version)
 
 
 # --- T2 header ------------------------------------------------------------------------
