@@ -49,6 +49,7 @@ from sagicc_tui.remote.routes import API, MAX_PAGE, ROUTES, Route
 from sagicc_tui.remote.routes import signature as route_signature
 from sagicc_tui.server import idempotency, peercred
 from sagicc_tui.server.events import EventHub
+from sagicc_tui.server.text_check import TextCheckedRoute
 
 log = logging.getLogger("sagicc.server")
 
@@ -248,7 +249,7 @@ async def user_caller(c: Annotated[Caller, Depends(caller)]) -> Caller:
 def _router() -> APIRouter:
     """Every route, built once per process (FastAPI's models are costly to build);
     each request finds its store in `request.app.state`."""
-    router = APIRouter()
+    router = APIRouter(route_class=TextCheckedRoute)  # JSON bodies must be text (#10.5)
     # By hand first: /customers/export must match before /customers/{customer_id}.
     _by_hand(router)
     for route in ROUTES:
