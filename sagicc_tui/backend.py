@@ -62,6 +62,7 @@ from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
     ConversationPage,
+    ExternalLink,
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
@@ -436,7 +437,18 @@ class Backend(ABC):
 
     @abstractmethod
     async def external_view(self, user: User, ticket_id: int) -> ExternalView:
-        """T3: the read-only page (without notes) and its unguessable token."""
+        """T3: the read-only page (without notes) and its unguessable token; the
+        link expires (SAGICC_EXTERNAL_VIEW_DAYS, default 7) and stops when its
+        creator loses access to the ticket (local_store/external_links.py)."""
+
+    @abstractmethod
+    async def list_external_views(self, user: User, *, ticket_id: int | None = None) -> list[ExternalLink]:
+        """The ticket's external-view link, or (no ticket) the links the user
+        made; supervisors and administrators see every link in their scope."""
+
+    @abstractmethod
+    async def revoke_external_view(self, user: User, token: str) -> None:
+        """Stop sharing: the link answers 404 from now on (anyone who sees the ticket)."""
 
     @abstractmethod
     async def conversation(

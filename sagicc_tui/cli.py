@@ -96,11 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
     tshow.add_argument("number", type=_positive, metavar="N")
     tshow.add_argument("--json", action="store_true")
     _customers_parser(verbs)
+    _external_views_parser(verbs)
     _login_parsers(verbs)
     from sagicc_tui.shared_host.verbs import register  # ssh-keys, ssh-session, users os-user, serve --socket
 
     register(verbs, common=_common, users_add=uadd, users_verbs=uverbs, serve=serve)
     return parser
+
+
+def _external_views_parser(verbs) -> None:
+    links = verbs.add_parser("external-views", help="list or revoke the shared external-view links of tickets")
+    lverbs = links.add_subparsers(dest="links_verb", metavar="list|revoke", required=True)
+    llist = lverbs.add_parser("list", help="a ticket's link, or the links you shared (supervisors: all)")
+    _common(llist, suppress=True)
+    llist.add_argument("--ticket", type=_positive, default=None, metavar="N", help="the ticket's number")
+    llist.add_argument("--json", action="store_true")
+    lrevoke = lverbs.add_parser("revoke", help="stop a link: its address no longer opens")
+    _common(lrevoke, suppress=True)
+    lrevoke.add_argument("token", metavar="TOKEN")
 
 
 def _customers_parser(verbs) -> None:
@@ -196,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "users": cmd_users,
             "tickets": cmd_tickets,
             "customers": cmd_customers,
+            "external-views": cmd_external_views,
             "login": cmd_login,
             "channels": cmd_channels,
             "serve": cmd_serve,
@@ -424,6 +438,35 @@ def cmd_tickets(args: argparse.Namespace) -> int:
     total = asyncio.run(backend.count_tickets(user, query))
     print(ticket_table(rows))
     print(f"{len(rows)} of {total} tickets.", file=sys.stderr)
+    return 0
+
+
+def cmd_external_views(args: argparse.Namespace) -> int:
+    backend = _open_existing(_db(args))
+    user = _acting_user(backend, args)
+    if args.links_verb == "revoke":
+        asyncio.run(backend.revoke_external_view(user, args.token))
+        print("Revoked: the link no longer opens.", file=sys.stderr)
+        return 0
+
+    async def gather():
+        ticket_id = None
+        if args.ticket is not None:
+            ticket_id = (await backend.get_ticket_by_number(user, args.ticket)).id
+        return await backend.list_external_views(user, ticket_id=ticket_id)
+
+    links = asyncio.run(gather())
+    if args.json:
+        _print_json(links)
+        return 0
+    print(f"{'TICKET':>8}  {'STATE':<8} {'EXPIRES':<16} {'BY':<24} TOKEN")
+    for link in links:
+        state = "revoked" if link.revoked_at else "works" if link.active else "stopped"
+        until = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if link.expires_at else "-"
+        from sagicc_tui.sanitize import one_line
+
+        print(f"{link.ticket_number:>8}  {state:<8} {until:<16} {one_line(link.created_by_name, 24):<24} {link.token}")
+    print(f"{len(links)} links.", file=sys.stderr)
     return 0
 
 

@@ -73,6 +73,7 @@ from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
     ConversationPage,
+    ExternalLink,
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
@@ -84,6 +85,7 @@ from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
     customer_export,
     customers,
     drafts,
+    external_links,
     mass_actions,
     notes,
     outgoing,
@@ -484,6 +486,12 @@ class LocalBackend(Backend):
         from sagicc_tui.i18n import _
 
         return await self._write(ticket_extras.external_view, user, ticket_id, _)
+
+    async def list_external_views(self, user: User, *, ticket_id: int | None = None) -> list[ExternalLink]:
+        return await self._read(external_links.list_links, user, ticket_id)
+
+    async def revoke_external_view(self, user: User, token: str) -> None:
+        return await self._write(external_links.revoke, user, token)
 
     async def external_page(self, token: str) -> str | None:
         """For the server's /external/{token}: the page now; None for an unknown token."""

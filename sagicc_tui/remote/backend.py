@@ -415,7 +415,8 @@ class RemoteBackend(Backend):
         view = await self._call(_ROUTE["external_view"],
                                 _bind("external_view", self, user, ticket_id))
         # The page lives on the server: the address to share is its URL.
-        return ExternalView(token=view.token, path=f"{self.base_url}/external/{view.token}", html=view.html)
+        # (The server's answer carries no path of its own: its files are not ours.)
+        return dataclasses.replace(view, path=f"{self.base_url}/external/{view.token}")
 
     # --- live updates --------------------------------------------------------------------
     async def change_token(self) -> int:
