@@ -118,11 +118,13 @@ def _v6_to_v7(conn: Connection) -> None:
         have = {c["name"] for c in inspect(conn).get_columns(table)}
         if column not in have:
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
-    # Links made before expiry existed live the default lifetime from their creation.
-    from sagicc_tui.local_store.external_links import lifetime_seconds
+    # Links made before expiry existed live the default lifetime from their
+    # creation (the constant, not the environment: a bad setting must not
+    # stop a store from opening).
+    from sagicc_tui.local_store.external_links import DEFAULT_DAYS
 
     conn.execute(text("UPDATE external_view SET expires_at = created_at + :s WHERE expires_at IS NULL"),
-                 {"s": lifetime_seconds()})
+                 {"s": int(DEFAULT_DAYS * 86400)})
 
 
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
