@@ -66,6 +66,7 @@ from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
     ConversationPage,
+    ExternalLink,
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
@@ -380,7 +381,9 @@ class Backend(ABC):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo: ...
 
     @abstractmethod
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo: ...
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected_version: int | None = None) -> ContactInfo:
+        """`expected_version` (the contact's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def delete_contact(self, user: User, contact_id: int) -> None: ...
@@ -392,7 +395,9 @@ class Backend(ABC):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account: ...
 
     @abstractmethod
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account: ...
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected_version: int | None = None) -> Account:
+        """`expected_version` (the account's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
@@ -404,7 +409,9 @@ class Backend(ABC):
     ) -> RelatedCustomer: ...
 
     @abstractmethod
-    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer: ...
+    async def update_relation(self, user: User, relation_id: int, relation: str, *,
+                              expected_version: int | None = None) -> RelatedCustomer:
+        """`expected_version` (the relation's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def remove_relation(self, user: User, relation_id: int) -> None: ...
@@ -514,7 +521,18 @@ class Backend(ABC):
 
     @abstractmethod
     async def external_view(self, user: User, ticket_id: int) -> ExternalView:
-        """T3: the read-only page (without notes) and its unguessable token."""
+        """T3: the read-only page (without notes) and its unguessable token; the
+        link expires (SAGICC_EXTERNAL_VIEW_DAYS, default 7) and stops when its
+        creator loses access to the ticket (local_store/external_links.py)."""
+
+    @abstractmethod
+    async def list_external_views(self, user: User, *, ticket_id: int | None = None) -> list[ExternalLink]:
+        """The ticket's external-view link, or (no ticket) the links the user
+        made; supervisors and administrators see every link in their scope."""
+
+    @abstractmethod
+    async def revoke_external_view(self, user: User, token: str) -> None:
+        """Stop sharing: the link answers 404 from now on (anyone who sees the ticket)."""
 
     @abstractmethod
     async def conversation(

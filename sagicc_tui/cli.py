@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8765, help="TCP port, 1-65535 (default 8765)")
     serve.add_argument("--workers", type=_positive, default=1, help="server processes (PostgreSQL stores)")
 
+    _external_views_parser(verbs)
     _login_parsers(verbs)
     from sagicc_tui.commands import add_parsers  # init, users, campaigns, channels, tickets, customers, backup
 
@@ -74,6 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     register(verbs, common=_common, users_add=parsers["users add"], users_verbs=parsers["users"], serve=serve)
     return parser
+
+
+def _external_views_parser(verbs) -> None:
+    links = verbs.add_parser("external-views", help="list or revoke the shared external-view links of tickets")
+    lverbs = links.add_subparsers(dest="links_verb", metavar="list|revoke", required=True)
+    llist = lverbs.add_parser("list", help="a ticket's link, or the links you shared (supervisors: all)")
+    _common(llist, suppress=True)
+    llist.add_argument("--ticket", type=_positive, default=None, metavar="N", help="the ticket's number")
+    llist.add_argument("--json", action="store_true")
+    lrevoke = lverbs.add_parser("revoke", help="stop a link: its address no longer opens")
+    _common(lrevoke, suppress=True)
+    lrevoke.add_argument("token", metavar="TOKEN")
 
 
 def _login_parsers(verbs) -> None:
@@ -127,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             None: run_tui,
             "demo": cmd_demo,
             "ingest": cmd_ingest,
+            "external-views": cmd_external_views,
             "login": cmd_login,
             "serve": cmd_serve,
             "logout": cmd_logout,
@@ -298,6 +312,40 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The {len(report.done)} lines before it "
               f"are in the store; run the same file again from line {line_no}.", file=sys.stderr)
     return EXIT_ERROR if report.errors or report.stopped else 0
+
+
+def cmd_external_views(args: argparse.Namespace) -> int:
+    from sagicc_tui.commands.session import open_session
+
+    # The same store or server as every other verb (commands/session.py).
+    session = asyncio.run(open_session(args))
+    backend, user = session.backend, session.user
+    if args.links_verb == "revoke":
+        asyncio.run(backend.revoke_external_view(user, args.token))
+        print("Revoked: the link no longer opens.", file=sys.stderr)
+        return 0
+
+    async def gather():
+        ticket_id = None
+        if args.ticket is not None:
+            ticket_id = (await backend.get_ticket_by_number(user, args.ticket)).id
+        return await backend.list_external_views(user, ticket_id=ticket_id)
+
+    links = asyncio.run(gather())
+    if args.json:
+        _print_json(links)
+        return 0
+    print(f"{'TICKET':>8}  {'STATE':<8} {'EXPIRES':<16} {'BY':<24} TOKEN")
+    for link in links:
+        state = "revoked" if link.revoked_at else "works" if link.active else "stopped"
+        until = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if link.expires_at else "-"
+        from sagicc_tui.sanitize import one_line
+
+        print(f"{link.ticket_number:>8}  {state:<8} {until:<16} {one_line(link.created_by_name, 24):<24} {link.token}")
+    print(f"{len(links)} links.", file=sys.stderr)
+    return 0
+
+
 
 
 # --- server sign-in (the token never reaches stdout, stderr or settings.json) ----------------------

@@ -148,6 +148,7 @@ class ContactInfo:
     value: str
     normalized: str
     label: str = ""
+    version: int = 1  # If-Match of update_contact (P10)
 
 
 @model
@@ -157,6 +158,7 @@ class Account:
     number: str
     name: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    version: int = 1  # If-Match of update_account (P10)
 
 
 @model

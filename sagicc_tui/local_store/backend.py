@@ -75,6 +75,7 @@ from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
     ConversationPage,
+    ExternalLink,
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
@@ -87,6 +88,7 @@ from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
     customer_export,
     customers,
     drafts,
+    external_links,
     mass_actions,
     notes,
     outgoing,
@@ -393,8 +395,9 @@ class LocalBackend(Backend):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo:
         return await self._write(customers.add_contact, user, customer_id, data)
 
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo:
-        return await self._write(customers.update_contact, user, contact_id, data)
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected_version: int | None = None) -> ContactInfo:
+        return await self._write(customers.update_contact, user, contact_id, data, expected_version)
 
     async def delete_contact(self, user: User, contact_id: int) -> None:
         return await self._write(customers.delete_contact, user, contact_id)
@@ -405,8 +408,9 @@ class LocalBackend(Backend):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account:
         return await self._write(customers.add_account, user, customer_id, data)
 
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account:
-        return await self._write(customers.update_account, user, account_id, data)
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected_version: int | None = None) -> Account:
+        return await self._write(customers.update_account, user, account_id, data, expected_version)
 
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
         return await self._read(customers.list_relations, user, customer_id)
@@ -415,8 +419,9 @@ class LocalBackend(Backend):
                            relation: str) -> RelatedCustomer:
         return await self._write(customers.add_relation, user, customer_id, related_customer_id, relation)
 
-    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer:
-        return await self._write(customers.update_relation, user, relation_id, relation)
+    async def update_relation(self, user: User, relation_id: int, relation: str, *,
+                              expected_version: int | None = None) -> RelatedCustomer:
+        return await self._write(customers.update_relation, user, relation_id, relation, expected_version)
 
     async def remove_relation(self, user: User, relation_id: int) -> None:
         return await self._write(customers.remove_relation, user, relation_id)
@@ -523,6 +528,12 @@ class LocalBackend(Backend):
         from sagicc_tui.i18n import _
 
         return await self._write(ticket_extras.external_view, user, ticket_id, _)
+
+    async def list_external_views(self, user: User, *, ticket_id: int | None = None) -> list[ExternalLink]:
+        return await self._read(external_links.list_links, user, ticket_id)
+
+    async def revoke_external_view(self, user: User, token: str) -> None:
+        return await self._write(external_links.revoke, user, token)
 
     async def external_page(self, token: str) -> str | None:
         """For the server's /external/{token}: the page now; None for an unknown token."""

@@ -150,12 +150,12 @@ def customer_from_row(r: Any, features: tuple[str, ...]) -> Customer:
 
 def contact_from_row(r: Any) -> ContactInfo:
     return ContactInfo(id=r.id, customer_id=r.customer_id, kind=ContactKind(r.kind), value=r.value,
-                       normalized=r.normalized, label=r.label)
+                       normalized=r.normalized, label=r.label, version=r.version)
 
 
 def account_from_row(r: Any) -> Account:
     return Account(id=r.id, customer_id=r.customer_id, number=r.number, name=r.name,
-                   extra=json.loads(r.extra or "{}"))
+                   extra=json.loads(r.extra or "{}"), version=r.version)
 
 
 def ticket_from_row(r: Any) -> Ticket:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from sagicc_tui.domain.enums import AgentStatus, ChangeKind, EntityKind
 from sagicc_tui.domain.models import Campaign, User
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import idempotency, schema
 from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
 from sagicc_tui.local_store.engine import open_store_engine, read_tx, write_tx
 from sagicc_tui.local_store.migrations import ensure_schema
@@ -70,8 +70,18 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with write_tx(self.engine) as conn:
-            yield conn
+        # A request with an Idempotency-Key takes its key in its first write
+        # transaction, so the key commits (or rolls back) with the change.
+        claim = idempotency.pending()
+        try:
+            with write_tx(self.engine) as conn:
+                if claim is not None:
+                    idempotency.take(self, conn, claim)
+                yield conn
+        except BaseException:
+            if claim is not None:
+                claim.taken = False  # rolled back with the change
+            raise
 
     def now(self) -> int:
         return int(self.clock().timestamp())
@@ -117,6 +127,25 @@ class Store:
             current = conn.execute(select(c.version, c.updated_by, c.updated_at).where(c.id == row_id)).one()
             raise stale(current)
         self.log(conn, user, lines, at=now)
+
+    def check_version(self, conn: Connection, table, row_id: int, expected_version: int | None,
+                      stale: Callable[[object], Exception]) -> None:
+        """Refuse a write whose version is stale even when it changes nothing.
+
+        Versions are checked, not values (P10): a read-modify-write whose new
+        values happen to equal what another writer stored must still learn it
+        lost the race, or its caller counts an update that never happened.
+        The row is locked (FOR UPDATE, PostgreSQL) so the check holds until
+        the transaction ends; SQLite's write transaction already holds the lock.
+        """
+        if expected_version is None:
+            return
+        c = table.c
+        cols = [c.version] + [x for x in (getattr(c, "updated_by", None), getattr(c, "updated_at", None))
+                              if x is not None]
+        current = conn.execute(select(*cols).where(c.id == row_id).with_for_update()).first()
+        if current is not None and current.version != expected_version:
+            raise stale(current)
 
     # --- reference data -----------------------------------------------------------
     def campaigns(self, conn: Connection) -> list[Campaign]:

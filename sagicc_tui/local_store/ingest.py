@@ -34,7 +34,7 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import schema, ticket_numbers
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.convert import normalize_contact, to_epoch
 from sagicc_tui.local_store.core import LogLine, Store
@@ -107,7 +107,7 @@ def ingest(store: Store, message: IncomingMessage) -> IngestResult:
         ).first()
         new_ticket = ticket_row is None
         if new_ticket:
-            number = (conn.execute(select(func.max(t.number))).scalar() or 100000) + 1
+            number = ticket_numbers.next_number(conn)  # safe under concurrency (#10.3)
             ticket_id = conn.execute(
                 insert(schema.ticket).values(
                     number=number, campaign_id=campaign.id, customer_id=customer_id,

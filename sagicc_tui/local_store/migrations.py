@@ -27,6 +27,9 @@ History:
      pending tickets' index (ix_ticket_pending).
   8  administration (P4): a user's language (app_user.language). A campaign's
      `active` and `version` live in its JSON config, which needs no step.
+  9  exactly once (issue #10): versions on contacts, accounts and relations;
+     the external view's expiry and revocation; who holds an Idempotency-Key
+     while its first request runs.
 """
 
 from __future__ import annotations
@@ -120,8 +123,34 @@ def _v7_to_v8(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN language VARCHAR")
 
 
+def _v8_to_v9(conn: Connection) -> None:
+    # Plain ADD COLUMN with a constant default: the same statement on SQLite
+    # and PostgreSQL, no table rebuild, existing rows get the default.
+    for table, column, ddl in (
+        ("contact_info", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("account", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("customer_relation", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("external_view", "expires_at", "BIGINT"),
+        ("external_view", "revoked_at", "BIGINT"),
+        ("idempotency_key", "claimed_by", "VARCHAR NOT NULL DEFAULT ''"),
+    ):
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+    # Links made before expiry existed live the default lifetime from their
+    # creation (the constant, not the environment: a bad setting must not
+    # stop a store from opening).
+    from sagicc_tui.local_store.external_links import DEFAULT_DAYS
+
+    conn.execute(text("UPDATE external_view SET expires_at = created_at + :s WHERE expires_at IS NULL"),
+                 {"s": int(DEFAULT_DAYS * 86400)})
+
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8}
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
+    8: _v8_to_v9,
+}
 
 
 def read_version(conn: Connection) -> int | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -93,6 +93,7 @@ class ContactRow(SQLModel, table=True):
     value: str
     normalized: str = Field(index=True)  # lower-case e-mail, digits-only phone
     label: str = ""
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # P10, schema 7
 
 
 class AccountRow(SQLModel, table=True):
@@ -102,6 +103,7 @@ class AccountRow(SQLModel, table=True):
     number: str
     name: str = ""
     extra: str = Field(sa_type=Text, default="{}")
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # P10, schema 7
 
 
 class CustomerRelationRow(SQLModel, table=True):
@@ -110,6 +112,7 @@ class CustomerRelationRow(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     related_customer_id: int = Field(foreign_key="customer.id")
     relation: str = ""
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # P10, schema 7
 
 
 class TicketRow(SQLModel, table=True):
@@ -276,6 +279,10 @@ class ExternalViewRow(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: int = _int()
     rendered_at: int = _int()
+    # Schema 7: a link expires, and can be revoked (revoked_at set); a new
+    # link for the ticket replaces the row with a new token.
+    expires_at: int | None = _int(default=None)
+    revoked_at: int | None = _int(default=None)
 
 
 class OutgoingDeliveryRow(SQLModel, table=True):
@@ -325,9 +332,12 @@ class IdempotencyRow(SQLModel, table=True):
     token_id: int = Field(foreign_key="api_token.id")
     key: str
     request_hash: str
-    status: int = 0  # 0: the first request is still running
+    status: int = 0  # 0: the first request is still running (its change committed with this row)
     body: str = Field(default="", sa_type=Text)
     created_at: int = _int()
+    # Schema 7: "host pid start" of the server process that holds the key while
+    # status is 0, so a duplicate can tell a running request from a dead one.
+    claimed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 # --- the list's order keys and indexes ----------------------------------------

@@ -48,6 +48,11 @@ from sagicc_tui.remote.routes import API, BY_HAND, MAX_PAGE, ROUTES, Route
 log = logging.getLogger("sagicc.remote")
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+#: Writes: longer than the server's lock wait (SAGICC_BUSY_TIMEOUT, 30 s) and
+#: than its wait for a duplicate's first answer (server/idempotency.py,
+#: answer_wait(): 40 s), so the client does not give up on a write the server
+#: is still legitimately waiting for; a retry after it carries the same key.
+WRITE_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=30.0, pool=5.0)
 #: The event stream sends a keep-alive every 15 s: 45 s of silence means it is gone.
 EVENTS_TIMEOUT = httpx.Timeout(connect=5.0, read=45.0, write=5.0, pool=5.0)
 #: Pauses before each retry (seconds).
@@ -73,8 +78,10 @@ class RemoteBackend(Backend):
     def __init__(self, base_url: str, token: str, *, user_tokens: dict[str, str] | None = None,
                  channel_token: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: httpx.Timeout = TIMEOUT, backoff: tuple[float, ...] = BACKOFF,
-                 outbox: Outbox | None = None) -> None:
+                 outbox: Outbox | None = None, write_timeout: httpx.Timeout | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        # A caller's own timeout (tests, slow links) counts for writes too unless given apart.
+        self._write_timeout = write_timeout or (WRITE_TIMEOUT if timeout is TIMEOUT else timeout)
         self._token = token
         self._user_tokens = dict(user_tokens or {})
         self._channel_token = channel_token
@@ -249,13 +256,15 @@ class RemoteBackend(Backend):
             kept = self._kept_draft(user, path)
             if kept is not None:
                 return kept
+        timeout = None if route.verb == "GET" or route.safe else self._write_timeout
         try:
             if route.in_body:
                 data = await self._send(route.verb, path, token=token, retryable=route.retryable, json=values,
-                                        headers=headers)
+                                        headers=headers, timeout=timeout)
             else:
                 data = await self._send(route.verb, path, token=token, retryable=route.retryable,
-                                        params={k: v for k, v in values.items() if v is not None}, headers=headers)
+                                        params={k: v for k, v in values.items() if v is not None}, headers=headers,
+                                        timeout=timeout)
         except wire.ServerUnreachable:
             if route.name not in OUTBOXED or self._outbox is None or user is None:
                 raise
@@ -447,7 +456,8 @@ class RemoteBackend(Backend):
         view = await self._call(_ROUTE["external_view"],
                                 _bind("external_view", self, user, ticket_id))
         # The page lives on the server: the address to share is its URL.
-        return ExternalView(token=view.token, path=f"{self.base_url}/external/{view.token}", html=view.html)
+        # (The server's answer carries no path of its own: its files are not ours.)
+        return dataclasses.replace(view, path=f"{self.base_url}/external/{view.token}")
 
     # --- live updates --------------------------------------------------------------------
     async def change_token(self) -> int:

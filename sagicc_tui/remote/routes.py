@@ -166,6 +166,8 @@ ROUTES: tuple[Route, ...] = (
     _r("relate_ticket", "POST", "/tickets/{ticket_id}/related", create=True),
     _r("send_transcript", "POST", "/tickets/{ticket_id}/transcripts", create=True),
     _r("external_view", "POST", "/tickets/{ticket_id}/external-view", safe=True),
+    _r("list_external_views", "GET", "/external-views"),
+    _r("revoke_external_view", "DELETE", "/external-views/{token}", status=204, safe=True),
     _r("conversation", "POST", "/tickets/{ticket_id}/conversation", safe=True),
     _r("get_interaction", "GET", "/interactions/{interaction_id}"),
     _r("mark_read", "POST", "/tickets/{ticket_id}/read", safe=True),

@@ -50,6 +50,7 @@ from sagicc_tui.domain.models import (
 from sagicc_tui.domain.rules import Permission, can
 from sagicc_tui.domain.ticket_screen import (
     PRESENCE_HEARTBEAT,
+    ExternalLink,
     ExternalView,
     PresenceEntry,
     TicketHeader,
@@ -120,6 +121,7 @@ _OPTIONS = {
     "related": N_("Related tickets"),
     "transcript": N_("Send transcript"),
     "external": N_("Open external view"),
+    "links": N_("External view links"),
     "close": N_("Close ticket"),
     "changelog": N_("Change log"),
     "exit": N_("Exit"),
@@ -723,7 +725,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         keys = ["reassign"]
         if can(self.user, Permission.MASS_MERGE):
             keys.append("merge")
-        keys += ["related", "transcript", "external", "close"]
+        keys += ["related", "transcript", "external", "links", "close"]
         if can(self.user, Permission.VIEW_CHANGE_LOG):
             keys.append("changelog")
         keys.append("exit")
@@ -753,6 +755,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self.app.push_screen(RelatedScreen(self.backend, self.user, ticket), self._jump)
         elif key == "external":
             self.call("external", lambda: self.backend.external_view(self.user, ticket.id), self._external)
+        elif key == "links":
+            self.call("links", lambda: self.backend.list_external_views(self.user, ticket_id=ticket.id), self._links)
         elif key == "transcript":
             emails = [c for c in self.contacts if c.kind is ContactKind.EMAIL]
             options = [(Content(one_line(c.value, max_len=60)), c.id) for c in emails]
@@ -810,9 +814,36 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.call("jump", leave, left, self._leave_failed)
 
     def _external(self, view: ExternalView) -> None:
+        expires = view.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if view.expires_at else "-"
         self.app.push_screen(TextScreen(_("External view"), _(
-            "The read-only page (without notes) was written to:\n{path}\n\nShareable token: {token}",
-            path=one_line(view.path), token=one_line(view.token))))
+            "The read-only page (without notes) is at:\n{path}\n\nShareable token: {token}\n"
+            "The link works until {expires}; revoke it under Options, External view links.",
+            path=one_line(view.path), token=one_line(view.token), expires=expires)))
+
+    def _links(self, links: list[ExternalLink]) -> None:
+        def label(link: ExternalLink) -> Content:
+            state = (_("revoked") if link.revoked_at else _("works") if link.active else _("no longer works"))
+            until = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if link.expires_at else "-"
+            return Content(_("{token}… by {who}, until {until}: {state}", token=link.token[:10],
+                             who=one_line(link.created_by_name, max_len=30), until=until, state=state))
+
+        options = [(label(x), x.token) for x in links if x.revoked_at is None]
+        self.app.push_screen(ChoiceScreen(_("Revoke an external view link"), options,
+                                          empty=_("This ticket has no shared external view link.")),
+                             self._revoke_chosen)
+
+    def _revoke_chosen(self, token: str | None) -> None:
+        if token is None:
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.call("revoke", lambda: self.backend.revoke_external_view(self.user, token),
+                          lambda _none: self.notify(_("The link was revoked; its address no longer opens.")))
+
+        self.app.push_screen(ConfirmScreen(_("Revoke link"), _(
+            "Stop sharing this ticket's external view? Whoever has the address can no longer open it."),
+            yes=_("Revoke")), confirmed)
 
     def _transcript(self, contact_id: int | None) -> None:
         if contact_id is None:

@@ -386,6 +386,8 @@ RULES: dict[str, Rule] = {
     "relate_ticket": Rule(TICKET, scoped=True, body=lambda t: {"other_number": t.other_ticket.number}),
     "send_transcript": Rule(TICKET, scoped=True, body=lambda t: {"contact_id": t.ticket.email_contact_id}),
     "external_view": Rule(TICKET, scoped=True),
+    "list_external_views": Rule(TICKET, scoped=True, query=lambda t: {"ticket_id": t.ticket.id}),
+    "revoke_external_view": Rule(TICKET, scoped=True, params=lambda t: {"token": t.ids.external_link(t.ticket)}),
     "conversation": Rule(TICKET, scoped=True, body=lambda t: {"include_previous": True},
                          check=check_conversation),
     "get_interaction": Rule(TICKET, scoped=True),
