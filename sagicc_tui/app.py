@@ -30,11 +30,13 @@ from sagicc_tui.domain.errors import NotFound, PermissionDenied, SagiccError
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.settings import Settings, load_settings, save_settings
+from sagicc_tui.unsaved import UnsavedDrafts
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.pending_watch import PendingWatch
 from sagicc_tui.widgets.translated import translate_bindings
 
 DEFAULT_THEME = "textual-dark"
+DRAFT_RETRY = 5.0  # seconds between tries to hand kept drafts to the store (#10.6)
 
 
 def utc_now() -> datetime:
@@ -66,6 +68,7 @@ class SagiccApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", N_("Quit"), id="app.quit"),
         Binding("question_mark", "help", N_("Help"), id="app.help"),
+        Binding("A", "administration", N_("Administration"), show=False, id="app.admin"),
     ]
 
     def __init__(
@@ -84,6 +87,7 @@ class SagiccApp(App[None]):
         identity_from_host: bool = False,
     ) -> None:
         self._started = time.perf_counter()
+        self._notices_until: dict[tuple[str, str, str], float] = {}  # notify(): one of each on screen
         self.settings_path = settings_path
         self.settings: Settings = load_settings(settings_path)
         # The language is set before any screen exists: bindings and labels
@@ -105,6 +109,8 @@ class SagiccApp(App[None]):
         # `username` is the only source, nothing is remembered, no picker.
         self.identity_from_host = identity_from_host
         self.startup_seconds: float | None = None
+        self.unsaved = UnsavedDrafts()  # drafts the store has not taken yet (disk full, read-only)
+        self._quit_asked = False
         self._username = username
         self._notices: list[str] = []
         if notice:
@@ -123,6 +129,20 @@ class SagiccApp(App[None]):
         carry customer text (a name in a stale-write message, a search term):
         "[@click=app.quit]" must show as written, never become an action.
         """
+        # The same sentence still on screen is not stacked again: repeated
+        # failures (a refresh pressed ten times offline) give one notice.
+        # Tracked here: Textual adds a notification only when its message is handled.
+        key = (message, title, severity)
+        now = time.monotonic()
+        if self._notices_until.get(key, 0.0) > now:
+            return
+        if severity == "error" and any(
+            t > now and k[2] == "error" and (k[0].startswith(message) or message.startswith(k[0]))
+            for k, t in self._notices_until.items()
+        ):
+            return  # the same failure said with more or fewer words (a tab, the screen): once
+        self._notices_until = {k: t for k, t in self._notices_until.items() if t > now}
+        self._notices_until[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_default_screen(self) -> Screen:
@@ -138,6 +158,7 @@ class SagiccApp(App[None]):
         for notice in self._notices:
             self.notify(notice, timeout=10)
         self._remember_theme = True
+        self.set_interval(DRAFT_RETRY, self.retry_unsaved)
         # After the first frame: opening the store imports the ORM (~0.4 s),
         # which must not hold back the first paint.
         self.call_after_refresh(self._open)
@@ -166,7 +187,11 @@ class SagiccApp(App[None]):
                           reason=str(e).splitlines()[0] if str(e) else type(e).__name__),
                         severity="error", timeout=60)
             return
-        self.backend = backend
+        previous, self.backend = self.backend, backend
+        if previous is not None and previous is not backend:
+            await previous.aclose()  # signed in again: the refused session's client goes
+        if hasattr(backend, "on_unauthorized") and self.sign_in is not None:
+            backend.on_unauthorized = self._token_refused
         self.pending_watch = PendingWatch(self, backend, self.clock)
         user, problem = await self._find_user(backend)
         if user is None and self.identity_from_host:
@@ -179,6 +204,11 @@ class SagiccApp(App[None]):
         else:
             await self._start_session(user)
 
+    def _token_refused(self) -> None:
+        """The server refused our token mid-session (revoked, expired, user disabled):
+        the sign-in prompt at once, not an empty list until a restart."""
+        self.call_later(self._ask_token, _("The server did not accept your token; sign in again."))
+
     def set_username(self, username: str | None) -> None:
         """On a server the token names the user; the picker is not shown."""
         self._username = username
@@ -188,8 +218,12 @@ class SagiccApp(App[None]):
 
         if problem:
             self.notify(problem, severity="warning", timeout=10)
-        self.push_screen(TextPrompt(_("Sign in to {url}: paste your token (sagicc users add/token prints it)",
-                                      url=self.remote_url or ""), password=True, max_length=500),
+        if isinstance(self.screen, TextPrompt):
+            return  # already asking
+        # A short title (a long one was cut); where a token comes from is in the placeholder.
+        self.push_screen(TextPrompt(_("Sign in to {url}", url=self.remote_url or ""),
+                                    placeholder=_("your token (from an administrator)"),
+                                    password=True, max_length=500),
                          self._token_given)
 
     def _token_given(self, token: str | None) -> None:
@@ -255,6 +289,8 @@ class SagiccApp(App[None]):
         from sagicc_tui.screens.tickets import TicketsScreen
 
         assert self.backend is not None
+        while len(self.screen_stack) > 1:  # signed in again: the old session's screens go
+            self.pop_screen()
         self.user = user
         self.campaigns = campaigns
         self.campaign = campaigns[0] if campaigns else None
@@ -297,10 +333,47 @@ class SagiccApp(App[None]):
             return
         self.push_screen(HelpScreen(active_keys(self.screen)))
 
+    def action_administration(self) -> None:
+        """Users and campaigns (P3, P4): administrators only (the backend refuses anyone else too)."""
+        from sagicc_tui.domain.enums import Role
+        from sagicc_tui.screens.admin import AdminScreen
+
+        if self.backend is None or self.user is None or isinstance(self.screen, AdminScreen):
+            return
+        if self.user.role is not Role.ADMINISTRATOR:
+            self.notify(_("Only administrators may manage users."), severity="warning")
+            return
+        self.push_screen(AdminScreen(self.backend, self.user))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.user is not None and self.user.role.value == "administrator":
+            yield SystemCommand(_("Administration"), _("Users and campaigns"), self.action_administration)
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Quit"), _("Leave sagicc"), self.action_quit)
+
+    # --- drafts the store has not taken yet (#10.6) ----------------------------------------------
+
+    def retry_unsaved(self) -> None:
+        if self.backend is not None and len(self.unsaved):
+            self._flush_unsaved()
+
+    @work(exclusive=True, group="unsaved-drafts", exit_on_error=False)
+    async def _flush_unsaved(self) -> None:
+        assert self.backend is not None
+        if await self.unsaved.flush(self.backend) is None:
+            self._quit_asked = False
+            self.notify(_("The drafts that could not be saved before are saved now."))
+
+    async def action_quit(self) -> None:
+        """With drafts the store has not taken yet, the first q says so; the second quits."""
+        if len(self.unsaved) and not self._quit_asked:
+            self._quit_asked = True
+            self.notify(_("{count} draft(s) could not be saved yet (the store refuses writes); free the disk "
+                          "and wait a moment, or press q again to quit without them.", count=len(self.unsaved)),
+                        severity="warning", timeout=20)
+            return
+        self.exit()
 
     async def on_unmount(self) -> None:
         if self.backend is not None:

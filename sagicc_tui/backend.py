@@ -15,7 +15,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sagicc_tui.domain.admin import IssuedToken, UserChanges, UserInput  # administration (P3, P4)
 from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
     AccountInput,
     ContactInput,
@@ -33,6 +35,7 @@ from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
 )
 from sagicc_tui.domain.enums import AgentStatus, ChannelType, EntityKind
 from sagicc_tui.domain.live import Change, ChangeSet
+from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import (  # the ticket screen (T1-T15)
     Account,
     Attachment,
@@ -63,11 +66,37 @@ from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
     ConversationPage,
+    ExternalLink,
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
     TicketHeader,
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefusedWrite:
+    """A message (or draft) kept offline that the server refused when it came
+    back -- the ticket was closed meanwhile, a permission changed. Never
+    dropped: it goes back to the ticket's `form` as the draft `data`, with the
+    server's sentence (`reason`), until the user has it there again."""
+
+    id: str
+    ticket_id: int
+    username: str
+    form: str  # "composer" or "task"
+    data: dict[str, Any]
+    reason: Msg
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxState:
+    """What this terminal still keeps for the server: writes waiting to be
+    sent, and the ones the server refused."""
+
+    queued: int = 0
+    refused: tuple[RefusedWrite, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,13 +143,51 @@ class Backend(ABC):
 
     @abstractmethod
     async def list_campaigns(self, user: User) -> list[Campaign]:
-        """The campaigns the user belongs to (all for supervisors and administrators)."""
+        """The campaigns the user belongs to (all for supervisors and administrators);
+        agents do not see disabled campaigns."""
 
     @abstractmethod
-    async def get_campaign(self, campaign_id: int) -> Campaign: ...
+    async def get_campaign(self, user: User, campaign_id: int) -> Campaign:
+        """NotFound for a campaign outside the user's (an agent's) campaigns, as for a missing one."""
 
     @abstractmethod
     async def set_agent_status(self, user: User, status: AgentStatus) -> User: ...
+
+    # --- administration (P3, P4): administrators only -----------------------
+    # Refused (PermissionDenied) for agents and supervisors by the store itself;
+    # every change is validated (domain/admin.py) and written to the change log
+    # in its own transaction.
+    @abstractmethod
+    async def add_user(self, user: User, data: UserInput) -> User: ...
+
+    @abstractmethod
+    async def update_user(self, user: User, username: str, changes: UserChanges) -> User:
+        """Only the fields given change; disabling a user revokes their tokens."""
+
+    @abstractmethod
+    async def issue_user_token(self, user: User, username: str) -> IssuedToken:
+        """A new server token for the user, returned once."""
+
+    @abstractmethod
+    async def revoke_user_tokens(self, user: User, username: str) -> int:
+        """Revokes every token of the user; returns how many."""
+
+    @abstractmethod
+    async def issue_channel_token(self, user: User, name: str) -> IssuedToken:
+        """A token for a channel gateway (POST /api/v1/inbound), returned once."""
+
+    @abstractmethod
+    async def revoke_channel_tokens(self, user: User, name: str) -> int: ...
+
+    @abstractmethod
+    async def add_campaign(self, user: User, campaign: Campaign) -> Campaign:
+        """A new campaign from a full configuration (its id and version are ignored)."""
+
+    @abstractmethod
+    async def save_campaign(self, user: User, campaign_id: int, campaign: Campaign, *,
+                            expected_version: int) -> Campaign:
+        """Replace a campaign's configuration (rename, disable, task form, channels,
+        script, SLA rules, templates, surveys); a stale version raises StaleWrite."""
 
     # --- the ticket list (L1-L7) ------------------------------------------
     @abstractmethod
@@ -251,6 +318,15 @@ class Backend(ABC):
         offline); None for a store on this machine."""
         return None
 
+    # This terminal's outbox (a store across the network keeps offline writes
+    # on this machine): client-side state like connection_state, no route.
+    def outbox_state(self) -> OutboxState | None:
+        """What waits to be sent and what the server refused; None: no outbox."""
+        return None
+
+    def dismiss_refused(self, refused_id: str) -> None:
+        """The refused write is back in its form (and saved as a draft): forget it."""
+
     # --- customers (C1-C6, T4) ------------------------------------------------
     # Any active user may list, read and edit customers (agents work them from
     # the ticket, T4-T6); disable and delete need DELETE_CUSTOMERS, merge
@@ -309,7 +385,9 @@ class Backend(ABC):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo: ...
 
     @abstractmethod
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo: ...
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected_version: int | None = None) -> ContactInfo:
+        """`expected_version` (the contact's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def delete_contact(self, user: User, contact_id: int) -> None: ...
@@ -321,7 +399,9 @@ class Backend(ABC):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account: ...
 
     @abstractmethod
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account: ...
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected_version: int | None = None) -> Account:
+        """`expected_version` (the account's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
@@ -333,7 +413,9 @@ class Backend(ABC):
     ) -> RelatedCustomer: ...
 
     @abstractmethod
-    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer: ...
+    async def update_relation(self, user: User, relation_id: int, relation: str, *,
+                              expected_version: int | None = None) -> RelatedCustomer:
+        """`expected_version` (the relation's): refused when stale, even for equal values (P10)."""
 
     @abstractmethod
     async def remove_relation(self, user: User, relation_id: int) -> None: ...
@@ -443,7 +525,18 @@ class Backend(ABC):
 
     @abstractmethod
     async def external_view(self, user: User, ticket_id: int) -> ExternalView:
-        """T3: the read-only page (without notes) and its unguessable token."""
+        """T3: the read-only page (without notes) and its unguessable token; the
+        link expires (SAGICC_EXTERNAL_VIEW_DAYS, default 7) and stops when its
+        creator loses access to the ticket (local_store/external_links.py)."""
+
+    @abstractmethod
+    async def list_external_views(self, user: User, *, ticket_id: int | None = None) -> list[ExternalLink]:
+        """The ticket's external-view link, or (no ticket) the links the user
+        made; supervisors and administrators see every link in their scope."""
+
+    @abstractmethod
+    async def revoke_external_view(self, user: User, token: str) -> None:
+        """Stop sharing: the link answers 404 from now on (anyone who sees the ticket)."""
 
     @abstractmethod
     async def conversation(

@@ -16,6 +16,7 @@ from pathlib import Path
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
+from sagicc_tui.private_files import open_private, write_private
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +99,12 @@ def write_download(name: str, data: bytes, target: str | os.PathLike[str], overw
         raise InvalidInput(N_("{path} is a folder; choose a file name."), path=str(dest))
     try:
         if overwrite:
-            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-            tmp.write_bytes(data)
-            os.replace(tmp, dest)
+            write_private(dest, data)
         else:
             created = False
             try:
-                with open(dest, "xb") as fh:  # "x": never replaces a file, even one created a moment ago
+                # exclusive: never replaces a file, even one created a moment ago; 0600: a customer's file
+                with open_private(dest, exclusive=True) as fh:
                     created = True
                     fh.write(data)
             except FileExistsError:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sagicc_tui.backend import Backend, IncomingMessage, IngestResult
 from sagicc_tui.domain.enums import ChannelType
-from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.errors import SagiccError, StoreError
 
 _FIELDS = {"channel", "from", "name", "subject", "text", "time", "attachments"}
 
@@ -26,6 +26,9 @@ _FIELDS = {"channel", "from", "name", "subject", "text", "time", "attachments"}
 class IngestReport:
     done: list[tuple[int, IngestResult]] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    #: (line, error) when the store itself failed (disk full, locked, read-only):
+    #: every next line would fail the same way, so the run stops there.
+    stopped: tuple[int, StoreError] | None = None
 
     @property
     def new_tickets(self) -> int:
@@ -82,6 +85,9 @@ def ingest_lines(backend: Backend, lines: Iterable[str]) -> IngestReport:
                 report.done.append((number, await backend.ingest(message)))
             except BadLine as e:
                 report.errors.append((number, str(e)))
+            except StoreError as e:
+                report.stopped = (number, e)
+                return
             except SagiccError as e:
                 report.errors.append((number, str(e)))
 

@@ -22,7 +22,6 @@ Standard library only: the CLI reads ``last_user`` without importing Textual.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -133,8 +132,8 @@ def _from_json(data: dict[str, Any], path: Path) -> Settings:
 
 def save_settings(settings: Settings, path: str | Path | None = None) -> None:
     """Write atomically; raises OSError when the directory cannot be written."""
+    from sagicc_tui.private_files import private_dir, write_private
+
     path = Path(path) if path is not None else settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(settings.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    private_dir(path.parent)  # 0700/0600: it names the server and the user
+    write_private(path, (json.dumps(settings.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

@@ -138,6 +138,10 @@ def seed_reference(backend: LocalBackend) -> None:
             conn.execute(insert(schema.UserRow.__table__).values(id=uid, username=username, full_name=name, role=role.value))
             for cid in camps:
                 conn.execute(insert(schema.CampaignMember.__table__).values(user_id=uid, campaign_id=cid))
+        if conn.dialect.name == "postgresql":  # explicit ids above: move the sequences past them
+            for table in ("campaign", "app_user"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))")
 
 
 async def make_world(path, *, blob_dir=None) -> World:

@@ -67,7 +67,8 @@ async def test_a_version_4_store_gets_the_search_indexes(pg_url):
             for name in textsearch.INDEXES:
                 conn.exec_driver_sql(f"DROP INDEX {name}")
             conn.exec_driver_sql("ALTER TABLE app_user DROP COLUMN os_user")  # version 6's
-            conn.exec_driver_sql("ALTER TABLE ticket DROP COLUMN assigned_at")  # version 8's
+            conn.exec_driver_sql("ALTER TABLE app_user DROP COLUMN language")  # version 8's
+            conn.exec_driver_sql("ALTER TABLE ticket DROP COLUMN assigned_at")  # version 10's
             conn.execute(text("UPDATE meta SET value = '4' WHERE key = 'schema_version'"))
         backend = await LocalBackend.open(pg_url)
         await backend.aclose()

@@ -145,6 +145,7 @@ class RelatedCustomer:
     related_id_type: IdType
     related_id_number: str
     outgoing: bool = True  # False: the other customer recorded the relation
+    version: int = 1  # If-Match of update_relation (P10)
 
 
 # --- the profile (C4) ------------------------------------------------------------------

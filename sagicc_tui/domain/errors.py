@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagicc_tui.domain.messages import Msg
+from sagicc_tui.domain.messages import N_, Msg
 
 
 class SagiccError(Exception):
@@ -46,3 +46,28 @@ class InvalidInput(SagiccError):
 
 class StoreError(SagiccError):
     """The store cannot be opened, is locked, or is from a newer version."""
+
+
+def as_error(exc: BaseException) -> SagiccError:
+    """Whatever a UI worker caught, as one sentence the screen can show (#10.6).
+
+    The Backend raises SagiccErrors; this is for everything else that can
+    still escape (a file of ours that cannot be written, a bug), so a worker
+    never ends the app with a traceback and the screen keeps what was typed.
+    """
+    import errno
+
+    if isinstance(exc, SagiccError):
+        return exc
+    if isinstance(exc, OSError):
+        where = str(exc.filename or "")
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StoreError(N_("The disk is full ({path}), so this was not saved; free some space and try "
+                                 "again."), path=where)
+        return StoreError(N_("A file could not be written or read ({reason}: {path}); check the disk and "
+                             "its permissions, then try again."), reason=exc.strerror or type(exc).__name__,
+                          path=where)
+    first = str(exc).splitlines()[0][:160] if str(exc) else ""
+    return SagiccError(N_("Something went wrong ({error}); nothing more was done. Try again, or restart "
+                          "sagicc if it keeps happening."),
+                       error=f"{type(exc).__name__}: {first}" if first else type(exc).__name__)

@@ -85,6 +85,8 @@ class Campaign:
     sla_rules: tuple[SlaRule, ...] = ()
     templates: tuple[MessageTemplate, ...] = ()
     surveys: tuple[Survey, ...] = ()
+    active: bool = True  # a disabled campaign takes no new tickets and is hidden from agents
+    version: int = 1  # moves on every administration change (P4): stale edits are refused
 
     def sla_for(self, priority: Priority) -> SlaRule | None:
         for rule in self.sla_rules:
@@ -112,6 +114,7 @@ class User:
     campaign_ids: tuple[int, ...] = ()
     can_export: bool | None = None  # None: the role's default (C3)
     active: bool = True
+    language: str | None = None  # "es" or "en"; None: the terminal's locale
 
 
 @model
@@ -145,6 +148,7 @@ class ContactInfo:
     value: str
     normalized: str
     label: str = ""
+    version: int = 1  # If-Match of update_contact (P10)
 
 
 @model
@@ -154,6 +158,7 @@ class Account:
     number: str
     name: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    version: int = 1  # If-Match of update_account (P10)
 
 
 @model

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     MERGE_CUSTOMERS = "merge_customers"
     DELETE_CUSTOMERS = "delete_customers"
     MANAGE_USERS = "manage_users"
+    MANAGE_CAMPAIGNS = "manage_campaigns"
 
 
 _ALL = frozenset(Role)
@@ -46,6 +47,7 @@ _ROLES: dict[Permission, frozenset[Role]] = {
     Permission.MERGE_CUSTOMERS: _LEADS,
     Permission.DELETE_CUSTOMERS: _LEADS,
     Permission.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
+    Permission.MANAGE_CAMPAIGNS: frozenset({Role.ADMINISTRATOR}),
 }
 
 MASS_PERMISSION: dict[MassActionKind, Permission] = {
@@ -76,6 +78,7 @@ _DENIED: dict[Permission, str] = {
     Permission.MERGE_CUSTOMERS: N_("Your role ({role}) may not merge customers; ask a supervisor."),
     Permission.DELETE_CUSTOMERS: N_("Your role ({role}) may not disable or delete customers; ask a supervisor."),
     Permission.MANAGE_USERS: N_("Only administrators may manage users."),
+    Permission.MANAGE_CAMPAIGNS: N_("Only administrators may change campaigns; ask an administrator."),
 }
 
 

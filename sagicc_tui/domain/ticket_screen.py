@@ -131,12 +131,29 @@ class ExternalView:
     """T3 Open external view: a read-only page of the ticket without notes.
 
     `token` is the unguessable part of the shareable address the server will
-    serve; `path` is the rendered file on this machine.
+    serve (/external/TOKEN); `path` is the rendered file on this machine
+    (empty over the API: a server's files are not the caller's). The link
+    works until `expires_at`, unless revoked or its creator loses access.
     """
 
     token: str
     path: str
     html: str
+    expires_at: datetime | None = None
+
+
+@model
+class ExternalLink:
+    """One shared external-view link of a ticket (#10.10), as listed and revoked."""
+
+    token: str
+    ticket_id: int
+    ticket_number: int
+    created_by_name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None = None
+    active: bool = True  # works now: not revoked, not expired, its creator still sees the ticket
 
 
 @model

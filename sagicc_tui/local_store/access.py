@@ -18,7 +18,7 @@ from sagicc_tui.domain.enums import Role
 from sagicc_tui.domain.errors import InvalidInput, NotFound
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import external_links, schema
 from sagicc_tui.local_store.convert import user_from_row
 from sagicc_tui.local_store.core import Store
 
@@ -42,12 +42,20 @@ class Caller:
     user_id: int | None  # None: a channel gateway
 
 
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def insert_token(conn, store: Store, token: str, user_id: int | None, label: str) -> None:
+    conn.execute(insert(tok).values(token_hash=token_hash(token), user_id=user_id, label=label,
+                                    created_at=store.now()))
+
+
 def issue_token(store: Store, user_id: int | None, label: str = "") -> str:
     """A new token for the user (or, with None, for a channel gateway); returned once."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token()
     with store.write() as conn:
-        conn.execute(insert(tok).values(token_hash=token_hash(token), user_id=user_id, label=label,
-                                        created_at=store.now()))
+        insert_token(conn, store, token, user_id, label)
     return token
 
 
@@ -88,6 +96,8 @@ def revoke_user_tokens(store: Store, username: str) -> int:
             raise NotFound(N_("There is no user {username}; `sagicc users` lists them."), username=username)
         res = conn.execute(update(tok).where(tok.c.user_id == uid, tok.c.revoked_at.is_(None))
                            .values(revoked_at=store.now()))
+        # What they shared goes with their access (#10.10).
+        external_links.revoke_created_by(store, conn, uid)
         return res.rowcount or 0
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from sagicc_tui.backend import Backend, FilterChoices, IncomingMessage, IngestResult
-from sagicc_tui.channels.driver import ChannelDrivers  # the ticket screen (T1-T15)
+from sagicc_tui.channels.driver import ChannelDrivers
+from sagicc_tui.domain.admin import IssuedToken, UserChanges, UserInput  # the ticket screen (T1-T15)
 from sagicc_tui.domain.customers import (
     AccountInput,
     ContactInput,
@@ -40,7 +42,7 @@ from sagicc_tui.domain.enums import (
     EntityKind,
     Role,
 )
-from sagicc_tui.domain.errors import NotFound
+from sagicc_tui.domain.errors import InvalidInput, NotFound
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import (
     Account,
@@ -73,6 +75,7 @@ from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
     ConversationPage,
+    ExternalLink,
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
@@ -80,10 +83,12 @@ from sagicc_tui.domain.ticket_screen import (
 )
 from sagicc_tui.local_store import attachments as attachments_mod
 from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
+    admin,
     conversation,
     customer_export,
     customers,
     drafts,
+    external_links,
     mass_actions,
     notes,
     outgoing,
@@ -152,19 +157,58 @@ class LocalBackend(Backend):
             me = s.fresh_user(c, user)
             campaigns = s.campaigns(c)
             if me.role is Role.AGENT:
-                return [x for x in campaigns if x.id in me.campaign_ids]
+                return [x for x in campaigns if x.id in me.campaign_ids and x.active]
             return campaigns
 
         return await self._read(fn)
 
-    async def get_campaign(self, campaign_id: int) -> Campaign:
+    async def get_campaign(self, user: User, campaign_id: int) -> Campaign:
         def fn(s: Store, c) -> Campaign:
+            me = s.fresh_user(c, user)
             found = s.campaign(c, campaign_id)
-            if found is None:
+            if found is None or (me.role is Role.AGENT and campaign_id not in me.campaign_ids):
                 raise NotFound(N_("There is no campaign with id {id}."), id=campaign_id)
             return found
 
         return await self._read(fn)
+
+    # --- administration (P3, P4) ---------------------------------------------------------
+    async def add_user(self, user: User, data: UserInput) -> User:
+        try:
+            return await self._write(admin.add_user, user, data)
+        except IntegrityError:
+            # Another administrator added the same name between our check and insert
+            # (PostgreSQL, read committed): the unique index decides, the sentence is the same.
+            raise InvalidInput(N_("There is already a user {username}; choose another name."),
+                               username=data.username.strip()) from None
+
+    async def update_user(self, user: User, username: str, changes: UserChanges) -> User:
+        return await self._write(admin.update_user, user, username, changes)
+
+    async def issue_user_token(self, user: User, username: str) -> IssuedToken:
+        token = await self._write(admin.issue_user_token, user, username)
+        return IssuedToken(token=token, label=username)
+
+    async def revoke_user_tokens(self, user: User, username: str) -> int:
+        return await self._write(admin.revoke_user_tokens, user, username)
+
+    async def issue_channel_token(self, user: User, name: str) -> IssuedToken:
+        token = await self._write(admin.issue_channel_token, user, name)
+        return IssuedToken(token=token, label=name.strip())
+
+    async def revoke_channel_tokens(self, user: User, name: str) -> int:
+        return await self._write(admin.revoke_channel_tokens, user, name)
+
+    async def add_campaign(self, user: User, campaign: Campaign) -> Campaign:
+        try:
+            return await self._write(admin.add_campaign, user, campaign)
+        except IntegrityError:  # the same name added concurrently: the unique index decides
+            raise InvalidInput(N_("There is already a campaign named {name}; choose another name."),
+                               name=" ".join(campaign.name.split())) from None
+
+    async def save_campaign(self, user: User, campaign_id: int, campaign: Campaign, *,
+                            expected_version: int) -> Campaign:
+        return await self._write(admin.save_campaign, user, campaign_id, campaign, expected_version)
 
     async def set_agent_status(self, user: User, status: AgentStatus) -> User:
         def fn(s: Store, c) -> User:
@@ -351,8 +395,9 @@ class LocalBackend(Backend):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo:
         return await self._write(customers.add_contact, user, customer_id, data)
 
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo:
-        return await self._write(customers.update_contact, user, contact_id, data)
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected_version: int | None = None) -> ContactInfo:
+        return await self._write(customers.update_contact, user, contact_id, data, expected_version)
 
     async def delete_contact(self, user: User, contact_id: int) -> None:
         return await self._write(customers.delete_contact, user, contact_id)
@@ -363,8 +408,9 @@ class LocalBackend(Backend):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account:
         return await self._write(customers.add_account, user, customer_id, data)
 
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account:
-        return await self._write(customers.update_account, user, account_id, data)
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected_version: int | None = None) -> Account:
+        return await self._write(customers.update_account, user, account_id, data, expected_version)
 
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
         return await self._read(customers.list_relations, user, customer_id)
@@ -373,8 +419,9 @@ class LocalBackend(Backend):
                            relation: str) -> RelatedCustomer:
         return await self._write(customers.add_relation, user, customer_id, related_customer_id, relation)
 
-    async def update_relation(self, user: User, relation_id: int, relation: str) -> RelatedCustomer:
-        return await self._write(customers.update_relation, user, relation_id, relation)
+    async def update_relation(self, user: User, relation_id: int, relation: str, *,
+                              expected_version: int | None = None) -> RelatedCustomer:
+        return await self._write(customers.update_relation, user, relation_id, relation, expected_version)
 
     async def remove_relation(self, user: User, relation_id: int) -> None:
         return await self._write(customers.remove_relation, user, relation_id)
@@ -481,6 +528,12 @@ class LocalBackend(Backend):
         from sagicc_tui.i18n import _
 
         return await self._write(ticket_extras.external_view, user, ticket_id, _)
+
+    async def list_external_views(self, user: User, *, ticket_id: int | None = None) -> list[ExternalLink]:
+        return await self._read(external_links.list_links, user, ticket_id)
+
+    async def revoke_external_view(self, user: User, token: str) -> None:
+        return await self._write(external_links.revoke, user, token)
 
     async def external_page(self, token: str) -> str | None:
         """For the server's /external/{token}: the page now; None for an unknown token."""

@@ -87,6 +87,8 @@ def campaign_to_config(c: Campaign) -> str:
                 for t in c.templates
             ],
             "surveys": [{"key": s.key, "name": s.name, "url": s.url} for s in c.surveys],
+            "active": c.active,
+            "version": c.version,
         },
         ensure_ascii=False,
     )
@@ -121,6 +123,8 @@ def campaign_from_row(id_: int, name: str, config: str) -> Campaign:
             for t in d.get("templates", ())
         ),
         surveys=tuple(Survey(key=s["key"], name=s["name"], url=s["url"]) for s in d.get("surveys", ())),
+        active=bool(d.get("active", True)),
+        version=int(d.get("version", 1)),
     )
 
 
@@ -129,6 +133,7 @@ def user_from_row(r: Any, campaign_ids: tuple[int, ...]) -> User:
         id=r.id, username=r.username, full_name=r.full_name, role=Role(r.role),
         status=AgentStatus(r.status), campaign_ids=campaign_ids,
         can_export=None if r.can_export is None else bool(r.can_export), active=bool(r.active),
+        language=getattr(r, "language", None),
     )
 
 
@@ -145,12 +150,12 @@ def customer_from_row(r: Any, features: tuple[str, ...]) -> Customer:
 
 def contact_from_row(r: Any) -> ContactInfo:
     return ContactInfo(id=r.id, customer_id=r.customer_id, kind=ContactKind(r.kind), value=r.value,
-                       normalized=r.normalized, label=r.label)
+                       normalized=r.normalized, label=r.label, version=r.version)
 
 
 def account_from_row(r: Any) -> Account:
     return Account(id=r.id, customer_id=r.customer_id, number=r.number, name=r.name,
-                   extra=json.loads(r.extra or "{}"))
+                   extra=json.loads(r.extra or "{}"), version=r.version)
 
 
 def ticket_from_row(r: Any) -> Ticket:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from sagicc_tui.domain.enums import ChangeKind, EntityKind
+from sagicc_tui.domain.enums import AgentStatus, ChangeKind, EntityKind
 from sagicc_tui.domain.models import Campaign, User
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import idempotency, schema
 from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
-from sagicc_tui.local_store.engine import make_engine, read_tx, write_tx
+from sagicc_tui.local_store.engine import open_store_engine, read_tx, write_tx
 from sagicc_tui.local_store.migrations import ensure_schema
 
 Clock = Callable[[], datetime]
@@ -56,10 +56,7 @@ def _text(value: object) -> str:
 class Store:
     def __init__(self, url: str, *, clock: Clock = utc_now, blob_dir: Path | None = None) -> None:
         self.url = url
-        # SAGICC_BUSY_TIMEOUT (seconds): how long a write waits for another
-        # terminal's write before saying the store is locked; default 30.
-        timeout = float(os.environ.get("SAGICC_BUSY_TIMEOUT") or 30)
-        self.engine: Engine = make_engine(url, busy_timeout=timeout)
+        self.engine: Engine = open_store_engine(url, busy_timeout=busy_timeout_from_env())
         self.dialect = self.engine.dialect.name
         self.clock = clock
         self.blob_dir = blob_dir or _default_blob_dir(url)
@@ -73,8 +70,18 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with write_tx(self.engine) as conn:
-            yield conn
+        # A request with an Idempotency-Key takes its key in its first write
+        # transaction, so the key commits (or rolls back) with the change.
+        claim = idempotency.pending()
+        try:
+            with write_tx(self.engine) as conn:
+                if claim is not None:
+                    idempotency.take(self, conn, claim)
+                yield conn
+        except BaseException:
+            if claim is not None:
+                claim.taken = False  # rolled back with the change
+            raise
 
     def now(self) -> int:
         return int(self.clock().timestamp())
@@ -121,6 +128,25 @@ class Store:
             raise stale(current)
         self.log(conn, user, lines, at=now)
 
+    def check_version(self, conn: Connection, table, row_id: int, expected_version: int | None,
+                      stale: Callable[[object], Exception]) -> None:
+        """Refuse a write whose version is stale even when it changes nothing.
+
+        Versions are checked, not values (P10): a read-modify-write whose new
+        values happen to equal what another writer stored must still learn it
+        lost the race, or its caller counts an update that never happened.
+        The row is locked (FOR UPDATE, PostgreSQL) so the check holds until
+        the transaction ends; SQLite's write transaction already holds the lock.
+        """
+        if expected_version is None:
+            return
+        c = table.c
+        cols = [c.version] + [x for x in (getattr(c, "updated_by", None), getattr(c, "updated_at", None))
+                              if x is not None]
+        current = conn.execute(select(*cols).where(c.id == row_id).with_for_update()).first()
+        if current is not None and current.version != expected_version:
+            raise stale(current)
+
     # --- reference data -----------------------------------------------------------
     def campaigns(self, conn: Connection) -> list[Campaign]:
         tb = schema.CampaignRow.__table__
@@ -141,7 +167,7 @@ class Store:
         stmt = select(tb).order_by(tb.c.id)
         if where is not None:
             stmt = stmt.where(where)
-        return [user_from_row(r, tuple(members.get(r.id, ()))) for r in conn.execute(stmt)]
+        return self._present([user_from_row(r, tuple(members.get(r.id, ()))) for r in conn.execute(stmt)], conn)
 
     def user_by_id(self, conn: Connection, user_id: int) -> User | None:
         # Called by every operation (fresh_user): read this user's memberships only.
@@ -152,7 +178,18 @@ class Store:
             return None
         camps = conn.execute(select(mem.c.campaign_id).where(mem.c.user_id == user_id)
                              .order_by(mem.c.campaign_id)).scalars()
-        return user_from_row(r, tuple(camps))
+        return self._present([user_from_row(r, tuple(camps))], conn)[0]
+
+    def _present(self, users: list[User], conn: Connection) -> list[User]:
+        """Busy only while a terminal is really inside a ticket: a Busy left by
+        a terminal that stopped heart-beating reads Available (presence.py)."""
+        from sagicc_tui.local_store.presence import stale_busy
+
+        busy = [u.id for u in users if u.status is AgentStatus.BUSY]
+        gone = stale_busy(conn, busy, self.now()) if busy else set()
+        if not gone:
+            return users
+        return [replace(u, status=AgentStatus.AVAILABLE) if u.id in gone else u for u in users]
 
     def user_name(self, conn: Connection, user_id: int | None) -> str:
         if user_id is None:
@@ -173,6 +210,25 @@ class Store:
                 username=user.username,
             )
         return current
+
+
+def busy_timeout_from_env() -> float:
+    """SAGICC_BUSY_TIMEOUT (seconds): how long a write waits for another
+    terminal's write before saying the store is locked; default 30."""
+    raw = os.environ.get("SAGICC_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:  # also NaN and inf
+        from sagicc_tui.domain.errors import InvalidInput
+        from sagicc_tui.domain.messages import N_
+
+        raise InvalidInput(N_("SAGICC_BUSY_TIMEOUT must be a number of seconds from 0 to 3600, like 30; "
+                              "it is {value}."), value=repr(raw))
+    return value
 
 
 def _default_blob_dir(url: str) -> Path:

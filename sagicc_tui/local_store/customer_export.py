@@ -31,7 +31,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -313,9 +312,12 @@ def export(store: Store, conn: Connection, user: User, path: str, fmt: str,
     if target.is_dir():
         raise _unwritable(str(target), N_("it is a folder"))
     started = time.perf_counter()
+    from sagicc_tui.private_files import open_private, part_path, remove_stale_parts
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        os.close(fd)
+        remove_stale_parts(target)  # left by an export that was killed
+        tmp = str(part_path(target))
+        open_private(tmp, exclusive=True).close()  # 0600 (the rename keeps it): the whole customer base
     except OSError as e:
         raise _unwritable(str(target), e) from None
     try:

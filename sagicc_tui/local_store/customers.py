@@ -88,7 +88,7 @@ from sagicc_tui.local_store.convert import (
     normalize_contact,
 )
 from sagicc_tui.local_store.core import LogLine, Store
-from sagicc_tui.local_store.ticket_actions import refuse_closed, write_ticket
+from sagicc_tui.local_store.ticket_actions import check_ticket_version, refuse_closed, write_ticket
 
 customer = schema.CustomerRow.__table__
 cu = customer.c
@@ -331,7 +331,11 @@ def write_customer(store: Store, conn: Connection, user: User, current: Any, exp
     nothing (not even the lines) is written.
     """
     expected = current.version if expected_version is None else expected_version
+    store.versioned_update(conn, user, customer, current.id, expected, values, lines,
+                           _stale_customer(store, conn, current))
 
+
+def _stale_customer(store: Store, conn: Connection, current: Any):
     def stale(row: Any) -> StaleWrite:
         who = store.user_name(conn, row.updated_by) or N_("someone")
         return StaleWrite(
@@ -341,7 +345,12 @@ def write_customer(store: Store, conn: Connection, user: User, current: Any, exp
             current_version=row.version,
         )
 
-    store.versioned_update(conn, user, customer, current.id, expected, values, lines, stale)
+    return stale
+
+
+def check_customer_version(store: Store, conn: Connection, current: Any, expected_version: int | None) -> None:
+    """A customer write that changes nothing still refuses a stale version (P10)."""
+    store.check_version(conn, customer, current.id, expected_version, _stale_customer(store, conn, current))
 
 
 def update_customer(store: Store, conn: Connection, user: User, customer_id: int, data: CustomerInput,
@@ -364,6 +373,7 @@ def update_customer(store: Store, conn: Connection, user: User, customer_id: int
                              ", ".join(before.features), ", ".join(sorted(clean.features))))
         _set_features(conn, customer_id, clean.features)
     if not lines:
+        check_customer_version(store, conn, current, expected_version)
         return before
     write_customer(store, conn, me, current, expected_version, values, lines)
     return load(conn, customer_id)
@@ -395,6 +405,7 @@ def set_assignee(store: Store, conn: Connection, user: User, customer_id: int, a
             raise InvalidInput(N_("There is no active user with id {id}; choose another user."), id=assignee_id)
     if campaign is None:
         if current.assigned_user_id == assignee_id:
+            check_customer_version(store, conn, current, expected_version)
             return load(conn, customer_id)
         line = LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.ASSIGNED, "assigned_user",
                        store.user_name(conn, current.assigned_user_id), store.user_name(conn, assignee_id))
@@ -407,6 +418,7 @@ def set_assignee(store: Store, conn: Connection, user: User, customer_id: int, a
     where = and_(ac.customer_id == customer_id, ac.campaign_id == campaign.id)
     before = conn.execute(select(ac.user_id).where(where)).scalar()
     if before == assignee_id:
+        check_customer_version(store, conn, current, expected_version)
         return load(conn, customer_id)
 
     def text(user_id: int | None) -> str:
@@ -485,16 +497,50 @@ def add_contact(store: Store, conn: Connection, user: User, customer_id: int, da
     return contact_from_row(_contact_row(conn, contact_id))
 
 
-def update_contact(store: Store, conn: Connection, user: User, contact_id: int, data: ContactInput) -> ContactInfo:
+#: The sentences for a contact, account or relation changed since it was read.
+STALE_CONTACT = N_("A contact of {name} was changed by someone else since you opened it; nothing was saved. "
+                   "Reload the customer and apply your change again.")
+STALE_ACCOUNT = N_("An account of {name} was changed by someone else since you opened it; nothing was saved. "
+                   "Reload the customer and apply your change again.")
+STALE_RELATION = N_("A relation of {name} was changed by someone else since you opened it; nothing was saved. "
+                    "Reload the customer and apply your change again.")
+
+
+def _stale_part(conn: Connection, customer_id: int, template: str):
+    def stale(row: Any) -> StaleWrite:
+        return StaleWrite(template, name=row_name(customer_row(conn, customer_id)), current_version=row.version)
+
+    return stale
+
+
+def _versioned_part(store: Store, conn: Connection, table, row: Any, expected_version: int | None,
+                    values: dict[str, Any], template: str) -> None:
+    """Update a contact, account or relation row if its version is still the
+    expected one (None: unchecked, the last write wins as before); a stale
+    version is refused even when the values equal the current ones."""
+    stale = _stale_part(conn, row.customer_id, template)
+    if not values:
+        store.check_version(conn, table, row.id, expected_version, stale)
+        return
+    c = table.c
+    where = [c.id == row.id] + ([c.version == expected_version] if expected_version is not None else [])
+    res = conn.execute(update(table).where(*where).values(**values, version=c.version + 1))
+    if res.rowcount != 1:
+        raise stale(conn.execute(select(c.version).where(c.id == row.id)).one())
+
+
+def update_contact(store: Store, conn: Connection, user: User, contact_id: int, data: ContactInput,
+                   expected_version: int | None = None) -> ContactInfo:
     me = store.fresh_user(conn, user)
     row = _contact_row(conn, contact_id)
     clean = validate_contact(data)
     normalized = normalize_contact(clean.kind, clean.value)
     _refuse_same_contact(conn, row.customer_id, clean.kind.value, normalized, contact_id, clean.value)
     if (row.kind, row.value, row.label) == (clean.kind.value, clean.value, clean.label):
+        _versioned_part(store, conn, contact, row, expected_version, {}, STALE_CONTACT)
         return contact_from_row(row)
-    conn.execute(update(contact).where(ct.id == contact_id).values(
-        kind=clean.kind.value, value=clean.value, normalized=normalized, label=clean.label))
+    _versioned_part(store, conn, contact, row, expected_version, dict(
+        kind=clean.kind.value, value=clean.value, normalized=normalized, label=clean.label), STALE_CONTACT)
     store.log(conn, me, [LogLine(EntityKind.CUSTOMER, row.customer_id, ChangeKind.CUSTOMER_CHANGED, "contact",
                                  _contact_text(row.kind, row.value), _contact_text(clean.kind.value, clean.value))])
     return contact_from_row(_contact_row(conn, contact_id))
@@ -538,7 +584,8 @@ def add_account(store: Store, conn: Connection, user: User, customer_id: int, da
     return account_from_row(_account_row(conn, account_id))
 
 
-def update_account(store: Store, conn: Connection, user: User, account_id: int, data: AccountInput) -> Account:
+def update_account(store: Store, conn: Connection, user: User, account_id: int, data: AccountInput,
+                   expected_version: int | None = None) -> Account:
     me = store.fresh_user(conn, user)
     row = _account_row(conn, account_id)
     clean = validate_account(data)
@@ -553,9 +600,10 @@ def update_account(store: Store, conn: Connection, user: User, account_id: int, 
             lines.append(LogLine(EntityKind.CUSTOMER, row.customer_id, ChangeKind.CUSTOMER_CHANGED,
                                  f"account {clean.number}: {key}", old_extra.get(key, ""), clean.extra.get(key, "")))
     if not lines:
+        _versioned_part(store, conn, account, row, expected_version, {}, STALE_ACCOUNT)
         return account_from_row(row)
-    conn.execute(update(account).where(account.c.id == account_id).values(
-        number=clean.number, name=clean.name, extra=extra))
+    _versioned_part(store, conn, account, row, expected_version,
+                    dict(number=clean.number, name=clean.name, extra=extra), STALE_ACCOUNT)
     store.log(conn, me, lines)
     return account_from_row(_account_row(conn, account_id))
 
@@ -567,7 +615,7 @@ def _related(r: Any, outgoing: bool, viewer: int) -> RelatedCustomer:
     return RelatedCustomer(
         id=r.id, customer_id=viewer, related_customer_id=r.other_id, relation=r.relation,
         related_name=_name(r.first_name, r.middle_name, r.last_name, r.second_last_name),
-        related_id_type=IdType(r.id_type), related_id_number=r.id_number, outgoing=outgoing,
+        related_id_type=IdType(r.id_type), related_id_number=r.id_number, outgoing=outgoing, version=r.version,
     )
 
 
@@ -575,7 +623,7 @@ def _relation_select(side: str):
     other = customer.alias("other")
     rc = relation.c
     join_col = rc.related_customer_id if side == "out" else rc.customer_id
-    return select(rc.id, rc.relation, other.c.id.label("other_id"), other.c.first_name, other.c.middle_name,
+    return select(rc.id, rc.relation, rc.version, other.c.id.label("other_id"), other.c.first_name, other.c.middle_name,
                   other.c.last_name, other.c.second_last_name, other.c.id_type,
                   other.c.id_number).join(other, other.c.id == join_col)
 
@@ -643,12 +691,14 @@ def add_relation(store: Store, conn: Connection, user: User, customer_id: int, r
     return _one_relation(conn, relation_id, customer_id)
 
 
-def update_relation(store: Store, conn: Connection, user: User, relation_id: int, text: str) -> RelatedCustomer:
+def update_relation(store: Store, conn: Connection, user: User, relation_id: int, text: str,
+                    expected_version: int | None = None) -> RelatedCustomer:
     me = store.fresh_user(conn, user)
     row = _relation_row(conn, relation_id)
     value = validate_relation(text)
-    if value != row.relation:
-        conn.execute(update(relation).where(relation.c.id == relation_id).values(relation=value))
+    changes = {"relation": value} if value != row.relation else {}
+    _versioned_part(store, conn, relation, row, expected_version, changes, STALE_RELATION)
+    if changes:
         store.log(conn, me, _relation_lines(conn, row.customer_id, row.related_customer_id, row.relation, value))
     return _one_relation(conn, relation_id, row.customer_id)
 
@@ -711,6 +761,7 @@ def set_status(store: Store, conn: Connection, user: User, customer_id: int, sta
     require(me, Permission.DELETE_CUSTOMERS)
     current = customer_row(conn, customer_id)
     if current.status == status.value:
+        check_customer_version(store, conn, current, expected_version)
         return load(conn, customer_id)
     kind = ChangeKind.CUSTOMER_DISABLED if status is CustomerStatus.DISABLED else ChangeKind.STATUS
     line = LogLine(EntityKind.CUSTOMER, customer_id, kind, "status", CustomerStatus(current.status), status)
@@ -787,6 +838,7 @@ def switch_ticket_customer(store: Store, conn: Connection, user: User, ticket_id
         raise RuleViolation(N_("{name} is disabled; enable the customer first or choose another one."),
                             name=row_name(target))
     if current.customer_id == customer_id:
+        check_ticket_version(store, conn, current, expected_version)
         return current
     values: dict[str, Any] = {"customer_id": customer_id}
     lines = [LogLine(EntityKind.TICKET, current.id, ChangeKind.CUSTOMER_CHANGED, "customer_id",

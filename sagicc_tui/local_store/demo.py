@@ -63,7 +63,7 @@ from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, Survey, TaskField
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.convert import campaign_to_config, normalize_contact, to_epoch
-from sagicc_tui.local_store.engine import make_engine
+from sagicc_tui.local_store.engine import open_store_engine
 from sagicc_tui.local_store.migrations import ensure_schema, finish_bulk_load
 from sagicc_tui.local_store.ticket_actions import summary
 
@@ -728,7 +728,7 @@ def build_demo(
     say = progress or (lambda _msg: None)
     now_ts = to_epoch(now) if now is not None else int(time.time())
     assert now_ts is not None
-    engine = make_engine(path_or_url)
+    engine = open_store_engine(path_or_url)  # another program's file is refused, untouched
     try:
         if engine.dialect.name not in ("sqlite", "postgresql"):
             raise InvalidInput(

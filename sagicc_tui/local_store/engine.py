@@ -39,15 +39,19 @@ from sqlalchemy.exc import DBAPIError
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.private_files import create_private, private_dir
 
 __all__ = [
     "BEGIN_OPTION",
     "ChangeWatcher",
     "StoreError",
+    "StoreFull",
     "StoreLocked",
+    "StoreReadOnly",
     "StoreUnavailable",
     "data_version",
     "make_engine",
+    "open_store_engine",
     "pg_commit_marker",
     "read_tx",
     "write_tx",
@@ -71,7 +75,17 @@ _BEGIN_SQL = {
 
 # SQLite primary result codes (extended codes carry them in the low byte).
 _SQLITE_BUSY = 5
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+
+#: What a SQLite file starts with (https://www.sqlite.org/fileformat.html).
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: The URL schemes sagicc stores live in.
+_BACKENDS = ("sqlite", "postgresql")
 
 
 class StoreLocked(StoreError):
@@ -79,7 +93,15 @@ class StoreLocked(StoreError):
 
 
 class StoreUnavailable(StoreError):
-    """The store file cannot be opened (bad path, permissions, ...)."""
+    """The store file cannot be opened (bad path, permissions, not a sagicc store, ...)."""
+
+
+class StoreFull(StoreError):
+    """The disk (or quota) holding the store is full: nothing of that write was kept."""
+
+
+class StoreReadOnly(StoreError):
+    """The store file or its folder cannot be written (permissions, a read-only mount)."""
 
 
 # --------------------------------------------------------------------------
@@ -94,7 +116,27 @@ def _to_url(url: str | URL | os.PathLike[str]) -> URL:
     if isinstance(url, os.PathLike) or "://" not in str(url):
         path = Path(os.fspath(url)).expanduser().absolute()
         return URL.create("sqlite", database=str(path))
-    return make_url(str(url))
+    try:
+        u = make_url(str(url))
+    except sqlalchemy.exc.ArgumentError:
+        u = None
+    if u is None or u.get_backend_name() not in _BACKENDS:
+        # Said before any driver is imported: "mysql://" must not end in a
+        # ModuleNotFoundError, nor open anything.
+        raise StoreUnavailable(
+            N_("{url} is not a store sagicc can open: give a file path (SQLite) or a postgresql:// URL."),
+            url=_without_password(str(url)),
+        )
+    return u
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may be printed: the password (user:PASSWORD@host) masked."""
+    scheme, sep, rest = url.partition("://")
+    auth, at, host = rest.rpartition("@")
+    if at and ":" in auth:
+        auth = auth.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{auth}{at}{host}"
 
 
 def _sqlite_file(u: URL) -> str | None:
@@ -138,7 +180,10 @@ def make_engine(
     path = _sqlite_file(u)
     if path is not None:
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # 0700/0600 whatever the umask: customer rows and token hashes.
+            # SQLite gives the -wal and -shm files the mode of the store file.
+            private_dir(Path(path).parent)
+            create_private(path)
         except OSError as exc:
             raise _unavailable(path, exc) from exc
 
@@ -178,6 +223,63 @@ def make_engine(
     return engine
 
 
+def open_store_engine(url: str | URL | os.PathLike[str], **kw: Any) -> Engine:
+    """The engine of a sagicc store: `make_engine`, after refusing a file that
+    is not one (see `refuse_foreign_file`). Store and the demo builder open
+    stores through here; `make_engine` itself opens any SQLite file."""
+    u = _to_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = _sqlite_file(u)
+        if path is not None:
+            refuse_foreign_file(path)
+    return make_engine(u, **kw)
+
+
+def refuse_foreign_file(path: str) -> None:
+    """Refuse, before the engine touches it, a file that is not a sagicc store.
+
+    An empty or missing file is a new store. Anything else must be a SQLite
+    database holding sagicc's tables (its `meta` table, or none at all):
+    opening another program's database would switch it to WAL and add our
+    tables to it. The check reads through a read-only connection, so the
+    file stays byte-identical when it is refused.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    except IsADirectoryError as exc:
+        raise _unavailable(path, exc) from exc
+    except OSError as exc:
+        raise _unavailable(path, exc) from exc
+    if not head:
+        return
+    if head != _SQLITE_MAGIC:
+        raise _foreign(path, "it is not a SQLite database")
+    try:
+        ro = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=DEFAULT_BUSY_TIMEOUT)
+        try:
+            names = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            ro.close()
+    except sqlite3.DatabaseError as exc:
+        err = _translate(exc, path)
+        if err is not None:
+            raise err from exc
+        raise _foreign(path, str(exc).lower()) from exc
+    tables = {n for n in names if not n.startswith("sqlite_")}
+    if tables and "meta" not in tables:
+        raise _foreign(path, "it holds another program's tables")
+
+
+def _foreign(path: str, reason: str) -> StoreUnavailable:
+    return StoreUnavailable(
+        N_("{path} is not a sagicc store ({reason}); it was left untouched. Give another --db path."),
+        path=path, reason=reason,
+    )
+
+
 # --------------------------------------------------------------------------
 # Error translation
 # --------------------------------------------------------------------------
@@ -194,18 +296,47 @@ def _unavailable(path: str, reason: object) -> StoreUnavailable:
     )
 
 
+def store_os_error(exc: OSError, path: str) -> StoreError:
+    """The sentence for a file of the store (an attachment) that could not be written."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _translate(sqlite3.OperationalError("database or disk is full"), path)  # type: ignore[return-value]
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _translate(sqlite3.OperationalError("attempt to write a readonly database"), path)  # type: ignore[return-value]
+    return _unavailable(path, exc)
+
+
+def _read_only_folder(path: str) -> bool:
+    folder = os.path.dirname(path) or "."
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
 def _sqlite_error_kind(exc: BaseException) -> str | None:
-    """"locked", "unavailable" or None for an (wrapped) sqlite3 error."""
+    """"locked", "full", "readonly", "io", "unavailable", "corrupt" or None
+    for an (wrapped) sqlite3 error."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    if not isinstance(orig, sqlite3.OperationalError):
+    if not isinstance(orig, sqlite3.DatabaseError):
         return None
     code = getattr(orig, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     msg = str(orig).lower()
     if primary == _SQLITE_BUSY or "database is locked" in msg:
         return "locked"
+    if primary == _SQLITE_FULL or "database or disk is full" in msg:
+        return "full"
+    if primary == _SQLITE_READONLY or "readonly database" in msg:
+        return "readonly"
     if primary == _SQLITE_CANTOPEN or "unable to open database file" in msg:
         return "unavailable"
+    if primary == _SQLITE_IOERR or "disk i/o error" in msg:
+        return "io"
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "disk image is malformed" in msg \
+            or "file is not a database" in msg:
+        return "corrupt"
     return None
 
 
@@ -214,6 +345,31 @@ def _translate(exc: BaseException, path: str) -> StoreError | None:
     if kind == "locked":
         return StoreLocked(
             N_("The store file {path} is locked by another program; try again in a moment."),
+            path=path,
+        )
+    if kind == "full":
+        return StoreFull(
+            N_("The disk holding the store {path} is full, so this was not saved; free some space "
+               "and try again."),
+            path=path,
+        )
+    if kind == "readonly" or kind == "unavailable" and _read_only_folder(path):
+        # (A WAL store on a read-only mount cannot even be opened: its -shm
+        # cannot be made. Say read-only, not "check the path".)
+        return StoreReadOnly(
+            N_("The store {path} cannot be written (read-only file, folder or disk), so this was not "
+               "saved; ask for write access and try again."),
+            path=path,
+        )
+    if kind == "io":
+        return StoreUnavailable(
+            N_("The disk holding the store {path} reported an error, so this was not saved; check the "
+               "disk and try again."),
+            path=path,
+        )
+    if kind == "corrupt":
+        return StoreUnavailable(
+            N_("{path} is damaged or is not a sagicc store; restore it from a backup or give another --db path."),
             path=path,
         )
     if kind == "unavailable":
@@ -226,7 +382,7 @@ def _translate(exc: BaseException, path: str) -> StoreError | None:
 def _translated(engine: Engine) -> Iterator[None]:
     try:
         yield
-    except (DBAPIError, sqlite3.OperationalError) as exc:
+    except (DBAPIError, sqlite3.DatabaseError) as exc:
         if engine.dialect.name != "sqlite":
             raise
         err = _translate(exc, engine.url.database or "(memory)")

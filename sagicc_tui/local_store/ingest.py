@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import schema, ticket_numbers
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.convert import normalize_contact, to_epoch
 from sagicc_tui.local_store.core import LogLine, Store
@@ -68,10 +67,14 @@ def store_blob(store: Store, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     target = store.blob_dir / digest[:2] / digest
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)  # atomic: a reader never sees half a file
+        from sagicc_tui.local_store.engine import store_os_error
+        from sagicc_tui.private_files import private_dir, write_private
+
+        try:  # 0700/0600: customer files (atomic: a reader never sees half a file)
+            private_dir(target.parent)
+            write_private(target, data)
+        except OSError as e:
+            raise store_os_error(e, str(store.blob_dir)) from e
     return digest
 
 
@@ -104,7 +107,7 @@ def ingest(store: Store, message: IncomingMessage) -> IngestResult:
         ).first()
         new_ticket = ticket_row is None
         if new_ticket:
-            number = (conn.execute(select(func.max(t.number))).scalar() or 100000) + 1
+            number = ticket_numbers.next_number(conn)  # safe under concurrency (#10.3)
             ticket_id = conn.execute(
                 insert(schema.ticket).values(
                     number=number, campaign_id=campaign.id, customer_id=customer_id,

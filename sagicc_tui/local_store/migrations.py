@@ -25,7 +25,12 @@ History:
      ticket holding its messages' words, kept by triggers on interaction, so
      a common word resolves to tickets without a lookup per message; the
      pending tickets' index (ix_ticket_pending).
-  8  when a ticket was given to its assignee (`ticket.assigned_at`), so the
+  8  administration (P4): a user's language (app_user.language). A campaign's
+     `active` and `version` live in its JSON config, which needs no step.
+  9  exactly once (issue #10): versions on contacts, accounts and relations;
+     the external view's expiry and revocation; who holds an Idempotency-Key
+     while its first request runs.
+  10 when a ticket was given to its assignee (`ticket.assigned_at`), so the
      pending list (L7) can say every new assignment, not only the first page's;
      the index of the list's order by priority (+L5).
 """
@@ -117,6 +122,35 @@ def _v6_to_v7(conn: Connection) -> None:
 
 
 def _v7_to_v8(conn: Connection) -> None:
+    if "language" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
+        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN language VARCHAR")
+
+
+def _v8_to_v9(conn: Connection) -> None:
+    # Plain ADD COLUMN with a constant default: the same statement on SQLite
+    # and PostgreSQL, no table rebuild, existing rows get the default.
+    for table, column, ddl in (
+        ("contact_info", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("account", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("customer_relation", "version", "INTEGER NOT NULL DEFAULT 1"),
+        ("external_view", "expires_at", "BIGINT"),
+        ("external_view", "revoked_at", "BIGINT"),
+        ("idempotency_key", "claimed_by", "VARCHAR NOT NULL DEFAULT ''"),
+    ):
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+    # Links made before expiry existed live the default lifetime from their
+    # creation (the constant, not the environment: a bad setting must not
+    # stop a store from opening).
+    from sagicc_tui.local_store.external_links import DEFAULT_DAYS
+
+    conn.execute(text("UPDATE external_view SET expires_at = created_at + :s WHERE expires_at IS NULL"),
+                 {"s": int(DEFAULT_DAYS * 86400)})
+
+
+
+def _v9_to_v10(conn: Connection) -> None:
     # Earlier assignments have no time: they are not news to anyone.
     if "assigned_at" not in {c["name"] for c in inspect(conn).get_columns("ticket")}:
         conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN assigned_at BIGINT")
@@ -125,6 +159,8 @@ def _v7_to_v8(conn: Connection) -> None:
 
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
+    8: _v8_to_v9,
+    9: _v9_to_v10,
 }
 
 

@@ -5,7 +5,19 @@ Entering a ticket records my presence and sets me Busy; the terminal calls
 leaving removes the presence and sets me Available when I am inside no other
 ticket. A presence whose heartbeat is older than PRESENCE_TTL is a terminal
 that went away (closed, crashed, SSH dropped): it no longer counts, so nobody
-stays Busy forever.
+stays Busy forever. Precisely (#10.9):
+
+- Every read of a user (`stale_busy`, used by Store.users/user_by_id, so the
+  top bar, `sagicc users` and every rule check) shows Available a user whose
+  stored status is Busy while every presence they have is stale: that Busy
+  was set by entering a ticket, and the Exit that would have undone it never
+  came. A Busy chosen by hand leaves no presence and stays Busy.
+- Every presence write (enter, heartbeat, leave; any terminal's) sweeps the
+  stale presences of everyone and stores Available for those users, so
+  `app_user.status` follows within a heartbeat of any terminal.
+- The "also open by" list (`others`) counts only fresh heartbeats, and the
+  ticket screen reads it with every heartbeat: a dead terminal's entry goes
+  within PRESENCE_TTL + PRESENCE_HEARTBEAT seconds.
 
 Presence is session state, not a change to the ticket: it bumps no version
 and writes no change-log entry.
@@ -13,7 +25,9 @@ and writes no change-log entry.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from sagicc_tui.domain.enums import AgentStatus, TicketStatus
 from sagicc_tui.domain.errors import RuleViolation
@@ -43,8 +57,35 @@ def _touch(store: Store, conn: Connection, user_id: int, ticket_id: int, *, ente
         conn.execute(insert(PRESENCE).values(user_id=user_id, ticket_id=ticket_id, entered_at=now, heartbeat_at=now))
 
 
+def stale_busy(conn: Connection, user_ids: Iterable[int], now: int) -> set[int]:
+    """Of these (Busy) users, those whose every presence is stale: a terminal
+    that stopped heart-beating inside a ticket (see the module docstring)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    rows = conn.execute(select(p.user_id, func.max(p.heartbeat_at)).where(p.user_id.in_(ids)).group_by(p.user_id))
+    return {uid for uid, last in rows if last < now - PRESENCE_TTL}
+
+
+def sweep(store: Store, conn: Connection) -> None:
+    """Forget stale presences (terminals that went away) and store Available for
+    the users they left Busy, unless they are inside another ticket now."""
+    stale = store.now() - PRESENCE_TTL
+    gone = set(conn.execute(select(p.user_id).where(p.heartbeat_at < stale).distinct()).scalars())
+    if not gone:
+        return
+    conn.execute(delete(PRESENCE).where(p.heartbeat_at < stale))
+    still_inside = set(conn.execute(select(p.user_id).where(p.user_id.in_(gone)).distinct()).scalars())
+    us = schema.UserRow.__table__
+    left = gone - still_inside
+    if left:
+        conn.execute(update(us).where(us.c.id.in_(left), us.c.status == AgentStatus.BUSY.value)
+                     .values(status=AgentStatus.AVAILABLE.value))
+
+
 def enter(store: Store, conn: Connection, user: User, ticket_id: int) -> User:
     """T1: I open the ticket: my presence is recorded and I am Busy."""
+    sweep(store, conn)
     me = store.fresh_user(conn, user)
     reads.get(store, conn, me, ticket_id=ticket_id)  # scope: NotFound outside it
     _touch(store, conn, me.id, ticket_id, entering=True)
@@ -58,8 +99,7 @@ def leave(store: Store, conn: Connection, user: User, ticket_id: int) -> User:
     reassigned away from me while I was inside must still work."""
     me = store.fresh_user(conn, user)
     conn.execute(delete(PRESENCE).where(p.user_id == me.id, p.ticket_id == ticket_id))
-    stale = store.now() - PRESENCE_TTL
-    conn.execute(delete(PRESENCE).where(p.user_id == me.id, p.heartbeat_at < stale))
+    sweep(store, conn)
     if inside(store, conn, me.id) is None:
         _set_status(conn, me.id, AgentStatus.AVAILABLE)
     return store.fresh_user(conn, me)
@@ -73,6 +113,7 @@ def heartbeat(store: Store, conn: Connection, user: User, ticket_id: int) -> tup
     me = store.fresh_user(conn, user)
     reads.get(store, conn, me, ticket_id=ticket_id)
     _touch(store, conn, me.id, ticket_id, entering=False)
+    sweep(store, conn)
     return others(store, conn, me.id, ticket_id)
 
 

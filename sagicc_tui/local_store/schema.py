@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -54,6 +54,7 @@ class UserRow(SQLModel, table=True):
     # The user's account on a shared host (`sagicc users add ana --os-user ana`):
     # a client of `sagicc serve --socket` whose peer credentials name it acts as this user.
     os_user: str | None = Field(default=None, index=True, unique=True)
+    language: str | None = None  # "es", "en"; None: the terminal's locale (version 7)
 
 
 class CampaignMember(SQLModel, table=True):
@@ -95,6 +96,7 @@ class ContactRow(SQLModel, table=True):
     value: str
     normalized: str = Field(index=True)  # lower-case e-mail, digits-only phone
     label: str = ""
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # P10, schema 7
 
 
 class AccountRow(SQLModel, table=True):
@@ -104,6 +106,7 @@ class AccountRow(SQLModel, table=True):
     number: str
     name: str = ""
     extra: str = Field(sa_type=Text, default="{}")
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # P10, schema 7
 
 
 class CustomerRelationRow(SQLModel, table=True):
@@ -112,6 +115,7 @@ class CustomerRelationRow(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     related_customer_id: int = Field(foreign_key="customer.id")
     relation: str = ""
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # P10, schema 7
 
 
 class TicketRow(SQLModel, table=True):
@@ -279,6 +283,10 @@ class ExternalViewRow(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: int = _int()
     rendered_at: int = _int()
+    # Schema 7: a link expires, and can be revoked (revoked_at set); a new
+    # link for the ticket replaces the row with a new token.
+    expires_at: int | None = _int(default=None)
+    revoked_at: int | None = _int(default=None)
 
 
 class OutgoingDeliveryRow(SQLModel, table=True):
@@ -328,9 +336,12 @@ class IdempotencyRow(SQLModel, table=True):
     token_id: int = Field(foreign_key="api_token.id")
     key: str
     request_hash: str
-    status: int = 0  # 0: the first request is still running
+    status: int = 0  # 0: the first request is still running (its change committed with this row)
     body: str = Field(default="", sa_type=Text)
     created_at: int = _int()
+    # Schema 7: "host pid start" of the server process that holds the key while
+    # status is 0, so a duplicate can tell a running request from a dead one.
+    claimed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 # --- the list's order keys and indexes ----------------------------------------

@@ -65,6 +65,12 @@ def write_ticket(
     return ticket_from_row(conn.execute(select(schema.ticket).where(t.id == ticket.id)).one())
 
 
+def check_ticket_version(store: Store, conn: Connection, ticket: Ticket, expected_version: int | None) -> None:
+    """A write that changes nothing still refuses a stale version (P10)."""
+    store.check_version(conn, schema.ticket, ticket.id, expected_version,
+                        lambda current: stale_ticket(store, conn, ticket.number, current))
+
+
 def close(store: Store, conn: Connection, user: User, ticket_id: int, expected_version: int) -> Ticket:
     ticket = reads.get(store, conn, user, ticket_id=ticket_id)
     refuse_closed(ticket)
@@ -101,6 +107,7 @@ def update_fields(
         kind = ChangeKind.STATUS if name == "status" else ChangeKind.FIELD
         lines.append(LogLine(EntityKind.TICKET, ticket.id, kind, name, old, new))
     if not values:
+        check_ticket_version(store, conn, ticket, expected_version)
         return ticket
     return write_ticket(store, conn, user, ticket, expected_version, values, lines)
 

@@ -10,12 +10,11 @@ changed since the screen loaded it.
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 
 from sagicc_tui.domain.enums import (
     ChangeKind,
@@ -30,7 +29,7 @@ from sagicc_tui.domain.models import Task, Ticket, TicketRelation, User
 from sagicc_tui.domain.query import MassAction, TicketSelection
 from sagicc_tui.domain.rules import Permission, require, sla_breached
 from sagicc_tui.domain.ticket_screen import AgendaItem, ExternalView, TicketHeader
-from sagicc_tui.local_store import customer_merge, mass_actions, presence, schema
+from sagicc_tui.local_store import customer_merge, external_links, mass_actions, presence, schema
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.attachments import refs_for
@@ -43,16 +42,14 @@ from sagicc_tui.local_store.convert import (
     to_epoch,
 )
 from sagicc_tui.local_store.core import LogLine, Store
-from sagicc_tui.local_store.ticket_actions import refuse_closed, stale_ticket
+from sagicc_tui.local_store.ticket_actions import check_ticket_version, refuse_closed
 from sagicc_tui.render import Gettext
 from sagicc_tui.render import external_view as external_render
 
-EXTERNAL_VIEW = schema.ExternalViewRow.__table__
 t = schema.ticket.c
 cu = schema.CustomerRow.__table__
 rel = schema.TicketRelationRow.__table__
 it = schema.InteractionRow.__table__
-ev = EXTERNAL_VIEW.c
 
 
 def _fresh(conn: Connection, ticket_id: int) -> Ticket:
@@ -62,9 +59,9 @@ def _fresh(conn: Connection, ticket_id: int) -> Ticket:
 def check_version(store: Store, conn: Connection, ticket: Ticket, expected_version: int | None) -> None:
     """Refuse a change to a ticket that changed since the caller loaded it
     (the same sentence as `ticket_actions.write_ticket`); nothing is written."""
-    if expected_version is None or ticket.version == expected_version:
-        return
-    raise stale_ticket(store, conn, ticket.number, ticket)
+    # Read again under the row lock: on PostgreSQL the ticket read earlier in
+    # this transaction may already be behind a commit that came in since.
+    check_ticket_version(store, conn, ticket, expected_version)
 
 
 # --- T2 header ------------------------------------------------------------------------
@@ -216,25 +213,16 @@ def external_dir(store: Store) -> Path:
 def external_view(store: Store, conn: Connection, user: User, ticket_id: int, gettext: Gettext) -> ExternalView:
     """Render the read-only page (no notes) to `<files>/external/<token>.html`.
 
-    The token is made once per ticket (`secrets.token_urlsafe(24)`: 192 random
-    bits) and kept, so the shared address stays the same; each call renders
-    the page again with the conversation as it is now.
+    The link (external_links.py) is kept while it works, so the shared
+    address stays the same; each call renders the page again with the
+    conversation as it is now.
     """
     me = store.fresh_user(conn, user)
     ticket = reads.get(store, conn, me, ticket_id=ticket_id)
-    now = store.now()
-    token = conn.execute(select(ev.token).where(ev.ticket_id == ticket.id)).scalar()
-    if token is None:
-        token = secrets.token_urlsafe(24)
-        conn.execute(insert(EXTERNAL_VIEW).values(token=token, ticket_id=ticket.id, created_by=me.id,
-                                                     created_at=now, rendered_at=now))
-        store.log(conn, me, [LogLine(EntityKind.TICKET, ticket.id, ChangeKind.FIELD, "external_view", "",
-                                     "created")], at=now)
-    else:
-        conn.execute(update(EXTERNAL_VIEW).where(ev.token == token).values(rendered_at=now))
+    token, expires_at = external_links.issue(store, conn, me, ticket)
     html = _render(store, conn, ticket, gettext)
     path = _write_private(external_dir(store), f"{token}.html", html)
-    return ExternalView(token=token, path=str(path), html=html)
+    return ExternalView(token=token, path=str(path), html=html, expires_at=from_epoch(expires_at))
 
 
 def _render(store: Store, conn: Connection, ticket: Ticket, gettext: Gettext) -> str:
@@ -266,10 +254,9 @@ def _write_private(folder: Path, name: str, content: str) -> Path:
 
 
 def external_token_ticket(store: Store, conn: Connection, token: str) -> int | None:
-    """For the server: the ticket an external-view token opens (None: unknown)."""
-    if not token:
-        return None
-    return conn.execute(select(ev.ticket_id).where(ev.token == token)).scalar()
+    """For the server: the ticket a working external-view link opens (None:
+    unknown, expired, revoked, or its creator lost access)."""
+    return external_links.ticket_of(store, conn, token)
 
 
 def external_page(store: Store, conn: Connection, token: str, gettext: Gettext) -> str | None:

@@ -34,9 +34,9 @@ from urllib.parse import quote
 
 import httpx
 
-from sagicc_tui.backend import Backend, IncomingMessage, IngestResult
+from sagicc_tui.backend import Backend, IncomingMessage, IngestResult, OutboxState, RefusedWrite
 from sagicc_tui.domain.customers import ExportResult
-from sagicc_tui.domain.errors import PermissionDenied
+from sagicc_tui.domain.errors import PermissionDenied, StoreError
 from sagicc_tui.domain.live import Change, ChangeSet
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Attachment, User
@@ -48,6 +48,11 @@ from sagicc_tui.remote.routes import API, BY_HAND, MAX_PAGE, ROUTES, Route
 log = logging.getLogger("sagicc.remote")
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+#: Writes: longer than the server's lock wait (SAGICC_BUSY_TIMEOUT, 30 s) and
+#: than its wait for a duplicate's first answer (server/idempotency.py,
+#: answer_wait(): 40 s), so the client does not give up on a write the server
+#: is still legitimately waiting for; a retry after it carries the same key.
+WRITE_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=30.0, pool=5.0)
 #: The event stream sends a keep-alive every 15 s: 45 s of silence means it is gone.
 EVENTS_TIMEOUT = httpx.Timeout(connect=5.0, read=45.0, write=5.0, pool=5.0)
 #: Pauses before each retry (seconds).
@@ -73,8 +78,10 @@ class RemoteBackend(Backend):
     def __init__(self, base_url: str, token: str, *, user_tokens: dict[str, str] | None = None,
                  channel_token: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: httpx.Timeout = TIMEOUT, backoff: tuple[float, ...] = BACKOFF,
-                 outbox: Outbox | None = None) -> None:
+                 outbox: Outbox | None = None, write_timeout: httpx.Timeout | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        # A caller's own timeout (tests, slow links) counts for writes too unless given apart.
+        self._write_timeout = write_timeout or (WRITE_TIMEOUT if timeout is TIMEOUT else timeout)
         self._token = token
         self._user_tokens = dict(user_tokens or {})
         self._channel_token = channel_token
@@ -95,6 +102,9 @@ class RemoteBackend(Backend):
         self._flush_lock = asyncio.Lock()
         self._flush_task: asyncio.Task | None = None
         self.outbox_refusals: list[tuple[str, Exception]] = []
+        # Called once when the server refuses this session's token (revoked,
+        # expired, user disabled): the TUI asks for a new one at once.
+        self.on_unauthorized: Callable[[], None] | None = None
 
     @classmethod
     async def open(cls, base_url: str, token: str, **kw: Any) -> RemoteBackend:
@@ -177,12 +187,19 @@ class RemoteBackend(Backend):
                     doc = r.json()
                 except ValueError:
                     doc = None
+                if r.status_code == 401 and token == self._token:
+                    self._token_refused()
                 raise wire.error_from_problem(r.status_code, doc)
             if raw:
                 return r
             if r.status_code == 204 or not r.content:
                 return None
             return r.json()
+
+    def _token_refused(self) -> None:
+        callback, self.on_unauthorized = self.on_unauthorized, None  # once: the prompt is up
+        if callback is not None:
+            callback()
 
     def _unreachable(self, exc: Exception) -> wire.ServerUnreachable:
         return wire.ServerUnreachable(
@@ -239,29 +256,34 @@ class RemoteBackend(Backend):
             kept = self._kept_draft(user, path)
             if kept is not None:
                 return kept
+        timeout = None if route.verb == "GET" or route.safe else self._write_timeout
         try:
             if route.in_body:
                 data = await self._send(route.verb, path, token=token, retryable=route.retryable, json=values,
-                                        headers=headers)
+                                        headers=headers, timeout=timeout)
             else:
                 data = await self._send(route.verb, path, token=token, retryable=route.retryable,
-                                        params={k: v for k, v in values.items() if v is not None}, headers=headers)
+                                        params={k: v for k, v in values.items() if v is not None}, headers=headers,
+                                        timeout=timeout)
         except wire.ServerUnreachable:
             if route.name not in OUTBOXED or self._outbox is None or user is None:
                 raise
-            return self._keep(route, user, path, values, headers.get("Idempotency-Key"))
+            local = None
+            if route.name == "send_message" and args["message"].attachment_paths:
+                local = {"attachment_paths": list(args["message"].attachment_paths)}  # for a refusal's draft
+            return self._keep(route, user, path, values, headers.get("Idempotency-Key"), local)
         returns = hints.get("return")
         if returns is None or returns is type(None):
             return None
         return wire.load(returns, data)
 
     # --- the outbox (offline writes) -----------------------------------------------------
-    def _keep(self, route: Route, user: User, path: str, body: Any, key: str | None) -> Any:
+    def _keep(self, route: Route, user: User, path: str, body: Any, key: str | None, local: Any = None) -> Any:
         import time
 
         assert self._outbox is not None
         self._outbox.add(Pending(str(uuid.uuid4()), route.name, route.verb, path, user.username, body, key,
-                                 time.time()))
+                                 time.time(), local))
         self._ensure_events()  # reconnects in the background, then sends what is kept
         if route.name == "send_message":
             raise QueuedOffline(N_("The server is not answering; the message is kept on this computer and "
@@ -294,6 +316,16 @@ class RemoteBackend(Backend):
         """How many writes wait in the outbox for the server."""
         return 0 if self._outbox is None else len(self._outbox)
 
+    def outbox_state(self) -> OutboxState | None:
+        if self._outbox is None:
+            return None
+        refused = tuple(r for r in map(_refused_write, self._outbox.refused()) if r is not None)
+        return OutboxState(queued=len(self._outbox), refused=refused)
+
+    def dismiss_refused(self, refused_id: str) -> None:
+        if self._outbox is not None:
+            self._outbox.drop_refused({refused_id})
+
     async def flush_outbox(self) -> int:
         """Send what was kept while offline, in order; returns how many were sent.
         Stops at the first one the server still cannot take (still offline)."""
@@ -315,9 +347,18 @@ class RemoteBackend(Backend):
                                      json=item.body if item.verb != "DELETE" else None, headers=headers)
                 except wire.ServerUnreachable:
                     break
+                except StoreError:
+                    break  # the server's store is busy or full (503): try again later, in order
                 except Exception as exc:  # noqa: BLE001 - refused for good (e.g. the ticket closed meanwhile)
                     log.warning("a kept %s was refused by the server: %s", item.method, exc)
                     self.outbox_refusals.append((item.method, exc))
+                    if item.method in ("send_message", "save_draft"):
+                        # Never dropped: it goes back to its form, with the server's sentence.
+                        import time
+
+                        self._outbox.refuse(item, _reason(exc), time.time())
+                        self._changes += 1
+                        continue
                 sent.add(item.id)
             self._outbox.remove(sent)
             if sent:
@@ -374,7 +415,10 @@ class RemoteBackend(Backend):
         if not target.parent.is_dir():
             raise InvalidInput(N_("The folder {path} does not exist; choose an existing folder."),
                                path=str(target.parent))
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+        from sagicc_tui.private_files import open_private, part_path, remove_stale_parts
+
+        remove_stale_parts(target)  # left by an export that was killed
+        tmp = part_path(target)
         started = time.monotonic()
         headers = _authorization(self._token_for(user))
         try:
@@ -392,7 +436,7 @@ class RemoteBackend(Backend):
                 rows = result.customers
                 total = int(r.headers.get("Content-Length", "0")) or 1
                 done = 0
-                with open(tmp, "wb") as fh:
+                with open_private(tmp, exclusive=True) as fh:  # 0600: the whole customer base
                     async for block in r.aiter_bytes():
                         fh.write(block)
                         done += len(block)
@@ -412,7 +456,8 @@ class RemoteBackend(Backend):
         view = await self._call(_ROUTE["external_view"],
                                 _bind("external_view", self, user, ticket_id))
         # The page lives on the server: the address to share is its URL.
-        return ExternalView(token=view.token, path=f"{self.base_url}/external/{view.token}", html=view.html)
+        # (The server's answer carries no path of its own: its files are not ours.)
+        return dataclasses.replace(view, path=f"{self.base_url}/external/{view.token}")
 
     # --- live updates --------------------------------------------------------------------
     async def change_token(self) -> int:
@@ -475,6 +520,7 @@ class RemoteBackend(Backend):
             except wire.Unauthorized:
                 log.warning("the server refused the token for live updates")
                 self._events_live.set()
+                self._token_refused()
                 return
             except Exception as exc:  # noqa: BLE001 - keep trying; the UI shows offline
                 log.info("event stream lost (%s); reconnecting in %.1f s", type(exc).__name__, delay)
@@ -482,6 +528,44 @@ class RemoteBackend(Backend):
             self._set_online(False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+
+
+def _reason(exc: Exception) -> dict[str, Any]:
+    from sagicc_tui.domain.errors import SagiccError
+
+    if isinstance(exc, SagiccError):
+        return {"template": exc.message.template, "params": dict(exc.message.params)}
+    return {"template": N_("The server refused it ({reason})."), "params": {"reason": f"{type(exc).__name__}"}}
+
+
+def _refused_write(r: Any) -> RefusedWrite | None:
+    """A refused outbox line as the draft it goes back to."""
+    from datetime import UTC, datetime
+
+    from sagicc_tui.domain.messages import Msg
+
+    item = r.item
+    parts = item.path.strip("/").split("/")  # tickets/{id}/messages or tickets/{id}/drafts/{form}
+    try:
+        ticket_id = int(parts[1])
+    except (IndexError, ValueError):
+        return None
+    body = item.body if isinstance(item.body, dict) else {}
+    if item.method == "save_draft":
+        form, data = parts[3] if len(parts) > 3 else "composer", dict(body.get("data") or {})
+    else:
+        m = body.get("message") or {}
+        contact = m.get("contact")
+        paths = (item.local or {}).get("attachment_paths") or []
+        form, data = "composer", {
+            "channel": m.get("channel"), "contact": contact if isinstance(contact, int) else None,
+            "other": contact if isinstance(contact, str) else "", "template": m.get("template_key"),
+            "survey": m.get("survey_key"), "subject": m.get("subject", ""), "cc": m.get("cc", ""),
+            "bcc": m.get("bcc", ""), "text": m.get("text", ""), "files": "; ".join(paths),
+        }
+    reason = Msg(str(r.reason.get("template", "")), dict(r.reason.get("params") or {}))
+    return RefusedWrite(id=item.id, ticket_id=ticket_id, username=item.username, form=form, data=data,
+                        reason=reason, queued_at=datetime.fromtimestamp(item.queued_at, UTC))
 
 
 class QueuedOffline(wire.ServerUnreachable):

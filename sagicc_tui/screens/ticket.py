@@ -34,9 +34,9 @@ from textual.widgets import (
     TextArea,
 )
 
-from sagicc_tui.backend import Backend
+from sagicc_tui.backend import Backend, RefusedWrite
 from sagicc_tui.domain.enums import ContactKind, DeliveryState
-from sagicc_tui.domain.errors import NotFound, SagiccError
+from sagicc_tui.domain.errors import NotFound, SagiccError, StoreError
 from sagicc_tui.domain.models import (
     Campaign,
     ContactInfo,
@@ -50,6 +50,7 @@ from sagicc_tui.domain.models import (
 from sagicc_tui.domain.rules import Permission, can
 from sagicc_tui.domain.ticket_screen import (
     PRESENCE_HEARTBEAT,
+    ExternalLink,
     ExternalView,
     PresenceEntry,
     TicketHeader,
@@ -65,6 +66,7 @@ from sagicc_tui.screens.ticket_dialogs import (
     TextScreen,
     interaction_text,
 )
+from sagicc_tui.unsaved import COMPOSER_TEXT, UnsavedDrafts, write_draft
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView
@@ -119,6 +121,7 @@ _OPTIONS = {
     "related": N_("Related tickets"),
     "transcript": N_("Send transcript"),
     "external": N_("Open external view"),
+    "links": N_("External view links"),
     "close": N_("Close ticket"),
     "changelog": N_("Change log"),
     "exit": N_("Exit"),
@@ -176,6 +179,10 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._dirty: set[str] = set()
         self._leaving = False
         self._built = False
+        self._problem_said: tuple[str, float] | None = None  # (sentence, when)
+        self._taking: set[str] = set()  # refused writes put back in their form
+        self._refused_waiting: set[str] = set()  # refused writes said, waiting for an empty form
+        self._own_unsaved = UnsavedDrafts()  # when the app keeps none (a screen tested alone)
 
     # --- layout -------------------------------------------------------------------------
 
@@ -197,17 +204,52 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     # --- T1 enter, heartbeat, leave ----------------------------------------------------------
 
+    @property
+    def unsaved(self) -> UnsavedDrafts:
+        """Drafts the store has not taken yet: the app's, so they outlive this screen."""
+        kept = getattr(self.app, "unsaved", None)
+        return kept if isinstance(kept, UnsavedDrafts) else self._own_unsaved
+
+    def _say_store_problem(self, e: SagiccError) -> None:
+        """One sentence for a write the store refused (disk full, read-only,
+        locked), said once a minute at most -- the heartbeat and the drafts
+        must not repeat it every few seconds (a nearly full disk lets some
+        small writes through in between)."""
+        import time
+
+        text = labels.error_sentence(e)
+        if isinstance(e, StoreError):
+            text = _("{problem} What you typed stays here and is saved as soon as the store takes it.",
+                     problem=text)
+        now = time.monotonic()
+        if self._problem_said is not None and self._problem_said[0] == text and now - self._problem_said[1] < 60:
+            return
+        self._problem_said = (text, now)
+        self.notify(text, severity="error", timeout=20)
+
+    def default_error(self, e: SagiccError) -> None:
+        if isinstance(e, StoreError):
+            self._say_store_problem(e)  # marking read, a header refresh...: the same sentence, once
+        else:
+            super().default_error(e)
+
     def _load(self) -> None:
         async def load() -> dict[str, Any]:
-            user = await self.backend.enter_ticket(self.user, self.ticket_id)
+            problem: StoreError | None = None
+            try:
+                user = await self.backend.enter_ticket(self.user, self.ticket_id)
+            except StoreError as e:
+                # Presence is a write: a full or read-only store refuses it, but the
+                # ticket can still be read and typed in (the typing is kept).
+                user, problem = self.user, e
             header = await self.backend.ticket_header(user, self.ticket_id)
-            campaign = await self.backend.get_campaign(header.ticket.campaign_id)
+            campaign = await self.backend.get_campaign(self.user, header.ticket.campaign_id)
             customer = await self.backend.get_customer(user, header.ticket.customer_id)
             contacts = await self.backend.list_contacts(user, header.ticket.customer_id)
             composer = await self.backend.get_draft(user, self.ticket_id, "composer")
             task = await self.backend.get_draft(user, self.ticket_id, "task")
             return {"user": user, "header": header, "campaign": campaign, "customer": customer,
-                    "contacts": contacts, "composer": composer, "task": task}
+                    "contacts": contacts, "composer": composer, "task": task, "problem": problem}
 
         self.call("load", load, self._loaded, self._load_failed)
 
@@ -234,16 +276,26 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if composer is not None:
             composer.set_context(self._template_variables())
             composer.set_contacts(self.contacts)
-            draft: Draft | None = data["composer"]
-            if draft is not None:
-                composer.restore(draft.data)
-        task: Draft | None = data["task"]
+            kept = self._draft_to_show("composer", data["composer"])
+            if kept is not None:
+                composer.restore(kept)
         form = self.task_form
-        if task is not None and form is not None:
-            form.restore(task.data)
+        kept = self._draft_to_show("task", data["task"])
+        if kept is not None and form is not None:
+            form.restore(kept)
+        if data["problem"] is not None:
+            self._say_store_problem(data["problem"])
+        self._show_outbox()
         self.query_one(ConversationView).focus()
         if ticket.unread_count:
             self.call("read", lambda: self.backend.mark_read(self.user, self.ticket_id), self._read_done)
+
+    def _draft_to_show(self, form: str, stored: Draft | None) -> dict | None:
+        """What was typed last: a draft the store has not taken yet wins over the store's."""
+        kept = self.unsaved.get(self.user, self.ticket_id, form)
+        if kept is not None:
+            return kept
+        return stored.data if stored is not None else None
 
     def _read_done(self, ticket: Ticket) -> None:
         self._ticket_written(ticket)
@@ -264,11 +316,62 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _others(self, others: tuple[PresenceEntry, ...]) -> None:
         self.query_one(TicketHeaderBar).set_others(others)
+        self._show_outbox()
+
+    # --- #10.7 writes kept offline that the server refused --------------------------------------
+
+    def _show_outbox(self) -> None:
+        """The top bar counts what waits and what was refused; a refused write of
+        this ticket goes back to its (empty) form with the server's sentence."""
+        outbox = self.backend.outbox_state()
+        self.query_one(TopBar).set_connection(self.backend.connection_state(), outbox)
+        if outbox is None or not self._built:
+            return
+        for refused in outbox.refused:
+            if refused.ticket_id == self.ticket_id and refused.username == self.user.username:
+                self._take_back(refused)
+
+    def _take_back(self, refused: RefusedWrite) -> None:
+        form = self.composer if refused.form == "composer" else self.task_form
+        if form is None or refused.id in self._taking:
+            return
+        sentence = _("The server refused this when it was back: {reason} It is a draft again: change it and "
+                     "send it, or clear it.", reason=labels.message(refused.reason))
+        current = self._draft_data(refused.form) or {}
+        keys = COMPOSER_TEXT if refused.form == "composer" else tuple(current)
+        if any(current.get(k) for k in keys):
+            # Something else is being typed here: never overwrite it; say so, once.
+            if refused.id not in self._refused_waiting:
+                self._refused_waiting.add(refused.id)
+                self.notify(_("The server refused a message kept for this ticket: {reason} It comes back here "
+                              "once the composer is empty.", reason=labels.message(refused.reason)),
+                            severity="error", timeout=30)
+            return
+        self._taking.add(refused.id)
+        form.restore(refused.data)
+        if isinstance(form, Composer):
+            form.show_error(sentence)
+        self.notify(sentence, severity="error", timeout=30)
+        user, data = self.user, dict(refused.data)
+        self.unsaved.keep(user, self.ticket_id, refused.form, data)
+
+        async def keep_as_draft() -> None:
+            await write_draft(self.backend, user, self.ticket_id, refused.form, data)
+
+        def kept(_result: None) -> None:
+            self.unsaved.taken(user, self.ticket_id, refused.form, data)
+            self.backend.dismiss_refused(refused.id)  # it is a draft of the ticket now
+
+        self.call(f"refused-{refused.id}", keep_as_draft, kept, self._say_store_problem)
 
     def _beat_failed(self, e: SagiccError) -> None:
+        # The Offline indicator is on this screen too (the heartbeat is its probe).
+        self.query_one(TopBar).set_connection(self.backend.connection_state())
         if isinstance(e, NotFound):
             self.notify(labels.error_sentence(e), severity="warning")
             self.action_leave()
+        elif isinstance(e, StoreError):
+            self._say_store_problem(e)  # the screen stays; the next beat tries again
 
     def action_back(self) -> None:
         focused = self.focused
@@ -282,13 +385,19 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if self._leaving:
             return
         self._leaving = True
-        pending = {form: self._draft_data(form) for form in self._dirty}
+        pending = {form: data for form in self._dirty if (data := self._draft_data(form)) is not None}
+        for form, data in pending.items():
+            self.unsaved.keep(self.user, self.ticket_id, form, data)  # until the store takes it
+        user = self.user
 
         async def leave() -> User:
             for form, data in pending.items():
-                if data is not None:
-                    await self._write_draft(form, data)
-            return await self.backend.leave_ticket(self.user, self.ticket_id)
+                try:
+                    await write_draft(self.backend, user, self.ticket_id, form, data)
+                except Exception:  # noqa: BLE001 - kept in memory; the app retries and says so
+                    continue
+                self.unsaved.taken(user, self.ticket_id, form, data)
+            return await self.backend.leave_ticket(user, self.ticket_id)
 
         self.call("leave", leave, self._left, self._leave_failed)
 
@@ -303,7 +412,13 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self.log.warning("leaving the ticket on quit failed")
 
     def _leave_failed(self, e: SagiccError) -> None:
-        self.notify(labels.error_sentence(e), severity="error")
+        kept = any(self.unsaved.get(self.user, self.ticket_id, form) is not None for form in ("composer", "task"))
+        if isinstance(e, StoreError) and kept:
+            self.notify(_("{problem} Your draft is kept in this session and saved as soon as the store takes "
+                          "it; open the ticket again to see it.", problem=labels.error_sentence(e)),
+                        severity="error", timeout=20)
+        else:
+            self.notify(labels.error_sentence(e), severity="error")
         self._left(None)
 
     def _left(self, user: User | None) -> None:
@@ -475,6 +590,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _sent(self, interaction: Interaction) -> None:
         composer = self.composer
         self._stop_draft("composer")
+        self.unsaved.forget(self.user, self.ticket_id, "composer")
         if composer is not None:
             composer.clear()
         self._delivered(interaction)
@@ -495,6 +611,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         event.stop()
         event.composer.clear()
         self._stop_draft("composer")
+        self.unsaved.forget(self.user, self.ticket_id, "composer")
         self.call("clear-composer", lambda: self.backend.clear_draft(self.user, self.ticket_id, "composer"),
                   lambda _r: None)
 
@@ -530,19 +647,19 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return self.composer.raw_values() if self.composer is not None else None
         return self.task_form.raw_values() if self.task_form is not None else None
 
-    async def _write_draft(self, form: str, data: dict) -> None:
-        keys = ("subject", "cc", "bcc", "text", "files", "other") if form == "composer" else tuple(data)
-        if any(data.get(k) for k in keys):
-            await self.backend.save_draft(self.user, self.ticket_id, form, data)
-        else:
-            await self.backend.clear_draft(self.user, self.ticket_id, form)
-
     def _save_draft(self, form: str) -> None:
         data = self._draft_data(form)
         self._dirty.discard(form)
         if data is None or self._leaving:
             return
-        self.call(f"draft-{form}", lambda: self._write_draft(form, data), lambda _r: None)
+        user = self.user
+        self.unsaved.keep(user, self.ticket_id, form, data)  # in memory until the store takes it
+
+        def taken(_result: None) -> None:
+            self.unsaved.taken(user, self.ticket_id, form, data)
+
+        self.call(f"draft-{form}", lambda: write_draft(self.backend, user, self.ticket_id, form, data), taken,
+                  self._say_store_problem)
 
     # --- T11 tasks -------------------------------------------------------------------------------------------
 
@@ -563,6 +680,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 form.restore({k: "" for k in form.raw_values()})
                 form.clear_errors()
             self._stop_draft("task")
+            self.unsaved.forget(self.user, self.ticket_id, "task")
             self.call("clear-task", lambda: self.backend.clear_draft(self.user, self.ticket_id, "task"),
                       lambda _r: None)
 
@@ -591,6 +709,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _task_saved(self, task: Task) -> None:
         self._stop_draft("task")
+        self.unsaved.forget(self.user, self.ticket_id, "task")
         form = self.task_form
         if form is not None:
             form.restore({k: "" for k in form.raw_values()})
@@ -606,7 +725,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         keys = ["reassign"]
         if can(self.user, Permission.MASS_MERGE):
             keys.append("merge")
-        keys += ["related", "transcript", "external", "close"]
+        keys += ["related", "transcript", "external", "links", "close"]
         if can(self.user, Permission.VIEW_CHANGE_LOG):
             keys.append("changelog")
         keys.append("exit")
@@ -636,6 +755,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self.app.push_screen(RelatedScreen(self.backend, self.user, ticket), self._jump)
         elif key == "external":
             self.call("external", lambda: self.backend.external_view(self.user, ticket.id), self._external)
+        elif key == "links":
+            self.call("links", lambda: self.backend.list_external_views(self.user, ticket_id=ticket.id), self._links)
         elif key == "transcript":
             emails = [c for c in self.contacts if c.kind is ContactKind.EMAIL]
             options = [(Content(one_line(c.value, max_len=60)), c.id) for c in emails]
@@ -693,9 +814,36 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.call("jump", leave, left, self._leave_failed)
 
     def _external(self, view: ExternalView) -> None:
+        expires = view.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if view.expires_at else "-"
         self.app.push_screen(TextScreen(_("External view"), _(
-            "The read-only page (without notes) was written to:\n{path}\n\nShareable token: {token}",
-            path=one_line(view.path), token=one_line(view.token))))
+            "The read-only page (without notes) is at:\n{path}\n\nShareable token: {token}\n"
+            "The link works until {expires}; revoke it under Options, External view links.",
+            path=one_line(view.path), token=one_line(view.token), expires=expires)))
+
+    def _links(self, links: list[ExternalLink]) -> None:
+        def label(link: ExternalLink) -> Content:
+            state = (_("revoked") if link.revoked_at else _("works") if link.active else _("no longer works"))
+            until = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if link.expires_at else "-"
+            return Content(_("{token}… by {who}, until {until}: {state}", token=link.token[:10],
+                             who=one_line(link.created_by_name, max_len=30), until=until, state=state))
+
+        options = [(label(x), x.token) for x in links if x.revoked_at is None]
+        self.app.push_screen(ChoiceScreen(_("Revoke an external view link"), options,
+                                          empty=_("This ticket has no shared external view link.")),
+                             self._revoke_chosen)
+
+    def _revoke_chosen(self, token: str | None) -> None:
+        if token is None:
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.call("revoke", lambda: self.backend.revoke_external_view(self.user, token),
+                          lambda _none: self.notify(_("The link was revoked; its address no longer opens.")))
+
+        self.app.push_screen(ConfirmScreen(_("Revoke link"), _(
+            "Stop sharing this ticket's external view? Whoever has the address can no longer open it."),
+            yes=_("Revoke")), confirmed)
 
     def _transcript(self, contact_id: int | None) -> None:
         if contact_id is None:

@@ -593,7 +593,9 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     @on(_Token)
     def _token_arrived(self, message: _Token) -> None:
-        self.query_one(TopBar).set_connection(self.backend.connection_state())
+        outbox = self.backend.outbox_state()
+        self.query_one(TopBar).set_connection(self.backend.connection_state(), outbox)
+        self._say_refused(outbox)
         changed = self._token is not None and message.token != self._token
         self._token = message.token
         if not changed:
@@ -627,6 +629,20 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._last_reload = time.monotonic()
         self.ticket_list.reload()
         self._load_pending()
+
+    def _say_refused(self, outbox) -> None:
+        """#10.7: a write kept offline that the server refused is said, once, with the server's sentence."""
+        if outbox is None:
+            return
+        said = getattr(self, "_refused_said", set())
+        self._refused_said = said
+        for refused in outbox.refused:
+            if refused.id in said or refused.username != self.user.username:
+                continue
+            said.add(refused.id)
+            self.notify(_("The server refused a message kept while it was away: {reason} It is back in its "
+                          "ticket's composer as a draft (ticket id {id}).", reason=labels.message(refused.reason),
+                          id=refused.ticket_id), severity="error", timeout=30)
 
     def _load_pending(self) -> None:
         watch = getattr(self.app, "pending_watch", None)

@@ -13,7 +13,6 @@ import contextlib
 import binascii
 import dataclasses
 import functools
-import hashlib
 import inspect
 import json
 import logging
@@ -48,9 +47,10 @@ from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.remote import wire
 from sagicc_tui.remote.routes import API, MAX_PAGE, ROUTES, Route
 from sagicc_tui.remote.routes import signature as route_signature
-from sagicc_tui.server import live, peercred
+from sagicc_tui.server import idempotency, live, peercred
 from sagicc_tui.server.count_cache import CountCache
 from sagicc_tui.server.events import EventHub
+from sagicc_tui.server.text_check import TextCheckedRoute
 
 log = logging.getLogger("sagicc.server")
 
@@ -206,6 +206,9 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
             kind=type(exc).__name__))
 
     app.router.routes.extend(_router().routes)
+    from sagicc_tui.server import ops  # /healthz, /metrics, /docs offline
+
+    ops.install(app)
     return app
 
 
@@ -251,7 +254,7 @@ async def user_caller(c: Annotated[Caller, Depends(caller)]) -> Caller:
 def _router() -> APIRouter:
     """Every route, built once per process (FastAPI's models are costly to build);
     each request finds its store in `request.app.state`."""
-    router = APIRouter()
+    router = APIRouter(route_class=TextCheckedRoute)  # JSON bodies must be text (#10.5)
     # By hand first: /customers/export must match before /customers/{customer_id}.
     _by_hand(router)
     for route in ROUTES:
@@ -537,55 +540,45 @@ def _add_route(router: APIRouter, route: Route) -> None:
                        "change is overwritten unseen; read it again and send its ETag."))))
             args["expected_version"] = version
 
-        request_hash = None
-        if key is not None:
-            request_hash = hashlib.sha256(json.dumps(
-                [route.name, {k: wire.dump(hints[k], v) for k, v in kw.items()},
-                 body.model_dump(mode="json") if body is not None else None, args.get("expected_version")],
-                sort_keys=True).encode()).hexdigest()
-            kept = await asyncio.to_thread(access.kept_answer, store, c.token_id, key)
-            if kept is not None:
-                return _replay(kept, request_hash)
-
-        files = args.pop(FILES_FIELD, None)
-        writes = route.verb != "GET" and route.name not in READ_ONLY
-        before = await _rows_before(c, route.name, args) if writes else []
-        try:
+        async def answer() -> Response:
+            call_args = dict(args)
+            files = call_args.pop(FILES_FIELD, None)
+            writes = route.verb != "GET" and route.name not in READ_ONLY
+            before = await _rows_before(c, route.name, call_args) if writes else []
             with _files_on_disk(files) as paths, (c.events.writing() if writes else contextlib.nullcontext()):
                 if route.name in FILES_WITH:
-                    args = _with_paths(route.name, args, paths)
+                    call_args = _with_paths(route.name, call_args, paths)
                 if route.name == "count_tickets":
-                    result = await _count(c, args["query"])
+                    result = await _count(c, call_args["query"])
                 else:
-                    result = await (method(c.user, **args) if takes_user else method(**args))
-        except SagiccError as exc:
-            status, doc = wire.problem_for(exc)
-            if key is not None and status < 500:
-                await asyncio.to_thread(access.keep_answer, store, c.token_id, key, request_hash, status,
-                                        json.dumps(doc))
-            raise
-        if _FAULT_AFTER_COMMIT == route.name:
-            _die()
-        if writes:
-            change = live.change_of(route.name, args, result)
-            if change is not None:
-                await c.events.publish(route.name, change, before)
-        if returns is type(None) or result is None and route.status == 204:
-            content, status = b"", 204
-        else:
-            content, status = wire.adapter(returns).dump_json(result), route.status
-        if key is not None:
-            kept = await asyncio.to_thread(access.keep_answer, store, c.token_id, key, request_hash, status,
-                                           content.decode())
-            if kept.request_hash == request_hash:
-                content, status = kept.body.encode(), kept.status
-        headers = {}
-        version = getattr(result, "version", None)
-        if isinstance(version, int):
-            headers["ETag"] = wire.etag(version)
-        if status == 204:
-            return Response(status_code=204, headers=headers)
-        return Response(content, status_code=status, media_type="application/json", headers=headers)
+                    result = await (method(c.user, **call_args) if takes_user else method(**call_args))
+            if _FAULT_AFTER_COMMIT == route.name:
+                _die()
+            if writes:
+                # Scoped live events (server/live.py): who may see which tickets changed.
+                change = live.change_of(route.name, call_args, result)
+                if change is not None:
+                    await c.events.publish(route.name, change, before)
+            result = _SCRUB.get(route.name, _same)(result)
+            headers = {}
+            version = getattr(result, "version", None)
+            if isinstance(version, int):
+                headers["ETag"] = wire.etag(version)
+            if returns is type(None) or result is None and route.status == 204:
+                return Response(status_code=204, headers=headers)
+            return Response(wire.adapter(returns).dump_json(result), status_code=route.status,
+                            media_type="application/json", headers=headers)
+
+        if key is None:
+            return await answer()
+        # One change per key (server/idempotency.py): the key is taken in the
+        # change's own transaction; a duplicate waits for the first answer.
+        digest = idempotency.request_hash(
+            [route.name, {k: wire.dump(hints[k], v) for k, v in kw.items()},
+             body.model_dump(mode="json") if body is not None else None, args.get("expected_version")])
+        dedup = _STORE_DEDUPED.get(route.name)
+        return await idempotency.once(store, c.token_id, key, digest, answer,
+                                      rerun_safe=dedup is not None and dedup(args))
 
     endpoint.__signature__ = inspect.Signature(params)  # what FastAPI reads for parameters
     endpoint.__name__ = route.name
@@ -663,13 +656,23 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _replay(kept: access.KeptAnswer, request_hash: str) -> Response:
-    if kept.request_hash != request_hash:
-        return _problem(422, wire.problem(
-            422, "idempotency-key-reused", "Idempotency-Key reused",
-            N_("This Idempotency-Key was already used for a different request; use a new key for a new request.")))
-    media = wire.PROBLEM_JSON if kept.status >= 400 else "application/json"
-    if kept.status == 204:
-        return Response(status_code=204, headers={"Idempotent-Replayed": "true"})
-    return Response(kept.body.encode(), status_code=kept.status, media_type=media,
-                    headers={"Idempotent-Replayed": "true"})
+#: Creating methods whose store recognises a repeat by the caller's own key
+#: (a message's client_key): after their first request died they may run again.
+_STORE_DEDUPED = {
+    "send_message": lambda args: bool((args["message"].client_key or "").strip()),
+    "send_transcript": lambda args: bool((args.get("client_key") or "").strip()),
+}
+
+
+def _same(result: Any) -> Any:
+    return result
+
+
+def _no_server_path(view: Any) -> Any:
+    """The external view's file is on the server's disk: its path means
+    nothing to the caller and says too much about the server (#10.10)."""
+    return dataclasses.replace(view, path="")
+
+
+#: Answers trimmed before they leave the server.
+_SCRUB: dict[str, Any] = {"external_view": _no_server_path}

@@ -45,7 +45,7 @@ class PagedList(ScrollView):
     @dataclass
     class _Counted(Message):
         generation: int
-        total: int
+        total: int | None  # None: the count failed (offline): keep the rows on screen
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -151,7 +151,7 @@ class PagedList(ScrollView):
             total = await self._read_count()
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
-            total = 0
+            total = None
         self.post_message(self._Counted(generation, total))
 
     @work(exclusive=True, group="list-pages")
@@ -252,6 +252,12 @@ class PagedList(ScrollView):
         message.stop()
         if message.generation != self._generation:
             return
+        if message.total is None:
+            # The store did not answer (a server offline): the last rows stay on
+            # screen, drawn from the pages already read, rather than an empty list.
+            if self._total is not None:
+                return
+            message = self._Counted(message.generation, 0)
         self._total = message.total
         self.virtual_size = Size(0, message.total * self.ROW_HEIGHT + self.HEADER_LINES)
         if self._cursor >= message.total:

@@ -56,7 +56,7 @@ from sagicc_tui.domain.enums import (
     Priority,
     TicketType,
 )
-from sagicc_tui.domain.errors import SagiccError, StaleWrite
+from sagicc_tui.domain.errors import SagiccError, StaleWrite, as_error
 from sagicc_tui.domain.models import (
     Account,
     Attachment,
@@ -99,8 +99,12 @@ class CallResult(Message, bubble=False, namespace="backend_calls"):
 
 class BackendCalls:
     """Mixin for widgets and screens: `self.call(group, make, done)` runs `make()` in an
-    exclusive worker of that group; the result (or the SagiccError, to `error`)
-    arrives as a `CallResult` message handled on the UI thread."""
+    exclusive worker of that group; the result (or the error, to `error`)
+    arrives as a `CallResult` message handled on the UI thread.
+
+    Every exception becomes a SagiccError sentence (`as_error`): a disk that
+    is full, a store that is read-only, a bug -- the worker never ends the
+    app, and the screen keeps what was typed."""
 
     def call(self, group: str, make: Callable[[], Awaitable[Any]], done: Callable[[Any], None],
              error: Callable[[SagiccError], None] | None = None) -> None:
@@ -112,11 +116,21 @@ class BackendCalls:
             except SagiccError as e:
                 self.post_message(CallResult(on_error, e))  # type: ignore[attr-defined]
                 return
+            except Exception as e:  # noqa: BLE001 - one sentence on screen, never a traceback that ends the app
+                self.log.error(f"{group} failed", e)  # type: ignore[attr-defined]
+                self.post_message(CallResult(on_error, as_error(e)))  # type: ignore[attr-defined]
+                return
             self.post_message(CallResult(done, value))  # type: ignore[attr-defined]
 
         self.run_worker(job(), group=f"{id(self)}-{group}", exclusive=True)  # type: ignore[attr-defined]
 
     def default_error(self, e: SagiccError) -> None:
+        # A tab's failure goes to its screen's policy when it has one: a store
+        # or server that is away is said once there, not once per tab.
+        screen = getattr(self, "screen", None)
+        if screen is not None and screen is not self and isinstance(screen, BackendCalls):
+            screen.default_error(e)
+            return
         self.notify(labels.error_sentence(e), severity="error")  # type: ignore[attr-defined]
 
     async def on_backend_calls_call_result(self, message: CallResult) -> None:
@@ -393,12 +407,13 @@ class CustomerTab(TicketTabBase):
 
         self.app.push_screen(TextPrompt(_("Relation with {name}", name=one_line(r.related_name, max_len=50)),
                                         value=one_line(r.relation), max_length=80),
-                             lambda text: self._update_relation(r.id, text))
+                             lambda text: self._update_relation(r.id, text, r.version))
 
-    def _update_relation(self, relation_id: int, text: str | None) -> None:
+    def _update_relation(self, relation_id: int, text: str | None, version: int | None = None) -> None:
         if text is None:
             return
-        self.call("relation", lambda: self.backend.update_relation(self.user, relation_id, text),
+        self.call("relation", lambda: self.backend.update_relation(self.user, relation_id, text,
+                                                                   expected_version=version),
                   self._relations_written, self._section_error)
 
     @on(Button.Pressed, "#cust-rel-remove")
@@ -515,6 +530,7 @@ class ContactTab(TicketTabBase):
         if 0 <= event.option_index < len(self._contacts):
             c = self._contacts[event.option_index]
             self._editing = c.id
+            self._editing_version = c.version  # If-Match: a colleague's edit meanwhile is refused, not lost
             self.query_one("#contact-kind", Select).value = c.kind.value
             self.query_one("#contact-value", Input).value = one_line(c.value)
             self.query_one("#contact-label", Input).value = one_line(c.label)
@@ -539,9 +555,10 @@ class ContactTab(TicketTabBase):
         if self._editing is None:
             self.set_error(_("Choose a contact in the list first."))
             return
-        cid, data = self._editing, self._input()
+        cid, data, version = self._editing, self._input(), getattr(self, "_editing_version", None)
         self.set_error("")
-        self.call("write", lambda: self.backend.update_contact(self.user, cid, data), self._written,
+        self.call("write", lambda: self.backend.update_contact(self.user, cid, data, expected_version=version),
+                  self._written,
                   self.error_here)
 
     @on(Button.Pressed, "#contact-delete")
@@ -608,6 +625,7 @@ class AccountTab(TicketTabBase):
         if 0 <= event.option_index < len(self._accounts):
             a = self._accounts[event.option_index]
             self._editing = a.id
+            self._editing_version = a.version
             self.query_one("#account-number", Input).value = one_line(a.number)
             self.query_one("#account-name", Input).value = one_line(a.name)
             self.query_one("#account-extra", Input).value = "; ".join(f"{k}={v}" for k, v in a.extra.items())
@@ -636,8 +654,9 @@ class AccountTab(TicketTabBase):
         if self._editing is None:
             self.set_error(_("Choose an account in the list first."))
             return
-        aid, data = self._editing, self._input()
-        self.call("write", lambda: self.backend.update_account(self.user, aid, data), self._written,
+        aid, data, version = self._editing, self._input(), getattr(self, "_editing_version", None)
+        self.call("write", lambda: self.backend.update_account(self.user, aid, data, expected_version=version),
+                  self._written,
                   self.error_here)
 
     def _written(self, _result: object) -> None:

@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from sagicc_tui.backend import OutboxState
 from sagicc_tui.domain.enums import AgentStatus
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.i18n import _
@@ -78,21 +79,41 @@ class TopBar(Horizontal):
         self._campaign = campaign
         self._show_campaign()
 
-    def set_connection(self, state: str | None) -> None:
-        """Offline is said plainly: what is typed is kept and sent when the server is back."""
-        if state == getattr(self, "_connection", None):
+    def set_connection(self, state: str | None, outbox: OutboxState | None = None) -> None:
+        """Offline is said plainly, with since when: what is typed is kept and sent
+        when the server is back; what still waits to be sent, and what the server
+        refused, are counted (#10.7, #18.7)."""
+        queued = outbox.queued if outbox is not None else 0
+        refused = len(outbox.refused) if outbox is not None else 0
+        shown = (state, queued, refused)
+        if shown == getattr(self, "_shown_connection", None):
             return
+        self._shown_connection = shown
         was = getattr(self, "_connection", None)
         self._connection = state
         widget = self.query_one("#connection", Static)
         offline = state == "offline"
-        widget.update(Content("⚠ " + _("Offline: your work is kept")) if offline else Content(""))
-        widget.set_class(offline, "-offline")
+        parts = []
         if offline:
+            if was != "offline" or not getattr(self, "_offline_since", None):
+                from datetime import datetime
+
+                self._offline_since = datetime.now().astimezone().strftime("%H:%M")
+            parts.append("⚠ " + _("Offline since {time}: your work is kept", time=self._offline_since))
+        if queued:
+            parts.append(_("{count} waiting to be sent", count=queued))
+        if refused:
+            parts.append("✗ " + _("{count} refused by the server: back in its ticket as a draft", count=refused))
+        widget.update(Content(" · ".join(parts)))
+        widget.set_class(offline or bool(refused), "-offline")
+        if offline and was != "offline":
             self.app.notify(_("The server is not answering; what you type is kept and sent when it is back."),
                             severity="warning", timeout=8)
-        elif was == "offline":
-            self.app.notify(_("The server is back; everything is up to date."), timeout=4)
+        elif was == "offline" and not offline:
+            if queued or refused:
+                self.app.notify(_("The server is back; sending what was kept."), timeout=4)
+            else:
+                self.app.notify(_("The server is back; everything is up to date."), timeout=4)
 
     def set_user(self, user: User) -> None:
         self._user = user

@@ -126,9 +126,13 @@ async def test_update_logs_each_field_and_refuses_stale_versions(world):
     assert now.last_name == "Ruiz" and now.version == edited.version  # nothing overwritten
     fields = [(e.kind, e.field, e.previous, e.new) for e in await log_of(world, c.id)][1:]
     assert fields == [(ChangeKind.FIELD, "middle_name", "", "María"), (ChangeKind.FIELD, "features", "", "VIP")]
-    # Saving the same values writes nothing and needs no fresh version.
+    # Saving the same values writes nothing, but a stale version is still refused
+    # (versions are checked, not values: #10.2, P10).
+    with pytest.raises(StaleWrite):
+        await world.backend.update_customer(ana, c.id, person("52000111", "Ana", "Ruiz", middle_name="María"),
+                                            expected_version=c.version)
     same = await world.backend.update_customer(ana, c.id, person("52000111", "Ana", "Ruiz", middle_name="María"),
-                                               expected_version=c.version)
+                                               expected_version=edited.version)
     assert same.version == edited.version
 
 
@@ -499,7 +503,9 @@ async def test_assigned_user_for_one_campaign_set_change_remove(world):
     assert await _assignment_rows(world, c.id) == [(1, 4)]
     c3 = await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c2.version)
     assert await _assignment_rows(world, c.id) == [(1, 3)]
-    same = await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c2.version)
+    with pytest.raises(StaleWrite):  # the same value with a stale version: still stale (#10.2)
+        await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c2.version)
+    same = await world.backend.set_customer_assignee(ana, c.id, 3, campaign_id=1, expected_version=c3.version)
     assert same.version == c3.version  # nothing changed, nothing written
     profile = await world.backend.customer_profile(ana, c.id)
     assert [(a.campaign_id, a.user_id, a.user_name) for a in profile.assignments] == [(1, 3, "Ana Agente")]

@@ -88,6 +88,28 @@ async def test_a_vanished_terminal_or_a_closed_ticket_no_longer_holds_busy(world
     assert (await world.backend.set_agent_status(ana, AgentStatus.AVAILABLE)).status is AgentStatus.AVAILABLE
 
 
+async def test_a_busy_left_by_a_silent_terminal_reads_available_after_the_timeout(world):
+    """#10.9: every read of the user (the top bar, `sagicc users`) stops saying
+    Busy once the terminal that entered stopped heart-beating; a Busy chosen
+    by hand (no presence) stays Busy."""
+    r = await world.incoming("a@x.com", "hola")
+    world.set_ticket(r.ticket_id, assignee_id=3)
+    b = world.backend
+    ana, bruno, sofia = await world.user("ana"), await world.user("bruno"), await world.user("sofia")
+    await b.enter_ticket(ana, r.ticket_id)
+    await b.set_agent_status(bruno, AgentStatus.BUSY)
+    world.clock.advance(seconds=PRESENCE_TTL - 1)
+    assert (await world.user("ana")).status is AgentStatus.BUSY
+    world.clock.advance(seconds=2)  # Ana's terminal went away without Exit
+    assert (await world.user("ana")).status is AgentStatus.AVAILABLE
+    statuses = {u.username: u.status for u in await b.list_users()}
+    assert (statuses["ana"], statuses["bruno"]) == (AgentStatus.AVAILABLE, AgentStatus.BUSY)
+    await b.enter_ticket(sofia, r.ticket_id)  # any presence write sweeps the dead one
+    assert await b.heartbeat(sofia, r.ticket_id) == ()
+    assert (await world.user("ana")).status is AgentStatus.AVAILABLE
+    assert (await world.user("bruno")).status is AgentStatus.BUSY
+
+
 # --- T2 header, T15 presence ------------------------------------------------------------------
 
 

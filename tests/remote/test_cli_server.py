@@ -121,7 +121,7 @@ def inbound(url: str, token: str) -> httpx.Response:
 
 
 def test_users_add_prints_the_token_once_and_keeps_only_its_hash(store, capsys):
-    token = new_token(capsys, "users", "add", "zoe", "--role", "agent", "--campaign", "1", "--db", str(store))
+    token = new_token(capsys, "users", "add", "zoe", "--role", "agent", "--campaign", "1", "--db", str(store), "--user", "admin")
     with sqlite3.connect(store) as conn:
         uid, role = conn.execute("SELECT id, role FROM app_user WHERE username = 'zoe'").fetchone()
         campaigns = [c for (c,) in conn.execute("SELECT campaign_id FROM campaign_member WHERE user_id = ?",
@@ -134,23 +134,23 @@ def test_users_add_prints_the_token_once_and_keeps_only_its_hash(store, capsys):
 
 
 def test_users_add_refuses_a_taken_name_or_an_unknown_campaign(store, capsys):
-    new_token(capsys, "users", "add", "zoe", "--role", "agent", "--campaign", "1", "--db", str(store))
-    code, out, err = run(capsys, "users", "add", "zoe", "--role", "supervisor", "--db", str(store))
+    new_token(capsys, "users", "add", "zoe", "--role", "agent", "--campaign", "1", "--db", str(store), "--user", "admin")
+    code, out, err = run(capsys, "users", "add", "zoe", "--role", "supervisor", "--db", str(store), "--user", "admin")
     assert out == ""
     assert "already a user zoe" in one_sentence(code, err)
-    code, out, err = run(capsys, "users", "add", "yago", "--role", "agent", "--campaign", "9", "--db", str(store))
+    code, out, err = run(capsys, "users", "add", "yago", "--role", "agent", "--campaign", "9", "--db", str(store), "--user", "admin")
     assert out == ""
     sentence = one_sentence(code, err)
     assert "no campaign 9" in sentence and "1, 2" in sentence
     with sqlite3.connect(store) as conn:
         assert conn.execute("SELECT count(*) FROM app_user WHERE username IN ('zoe', 'yago')").fetchone() == (1,)
         assert conn.execute("SELECT role FROM app_user WHERE username = 'zoe'").fetchone() == ("agent",)
-    code, out, err = run(capsys, "users", "token", "nadie", "--db", str(store))
+    code, out, err = run(capsys, "users", "token", "nadie", "--db", str(store), "--user", "admin")
     assert out == "" and "no user nadie" in one_sentence(code, err)
 
 
 def test_serve_answers_with_tokens_and_refuses_revoked_and_misused_ones(store, tmp_path, capsys):
-    token = new_token(capsys, "users", "add", "zoe", "--role", "agent", "--campaign", "1", "--db", str(store))
+    token = new_token(capsys, "users", "add", "zoe", "--role", "agent", "--campaign", "1", "--db", str(store), "--user", "admin")
     served = Served(store, tmp_path)
     try:
         served.wait_ready()
@@ -163,7 +163,7 @@ def test_serve_answers_with_tokens_and_refuses_revoked_and_misused_ones(store, t
         assert doc.status_code == 200 and "/api/v1/me" in doc.json()["paths"]
 
         # Revoked from another terminal while the server runs: refused at once.
-        code, out, err = run(capsys, "users", "revoke", "zoe", "--db", str(store))
+        code, out, err = run(capsys, "users", "revoke", "zoe", "--db", str(store), "--user", "admin")
         assert code == 0 and "Revoked 1 token(s) of zoe" in out, err
         r = me(url, token)
         assert r.status_code == 401
@@ -173,7 +173,7 @@ def test_serve_answers_with_tokens_and_refuses_revoked_and_misused_ones(store, t
         assert problem["status"] == 401 and "sign in again" in problem["detail"]
 
         # A channel gateway's token delivers incoming messages; a user's token cannot.
-        gateway = new_token(capsys, "channels", "token", "gw", "--db", str(store))
+        gateway = new_token(capsys, "channels", "token", "gw", "--db", str(store), "--user", "admin")
         r = inbound(url, gateway)
         assert r.status_code == 201, r.text
         assert r.json()["new_ticket"] is True
@@ -181,7 +181,7 @@ def test_serve_answers_with_tokens_and_refuses_revoked_and_misused_ones(store, t
             assert conn.execute("SELECT count(*) FROM ticket").fetchone() == (2,)
         assert me(url, gateway).status_code == 403  # and a gateway is nobody's session
 
-        fresh = new_token(capsys, "users", "token", "zoe", "--db", str(store))
+        fresh = new_token(capsys, "users", "token", "zoe", "--db", str(store), "--user", "admin")
         assert me(url, fresh).json()["username"] == "zoe"
         assert me(url, token).status_code == 401  # the revoked one stays revoked
         r = inbound(url, fresh)

@@ -195,6 +195,13 @@ class Seed:
             return views.save_view(self.store, conn, self.user(conn, owner), f"vista {self.next()}",
                                    TicketQuery(campaign_ids=(1,))).id
 
+    def external_link(self, ticket: TicketRef) -> str:
+        """A working external-view link of the ticket, shared by an administrator."""
+        from sagicc_tui.i18n import _
+
+        with self.store.write() as conn:
+            return ticket_extras.external_view(self.store, conn, self.user(conn, "admin"), ticket.id, _).token
+
     def failed_message(self, ticket: TicketRef) -> int:
         """An outgoing message whose delivery failed (retry_delivery sends it again)."""
         key = f"fallido-{self.next()}"

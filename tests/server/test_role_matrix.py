@@ -181,6 +181,20 @@ def _message(t: Target) -> dict:
                         "text": "Llamada de seguimiento."}}
 
 
+def _campaign(t: Target) -> dict:
+    return {"campaign": {"id": 0, "name": f"Campaña {t.ids.next()}", "primary_field": "outcome",
+                         "task_fields": [{"key": "outcome", "label": "Outcome", "type": "choice",
+                                          "choices": ["Solved", "Pending"]}]}}
+
+
+def _same_campaign(t: Target) -> dict:
+    """The campaign as it is, saved again with a new script (nothing the other cells depend on)."""
+    from sagicc_tui.serialize import to_jsonable
+
+    current = next(c for c in t.ids.campaigns() if c.id == t.campaign_id)
+    return {"campaign": {**to_jsonable(current), "script": f"Guion {t.ids.next()}"}}
+
+
 def _new_customer(t: Target) -> dict:
     return {"data": {"id_type": "cc", "id_number": str(70_000_000 + t.ids.next()), "first_name": "Nueva",
                      "last_name": "Clienta"}}
@@ -268,6 +282,13 @@ def member_of_campaign(t: Target) -> int | None:
     return None
 
 
+def campaign_member(t: Target) -> int | None:
+    """get_campaign: an agent reads only the campaigns they belong to (others read as missing)."""
+    if t.role == "agent" and t.campaign_id not in t.user.campaign_ids:
+        return 404
+    return None
+
+
 def channel_token_only(t: Target) -> int | None:
     """POST /inbound takes a channel gateway's token; a user's token is refused."""
     return 403
@@ -278,8 +299,20 @@ RULES: dict[str, Rule] = {
     "list_users": Rule(ANY),
     "get_user": Rule(PAIR),  # own: the caller; other: bruno
     "list_campaigns": Rule(ANY, check=check_campaigns),
-    "get_campaign": Rule(PAIR),  # own: 1; other: 2 (campaign settings are reference data)
+    "get_campaign": Rule(PAIR, refine=campaign_member),  # own: 1; other: 2 (ana is not a member)
     "set_agent_status": Rule(ANY, body=lambda t: {"status": "busy"}),
+    # --- administration (P3, P4): administrators only --------------------------------------------
+    "add_user": Rule(ANY, perm=Permission.MANAGE_USERS,
+                     body=lambda t: {"data": {"username": f"nuevo{t.ids.next()}", "role": "agent"}}),
+    "update_user": Rule(PAIR, perm=Permission.MANAGE_USERS,  # own: the caller; other: bruno
+                        body=lambda t: {"changes": {"full_name": f"Nombre {t.ids.next()}"}}),
+    "issue_user_token": Rule(PAIR, perm=Permission.MANAGE_USERS),
+    # carla is nobody's actor: revoking her tokens leaves the matrix's callers signed in
+    "revoke_user_tokens": Rule(ANY, perm=Permission.MANAGE_USERS, params=lambda t: {"username": "carla"}),
+    "issue_channel_token": Rule(ANY, perm=Permission.MANAGE_USERS, params=lambda t: {"name": f"gw-{t.ids.next()}"}),
+    "revoke_channel_tokens": Rule(ANY, perm=Permission.MANAGE_USERS, params=lambda t: {"name": "gw-none"}),
+    "add_campaign": Rule(ANY, perm=Permission.MANAGE_CAMPAIGNS, body=_campaign),
+    "save_campaign": Rule(PAIR, perm=Permission.MANAGE_CAMPAIGNS, etag="campaign", body=_same_campaign),
     # --- the ticket list (L1-L7) ----------------------------------------------------------
     "count_tickets": Rule(ANY, body=lambda t: {"query": {}}),
     "list_tickets": Rule(ANY, body=lambda t: {"query": {}, "limit": 100}, check=check_cards),
@@ -353,6 +386,8 @@ RULES: dict[str, Rule] = {
     "relate_ticket": Rule(TICKET, scoped=True, body=lambda t: {"other_number": t.other_ticket.number}),
     "send_transcript": Rule(TICKET, scoped=True, body=lambda t: {"contact_id": t.ticket.email_contact_id}),
     "external_view": Rule(TICKET, scoped=True),
+    "list_external_views": Rule(TICKET, scoped=True, query=lambda t: {"ticket_id": t.ticket.id}),
+    "revoke_external_view": Rule(TICKET, scoped=True, params=lambda t: {"token": t.ids.external_link(t.ticket)}),
     "conversation": Rule(TICKET, scoped=True, body=lambda t: {"include_previous": True},
                          check=check_conversation),
     "get_interaction": Rule(TICKET, scoped=True),
@@ -451,7 +486,7 @@ class Request:
 
 
 def etag_of(client: httpx.Client, tokens: dict, kind: str, object_id: int) -> str:
-    path = {"ticket": "/tickets/{}", "customer": "/customers/{}"}[kind].format(object_id)
+    path = {"ticket": "/tickets/{}", "customer": "/customers/{}", "campaign": "/campaigns/{}"}[kind].format(object_id)
     r = client.get(API + path, headers={"Authorization": f"Bearer {tokens['admin']}"})
     assert r.status_code == 200 and r.headers.get("etag"), (path, r.status_code, r.text[:200])
     return r.headers["etag"]
@@ -474,7 +509,7 @@ def build(client: httpx.Client, tokens: dict, name: str, t: Target) -> Request:
     elif rule.body:
         req.json = rule.body(t)
     if rule.etag:
-        object_id = values["ticket_id"] if rule.etag == "ticket" else values["customer_id"]
+        object_id = values[f"{rule.etag}_id"]
         req.headers["If-Match"] = etag_of(client, tokens, rule.etag, object_id)
     return req
 
@@ -578,6 +613,8 @@ UNKNOWN_OK = {
     "agenda": 200,  # a filter on the assignee: nobody's agenda is empty
     "change_log": 200,  # the log of a deleted customer or ticket stays readable (administrators)
     "pending_tickets": 200,  # a filter on the campaign: no tickets
+    "issue_channel_token": 201,  # the path names a new gateway, not an existing object
+    "revoke_channel_tokens": 200,  # a gateway with no tokens: none revoked
 }
 WITH_IDS = [n for n in ALL_RULES if "{" in route_of(n)[1]]
 

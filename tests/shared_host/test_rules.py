@@ -213,9 +213,9 @@ def test_users_os_user_binds_lists_unbinds_and_one_account_is_one_user(tmp_path)
 
     db = str(tmp_path / "s.db")
     assert sagicc_as_root("demo", "--tickets", "5", "--db", db).returncode == 0
-    added = sagicc_as_root("users", "add", "ana", "--role", "agent", "--os-user", "ana", "--db", db)
+    added = sagicc_as_root("users", "add", "ana", "--role", "agent", "--os-user", "ana", "--db", db, "--user", "admin")
     assert added.returncode == 0, added.stderr
-    taken = sagicc_as_root("users", "add", "ana2", "--role", "agent", "--os-user", "ana", "--db", db)
+    taken = sagicc_as_root("users", "add", "ana2", "--role", "agent", "--os-user", "ana", "--db", db, "--user", "admin")
     assert taken.returncode == 1 and "already belongs to another sagicc user" in taken.stderr
     assert "ana2" not in sagicc_as_root("users", "--db", db).stdout  # nothing half-written
     assert sagicc_as_root("users", "os-user", "admin", "ana", "--db", db).returncode == 1

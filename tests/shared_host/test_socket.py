@@ -61,7 +61,7 @@ def host(os_users, host_tmp, host_python):
                  ("users", "add", "sofia", "--role", "supervisor", "--full-name", "Sofía Gómez",
                   "--os-user", people["sofia"].name),
                  ("users", "os-user", "admin", people["adm"].name)):
-        done = sagicc_as_root(*argv, "--db", str(db))
+        done = sagicc_as_root(*argv, "--db", str(db), *(("--user", "admin") if argv[0] == "users" else ()))
         assert done.returncode == 0, done.stderr
     subprocess.run(["chown", "-R", f"{svc.name}:{svc.name}", str(store)], check=True)
     store.chmod(0o700)
@@ -164,7 +164,7 @@ def test_accounts_without_a_sagicc_user_or_the_group_are_refused(host):
 
 
 def test_a_token_sent_on_the_socket_changes_nothing(host):
-    token = sagicc_as_root("users", "token", "admin", "--db", str(host.db)).stdout.strip()
+    token = sagicc_as_root("users", "token", "admin", "--db", str(host.db), "--user", "admin").stdout.strip()
     assert token.startswith("sgc_")
     probe = ("import httpx, sys\n"
              f"c = httpx.Client(transport=httpx.HTTPTransport(uds={str(host.sock)!r}), base_url='http://x')\n"

@@ -44,7 +44,7 @@ def host(tmp_path_factory, os_users, sshd, host_python) -> SshHost:
     for argv in (("demo", "--tickets", "40"),
                  ("users", "add", "ana", "--role", "agent", "--full-name", "Ana Pérez"),
                  ("users", "add", "sofia", "--role", "supervisor", "--full-name", "Sofía Gómez")):
-        done = sagicc_as_root(*argv, "--db", str(db))
+        done = sagicc_as_root(*argv, "--db", str(db), *(("--user", "admin") if argv[0] == "users" else ()))
         assert done.returncode == 0, done.stderr
     subprocess.run(["chown", "-R", f"{svc.name}:{svc.name}", str(store)], check=True)
     store.chmod(0o700)

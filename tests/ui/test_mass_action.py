@@ -69,7 +69,7 @@ async def screen_for(world, username: str, kind: MassActionKind, ticket_ids, *, 
     page = await world.backend.list_tickets(admin, TicketQuery(), limit=100)
     cards = [c for c in page.rows if c.id in set(ticket_ids)]
     return MassActionScreen(
-        backend=world.backend, user=user, campaign=await world.backend.get_campaign(campaign_id),
+        backend=world.backend, user=user, campaign=await world.backend.get_campaign(admin, campaign_id),
         kind=kind, selection=selection or TicketSelection(ids=frozenset(ticket_ids)), cards=cards,
     )
 
@@ -392,7 +392,7 @@ class BigBackend:
 async def test_large_outcomes_show_a_capped_list(world):
     admin = await world.user("admin")
     screen = MassActionScreen(
-        backend=BigBackend(), user=admin, campaign=await world.backend.get_campaign(1),  # type: ignore[arg-type]
+        backend=BigBackend(), user=admin, campaign=await world.backend.get_campaign(admin, 1),  # type: ignore[arg-type]
         kind=MassActionKind.CLOSE, selection=TicketSelection(query=TicketQuery()), cards=[],
     )
     app = Host(screen)

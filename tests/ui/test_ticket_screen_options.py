@@ -240,3 +240,35 @@ async def test_customer_tab_related_customers_and_assigned_user(world):
         screen.query_one("#cust-save", Button).press()
         await settle(pilot, rounds=2)
         assert (await world.backend.get_customer(admin, first.customer_id)).middle_name == "José", str(screen.query_one("#tab-customer-body .form-error").render())
+
+
+async def test_external_view_links_are_listed_and_revoked_from_the_options_menu(world):
+    """#10.10: Options, External view links: choose the link, confirm, it stops."""
+    from sagicc_tui.screens.ticket_dialogs import ConfirmScreen
+
+    first = await world.incoming("pedro@correo.co", "Primero", name="Pedro Pérez")
+    admin = await world.user("admin")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, rounds=3)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        await _option(pilot, screen, "external")
+        assert isinstance(app.screen, TextScreen)
+        await pilot.press("escape")
+        await settle(pilot, rounds=1)
+        [link] = await world.backend.list_external_views(admin, ticket_id=first.ticket_id)
+        assert link.active and await world.backend.external_page(link.token) is not None
+        await _option(pilot, screen, "links")
+        assert isinstance(app.screen, ChoiceScreen)
+        assert link.token[:10] in str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await settle(pilot, rounds=1)
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#confirm-yes", Button).press()
+        await settle(pilot, rounds=2)
+        assert app.screen is screen
+    [link] = await world.backend.list_external_views(admin, ticket_id=first.ticket_id)
+    assert link.revoked_at is not None and await world.backend.external_page(link.token) is None

@@ -1,0 +1,60 @@
+"""`sagicc backup`: a consistent copy of the store while agents keep working.
+
+SQLite: the online backup API copies the file in one read transaction: in
+WAL mode writers go on meanwhile, and the copy is one consistent snapshot. PostgreSQL: its own tool does it; we print the line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sagicc_tui.commands import common
+from sagicc_tui.commands.session import UserError, is_url, local_db, no_store
+
+
+def add_parsers(verbs) -> None:
+    p = verbs.add_parser("backup", help="copy the store to a file while it is in use (SQLite; pg_dump for PostgreSQL)")
+    common(p)
+    p.add_argument("target", metavar="FILE", help="the copy to write (must not exist)")
+    p.set_defaults(run=cmd_backup)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    db = local_db(args)
+    if is_url(db) and not db.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        url = make_url(db)
+        options = url.query.get("options", "")
+        schema = options.split("search_path=", 1)[1] if "search_path=" in options else ""
+        dsn = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+        print(f"pg_dump --format=custom --file={args.target}" + (f" --schema={schema}" if schema else "")
+              + f" '{dsn}'")
+        print("PostgreSQL stores are backed up with pg_dump (above); restore with pg_restore.", file=sys.stderr)
+        return 0
+    source = Path(db.removeprefix("sqlite:///"))
+    if not source.exists():
+        raise no_store(db)
+    target = Path(args.target)
+    if target.exists():
+        raise UserError(f"{target} already exists; give a new file name for the backup.")
+    import sqlite3
+
+    partial = target.with_name(target.name + ".partial")
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            # One step, one read transaction: in WAL mode readers never block
+            # writers, and a copy in steps would restart whenever an agent writes.
+            src.backup(dst, pages=-1)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    partial.replace(target)  # whole or not at all
+    print(f"Backed up {source} to {target} ({target.stat().st_size // 1024} KiB). Attachments are in "
+          f"{source.with_suffix('.files')}: copy that folder too.", file=sys.stderr)
+    return 0

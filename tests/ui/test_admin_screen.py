@@ -1,0 +1,83 @@
+"""The administration screen (issue #18.2, P3/P4), driven with Pilot: an
+administrator adds two agents and a supervisor, configures a campaign's task
+form, channels and templates; bad input is one sentence and the typing stays;
+agents never get the screen."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList, TextArea
+
+from sagicc_tui.domain.enums import ChannelType, Role
+from sagicc_tui.screens.admin import AdminScreen, TokenShown
+from tests.ui.conftest import make_app, settle
+
+
+async def _open_admin(pilot):
+    await settle(pilot)
+    await pilot.press("A")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, AdminScreen)
+    return pilot.app.screen
+
+
+def notices(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_an_administrator_builds_the_team_from_the_screen(world):
+    app = make_app(world, username="admin")
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = await _open_admin(pilot)
+        for name, role in (("eva", "agent"), ("fede", "agent"), ("gala", "supervisor")):
+            screen.query_one("#user-name", Input).value = name
+            screen.query_one("#user-full-name", Input).value = name.capitalize()
+            screen.query_one("#user-role").value = role
+            screen.query_one("#user-campaigns", Input).value = "1"
+            screen.query_one("#user-add").press()
+            await settle(pilot)
+            assert isinstance(app.screen, TokenShown)
+            assert app.screen.query_one("#admin-token", Input).value.startswith("sgc_")
+            await pilot.press("escape")
+            await settle(pilot)
+        made = {u.username: u for u in await world.backend.list_users()}
+        assert made["eva"].role is Role.AGENT and made["gala"].role is Role.SUPERVISOR
+        assert made["fede"].campaign_ids == (1,)
+
+        await pilot.click("#admin-tabs Tab#--content-tab-tab-campaigns")
+        await settle(pilot)
+        screen.query_one("#camp-fields", TextArea).text = "resultado:Resultado:choice:required:Resuelto|Pendiente"
+        screen.query_one("#camp-primary", Input).value = "resultado"
+        screen.query_one("#camp-incoming", Input).value = "email,chat"
+        screen.query_one("#camp-templates", TextArea).text = "Respuesta | Su caso {ticket_number} | Hola {customer_name}"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = await world.backend.get_campaign(await world.user("admin"), 1)
+        assert saved.incoming_channels == (ChannelType.EMAIL, ChannelType.CHAT)
+        assert [f.key for f in saved.task_fields] == ["resultado"] and saved.primary_field == "resultado"
+        assert [t.name for t in saved.templates] == ["Respuesta"]
+
+        # A duplicate template name: one sentence, nothing saved, the typing kept.
+        dup = "Hola | a | uno\nhola | b | dos"
+        screen.query_one("#camp-templates", TextArea).text = dup
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("already a template named hola" in n for n in notices(app)), notices(app)
+        assert screen.query_one("#camp-templates", TextArea).text == dup
+        assert [t.name for t in (await world.backend.get_campaign(await world.user("admin"), 1)).templates] == ["Respuesta"]
+        # An empty task form, an SLA of -1 h: refused likewise.
+        screen.query_one("#camp-templates", TextArea).text = "Respuesta | Su caso {ticket_number} | Hola {customer_name}"
+        screen.query_one("#camp-sla", TextArea).text = "high -1 4"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("more than zero" in n for n in notices(app))
+        assert screen.query_one("#admin-campaigns", OptionList).option_count == 2
+
+
+async def test_agents_do_not_get_the_screen(world):
+    app = make_app(world, username="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        assert not isinstance(app.screen, AdminScreen)
+        assert any("Only administrators" in n for n in notices(app))
