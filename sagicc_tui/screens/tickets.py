@@ -59,11 +59,11 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         Binding("f", "toggle_filters", N_("Filters"), id="tickets.filters"),
         Binding("slash", "search", N_("Search"), id="tickets.search"),
         Binding("colon", "query_line", N_("Query"), id="tickets.query_line"),
-        Binding("o", "order", N_("Order"), id="tickets.order"),
-        Binding("r", "refresh", N_("Refresh"), id="tickets.refresh"),
+        Binding("o", "order", N_("Order"), show=False, id="tickets.order"),
+        Binding("r", "refresh", N_("Refresh"), show=False, id="tickets.refresh"),
         Binding("semicolon", "mass_action", N_("Mass actions"), id="tickets.mass"),
         Binding("p", "pending", N_("Pending tickets"), id="tickets.pending"),
-        Binding("c", "campaign", N_("Campaign"), id="tickets.campaign"),
+        Binding("c", "campaign", N_("Campaign"), show=False, id="tickets.campaign"),
         Binding("s", "toggle_status", N_("Available/Busy"), id="tickets.status"),
         Binding("escape", "back_to_list", N_("Back to the list"), show=False, id="tickets.back"),
         Binding("C", "customers", N_("Customers"), show=False, id="tickets.customers"),
@@ -620,9 +620,8 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         cards = {i for i, parts in tickets.items() if parts & live.CARD_PARTS}
         if cards & shown or (change.customers and self.ticket_list.shows_customers(change.customers)):
             self.ticket_list.refresh_shown()
-        # My pending count and notices (L7): a ticket given, taken, closed or new.
-        if any(parts & (live.MEMBERSHIP_PARTS | {live.HEADER}) for parts in tickets.values()):
-            self._load_pending()
+        # My pending count and notices (L7) are read again with the deferred
+        # reload that membership changes schedule (_reload_all), not per event.
 
     def _reload_all(self) -> None:
         self._reload_due = None

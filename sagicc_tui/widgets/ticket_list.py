@@ -66,8 +66,9 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         Binding("pagedown", "page_down", N_("Page down"), show=False, id="list.page_down"),
         Binding("enter", "open", N_("Open ticket"), id="list.open"),
         Binding("space,t", "toggle_tag", N_("Tag"), id="list.tag"),
-        Binding("T", "tag_all", N_("Tag all matching"), id="list.tag_all"),
-        Binding("u", "clear_tags", N_("Untag all"), id="list.untag_all"),
+        # The footer keeps the keys an agent needs at 80 columns; the rest are in ? and ctrl+p.
+        Binding("T", "tag_all", N_("Tag all matching"), show=False, id="list.tag_all"),
+        Binding("u", "clear_tags", N_("Untag all"), show=False, id="list.untag_all"),
         Binding("n", "next_unread", N_("Next unread ticket"), id="list.next_unread"),
     ]
 

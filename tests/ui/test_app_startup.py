@@ -145,7 +145,7 @@ async def test_palette_finds_saved_views_and_the_ticket_screens_actions(world):
     from sagicc_tui.domain.query import TicketQuery
     from sagicc_tui.screens.ticket import TicketScreen
 
-    await world.incoming("a@x.com", "hola")
+    made = await world.incoming("a@x.com", "hola")
     admin = await world.user("admin")
     await world.backend.save_view(admin, "Críticos", TicketQuery(priorities=(Priority.CRITICAL,)))
     app = make_app(world)
@@ -155,10 +155,7 @@ async def test_palette_finds_saved_views_and_the_ticket_screens_actions(world):
         view()
         await settle(pilot)
         assert app.screen.current_query.priorities == (Priority.CRITICAL,)
-        app.screen.set_query(TicketQuery(campaign_ids=(1,)))
-        await settle(pilot)
-        ticket_list(app).focus()
-        await pilot.press("enter")
+        app.screen.open_ticket(made.ticket_id)
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
         titles = [t for t, _h, _c in palette(app.screen)]
