@@ -492,6 +492,7 @@ CATALOG: dict[str, str] = {
     "Some chosen agents do not exist or are disabled; choose again.": "Algunos agentes elegidos no existen o están deshabilitados; elija de nuevo.",
     "Some settings in {path} were ignored because their values are not valid: {keys}.": "Se ignoraron algunos ajustes de {path} porque sus valores no son válidos: {keys}.",
     "someone": "alguien",
+    "Something went wrong ({kind}); nothing was changed. Try again, and report it if it persists.": "Algo salió mal ({kind}); no se cambió nada. Intente de nuevo y, si persiste, repórtelo.",
     "Spanish": "Español",
     "Specific users": "Usuarios específicos",
     "Start": "Inicio",

@@ -7,8 +7,10 @@ PRESENCE_HEARTBEAT seconds (who else is inside, T15), `leave_ticket` on Exit
 section 3 (tasks, history, attachments, notes) are tabs, side by side when the
 terminal is at least WIDE columns wide.
 
-Every Backend call runs in a worker (`BackendCalls.call`); results land as
-messages; errors are one sentence and what the user typed stays. The composer
+Every Backend call runs in a worker (`BackendCalls.call`, widgets/io.py);
+results land as messages; errors are one sentence on the status line under
+the header and next to the field, and what the user typed stays. The tabs ask
+for dialogs with request messages; this screen owns and answers them. The composer
 and the task form keep a draft (`save_draft`) a second after typing stops.
 """
 
@@ -57,6 +59,7 @@ from sagicc_tui.domain.ticket_screen import (
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.screens.choose import ChoiceScreen
+from sagicc_tui.screens.text_prompt import TextPrompt
 from sagicc_tui.screens.ticket_dialogs import (
     ChangeLogScreen,
     ConfirmScreen,
@@ -68,13 +71,13 @@ from sagicc_tui.screens.ticket_dialogs import (
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView
+from sagicc_tui.widgets.io import BackendCalls, StatusLine, error_text
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.ticket_header import TicketHeaderBar
 from sagicc_tui.widgets.ticket_tabs import (
     AccountTab,
     AgendaTab,
     AttachmentsTab,
-    BackendCalls,
     ContactTab,
     ConversationTab,
     CustomerTab,
@@ -84,6 +87,7 @@ from sagicc_tui.widgets.ticket_tabs import (
     TasksTab,
     TicketChanged,
     TicketTab,
+    TicketTabBase,
 )
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
@@ -182,6 +186,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.user, None, id="top-bar")
         yield TicketHeaderBar(id="ticket-header")
+        yield StatusLine(id="ticket-status")
         yield Container(Label(Content(_("Loading…"))), id="ticket-body")
         yield Footer()
 
@@ -212,7 +217,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.call("load", load, self._loaded, self._load_failed)
 
     def _load_failed(self, e: SagiccError) -> None:
-        self.notify(labels.error_sentence(e), severity="error")
+        self.notify(error_text(e), severity="error")
         self._leaving = True
         self.call("leave", lambda: self.backend.leave_ticket(self.user, self.ticket_id), self._left,
                   lambda _e: self._left(None))
@@ -267,7 +272,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _beat_failed(self, e: SagiccError) -> None:
         if isinstance(e, NotFound):
-            self.notify(labels.error_sentence(e), severity="warning")
+            self.notify(error_text(e), severity="warning")
             self.action_leave()
 
     def action_back(self) -> None:
@@ -303,7 +308,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self.log.warning("leaving the ticket on quit failed")
 
     def _leave_failed(self, e: SagiccError) -> None:
-        self.notify(labels.error_sentence(e), severity="error")
+        self.notify(error_text(e), severity="error")
         self._left(None)
 
     def _left(self, user: User | None) -> None:
@@ -414,6 +419,31 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 widget.focus()
                 return
 
+    # The tabs' dialog requests: widgets never open screens, this screen does.
+
+    @on(TicketTabBase.ConfirmRequested)
+    def _confirm_requested(self, event: TicketTabBase.ConfirmRequested) -> None:
+        event.stop()
+        answer = event.answer
+        self.app.push_screen(ConfirmScreen(event.title, event.text, yes=event.yes),
+                             lambda ok: answer() if ok else None)
+
+    @on(TicketTabBase.ChoiceRequested)
+    def _choice_requested(self, event: TicketTabBase.ChoiceRequested) -> None:
+        event.stop()
+        self.app.push_screen(ChoiceScreen(event.title, list(event.options), empty=event.empty), event.answer)
+
+    @on(TicketTabBase.TextRequested)
+    def _text_requested(self, event: TicketTabBase.TextRequested) -> None:
+        event.stop()
+        self.app.push_screen(TextPrompt(event.title, value=event.value, max_length=event.max_length),
+                             event.answer)
+
+    @on(TicketTabBase.ShowTextRequested)
+    def _show_text_requested(self, event: TicketTabBase.ShowTextRequested) -> None:
+        event.stop()
+        self.app.push_screen(TextScreen(event.title, event.text))
+
     @on(ContactTab.ContactsLoaded)
     def _contacts_loaded(self, event: ContactTab.ContactsLoaded) -> None:
         self.contacts = event.contacts
@@ -463,14 +493,14 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         event.stop()
         message = event.message
         composer = self.composer
+        self._stop_draft("composer")  # a draft written after the send's clear_draft would come back
 
         async def send() -> Interaction:
             interaction = await self.backend.send_message(self.user, self.ticket_id, message)
             await self.backend.clear_draft(self.user, self.ticket_id, "composer")
             return interaction
 
-        self.call("send", send, self._sent, lambda e: composer.show_error(labels.error_sentence(e))
-                  if composer else self.default_error(e))
+        self.call("send", send, self._sent, lambda e: composer.show_error(error_text(e)) if composer else None)
 
     def _sent(self, interaction: Interaction) -> None:
         composer = self.composer
@@ -484,9 +514,9 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self.notify(_("The message was not delivered: {reason}. Press R on it to retry.",
                           reason=one_line(interaction.delivery_error, max_len=120)), severity="warning")
         elif interaction.delivery is DeliveryState.RECORDED:
-            self.notify(_("Recorded: no gateway is configured for this channel, so nothing left this machine."))
+            self.succeeded(_("Recorded: no gateway is configured for this channel, so nothing left this machine."))
         else:
-            self.notify(_("Message sent."))
+            self.succeeded(_("Message sent."))
         self.query_one(ConversationView).replace_interaction(interaction)
         self._refresh_header()
 
@@ -595,7 +625,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if form is not None:
             form.restore({k: "" for k in form.raw_values()})
             form.clear_errors()
-        self.notify(_("Task saved."))
+        self.succeeded(_("Task saved."))
         self.query_one(HistoryTab).load()
         self.query_one(AgendaTab).load()
         self._refresh_header()
@@ -663,11 +693,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _close_failed(self, e: SagiccError) -> None:
         self._leaving = False
-        self.notify(labels.error_sentence(e), severity="error")
+        self.feedback(error_text(e), "error")
 
     def _merged(self, ticket: Ticket | None) -> None:
         if ticket is not None:
-            self.notify(_("Merged into ticket #{number}.", number=ticket.number))
+            self.succeeded(_("Merged into ticket #{number}.", number=ticket.number))
             self.ticket = ticket
             self.action_refresh()
 
@@ -681,16 +711,28 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return await self.backend.leave_ticket(self.user, self.ticket_id)
 
         def left(user: User) -> None:
-            self._leaving = True
             self._set_user(user)
-            app = self.app
-            callbacks = getattr(self, "_result_callbacks", None)
-            callback = callbacks[-1].callback if callbacks else None
-            self.dismiss(user)
-            app.push_screen(TicketScreen(self.backend, user, target), callback)
+            self._open_other(target)
 
         self._leaving = True
         self.call("jump", leave, left, self._leave_failed)
+
+    def _open_other(self, ticket_id: int) -> None:
+        """Show another ticket in this screen: whoever opened this screen still gets
+        its result when the agent finally leaves (no reaching into the screen stack)."""
+        for timer in self._draft_timers.values():
+            timer.stop()
+        self._draft_timers.clear()
+        self._dirty.clear()
+        self.ticket_id = ticket_id
+        self.ticket = self.header = self.customer = None
+        self.contacts = []
+        self._built = False
+        self._leaving = False
+        body = self.query_one("#ticket-body", Container)
+        body.remove_children()
+        body.mount(Label(Content(_("Loading…"))))
+        self._load()
 
     def _external(self, view: ExternalView) -> None:
         self.app.push_screen(TextScreen(_("External view"), _(
@@ -732,5 +774,5 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             expected_version=ticket.version), self._reassigned)
 
     def _reassigned(self, ticket: Ticket) -> None:
-        self.notify(_("Ticket reassigned."))
+        self.succeeded(_("Ticket reassigned."))
         self._ticket_written(ticket)

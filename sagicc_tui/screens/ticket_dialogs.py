@@ -39,7 +39,7 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
-from sagicc_tui.widgets.ticket_tabs import BackendCalls
+from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 # Dialog screens are not inside TicketScreen, whose stylesheet is scoped to it.
