@@ -65,6 +65,7 @@ from sagicc_tui.domain.ticket_screen import (
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
+    TicketActivity,
     TicketHeader,
 )
 
@@ -397,6 +398,12 @@ class Backend(ABC):
     @abstractmethod
     async def ticket_header(self, user: User, ticket_id: int) -> TicketHeader:
         """T2 section 1: the ticket, customer, assignee, alerts, who else is inside."""
+
+    @abstractmethod
+    async def ticket_activity(self, user: User, ticket_id: int) -> TicketActivity:
+        """T8/+T16: a cheap stamp of every part of the open ticket (versions, counts,
+        newest ids, who changed it last). The screen reads it when `change_token`
+        moves and reloads only the parts whose stamp moved. NotFound outside scope."""
 
     @abstractmethod
     async def reassign_ticket(

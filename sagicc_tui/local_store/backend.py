@@ -76,10 +76,12 @@ from sagicc_tui.domain.ticket_screen import (
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
+    TicketActivity,
     TicketHeader,
 )
 from sagicc_tui.local_store import attachments as attachments_mod
 from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
+    activity,
     conversation,
     customer_export,
     customers,
@@ -453,6 +455,9 @@ class LocalBackend(Backend):
 
     async def ticket_header(self, user: User, ticket_id: int) -> TicketHeader:
         return await self._read(ticket_extras.header, user, ticket_id)
+
+    async def ticket_activity(self, user: User, ticket_id: int) -> TicketActivity:
+        return await self._read(activity.ticket_activity, user, ticket_id)
 
     async def reassign_ticket(self, user: User, ticket_id: int, *, assignee_id: int | None,
                               campaign_id: int | None = None, expected_version: int) -> Ticket:

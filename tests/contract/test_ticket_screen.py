@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from sagicc_tui.channels.driver import ChannelDrivers
+from sagicc_tui.domain.customers import ContactInput
 from sagicc_tui.domain.enums import (
     AgentStatus,
     ChangeKind,
     ChannelType,
+    ContactKind,
     DeliveryState,
     Direction,
     EntityKind,
@@ -138,6 +140,7 @@ def _calls(ticket_id, number, tmp_file):
         "enter_ticket": lambda b, u: b.enter_ticket(u, ticket_id),
         "heartbeat": lambda b, u: b.heartbeat(u, ticket_id),
         "ticket_header": lambda b, u: b.ticket_header(u, ticket_id),
+        "ticket_activity": lambda b, u: b.ticket_activity(u, ticket_id),
         "conversation": lambda b, u: b.conversation(u, ticket_id),
         "mark_read": lambda b, u: b.mark_read(u, ticket_id),
         "send_message": lambda b, u: b.send_message(u, ticket_id, msg(key=f"scope-{id(u)}")),
@@ -605,3 +608,55 @@ async def test_a_delivery_interrupted_by_a_crash_is_never_resent_blindly(world):
     retried = await b.retry_delivery(ana, pending.id)
     assert retried.delivery is DeliveryState.RECORDED
     assert len((await b.conversation(ana, r.ticket_id)).items) == 2
+
+
+# --- T8/+T16 the activity stamp the open ticket polls ---------------------------------------------------
+
+
+async def test_ticket_activity_moves_with_each_part_and_says_who(world, tmp_path):
+    r = await world.incoming("a@x.com", "hola", name="Lucía Gómez")
+    world.set_ticket(r.ticket_id, assignee_id=3)
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    b = world.backend
+    first = await b.ticket_activity(ana, r.ticket_id)
+    assert (first.ticket_id, first.customer_id, first.status) == (r.ticket_id, r.customer_id, TicketStatus.NEW)
+    assert first.interactions.count == 1 and first.last_direction == Direction.INCOMING.value
+    assert (first.tasks.count, first.notes.count, first.attachments.count) == (0, 0, 0)
+    assert await b.ticket_activity(ana, r.ticket_id) == first  # nothing happened: the same stamp
+
+    # A new customer message moves only the conversation's stamp (and the ticket's card fields).
+    await world.incoming("a@x.com", "¿hay novedad?", name="Lucía Gómez")
+    after_mail = await b.ticket_activity(ana, r.ticket_id)
+    assert after_mail.interactions.count == 2 and after_mail.interactions.last_id > first.interactions.last_id
+    assert after_mail.notes == first.notes and after_mail.tasks == first.tasks
+
+    # Sofía changes the description: the version moves and the stamp names her and the field.
+    t = await b.get_ticket(sofia, r.ticket_id)
+    await b.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"}, expected_version=t.version)
+    edited = await b.ticket_activity(ana, r.ticket_id)
+    assert edited.ticket_version > after_mail.ticket_version
+    assert (edited.ticket_updated_by, edited.change_by, edited.change_field) == (
+        "Sofía Supervisora", "Sofía Supervisora", "description")
+
+    # A note, then its removal: the count moves back but the stamp still differs from before the note.
+    note = await b.add_note(sofia, r.ticket_id, "nota", "yellow")
+    noted = await b.ticket_activity(ana, r.ticket_id)
+    assert noted.notes.count == 1 and noted.notes.last_id == note.id
+    await b.delete_note(sofia, note.id)
+    assert (await b.ticket_activity(ana, r.ticket_id)).notes.count == 0
+
+    # A contact added to the customer moves the customer's stamp; an agent's reply names the agent.
+    await b.add_contact(sofia, r.customer_id, ContactInput(kind=ContactKind.PHONE, value="3001234567"))
+    contacted = await b.ticket_activity(ana, r.ticket_id)
+    assert contacted.customer_change_id > noted.customer_change_id
+    await b.send_message(sofia, r.ticket_id, msg(key="act-1"))
+    replied = await b.ticket_activity(ana, r.ticket_id)
+    assert replied.interactions.count == 3 and replied.last_direction == Direction.OUTGOING.value
+    assert replied.last_author == "Sofía Supervisora"
+
+    # A customer switch moves the customer id in the stamp: every dependent part follows it.
+    other = await world.incoming("z@x.com", "otro cliente", name="Pedro Pérez")
+    t = await b.get_ticket(sofia, r.ticket_id)
+    await b.switch_ticket_customer(sofia, r.ticket_id, other.customer_id, expected_version=t.version)
+    switched = await b.ticket_activity(ana, r.ticket_id)
+    assert switched.customer_id == other.customer_id
