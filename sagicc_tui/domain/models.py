@@ -130,6 +130,8 @@ class Customer:
     assigned_user_id: int | None = None
     created_at: datetime
     version: int = 1
+    updated_at: datetime | None = None  # who saved it last, and when: for a refused save's comparison (T15)
+    updated_by: int | None = None
 
     @property
     def full_name(self) -> str:

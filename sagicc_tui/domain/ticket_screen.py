@@ -177,6 +177,7 @@ class TicketActivity:
     customer_id: int
     customer_version: int
     customer_change_id: int  # newest change-log entry of the customer (its contacts and accounts too)
+    customer_change_by: str  # who wrote it
     change_id: int  # newest change-log entry of the ticket
     change_field: str  # what that entry changed ("description", "status", ...)
     change_by: str  # who wrote it

@@ -49,6 +49,7 @@ def ticket_activity(store: Store, conn: Connection, user: User, ticket_id: int) 
         ticket_updated_by=store.user_name(conn, ticket.updated_by), status=ticket.status,
         customer_id=ticket.customer_id, customer_version=int(customer_version),
         customer_change_id=int(customer_change.id) if customer_change else 0,
+        customer_change_by=store.user_name(conn, customer_change.user_id) if customer_change else "",
         change_id=int(change.id) if change else 0, change_field=change.field if change else "",
         change_by=store.user_name(conn, change.user_id) if change else "",
         interactions=interactions, pending_deliveries=int(pending), last_direction=direction, last_author=author,

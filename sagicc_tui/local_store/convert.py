@@ -140,6 +140,7 @@ def customer_from_row(r: Any, features: tuple[str, ...]) -> Customer:
         birth_date=date.fromisoformat(r.birth_date) if r.birth_date else None,
         status=CustomerStatus(r.status), features=features, assigned_user_id=r.assigned_user_id,
         created_at=_dt(r.created_at), version=r.version,
+        updated_at=_dt(r.updated_at) if r.updated_at else None, updated_by=r.updated_by,
     )
 
 

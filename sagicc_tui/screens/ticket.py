@@ -37,7 +37,7 @@ from textual.widgets import (
 )
 
 from sagicc_tui.backend import Backend
-from sagicc_tui.domain.enums import ContactKind, DeliveryState
+from sagicc_tui.domain.enums import ContactKind, DeliveryState, TicketStatus
 from sagicc_tui.domain.errors import NotFound, SagiccError
 from sagicc_tui.domain.models import (
     Campaign,
@@ -54,12 +54,15 @@ from sagicc_tui.domain.ticket_screen import (
     PRESENCE_HEARTBEAT,
     ExternalView,
     PresenceEntry,
+    TicketActivity,
     TicketHeader,
 )
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import one_line
+from sagicc_tui.screens import ticket_live as live
 from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.screens.text_prompt import TextPrompt
+from sagicc_tui.screens.ticket_compare import CompareScreen
 from sagicc_tui.screens.ticket_dialogs import (
     ChangeLogScreen,
     ConfirmScreen,
@@ -68,9 +71,10 @@ from sagicc_tui.screens.ticket_dialogs import (
     TextScreen,
     interaction_text,
 )
+from sagicc_tui.screens.ticket_live import LIVE_POLL
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
-from sagicc_tui.widgets.conversation import ConversationView
+from sagicc_tui.widgets.conversation import ConversationView, when
 from sagicc_tui.widgets.io import BackendCalls, StatusLine, error_text
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.ticket_header import TicketHeaderBar
@@ -180,6 +184,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._dirty: set[str] = set()
         self._leaving = False
         self._built = False
+        self._token: int | None = None  # the store's change token when the activity was last read
+        self.activity: TicketActivity | None = None  # the stamp of what the screen shows (T8, +T16)
 
     # --- layout -------------------------------------------------------------------------
 
@@ -199,12 +205,16 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def on_mount(self) -> None:
         self._load()
         self.set_interval(PRESENCE_HEARTBEAT, self._beat)
+        self.set_interval(LIVE_POLL, self._poll_live)
 
     # --- T1 enter, heartbeat, leave ----------------------------------------------------------
 
     def _load(self) -> None:
         async def load() -> dict[str, Any]:
             user = await self.backend.enter_ticket(self.user, self.ticket_id)
+            # The stamp first: whatever changes while the rest is read shows as news.
+            token = await self.backend.change_token()
+            activity = await self.backend.ticket_activity(user, self.ticket_id)
             header = await self.backend.ticket_header(user, self.ticket_id)
             campaign = await self.backend.get_campaign(header.ticket.campaign_id)
             customer = await self.backend.get_customer(user, header.ticket.customer_id)
@@ -212,7 +222,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             composer = await self.backend.get_draft(user, self.ticket_id, "composer")
             task = await self.backend.get_draft(user, self.ticket_id, "task")
             return {"user": user, "header": header, "campaign": campaign, "customer": customer,
-                    "contacts": contacts, "composer": composer, "task": task}
+                    "contacts": contacts, "composer": composer, "task": task, "token": token,
+                    "activity": activity}
 
         self.call("load", load, self._loaded, self._load_failed)
 
@@ -224,6 +235,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     async def _loaded(self, data: dict[str, Any]) -> None:
         self._set_user(data["user"])
+        self._token, self.activity = data["token"], data["activity"]
         self.campaign = data["campaign"]
         self.customer = data["customer"]
         self.contacts = data["contacts"]
@@ -247,6 +259,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if task is not None and form is not None:
             form.restore(task.data)
         self.query_one(ConversationView).focus()
+        if self.closed:
+            self._show_closed()
         if ticket.unread_count:
             self.call("read", lambda: self.backend.mark_read(self.user, self.ticket_id), self._read_done)
 
@@ -330,15 +344,121 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.query_one(TicketHeaderBar).show(header)
 
     def _follow(self, ticket: Ticket) -> None:
-        """The newest ticket read. When its last change was mine (a message, a task,
-        reading it), the Ticket tab moves to its version and keeps what is typed;
-        a change by someone else leaves the tab on its version, so its Save is
-        refused as stale instead of overwriting that change (T15)."""
+        """The newest ticket read, by anyone: the one source of the ticket (and of its
+        customer) for every tab. The Ticket tab shows it unless something is typed
+        there; typing is kept and a save that would overwrite a changed field is
+        refused and compared instead (TicketTab.follow, T15)."""
+        previous = self.ticket
+        if previous is not None and ticket.version < previous.version:
+            return  # an older answer arriving late
         self.ticket = ticket
-        if self._built and ticket.updated_by == self.user.id:
-            tab = self.query_one(TicketTab)
-            if tab.version is not None and tab.version < ticket.version:
-                tab.fill(ticket, keep_input=True)
+        if not self._built:
+            return
+        self.query_one(TicketTab).follow(ticket)
+        if previous is not None and ticket.customer_id != previous.customer_id:
+            self._customer_switched()
+        if previous is not None and (ticket.status is TicketStatus.CLOSED) != (previous.status is TicketStatus.CLOSED):
+            self._show_closed()
+
+    # --- closed is closed (T3) -----------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self.ticket is not None and self.ticket.status is TicketStatus.CLOSED
+
+    def closed_reason(self) -> str:
+        t = self.ticket
+        if t is None:
+            return ""
+        if t.closed_at is not None:
+            return _("Ticket #{number} was closed on {when}: it can be read, not changed.",
+                     number=t.number, when=when(t.closed_at))
+        return _("Ticket #{number} is closed: it can be read, not changed.", number=t.number)
+
+    def _show_closed(self) -> None:
+        """Read-only forms and composer with the reason; Close is no longer offered."""
+        closed = self.closed
+        reason = self.closed_reason() if closed else ""
+        for selector in ("#tab-ticket-body", "#composer-box", "#tab-tasks-body", "#note-text", "#note-add",
+                         "#note-delete", "#attach-add", "#attach-remove"):
+            for widget in self.query(selector):
+                widget.disabled = closed
+        self.query_one(TicketTab).set_error(reason)
+        self.query_one(TasksTab).set_error(reason)
+        if self.composer is not None:
+            self.composer.show_error(reason)
+        if closed:
+            self.feedback(reason, "warning")
+
+    def _customer_switched(self) -> None:
+        """Another customer (my switch or anyone's): every part that depends on the
+        customer reads it again at once -- header, Customer, Contact (and with it the
+        composer's contacts and the transcript's recipients), Account, similar customers."""
+        ticket = self.ticket
+        if ticket is None:
+            return
+        customer_id = ticket.customer_id
+        self.call("customer", lambda: self.backend.get_customer(self.user, customer_id), self._customer_read)
+        for tab_type in (CustomerTab, ContactTab, AccountTab):
+            self.query_one(tab_type).load()
+
+    def _customer_read(self, customer: Customer) -> None:
+        if self.ticket is not None and customer.id == self.ticket.customer_id:
+            self.customer = customer
+            composer = self.composer
+            if composer is not None:
+                composer.set_context(self._template_variables())
+
+    # --- T8/+T16 live: the open ticket follows the store ---------------------------------------
+
+    def _poll_live(self) -> None:
+        if not self._built or self._leaving:
+            return
+        self.call("live-token", self.backend.change_token, self._token_read, quiet=True)
+
+    def _token_read(self, token: int) -> None:
+        if token == self._token:
+            return
+        self._token = token
+        self.call("live-activity", lambda: self.backend.ticket_activity(self.user, self.ticket_id),
+                  self._activity_read, self._activity_failed, quiet=True)
+
+    def _activity_failed(self, e: SagiccError) -> None:
+        if isinstance(e, NotFound):  # the ticket left my scope: the heartbeat says so and leaves
+            self._beat()
+
+    def _activity_read(self, activity: TicketActivity) -> None:
+        before, self.activity = self.activity, activity
+        if before is None or not self._built or self._leaving:
+            return
+        change = live.compare(before, activity, me=self.user.full_name)
+        parts = change.parts
+        if live.TICKET in parts or live.CUSTOMER_SWITCH in parts or live.CUSTOMER in parts:
+            self._refresh_header()  # the header's answer carries the ticket: _follow does the rest
+        if live.CONVERSATION in parts:
+            self.query_one(ConversationView).refresh_live()
+        if live.CUSTOMER in parts:
+            self.query_one(CustomerTab).refresh_live()
+            self.query_one(ContactTab).load()
+            self.query_one(AccountTab).load()
+        if live.TASKS in parts:
+            self.query_one(HistoryTab).load()
+        if live.TASKS in parts or live.TICKET in parts:
+            self.query_one(AgendaTab).load()
+        if live.NOTES in parts:
+            self.query_one(NotesTab).load()
+        if live.ATTACHMENTS in parts:
+            self.query_one(AttachmentsTab).load()
+        if change.notice:
+            self.notice(change.notice)
+
+    def notice(self, text: str) -> None:
+        """One line saying what changed and who; an error on the status line stays until a success."""
+        line = self.query_one(StatusLine)
+        if line.severity in ("error", "warning"):
+            self.notify(text)
+        else:
+            line.show(text, "information")
 
     def action_refresh(self) -> None:
         self._refresh_header()
@@ -438,6 +558,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         event.stop()
         self.app.push_screen(TextPrompt(event.title, value=event.value, max_length=event.max_length),
                              event.answer)
+
+    @on(TicketTabBase.CompareRequested)
+    def _compare_requested(self, event: TicketTabBase.CompareRequested) -> None:
+        event.stop()
+        self.app.push_screen(CompareScreen(event.what, event.fields, by=event.by, at=event.at), event.answer)
 
     @on(TicketTabBase.ShowTextRequested)
     def _show_text_requested(self, event: TicketTabBase.ShowTextRequested) -> None:
@@ -636,7 +761,9 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         keys = ["reassign"]
         if can(self.user, Permission.MASS_MERGE):
             keys.append("merge")
-        keys += ["related", "transcript", "external", "close"]
+        keys += ["related", "transcript", "external"]
+        if not self.closed:
+            keys.append("close")
         if can(self.user, Permission.VIEW_CHANGE_LOG):
             keys.append("changelog")
         keys.append("exit")

@@ -648,7 +648,7 @@ async def test_ticket_activity_moves_with_each_part_and_says_who(world, tmp_path
     # A contact added to the customer moves the customer's stamp; an agent's reply names the agent.
     await b.add_contact(sofia, r.customer_id, ContactInput(kind=ContactKind.PHONE, value="3001234567"))
     contacted = await b.ticket_activity(ana, r.ticket_id)
-    assert contacted.customer_change_id > noted.customer_change_id
+    assert contacted.customer_change_id > noted.customer_change_id and contacted.customer_change_by == "Sofía Supervisora"
     await b.send_message(sofia, r.ticket_id, msg(key="act-1"))
     replied = await b.ticket_activity(ana, r.ticket_id)
     assert replied.interactions.count == 3 and replied.last_direction == Direction.OUTGOING.value

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from textual.containers import Vertical
@@ -22,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Select
 
 from sagicc_tui.backend import Backend
+from sagicc_tui.domain.collision import FieldVersions, Keep
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import Campaign, Customer, Ticket, User
 from sagicc_tui.widgets.io import BackendCalls, error_text
@@ -34,6 +36,13 @@ class TicketContext(Protocol):
     ticket: Ticket | None
     campaign: Campaign | None
     customer: Customer | None
+
+    @property
+    def closed(self) -> bool:
+        """Closed is closed (T3): forms and the composer are read-only."""
+        ...
+
+    def closed_reason(self) -> str: ...
 
 
 @dataclass
@@ -74,6 +83,17 @@ class TicketTabBase(BackendCalls, Widget):
         answer: Callable[[str | None], Any]
         value: str = ""
         max_length: int = 0
+
+    @dataclass
+    class CompareRequested(Message):
+        """A save was refused (T15): show `fields` (theirs by `by` at `at`, mine, the one I
+        started from); `answer(choices)` with a Keep per field, or None when cancelled."""
+
+        what: str
+        fields: list[FieldVersions]
+        answer: Callable[[dict[str, Keep] | None], Any]
+        by: str = ""
+        at: datetime | None = None
 
     @dataclass
     class ShowTextRequested(Message):

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from sagicc_tui.domain.collision import FieldVersions, Keep, fields_to_review, resolve
 from sagicc_tui.domain.customers import (
     REASON_LABELS,
     CustomerAssignment,
@@ -23,18 +24,21 @@ from sagicc_tui.domain.customers import (
     SimilarCustomer,
 )
 from sagicc_tui.domain.enums import IdType
-from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import Customer, Ticket, User
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.ticket_tabs.base import TicketChanged, TicketContext, TicketTabBase, field
 
+_TEXT_FIELDS = ("cust-id-number", "cust-first", "cust-middle", "cust-last", "cust-second", "cust-birth")
+
 
 class CustomerTab(TicketTabBase):
     def __init__(self, ctx: TicketContext, *, id: str | None = None) -> None:
         super().__init__(ctx, id=id)
         self._customer: Customer | None = None
+        self._base: dict[str, str] | None = None  # the values the form was filled from
         self._similar: list[SimilarCustomer] = []
         self._relations: list[RelatedCustomer] = []
         self._assignments: tuple[CustomerAssignment, ...] = ()
@@ -83,14 +87,46 @@ class CustomerTab(TicketTabBase):
         self.call("assignees", lambda: self.backend.customer_profile(self.user, customer_id), self._show_assignees,
                   self._section_error)
 
+    # The form's values as compared for a collision (T15): widget id -> text.
+
+    @staticmethod
+    def values_of(c: Customer) -> dict[str, str]:
+        return {"cust-id-type": c.id_type.value, "cust-id-number": one_line(c.id_number),
+                "cust-first": one_line(c.first_name), "cust-middle": one_line(c.middle_name),
+                "cust-last": one_line(c.last_name), "cust-second": one_line(c.second_last_name),
+                "cust-birth": c.birth_date.isoformat() if c.birth_date else ""}
+
+    def mine(self) -> dict[str, str]:
+        values = {"cust-id-type": str(self.query_one("#cust-id-type", Select).value)}
+        for key in _TEXT_FIELDS:
+            values[key] = self.query_one(f"#{key}", Input).value
+        return values
+
+    def edited(self) -> bool:
+        return self._base is not None and self.mine() != self._base
+
     def _show(self, c: Customer) -> None:
         self._customer = c
-        self.query_one("#cust-id-type", Select).value = c.id_type.value
-        for sel, value in (("#cust-id-number", c.id_number), ("#cust-first", c.first_name),
-                           ("#cust-middle", c.middle_name), ("#cust-last", c.last_name),
-                           ("#cust-second", c.second_last_name),
-                           ("#cust-birth", c.birth_date.isoformat() if c.birth_date else "")):
-            self.query_one(sel, Input).value = one_line(value)
+        self._base = self.values_of(c)
+        self._fill(self._base)
+
+    def _fill(self, values: dict[str, str]) -> None:
+        self.query_one("#cust-id-type", Select).value = values["cust-id-type"]
+        for key in _TEXT_FIELDS:
+            self.query_one(f"#{key}", Input).value = values[key]
+
+    def refresh_live(self) -> None:
+        """Someone changed this customer (T8): show it unless something is typed here;
+        typing is kept on the version it started from, so its save is compared (T15)."""
+        t = self.ctx.ticket
+        if t is None:
+            return
+        self.call("customer", lambda: self.backend.get_customer(self.user, t.customer_id), self._live_read)
+        self._load_sections(t.customer_id)
+
+    def _live_read(self, c: Customer) -> None:
+        if c.id != (self._customer.id if self._customer else None) or not self.edited():
+            self._show(c)
 
     def _show_similar(self, similar: list[SimilarCustomer]) -> None:
         self._similar = similar
@@ -128,12 +164,59 @@ class CustomerTab(TicketTabBase):
         )
         self.set_error("")
         self.call("save", lambda: self.backend.update_customer(self.user, c.id, data, expected_version=c.version),
-                  self._saved, self.error_here)
+                  self._saved, self._failed)
 
     def _saved(self, c: Customer) -> None:
-        self._customer = c
+        self._show(c)
+        self.set_error("")
         self.succeeded(_("Customer saved."))
         self.post_message(TicketChanged())
+
+    def _failed(self, e: SagiccError) -> None:
+        self.error_here(e)
+        if isinstance(e, StaleWrite) and self._customer is not None:
+            customer_id = self._customer.id
+
+            async def theirs() -> tuple[Customer, str]:
+                c = await self.backend.get_customer(self.user, customer_id)
+                names = {u.id: u.full_name for u in await self.backend.list_users()}
+                return c, names.get(c.updated_by or 0, "")
+
+            self.call("theirs", theirs, self._compare)
+
+    def _compare(self, found: tuple[Customer, str]) -> None:
+        theirs_customer, by = found
+        if self._base is None:
+            return
+        base, mine, theirs = self._base, self.mine(), self.values_of(theirs_customer)
+
+        def text(key: str, value: str) -> str:
+            return labels.id_type(IdType(value)) if key == "cust-id-type" and value else value
+
+        fields = [FieldVersions(key, label, base[key], mine[key], theirs[key],
+                                shown=(text(key, base[key]), text(key, mine[key]), text(key, theirs[key])))
+                  for key, label in self._labels()]
+        review = fields_to_review(fields)
+
+        def chosen(choices: dict[str, Keep] | None) -> None:
+            if choices is None:
+                self.set_error(_("Not saved: your changes are kept. Save again to compare them with the saved version."))
+                return
+            merged = resolve(fields, choices)
+            self._customer, self._base = theirs_customer, theirs
+            self._fill(merged)
+            self.save()
+
+        if not review:
+            chosen({})
+            return
+        self.post_message(self.CompareRequested(_("this customer"), review, chosen, by, theirs_customer.updated_at))
+
+    @staticmethod
+    def _labels() -> tuple[tuple[str, str], ...]:
+        return (("cust-id-type", _("Document type")), ("cust-id-number", _("Document number")),
+                ("cust-first", _("First name")), ("cust-middle", _("Middle name")), ("cust-last", _("Last name")),
+                ("cust-second", _("Second last name")), ("cust-birth", _("Date of birth (YYYY-MM-DD)")))
 
     @on(OptionList.OptionSelected, "#cust-similar")
     def _switch(self, event: OptionList.OptionSelected) -> None:

@@ -1,0 +1,264 @@
+"""The open ticket is live and a collision is resolved in front of the user (#11: T8, T15, +T16).
+
+Two terminals on one store: the app under test and a second client of the same
+SQLite file (`world.other_terminal()`), or two apps side by side. Nothing is
+pressed while waiting for news: the screen must find it by itself.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from textual.widgets import Button, Input, RadioButton, Select, TextArea
+
+from sagicc_tui.domain.collision import Keep
+from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.enums import ChannelType, Priority, TicketStatus
+from sagicc_tui.screens.ticket import TicketScreen
+from sagicc_tui.screens.ticket_compare import CompareScreen
+from sagicc_tui.widgets.composer import Composer
+from sagicc_tui.widgets.conversation import ConversationView
+from sagicc_tui.widgets.io import StatusLine
+from sagicc_tui.widgets.ticket_header import TicketHeaderBar
+from tests.ui.conftest import make_app, settle
+
+
+SIZE = (160, 50)
+
+
+@pytest.fixture(autouse=True)
+def _no_smtp(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("SAGICC_SMTP", "SAGICC_WHATSAPP")):
+            monkeypatch.delenv(name, raising=False)
+
+
+async def _open(pilot) -> TicketScreen:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot, rounds=3)
+    screen = pilot.app.screen
+    assert isinstance(screen, TicketScreen)
+    return screen
+
+
+async def _open_ticket(pilot, ticket_id: int) -> TicketScreen:
+    await settle(pilot)
+    pilot.app.screen.open_ticket(ticket_id)
+    await settle(pilot, rounds=3)
+    screen = pilot.app.screen
+    assert isinstance(screen, TicketScreen) and screen.ticket_id == ticket_id
+    return screen
+
+
+async def _until(pilot, condition, *, rounds: int = 60) -> bool:
+    """Wait without pressing anything: a few live polls at most."""
+    for _ in range(rounds):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return condition()
+
+
+def _conversation(screen) -> str:
+    return "\n".join(screen.query_one(ConversationView).text_lines())
+
+
+async def test_an_ingested_email_shows_on_the_open_ticket_without_a_key(world):
+    r = await world.incoming("pedro@correo.co", "Primer mensaje", name="Pedro Pérez")
+    other = await world.other_terminal()
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        composer_text = screen.query_one("#composer-text", TextArea)
+        composer_text.focus()
+        composer_text.text = "Estoy escribiendo"
+        await settle(pilot, rounds=1)
+        world.clock.advance(minutes=1)
+        await other.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="pedro@correo.co",
+                                           text="¿Alguna novedad?", name="Pedro Pérez", at=world.clock()))
+        assert await _until(pilot, lambda: "¿Alguna novedad?" in _conversation(screen))
+        assert "New message from the customer" in screen.query_one(StatusLine).text
+        # typing and focus are kept
+        assert composer_text.text == "Estoy escribiendo" and app.focused is composer_text
+
+
+@pytest.fixture
+async def server_world(tmp_path):
+    """The app talks to a real server on 127.0.0.1 (its events are the change token)."""
+    from tests.factory import make_world
+    from tests.support.remote_world import attach_remote
+
+    local = await make_world(tmp_path / "server.db", blob_dir=tmp_path / "files")
+    w = await attach_remote(local, tmp_path)
+    try:
+        yield w
+    finally:
+        await w.aclose()
+
+
+async def test_an_email_ingested_through_the_server_shows_without_a_key(server_world):
+    world = server_world
+    await world.incoming("pedro@correo.co", "Primer mensaje", name="Pedro Pérez")
+    gateway = await world.other_terminal()  # a second client: the mail gateway's
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        world.clock.advance(minutes=1)
+        await gateway.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="pedro@correo.co",
+                                             text="Llegó por el servidor", name="Pedro Pérez", at=world.clock()))
+        assert await _until(pilot, lambda: "Llegó por el servidor" in _conversation(screen))
+        assert "New message from the customer" in screen.query_one(StatusLine).text
+
+
+async def test_a_customer_switch_by_anyone_shows_everywhere_at_once(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    laura = await world.incoming("laura@correo.co", "Otro caso", name="Laura Gómez")
+    other = await world.other_terminal()
+    sofia = await other.get_user("sofia")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        assert "Pedro Pérez" in screen.query_one(TicketHeaderBar).plain()
+        t = await other.get_ticket(sofia, r.ticket_id)
+        await other.switch_ticket_customer(sofia, r.ticket_id, laura.customer_id, expected_version=t.version)
+
+        def everywhere() -> bool:
+            composer = screen.query_one(Composer)
+            contact_options = [str(p) for p, _v in composer.query_one("#composer-contact", Select)._options]
+            return ("Laura Gómez" in screen.query_one(TicketHeaderBar).plain()
+                    and [c.value for c in screen.contacts] == ["laura@correo.co"]
+                    and any("laura@correo.co" in o for o in contact_options)
+                    and not any("pedro@correo.co" in o for o in contact_options)
+                    and screen.query_one("#cust-first", Input).value == "Laura"
+                    and screen.customer is not None and screen.customer.id == laura.customer_id)
+
+        assert await _until(pilot, everywhere)
+        assert "Sofía Supervisora moved the ticket to another customer" in screen.query_one(StatusLine).text
+        # Sending now goes to the new customer's address, with no second refresh.
+        screen.query_one("#composer-subject", Input).value = "Respuesta"
+        screen.query_one("#composer-text", TextArea).text = "Hola Laura"
+        screen.query_one(Composer).send()
+        await settle(pilot, rounds=3)
+        page = await world.backend.conversation(await world.user("admin"), r.ticket_id)
+        sent = [i.interaction for i in page.items if i.interaction.content == "Hola Laura"]
+        assert [s.contact for s in sent] == ["laura@correo.co"]
+
+
+async def _ticket_tab(pilot, screen) -> None:
+    await pilot.press("4")
+    await settle(pilot, rounds=1)
+
+
+async def test_two_apps_on_one_ticket_never_overwrite_each_other_unseen(world):
+    """The issue's steps: two agents on the Ticket tab; the second save opens the comparison."""
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    admin = await world.user("admin")
+    t = await world.backend.get_ticket(admin, r.ticket_id)
+    await world.backend.update_ticket(admin, r.ticket_id, {"description": "Cobro doble."}, expected_version=t.version)
+    other = await world.other_terminal()
+    first = make_app(world, poll_interval=3600)
+    second = make_app(world, username="sofia", backend=other, poll_interval=3600)
+    async with first.run_test(size=SIZE) as pa, second.run_test(size=SIZE) as pb:
+        a, b = await _open(pa), await _open(pb)
+        await _ticket_tab(pa, a)
+        await _ticket_tab(pb, b)
+        # Both start typing; Sofía appends to the description and saves first.
+        a_text = a.query_one("#tt-description", TextArea)
+        a_text.text = "Cobro doble. Ada: pedir extracto."
+        b.query_one("#tt-description", TextArea).text = "Cobro doble. Sofía: ya llamé al banco."
+        b.query_one("#tt-save", Button).press()
+        await settle(pb, rounds=2)
+        assert await _until(pa, lambda: "Sofía Supervisora changed the description" in a.query_one(StatusLine).text)
+        assert a_text.text == "Cobro doble. Ada: pedir extracto."  # her typing is kept while the news shows
+        # Ada changes the type too, then Ctrl+S.
+        a_type = a.query_one("#tt-type", Select)
+        a_type.value = "complaint" if a_type.value != "complaint" else "request"
+        mine_type = a_type.value
+        a_text.focus()
+        await pa.press("ctrl+s")
+        assert await _until(pa, lambda: isinstance(first.screen, CompareScreen))
+        compare = first.screen
+        shown = " ".join(str(w.render()) for w in compare.query("Static, Label"))
+        assert "Sofía Supervisora" in shown and "ya llamé al banco" in shown and "pedir extracto" in shown
+        assert "Cobro doble." in shown  # the one Ada started from
+        stored = await world.backend.get_ticket(admin, r.ticket_id)
+        assert stored.description == "Cobro doble. Sofía: ya llamé al banco."  # nothing written yet
+        # Ada takes Sofía's description, keeps her own type: both edits survive, by her choice.
+        compare.choose("description", Keep.THEIRS)
+        assert compare.query_one("#keep-type-mine", RadioButton).value  # only she changed it: hers by default
+        compare.query_one("#compare-save", Button).press()
+        await settle(pa, rounds=3)
+        stored = await world.backend.get_ticket(admin, r.ticket_id)
+        assert stored.description == "Cobro doble. Sofía: ya llamé al banco."
+        assert stored.type.value == mine_type
+        assert isinstance(first.screen, TicketScreen)
+        assert "Ticket saved." in a.query_one(StatusLine).text
+
+
+async def test_a_cancelled_comparison_keeps_my_typing_and_writes_nothing(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    other = await world.other_terminal()
+    sofia = await other.get_user("sofia")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        await _ticket_tab(pilot, screen)
+        text = screen.query_one("#tt-description", TextArea)
+        text.text = "Mi descripción"
+        t = await other.get_ticket(sofia, r.ticket_id)
+        await other.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"},
+                                  expected_version=t.version)
+        # The live poll sees her change: my typing stays (the form does not jump to hers).
+        assert await _until(pilot, lambda: "Sofía Supervisora changed the description"
+                            in screen.query_one(StatusLine).text)
+        assert text.text == "Mi descripción"
+        screen.query_one("#tt-save", Button).press()
+        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await pilot.press("escape")
+        await settle(pilot, rounds=2)
+        assert app.screen is screen and text.text == "Mi descripción"
+        assert (await other.get_ticket(sofia, r.ticket_id)).description == "Cambiado por Sofía"
+        # Saving again compares again: there is no path that writes over hers unseen.
+        screen.query_one("#tt-save", Button).press()
+        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+
+
+async def test_an_untouched_ticket_tab_follows_the_other_users_change(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    other = await world.other_terminal()
+    sofia = await other.get_user("sofia")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        await _ticket_tab(pilot, screen)
+        t = await other.get_ticket(sofia, r.ticket_id)
+        await other.update_ticket(sofia, r.ticket_id, {"priority": Priority.CRITICAL, "description": "Urgente"},
+                                  expected_version=t.version)
+        assert await _until(pilot, lambda: screen.query_one("#tt-description", TextArea).text == "Urgente")
+        assert screen.query_one("#tt-priority", Select).value == Priority.CRITICAL.value
+        assert "Critical" in screen.query_one(TicketHeaderBar).plain()
+        # and my save now goes on the version I see, without a comparison
+        screen.query_one("#tt-description", TextArea).text = "Urgente, llamar hoy"
+        screen.query_one("#tt-save", Button).press()
+        await settle(pilot, rounds=2)
+        assert (await other.get_ticket(sofia, r.ticket_id)).description == "Urgente, llamar hoy"
+
+
+async def test_closed_by_someone_else_turns_the_screen_read_only(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    other = await world.other_terminal()
+    sofia = await other.get_user("sofia")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        assert "close" in screen.option_keys()
+        t = await other.get_ticket(sofia, r.ticket_id)
+        await other.close_ticket(sofia, r.ticket_id, expected_version=t.version)
+        assert await _until(pilot, lambda: screen.closed)
+        await settle(pilot, rounds=2)
+        assert screen.query_one("#composer-box").disabled and screen.query_one("#tab-ticket-body").disabled
+        assert "is closed" in screen.query_one(StatusLine).text or "was closed" in screen.query_one(StatusLine).text
+        assert "close" not in screen.option_keys()
+        assert screen.ticket.status is TicketStatus.CLOSED
