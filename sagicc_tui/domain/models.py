@@ -77,6 +77,7 @@ class Campaign:
     view_all_tickets: bool = False
     mass_close_allowed: bool = True
     allow_other_contacts: bool = False
+    reply_takes_ticket: bool = True  # replying to an unassigned ticket assigns it to the replier (#11.7)
     task_fields: tuple[TaskField, ...] = ()
     primary_field: str | None = None  # key of the task field shown on cards
     incoming_channels: tuple[ChannelType, ...] = ()

@@ -31,13 +31,16 @@ COMPARE_CSS = """
 CompareScreen { align: center middle; }
 CompareScreen > #compare { width: 100%; max-width: 120; height: auto; max-height: 100%;
                            border: thick $error 60%; background: $surface; padding: 0 1; }
-CompareScreen #compare-title { text-style: bold; color: $error; }
+CompareScreen #compare-title { text-style: bold; color: $error; width: 100%; }
+CompareScreen #compare-help { width: 100%; }
 CompareScreen #compare-fields { height: auto; max-height: 1fr; }
 CompareScreen .compare-field { height: auto; margin-bottom: 1; }
 CompareScreen .compare-label { text-style: bold; }
 CompareScreen .compare-conflict { color: $warning; }
 CompareScreen .compare-value { padding-left: 2; }
-CompareScreen RadioSet { border: none; padding: 0; height: auto; width: auto; layout: horizontal; }
+CompareScreen RadioSet { border: none; padding: 0 1; height: auto; width: auto; layout: horizontal; }
+CompareScreen RadioSet:focus-within { background: $boost; }
+CompareScreen RadioButton { width: auto; margin-right: 3; }
 CompareScreen .buttons { height: auto; margin-top: 1; }
 CompareScreen .buttons Button { margin-right: 1; }
 """
@@ -63,9 +66,10 @@ class CompareScreen(TranslatedBindings, ModalScreen[dict[str, Keep] | None]):
         by = one_line(self._by, max_len=50) or _("Someone else")
         at = when(self._at) if self._at is not None else ""
         with Vertical(id="compare"):
-            yield Label(Content(_("{name} saved {what} at {when} while you were editing it.",
+            yield Label(Content(_("{name} saved {what} on {when} while you were editing it.",
                                   name=by, what=self._what, when=at)), id="compare-title")
-            yield Label(Content(_("Nothing was written. For each field, keep yours or take theirs, then save.")))
+            yield Label(Content(_("Nothing was written. For each field, keep yours or take theirs, then save.")),
+                        id="compare-help")
             with VerticalScroll(id="compare-fields"):
                 for f in self.fields:
                     with Vertical(classes="compare-field", id=f"compare-{f.key}"):

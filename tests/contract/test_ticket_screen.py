@@ -660,3 +660,30 @@ async def test_ticket_activity_moves_with_each_part_and_says_who(world, tmp_path
     await b.switch_ticket_customer(sofia, r.ticket_id, other.customer_id, expected_version=t.version)
     switched = await b.ticket_activity(ana, r.ticket_id)
     assert switched.customer_id == other.customer_id
+
+
+# --- #11.7 replying takes the ticket ------------------------------------------------------------------
+
+
+async def test_replying_to_an_unassigned_ticket_assigns_it_to_me(world):
+    b = world.backend
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    r = await world.incoming("a@x.com", "hola")
+    assert (await b.get_ticket(ana, r.ticket_id)).assignee_id is None
+    await b.send_message(ana, r.ticket_id, msg(key="take-1"))
+    ticket = await b.get_ticket(ana, r.ticket_id)
+    assert ticket.assignee_id == ana.id
+    assert ChangeKind.ASSIGNED in await log_kinds(world, r.ticket_id)
+    assert r.ticket_id in [c.id for c in (await b.pending_tickets(ana, SERVICE.id)).rows]
+    # Already assigned: a colleague's reply does not take it.
+    await b.send_message(sofia, r.ticket_id, msg(key="take-2"))
+    assert (await b.get_ticket(ana, r.ticket_id)).assignee_id == ana.id
+
+
+async def test_a_campaign_can_turn_off_replying_takes_the_ticket(world):
+    set_campaign(world, reply_takes_ticket=False)
+    b = world.backend
+    ana = await world.user("ana")
+    r = await world.incoming("a@x.com", "hola")
+    await b.send_message(ana, r.ticket_id, msg(key="take-off"))
+    assert (await b.get_ticket(ana, r.ticket_id)).assignee_id is None

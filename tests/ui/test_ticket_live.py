@@ -12,8 +12,8 @@ import os
 import pytest
 from textual.widgets import Button, Input, RadioButton, Select, TextArea
 
-from sagicc_tui.domain.collision import Keep
 from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.collision import Keep
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketStatus
 from sagicc_tui.screens.ticket import TicketScreen
 from sagicc_tui.screens.ticket_compare import CompareScreen
@@ -22,7 +22,6 @@ from sagicc_tui.widgets.conversation import ConversationView
 from sagicc_tui.widgets.io import StatusLine
 from sagicc_tui.widgets.ticket_header import TicketHeaderBar
 from tests.ui.conftest import make_app, settle
-
 
 SIZE = (160, 50)
 
@@ -70,7 +69,7 @@ async def test_an_ingested_email_shows_on_the_open_ticket_without_a_key(world):
     other = await world.other_terminal()
     app = make_app(world, poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(pilot)
+        screen = await _open_ticket(pilot, r.ticket_id)
         composer_text = screen.query_one("#composer-text", TextArea)
         composer_text.focus()
         composer_text.text = "Estoy escribiendo"
@@ -262,3 +261,62 @@ async def test_closed_by_someone_else_turns_the_screen_read_only(world):
         assert "is closed" in screen.query_one(StatusLine).text or "was closed" in screen.query_one(StatusLine).text
         assert "close" not in screen.option_keys()
         assert screen.ticket.status is TicketStatus.CLOSED
+
+
+# --- snapshots of the comparison (fixed size, injected clock, seeded store, no blink) ----------------------
+
+
+async def _compare_world(world):
+    r = await world.incoming("pedro@correo.co", "Me cobraron dos veces la factura de octubre", name="Pedro Pérez",
+                             subject="Factura duplicada")
+    admin = await world.user("admin")
+    t = await world.backend.get_ticket(admin, r.ticket_id)
+    await world.backend.update_ticket(admin, r.ticket_id, {"description": "Cobro doble en octubre."},
+                                      expected_version=t.version)
+    return r.ticket_id
+
+
+def _compare_ready(world, ticket_id):
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.screen.open_ticket(ticket_id)
+        await settle(pilot, rounds=4)
+        screen = pilot.app.screen
+        await pilot.press("4")
+        await settle(pilot, rounds=2)
+        screen.query_one("#tt-description", TextArea).text = "Cobro doble en octubre. Ada: pedir el extracto."
+        screen.query_one("#tt-priority", Select).value = Priority.HIGH.value
+        sofia = await world.user("sofia")
+        world.clock.advance(minutes=3)
+        t = await world.backend.get_ticket(sofia, ticket_id)
+        await world.backend.update_ticket(sofia, ticket_id, {
+            "description": "Cobro doble en octubre. Sofía: ya llamé al banco.", "priority": Priority.CRITICAL},
+            expected_version=t.version)
+        screen.query_one("#tt-save", Button).press()
+        await settle(pilot, rounds=4)
+        assert isinstance(pilot.app.screen, CompareScreen)
+        for widget in pilot.app.screen.query("Input, TextArea"):
+            widget.cursor_blink = False
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_comparison_snapshot(snap_compare, tmp_path, monkeypatch, size, language):
+    import asyncio
+
+    # No live poll while capturing: its notice would pop up or not depending on timing.
+    monkeypatch.setattr("sagicc_tui.screens.ticket.LIVE_POLL", 3600)
+
+    from tests.factory import make_world
+
+    world = asyncio.run(make_world(tmp_path / "snap.db"))
+    try:
+        ticket_id = asyncio.run(_compare_world(world))
+        app = make_app(world, poll_interval=3600, language=language)
+        assert snap_compare(app, terminal_size=size, run_before=_compare_ready(world, ticket_id))
+    finally:
+        asyncio.run(world.backend.aclose())
