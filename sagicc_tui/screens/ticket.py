@@ -53,11 +53,12 @@ from sagicc_tui.domain.rules import Permission, can
 from sagicc_tui.domain.ticket_screen import (
     PRESENCE_HEARTBEAT,
     ExternalView,
+    OutgoingMessage,
     PresenceEntry,
     TicketActivity,
     TicketHeader,
 )
-from sagicc_tui.i18n import N_, _
+from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.screens import ticket_live as live
 from sagicc_tui.screens.choose import ChoiceScreen
@@ -186,6 +187,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._built = False
         self._token: int | None = None  # the store's change token when the activity was last read
         self.activity: TicketActivity | None = None  # the stamp of what the screen shows (T8, +T16)
+        self._writing_from: TicketActivity | None = None  # the stamp when the reply was begun (+T17)
 
     # --- layout -------------------------------------------------------------------------
 
@@ -300,8 +302,28 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def action_leave(self) -> None:
         if self._leaving:
             return
+        unsaved = [title for tab, title in ((TicketTab, _("Ticket")), (CustomerTab, _("Customer")))
+                   if self._built and self.query_one(tab).edited()]
+        if unsaved:
+            self.app.push_screen(ConfirmScreen(
+                _("Unsaved changes"),
+                _("The {tabs} tab has changes that are not saved. Leave the ticket without saving them?",
+                  tabs=", ".join(unsaved)), yes=_("Leave without saving")),
+                lambda ok: self._leave() if ok else None)
+            return
+        self._leave()
+
+    def _leave(self) -> None:
+        if self._leaving:
+            return
         self._leaving = True
+        # Keys typed while the screen closes act on nothing: not on this screen, never on the list.
+        self.set_focus(None)
         pending = {form: self._draft_data(form) for form in self._dirty}
+        kept = [form for form in ("composer", "task") if self._has_typing(form)]
+        if kept:
+            self.app.notify(_("What you were writing on ticket #{number} is kept as a draft; it is there when you open it again.",
+                              number=self.ticket.number if self.ticket else self.ticket_id))
 
         async def leave() -> User:
             for form, data in pending.items():
@@ -310,6 +332,21 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return await self.backend.leave_ticket(self.user, self.ticket_id)
 
         self.call("leave", leave, self._left, self._leave_failed)
+
+    def _has_typing(self, form: str) -> bool:
+        data = self._draft_data(form)
+        if not data:
+            return False
+        keys = ("subject", "cc", "bcc", "text", "files", "other") if form == "composer" else tuple(data)
+        return any(data.get(k) for k in keys)
+
+    def on_key(self, event) -> None:
+        if self._leaving:
+            event.stop()
+            event.prevent_default()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self._leaving
 
     async def on_unmount(self) -> None:
         """The app quit (q) while inside: still leave the ticket, so I am not left Busy."""
@@ -617,22 +654,64 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _send(self, event: Composer.SendRequested) -> None:
         event.stop()
         message = event.message
+        since = self._writing_from
+        if since is None:
+            self._do_send(message)
+            return
+        self.call("news", lambda: self.backend.ticket_activity(self.user, self.ticket_id),
+                  lambda now: self._check_news(message, since, now))
+
+    def _check_news(self, message: OutgoingMessage, since: TicketActivity, now: TicketActivity) -> None:
+        """+T17 traffic cop: messages that arrived after I began writing are read first."""
+        new = now.interactions.count - since.interactions.count
+        if new <= 0:
+            self._do_send(message)
+            return
+        self._writing_from = now  # asked once for these
+        view = self.query_one(ConversationView)
+        view.refresh_live()
+
+        def answered(send: bool | None) -> None:
+            if send:
+                self._do_send(message)
+                return
+            view.action_end()
+            view.focus()
+
+        self.app.push_screen(ConfirmScreen(
+            _("New messages"),
+            plural(new, "1 new message since you started writing. Review it before sending?",
+                   "{n} new messages since you started writing. Review them before sending?"),
+            yes=_("Send anyway"), no=_("Review")), answered)
+
+    def _do_send(self, message: OutgoingMessage) -> None:
         composer = self.composer
         self._stop_draft("composer")  # a draft written after the send's clear_draft would come back
+        was_unassigned = self.ticket is not None and self.ticket.assignee_id is None
 
         async def send() -> Interaction:
             interaction = await self.backend.send_message(self.user, self.ticket_id, message)
             await self.backend.clear_draft(self.user, self.ticket_id, "composer")
             return interaction
 
-        self.call("send", send, self._sent, lambda e: composer.show_error(error_text(e)) if composer else None)
+        self.call("send", send, lambda i: self._sent(i, was_unassigned),
+                  lambda e: composer.show_error(error_text(e)) if composer else None)
 
-    def _sent(self, interaction: Interaction) -> None:
+    def _sent(self, interaction: Interaction, was_unassigned: bool = False) -> None:
         composer = self.composer
         self._stop_draft("composer")
+        self._writing_from = None
         if composer is not None:
             composer.clear()
         self._delivered(interaction)
+        if was_unassigned:
+            self.call("taken", lambda: self.backend.get_ticket(self.user, self.ticket_id), self._maybe_taken)
+
+    def _maybe_taken(self, ticket: Ticket) -> None:
+        """#11.7: replying took the unassigned ticket; say so only when that is news."""
+        if ticket.assignee_id == self.user.id:
+            self.notify(_("Ticket #{number} is now assigned to you.", number=ticket.number))
+        self._follow(ticket)
 
     def _delivered(self, interaction: Interaction) -> None:
         if interaction.delivery is DeliveryState.FAILED:
@@ -650,6 +729,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         event.stop()
         event.composer.clear()
         self._stop_draft("composer")
+        self._writing_from = None
         self.call("clear-composer", lambda: self.backend.clear_draft(self.user, self.ticket_id, "composer"),
                   lambda _r: None)
 
@@ -658,6 +738,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     @on(Composer.Changed)
     def _composer_changed(self, event: Composer.Changed) -> None:
         event.stop()
+        if self._writing_from is None and self._has_typing("composer"):
+            self._writing_from = self.activity
         self._schedule_draft("composer")
 
     @on(TaskForm.Changed)

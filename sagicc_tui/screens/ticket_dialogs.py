@@ -60,9 +60,9 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="ticket.confirm.cancel")]
 
-    def __init__(self, title: str, text: str, *, yes: str | None = None) -> None:
+    def __init__(self, title: str, text: str, *, yes: str | None = None, no: str | None = None) -> None:
         super().__init__()
-        self._title, self._text, self._yes = title, text, yes
+        self._title, self._text, self._yes, self._no = title, text, yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -70,7 +70,7 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
             yield Static(Content(self._text))
             with Horizontal(classes="buttons"):
                 yield Button(self._yes or _("Yes"), id="confirm-yes", variant="primary", compact=True)
-                yield Button(_("Cancel"), id="confirm-no", compact=True)
+                yield Button(self._no or _("Cancel"), id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -8,6 +8,7 @@ open dialogs (order, campaign, pending, mass actions, the ticket).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,7 @@ from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 SEARCH_DELAY = 0.25
+LEAVE_GRACE = 0.4  # seconds after a ticket closes during which keys still arriving are dropped
 PENDING_LIMIT = 50
 
 
@@ -97,6 +99,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._poll_interval = poll_interval
         self._query = TicketQuery(campaign_ids=(campaign.id,) if campaign else ())
         self._token: int | None = None
+        self._keys_blocked_until = 0.0  # monotonic time; see _ticket_left
         self._search_timer: Timer | None = None
         self._views: list[SavedView] = []
 
@@ -274,10 +277,32 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self.open_ticket(ticket_id)
 
     def _ticket_left(self, user: User | None) -> None:
-        """Back from the ticket screen: the agent status it left (Available), and a fresh list."""
+        """Back from the ticket screen: the agent status it left (Available), and a fresh list.
+        Keys still arriving from the ticket (typing that went on while it closed) are
+        dropped for LEAVE_GRACE seconds, so they never tag tickets or change the order."""
+        self._keys_blocked_until = time.monotonic() + LEAVE_GRACE
+        self.call_after_refresh(self._hold_keys)
         if user is not None:
             self.post_message(self._StatusSet(user))
         self.action_refresh()
+
+    def _hold_keys(self) -> None:
+        """No widget has focus during the grace, so no widget binding can act either."""
+        self.set_focus(None)
+        self.set_timer(LEAVE_GRACE, self._release_keys)
+
+    def _release_keys(self) -> None:
+        self._keys_blocked_until = 0.0
+        if self.focused is None:
+            self.ticket_list.focus()
+
+    def on_key(self, event) -> None:
+        if time.monotonic() < self._keys_blocked_until:
+            event.stop()
+            event.prevent_default()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return time.monotonic() >= self._keys_blocked_until
 
     def action_toggle_status(self) -> None:
         new = AgentStatus.BUSY if self.user.status is AgentStatus.AVAILABLE else AgentStatus.AVAILABLE

@@ -320,3 +320,111 @@ def test_comparison_snapshot(snap_compare, tmp_path, monkeypatch, size, language
         assert snap_compare(app, terminal_size=size, run_before=_compare_ready(world, ticket_id))
     finally:
         asyncio.run(world.backend.aclose())
+
+
+# --- +T17 traffic cop, #11.7 replying takes the ticket, #11.8 leaving is deliberate -------------------------
+
+
+def _notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def _write_reply(pilot, screen, text: str) -> None:
+    screen.query_one("#composer-subject", Input).value = "Su caso"
+    area = screen.query_one("#composer-text", TextArea)
+    area.focus()
+    area.text = text
+    await settle(pilot, rounds=1)
+
+
+async def test_news_since_i_started_writing_is_offered_for_review_before_sending(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    other = await world.other_terminal()
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        await _write_reply(pilot, screen, "Ya revisamos su factura.")
+        for text in ("Otra cosa", "¿Me responden?"):
+            world.clock.advance(minutes=1)
+            await other.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="pedro@correo.co", text=text,
+                                               name="Pedro Pérez", at=world.clock()))
+        screen.query_one(Composer).send()
+        assert await _until(pilot, lambda: app.screen is not screen)
+        await settle(pilot, rounds=1)
+        dialog = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "2 new messages since you started writing" in dialog
+        app.screen.query_one("#confirm-no", Button).press()  # Review
+        await settle(pilot, rounds=2)
+        assert app.screen is screen and isinstance(app.focused, ConversationView)
+        assert "¿Me responden?" in _conversation(screen)
+        admin = await world.user("admin")
+        page = await world.backend.conversation(admin, r.ticket_id)
+        assert not [i for i in page.items if i.interaction.content == "Ya revisamos su factura."]  # not sent
+        assert screen.query_one("#composer-text", TextArea).text == "Ya revisamos su factura."  # kept
+        # Reviewed: the next Send goes (the same news is not asked about twice).
+        screen.query_one(Composer).send()
+        await settle(pilot, rounds=3)
+        page = await world.backend.conversation(admin, r.ticket_id)
+        assert [i for i in page.items if i.interaction.content == "Ya revisamos su factura."]
+
+
+async def test_replying_takes_an_unassigned_ticket_and_says_so_once(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        said: list[str] = []
+        real_notify = screen.notify
+        screen.notify = lambda message, **kw: (said.append(message), real_notify(message, **kw))[1]
+        await _write_reply(pilot, screen, "Primera respuesta")
+        screen.query_one(Composer).send()
+        await settle(pilot, rounds=4)
+        admin = await world.user("admin")
+        assert (await world.backend.get_ticket(admin, r.ticket_id)).assignee_id == admin.id
+        assert len([n for n in said if "now assigned to you" in n]) == 1
+        assert "Ada Admin" in screen.query_one(TicketHeaderBar).plain()
+        await _write_reply(pilot, screen, "Segunda respuesta")
+        screen.query_one(Composer).send()
+        await settle(pilot, rounds=4)
+        assert len([n for n in said if "now assigned to you" in n]) == 1  # not news any more
+
+
+async def test_leaving_keeps_the_reply_as_a_draft_says_so_and_keys_never_reach_the_list(world, monkeypatch):
+    from sagicc_tui.screens.tickets import TicketsScreen
+    from tests.ui.conftest import ticket_list
+
+    # The grace after a ticket closes, long enough that this slow test's keys all fall in it.
+    monkeypatch.setattr("sagicc_tui.screens.tickets.LEAVE_GRACE", 30)
+
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        await _write_reply(pilot, screen, "A medio escribir")
+        await pilot.press("escape")  # leaves the field, not the ticket
+        await settle(pilot, rounds=1)
+        assert app.screen is screen and isinstance(app.focused, ConversationView)
+        await pilot.press("escape", "t", "t", "space", "o")  # leave, then keys typed while it closes
+        await settle(pilot, rounds=4)
+        assert isinstance(app.screen, TicketsScreen)
+        assert ticket_list(app).tag_count == 0
+        assert any("kept as a draft" in n for n in _notes(app))
+        admin = await world.user("admin")
+        draft = await world.backend.get_draft(admin, r.ticket_id, "composer")
+        assert draft is not None and draft.data["text"] == "A medio escribir"
+
+
+async def test_leaving_with_an_unsaved_ticket_form_asks_first(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        await _ticket_tab(pilot, screen)
+        screen.query_one("#tt-description", TextArea).text = "Sin guardar"
+        screen.action_leave()
+        await settle(pilot, rounds=2)
+        assert app.screen is not screen
+        assert "not saved" in " ".join(str(w.render()) for w in app.screen.query("Static"))
+        app.screen.query_one("#confirm-no", Button).press()
+        await settle(pilot, rounds=2)
+        assert app.screen is screen and screen.query_one("#tt-description", TextArea).text == "Sin guardar"

@@ -118,9 +118,12 @@ class TicketTabBase(BackendCalls, Widget):
         """Read what the tab shows (called when the ticket is known and on refresh)."""
 
     def set_error(self, text: str) -> None:
+        """Next to the form, and (when there is something to say) where the eyes are."""
         for label in self.query(".form-error").results(Label):
             label.update(Content(text))
             break
+        if text:
+            self.feedback(text, "error")
 
     def error_here(self, e: SagiccError) -> None:
         self.set_error(error_text(e))
