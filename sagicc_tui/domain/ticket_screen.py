@@ -19,6 +19,9 @@ model = dataclass(frozen=True, slots=True, kw_only=True)
 # the terminal has gone (closed, crashed, lost its SSH session).
 PRESENCE_HEARTBEAT = 10
 PRESENCE_TTL = 30
+# +T17: someone "is writing a reply" while their composer draft (saved a second after
+# each pause in typing) is younger than this.
+WRITING_TTL = 30
 
 # T9/T13: the largest file one can attach or upload, per file.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -53,6 +56,7 @@ class PresenceEntry:
     user_name: str
     since: datetime
     heartbeat_at: datetime
+    writing: bool = False  # +T17: typed a reply in the last WRITING_TTL seconds (their composer draft moved)
 
 
 @model

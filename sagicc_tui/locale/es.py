@@ -820,6 +820,7 @@ CATALOG: dict[str, str] = {
     "{name} has {count} open tickets; close or merge them first, or disable the customer instead.": "{name} tiene {count} casos abiertos; ciérrelos o combínelos primero, o inhabilite el cliente en su lugar.",
     "{name} is disabled; enable the customer first or choose another one.": "{name} está inhabilitado; habilite el cliente primero o elija otro.",
     '{name} is not an OS account name; use the login name, like ana.': '{name} no es un nombre de cuenta del sistema; use el nombre de inicio de sesión, como ana.',
+    "{name} is writing a reply": "{name} está escribiendo una respuesta",
     "{name} moved the ticket to another customer": "{name} pasó el caso a otro cliente",
     "{name} must be a number, not {value}.": "{name} debe ser un número, no {value}.",
     "{name} replied": "{name} respondió",

@@ -24,7 +24,7 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.domain.models import Survey, TaskInput
-from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES, PRESENCE_TTL, OutgoingMessage
+from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES, PRESENCE_TTL, WRITING_TTL, OutgoingMessage
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.convert import campaign_to_config
@@ -660,6 +660,28 @@ async def test_ticket_activity_moves_with_each_part_and_says_who(world, tmp_path
     await b.switch_ticket_customer(sofia, r.ticket_id, other.customer_id, expected_version=t.version)
     switched = await b.ticket_activity(ana, r.ticket_id)
     assert switched.customer_id == other.customer_id
+
+
+# --- +T17 presence says who is writing a reply ---------------------------------------------------------
+
+
+async def test_presence_says_who_is_writing_a_reply(world):
+    b = world.backend
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    r = await world.incoming("a@x.com", "hola")
+    world.set_ticket(r.ticket_id, assignee_id=ana.id)
+    await b.enter_ticket(ana, r.ticket_id)
+    await b.enter_ticket(sofia, r.ticket_id)
+    assert [p.writing for p in await b.heartbeat(ana, r.ticket_id)] == [False]
+    await b.save_draft(sofia, r.ticket_id, "composer", {"text": "Estoy respondiendo"})
+    assert [(p.user_name, p.writing) for p in await b.heartbeat(ana, r.ticket_id)] == [("Sofía Supervisora", True)]
+    assert [p.writing for p in (await b.ticket_header(ana, r.ticket_id)).others_viewing] == [True]
+    world.clock.advance(seconds=WRITING_TTL + 1)  # she stopped typing; still inside
+    await b.heartbeat(sofia, r.ticket_id)
+    assert [p.writing for p in await b.heartbeat(ana, r.ticket_id)] == [False]
+    await b.save_draft(sofia, r.ticket_id, "composer", {"text": "Sigo"})
+    await b.clear_draft(sofia, r.ticket_id, "composer")  # sent or cleared: no longer writing
+    assert [p.writing for p in await b.heartbeat(ana, r.ticket_id)] == [False]
 
 
 # --- #11.7 replying takes the ticket ------------------------------------------------------------------

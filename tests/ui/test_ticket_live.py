@@ -428,3 +428,17 @@ async def test_leaving_with_an_unsaved_ticket_form_asks_first(world):
         app.screen.query_one("#confirm-no", Button).press()
         await settle(pilot, rounds=2)
         assert app.screen is screen and screen.query_one("#tt-description", TextArea).text == "Sin guardar"
+
+
+async def test_the_header_says_who_is_writing_a_reply(world):
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    other = await world.other_terminal()
+    sofia = await other.get_user("sofia")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        await other.enter_ticket(sofia, r.ticket_id)
+        await other.save_draft(sofia, r.ticket_id, "composer", {"text": "Le escribo al cliente"})
+        screen._beat()  # the PRESENCE_HEARTBEAT interval, without waiting for it
+        assert await _until(pilot, lambda: "Sofía Supervisora is writing a reply" in
+                            screen.query_one(TicketHeaderBar).plain())
