@@ -280,8 +280,9 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         """Back from the ticket screen: the agent status it left (Available), and a fresh list.
         Keys still arriving from the ticket (typing that went on while it closed) are
         dropped for LEAVE_GRACE seconds, so they never tag tickets or change the order."""
-        self._keys_blocked_until = time.monotonic() + LEAVE_GRACE
-        self.call_after_refresh(self._hold_keys)
+        if LEAVE_GRACE > 0:
+            self._keys_blocked_until = time.monotonic() + LEAVE_GRACE
+            self.call_after_refresh(self._hold_keys)
         if user is not None:
             self.post_message(self._StatusSet(user))
         self.action_refresh()
