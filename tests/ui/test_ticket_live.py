@@ -442,3 +442,32 @@ async def test_the_header_says_who_is_writing_a_reply(world):
         screen._beat()  # the PRESENCE_HEARTBEAT interval, without waiting for it
         assert await _until(pilot, lambda: "Sofía Supervisora is writing a reply" in
                             screen.query_one(TicketHeaderBar).plain())
+
+
+async def test_news_keeps_the_readers_place_and_follows_a_reader_at_the_end(world):
+    r = await world.incoming("pedro@correo.co", "Mensaje 0", name="Pedro Pérez")
+    for n in range(1, 12):
+        await world.incoming("pedro@correo.co", f"Mensaje {n}\n" + "línea\n" * 3, name="Pedro Pérez")
+    other = await world.other_terminal()
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        view = screen.query_one(ConversationView)
+        view.focus()
+        await pilot.press("k", "k", "k", "k", "k", "k")  # reading an older message
+        await settle(pilot, rounds=1)
+        reading, y = view.cursor_interaction.id, view.scroll_y
+        world.clock.advance(minutes=1)
+        await other.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="pedro@correo.co",
+                                           text="Mensaje nuevo", name="Pedro Pérez", at=world.clock()))
+        assert await _until(pilot, lambda: "Mensaje nuevo" in _conversation(screen))
+        assert view.cursor_interaction.id == reading and view.scroll_y == y and app.focused is view
+        # At the end, the reader follows what arrives.
+        await pilot.press("G")
+        await settle(pilot, rounds=2)
+        world.clock.advance(minutes=1)
+        await other.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="pedro@correo.co",
+                                           text="Otro más", name="Pedro Pérez", at=world.clock()))
+        assert await _until(pilot, lambda: "Otro más" in _conversation(screen))
+        await settle(pilot, rounds=1)
+        assert view.cursor_interaction.content == "Otro más"
