@@ -297,7 +297,10 @@ class Backend(ABC):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo: ...
 
     @abstractmethod
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo: ...
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected: ContactInput | None = None) -> ContactInfo:
+        """`expected`: the contact as the editor started from it; StaleWrite (nothing written)
+        when it is no longer so -- contacts carry no version, their values are compared (T15)."""
 
     @abstractmethod
     async def delete_contact(self, user: User, contact_id: int) -> None: ...
@@ -309,7 +312,9 @@ class Backend(ABC):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account: ...
 
     @abstractmethod
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account: ...
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected: AccountInput | None = None) -> Account:
+        """`expected` as for update_contact (T15)."""
 
     @abstractmethod
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:

@@ -353,8 +353,9 @@ class LocalBackend(Backend):
     async def add_contact(self, user: User, customer_id: int, data: ContactInput) -> ContactInfo:
         return await self._write(customers.add_contact, user, customer_id, data)
 
-    async def update_contact(self, user: User, contact_id: int, data: ContactInput) -> ContactInfo:
-        return await self._write(customers.update_contact, user, contact_id, data)
+    async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
+                             expected: ContactInput | None = None) -> ContactInfo:
+        return await self._write(customers.update_contact, user, contact_id, data, expected)
 
     async def delete_contact(self, user: User, contact_id: int) -> None:
         return await self._write(customers.delete_contact, user, contact_id)
@@ -365,8 +366,9 @@ class LocalBackend(Backend):
     async def add_account(self, user: User, customer_id: int, data: AccountInput) -> Account:
         return await self._write(customers.add_account, user, customer_id, data)
 
-    async def update_account(self, user: User, account_id: int, data: AccountInput) -> Account:
-        return await self._write(customers.update_account, user, account_id, data)
+    async def update_account(self, user: User, account_id: int, data: AccountInput, *,
+                             expected: AccountInput | None = None) -> Account:
+        return await self._write(customers.update_account, user, account_id, data, expected)
 
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
         return await self._read(customers.list_relations, user, customer_id)

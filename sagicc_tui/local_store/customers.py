@@ -485,14 +485,19 @@ def add_contact(store: Store, conn: Connection, user: User, customer_id: int, da
     return contact_from_row(_contact_row(conn, contact_id))
 
 
-def update_contact(store: Store, conn: Connection, user: User, contact_id: int, data: ContactInput) -> ContactInfo:
+def update_contact(store: Store, conn: Connection, user: User, contact_id: int, data: ContactInput,
+                   expected: ContactInput | None = None) -> ContactInfo:
     me = store.fresh_user(conn, user)
     row = _contact_row(conn, contact_id)
     clean = validate_contact(data)
     normalized = normalize_contact(clean.kind, clean.value)
     _refuse_same_contact(conn, row.customer_id, clean.kind.value, normalized, contact_id, clean.value)
     if (row.kind, row.value, row.label) == (clean.kind.value, clean.value, clean.label):
-        return contact_from_row(row)
+        return contact_from_row(row)  # already so (also a retried request): nothing to compare
+    if expected is not None and (row.kind, row.value, row.label) != (
+            ContactKind(expected.kind).value, expected.value, expected.label):
+        raise StaleWrite(N_("Someone changed this contact after you chose it; nothing was saved. "
+                            "Compare your change with theirs and save again."))
     conn.execute(update(contact).where(ct.id == contact_id).values(
         kind=clean.kind.value, value=clean.value, normalized=normalized, label=clean.label))
     store.log(conn, me, [LogLine(EntityKind.CUSTOMER, row.customer_id, ChangeKind.CUSTOMER_CHANGED, "contact",
@@ -538,10 +543,16 @@ def add_account(store: Store, conn: Connection, user: User, customer_id: int, da
     return account_from_row(_account_row(conn, account_id))
 
 
-def update_account(store: Store, conn: Connection, user: User, account_id: int, data: AccountInput) -> Account:
+def update_account(store: Store, conn: Connection, user: User, account_id: int, data: AccountInput,
+                   expected: AccountInput | None = None) -> Account:
     me = store.fresh_user(conn, user)
     row = _account_row(conn, account_id)
     clean = validate_account(data)
+    current = (row.number, row.name, json.loads(row.extra or "{}"))
+    if expected is not None and current != (clean.number, clean.name, clean.extra) and current != (
+            expected.number, expected.name, dict(expected.extra)):
+        raise StaleWrite(N_("Someone changed this account after you chose it; nothing was saved. "
+                            "Compare your change with theirs and save again."))
     extra = json.dumps(clean.extra, ensure_ascii=False)
     old_extra = json.loads(row.extra or "{}")
     lines = []

@@ -471,3 +471,33 @@ async def test_news_keeps_the_readers_place_and_follows_a_reader_at_the_end(worl
         assert await _until(pilot, lambda: "Otro más" in _conversation(screen))
         await settle(pilot, rounds=1)
         assert view.cursor_interaction.content == "Otro más"
+
+
+async def test_a_contact_changed_by_someone_else_is_compared_not_overwritten(world):
+    from textual.widgets import OptionList
+
+    from sagicc_tui.domain.customers import ContactInput
+    from sagicc_tui.domain.enums import ContactKind
+
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    other = await world.other_terminal()
+    sofia = await other.get_user("sofia")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_ticket(pilot, r.ticket_id)
+        await pilot.press("2")
+        await settle(pilot, rounds=1)
+        contacts = screen.query_one("#contact-list", OptionList)
+        contacts.highlighted = 0
+        await settle(pilot, rounds=1)
+        screen.query_one("#contact-label", Input).value = "Trabajo"
+        [mail] = await other.list_contacts(sofia, r.customer_id)
+        await other.update_contact(sofia, mail.id, ContactInput(kind=ContactKind.EMAIL, value="pedro@empresa.co"))
+        screen.query_one("#contact-save", Button).press()
+        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert [c.value for c in await other.list_contacts(sofia, r.customer_id)] == ["pedro@empresa.co"]
+        app.screen.choose("value", Keep.THEIRS)
+        app.screen.query_one("#compare-save", Button).press()
+        await settle(pilot, rounds=3)
+        [saved] = await other.list_contacts(sofia, r.customer_id)
+        assert (saved.value, saved.label) == ("pedro@empresa.co", "Trabajo")  # both edits survive

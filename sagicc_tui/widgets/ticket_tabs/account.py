@@ -12,7 +12,9 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from sagicc_tui.domain.collision import FieldVersions, Keep, fields_to_review, resolve
 from sagicc_tui.domain.customers import AccountInput
+from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import Account
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
@@ -28,6 +30,7 @@ class AccountTab(TicketTabBase):
         super().__init__(ctx, id=id)
         self._accounts: list[Account] = []
         self._editing: int | None = None
+        self._editing_from: Account | None = None  # the account as the edit started from it
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -63,10 +66,51 @@ class AccountTab(TicketTabBase):
         event.stop()
         if 0 <= event.option_index < len(self._accounts):
             a = self._accounts[event.option_index]
-            self._editing = a.id
-            self.query_one("#account-number", Input).value = one_line(a.number)
-            self.query_one("#account-name", Input).value = one_line(a.name)
-            self.query_one("#account-extra", Input).value = "; ".join(f"{k}={v}" for k, v in a.extra.items())
+            if a.id == self._editing and self.edited():
+                return  # the list was read again (T8): the typing stays
+            self._editing, self._editing_from = a.id, a
+            self._fill(self._values(a))
+
+    # T15: accounts carry no version; the edit sends the account as it started from it.
+
+    @staticmethod
+    def _values(a: Account | AccountInput) -> dict[str, str]:
+        return {"number": one_line(a.number), "name": one_line(a.name),
+                "extra": "; ".join(f"{k}={v}" for k, v in a.extra.items())}
+
+    def _fill(self, values: dict[str, str]) -> None:
+        for key in ("number", "name", "extra"):
+            self.query_one(f"#account-{key}", Input).value = values[key]
+
+    def edited(self) -> bool:
+        return self._editing_from is not None and self._values(self._input()) != self._values(self._editing_from)
+
+    def _failed(self, e: SagiccError) -> None:
+        self.error_here(e)
+        if isinstance(e, StaleWrite) and self._editing is not None and self.ctx.ticket is not None:
+            customer_id = self.ctx.ticket.customer_id
+            self.call("theirs", lambda: self.backend.list_accounts(self.user, customer_id), self._compare)
+
+    def _compare(self, accounts: list[Account]) -> None:
+        current = next((a for a in accounts if a.id == self._editing), None)
+        started = self._editing_from
+        if current is None or started is None:
+            self._show(accounts)
+            return
+        base, mine, theirs = self._values(started), self._values(self._input()), self._values(current)
+        fields = [FieldVersions(key, label, base[key], mine[key], theirs[key])
+                  for key, label in (("number", _("Account number")), ("name", _("Name")),
+                                     ("extra", _("Additional information (key=value; key=value)")))]
+
+        def chosen(choices: dict[str, Keep] | None) -> None:
+            if choices is None:
+                self.set_error(_("Not saved: your changes are kept. Save again to compare them with the saved version."))
+                return
+            self._editing_from = current
+            self._fill(resolve(fields, choices))
+            self.save()
+
+        self.post_message(self.CompareRequested(_("this account"), fields_to_review(fields), chosen))
 
     def _input(self) -> AccountInput:
         extra: dict[str, str] = {}
@@ -93,9 +137,14 @@ class AccountTab(TicketTabBase):
             self.set_error(_("Choose an account in the list first."))
             return
         aid, data = self._editing, self._input()
-        self.call("write", lambda: self.backend.update_account(self.user, aid, data), self._written,
-                  self.error_here)
+        started = self._editing_from
+        expected = AccountInput(number=started.number, name=started.name, extra=dict(started.extra)) \
+            if started else None
+        self.set_error("")
+        self.call("write", lambda: self.backend.update_account(self.user, aid, data, expected=expected),
+                  self._written, self._failed)
 
     def _written(self, _result: object) -> None:
+        self._editing_from = None
         self.set_error("")
         self.load()

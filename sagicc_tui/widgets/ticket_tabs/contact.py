@@ -12,8 +12,10 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from sagicc_tui.domain.collision import FieldVersions, Keep, fields_to_review, resolve
 from sagicc_tui.domain.customers import ContactInput
 from sagicc_tui.domain.enums import ContactKind
+from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import ContactInfo
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import one_line
@@ -41,6 +43,7 @@ class ContactTab(TicketTabBase):
         super().__init__(ctx, id=id)
         self._contacts: list[ContactInfo] = []
         self._editing: int | None = None
+        self._editing_from: ContactInfo | None = None  # the contact as the edit started from it
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -78,10 +81,55 @@ class ContactTab(TicketTabBase):
         event.stop()
         if 0 <= event.option_index < len(self._contacts):
             c = self._contacts[event.option_index]
-            self._editing = c.id
-            self.query_one("#contact-kind", Select).value = c.kind.value
-            self.query_one("#contact-value", Input).value = one_line(c.value)
-            self.query_one("#contact-label", Input).value = one_line(c.label)
+            if c.id == self._editing and self.edited():
+                return  # the list was read again (T8): the typing stays
+            self._editing, self._editing_from = c.id, c
+            self._fill(self._values(c))
+
+    # T15: contacts carry no version; the edit sends the contact as it started from it.
+
+    @staticmethod
+    def _values(c: ContactInfo | ContactInput) -> dict[str, str]:
+        return {"kind": ContactKind(c.kind).value, "value": one_line(c.value), "label": one_line(c.label)}
+
+    def _fill(self, values: dict[str, str]) -> None:
+        self.query_one("#contact-kind", Select).value = values["kind"]
+        self.query_one("#contact-value", Input).value = values["value"]
+        self.query_one("#contact-label", Input).value = values["label"]
+
+    def edited(self) -> bool:
+        return self._editing_from is not None and self._values(self._input()) != self._values(self._editing_from)
+
+    def _failed(self, e: SagiccError) -> None:
+        self.error_here(e)
+        if isinstance(e, StaleWrite) and self._editing is not None and self.ctx.ticket is not None:
+            customer_id = self.ctx.ticket.customer_id
+            self.call("theirs", lambda: self.backend.list_contacts(self.user, customer_id), self._compare)
+
+    def _compare(self, contacts: list[ContactInfo]) -> None:
+        current = next((c for c in contacts if c.id == self._editing), None)
+        started = self._editing_from
+        if current is None or started is None:
+            self._show(contacts)
+            return
+        base, mine, theirs = self._values(started), self._values(self._input()), self._values(current)
+
+        def text(key: str, value: str) -> str:
+            return contact_kind(ContactKind(value)) if key == "kind" else value
+
+        fields = [FieldVersions(key, label, base[key], mine[key], theirs[key],
+                                shown=(text(key, base[key]), text(key, mine[key]), text(key, theirs[key])))
+                  for key, label in (("kind", _("Type")), ("value", _("Value")), ("label", _("Label")))]
+
+        def chosen(choices: dict[str, Keep] | None) -> None:
+            if choices is None:
+                self.set_error(_("Not saved: your changes are kept. Save again to compare them with the saved version."))
+                return
+            self._editing_from = current
+            self._fill(resolve(fields, choices))
+            self.save()
+
+        self.post_message(self.CompareRequested(_("this contact"), fields_to_review(fields), chosen))
 
     def _input(self) -> ContactInput:
         return ContactInput(kind=ContactKind(self.query_one("#contact-kind", Select).value),
@@ -104,9 +152,11 @@ class ContactTab(TicketTabBase):
             self.set_error(_("Choose a contact in the list first."))
             return
         cid, data = self._editing, self._input()
+        started = self._editing_from
+        expected = ContactInput(kind=started.kind, value=started.value, label=started.label) if started else None
         self.set_error("")
-        self.call("write", lambda: self.backend.update_contact(self.user, cid, data), self._written,
-                  self.error_here)
+        self.call("write", lambda: self.backend.update_contact(self.user, cid, data, expected=expected),
+                  self._written, self._failed)
 
     @on(Button.Pressed, "#contact-delete")
     def delete(self) -> None:
@@ -118,6 +168,7 @@ class ContactTab(TicketTabBase):
         self.call("write", lambda: self.backend.delete_contact(self.user, cid), self._written, self.error_here)
 
     def _written(self, _result: object) -> None:
+        self._editing_from = None
         self.set_error("")
         self.query_one("#contact-value", Input).value = ""
         self.query_one("#contact-label", Input).value = ""
