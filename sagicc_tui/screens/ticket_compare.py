@@ -92,8 +92,12 @@ class CompareScreen(TranslatedBindings, ModalScreen[dict[str, Keep] | None]):
                 yield Button(_("Cancel (keep editing)"), id="compare-cancel", compact=True)
 
     def on_mount(self) -> None:
-        sets = self.query(RadioSet)
-        (sets.first() if sets else self.query_one("#compare-save", Button)).focus()
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        for widget in (*self.query(RadioSet), *self.query("#compare-save")):
+            widget.focus()
+            return
 
     def choices(self) -> dict[str, Keep]:
         chosen: dict[str, Keep] = {}

@@ -501,3 +501,39 @@ async def test_a_contact_changed_by_someone_else_is_compared_not_overwritten(wor
         await settle(pilot, rounds=3)
         [saved] = await other.list_contacts(sofia, r.customer_id)
         assert (saved.value, saved.label) == ("pedro@empresa.co", "Trabajo")  # both edits survive
+
+
+async def test_the_customer_profile_form_compares_a_change_made_meanwhile(world):
+    from sagicc_tui.domain.customers import CustomerInput
+    from sagicc_tui.screens.customer_form import CustomerFormScreen
+
+    from sqlalchemy import update
+
+    from sagicc_tui.local_store import schema
+
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    cu = schema.CustomerRow.__table__
+    world.sql(update(cu).where(cu.c.id == r.customer_id).values(id_type="cc", id_number="80012345"))
+    other = await world.other_terminal()
+    sofia = await other.get_user("sofia")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        admin = await world.user("admin")
+        customer = await world.backend.get_customer(admin, r.customer_id)
+        app.push_screen(CustomerFormScreen(world.backend, admin, customer))
+        await settle(pilot, rounds=2)
+        form = app.screen
+        form.query_one("#f-id-number", Input).value = "1020304050"
+        theirs = await other.get_customer(sofia, r.customer_id)
+        await other.update_customer(sofia, r.customer_id, CustomerInput(
+            type=theirs.type, id_type=theirs.id_type, id_number=theirs.id_number, first_name="Pedro José",
+            last_name=theirs.last_name), expected_version=theirs.version)
+        form.action_save()
+        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        shown = " ".join(str(w.render()) for w in app.screen.query("Static, Label"))
+        assert "Pedro José" in shown and "Sofía Supervisora" in shown
+        app.screen.query_one("#compare-save", Button).press()  # defaults: my document, her first name
+        await settle(pilot, rounds=3)
+        saved = await other.get_customer(sofia, r.customer_id)
+        assert (saved.id_number, saved.first_name) == ("1020304050", "Pedro José")
