@@ -100,7 +100,8 @@ class BackendCalls:
                 return
             self.post_message(CallResult(done, value))  # type: ignore[attr-defined]
 
-        self.run_worker(job(), group=f"{id(self)}-{group}", exclusive=True,  # type: ignore[attr-defined]
+        # The function, not a coroutine: a worker replaced before it starts leaves nothing un-awaited.
+        self.run_worker(job, group=f"{id(self)}-{group}", exclusive=True,  # type: ignore[attr-defined]
                         exit_on_error=False)
 
     def feedback(self, text: str, severity: str = "information") -> None:
