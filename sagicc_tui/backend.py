@@ -70,6 +70,7 @@ from sagicc_tui.domain.ticket_screen import (
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
+    TicketActivity,
     TicketHeader,
 )
 
@@ -386,8 +387,11 @@ class Backend(ABC):
 
     @abstractmethod
     async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
-                             expected_version: int | None = None) -> ContactInfo:
-        """`expected_version` (the contact's): refused when stale, even for equal values (P10)."""
+                             expected_version: int | None = None,
+                             expected: ContactInput | None = None) -> ContactInfo:
+        """`expected_version` (the contact's): refused when stale, even for equal values (P10).
+        `expected`: the contact as the editor started from it; StaleWrite (nothing written)
+        when its values changed meanwhile, so the editor can compare (T15)."""
 
     @abstractmethod
     async def delete_contact(self, user: User, contact_id: int) -> None: ...
@@ -400,8 +404,9 @@ class Backend(ABC):
 
     @abstractmethod
     async def update_account(self, user: User, account_id: int, data: AccountInput, *,
-                             expected_version: int | None = None) -> Account:
-        """`expected_version` (the account's): refused when stale, even for equal values (P10)."""
+                             expected_version: int | None = None,
+                             expected: AccountInput | None = None) -> Account:
+        """`expected_version` and `expected` as for update_contact (P10, T15)."""
 
     @abstractmethod
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
@@ -492,6 +497,12 @@ class Backend(ABC):
     @abstractmethod
     async def ticket_header(self, user: User, ticket_id: int) -> TicketHeader:
         """T2 section 1: the ticket, customer, assignee, alerts, who else is inside."""
+
+    @abstractmethod
+    async def ticket_activity(self, user: User, ticket_id: int) -> TicketActivity:
+        """T8/+T16: a cheap stamp of every part of the open ticket (versions, counts,
+        newest ids, who changed it last). The screen reads it when `change_token`
+        moves and reloads only the parts whose stamp moved. NotFound outside scope."""
 
     @abstractmethod
     async def reassign_ticket(

@@ -77,6 +77,7 @@ class Campaign:
     view_all_tickets: bool = False
     mass_close_allowed: bool = True
     allow_other_contacts: bool = False
+    reply_takes_ticket: bool = True  # replying to an unassigned ticket assigns it to the replier (#11.7)
     task_fields: tuple[TaskField, ...] = ()
     primary_field: str | None = None  # key of the task field shown on cards
     incoming_channels: tuple[ChannelType, ...] = ()
@@ -133,6 +134,8 @@ class Customer:
     assigned_user_id: int | None = None
     created_at: datetime
     version: int = 1
+    updated_at: datetime | None = None  # who saved it last, and when: for a refused save's comparison (T15)
+    updated_by: int | None = None
 
     @property
     def full_name(self) -> str:

@@ -19,6 +19,9 @@ model = dataclass(frozen=True, slots=True, kw_only=True)
 # the terminal has gone (closed, crashed, lost its SSH session).
 PRESENCE_HEARTBEAT = 10
 PRESENCE_TTL = 30
+# +T17: someone "is writing a reply" while their composer draft (saved a second after
+# each pause in typing) is younger than this.
+WRITING_TTL = 30
 
 # T9/T13: the largest file one can attach or upload, per file.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -53,6 +56,7 @@ class PresenceEntry:
     user_name: str
     since: datetime
     heartbeat_at: datetime
+    writing: bool = False  # +T17: typed a reply in the last WRITING_TTL seconds (their composer draft moved)
 
 
 @model
@@ -167,3 +171,41 @@ class AgendaItem:
     customer_name: str
     next_task_at: datetime
 
+
+
+@model
+class PartStamp:
+    """How one part of a ticket stands: its rows and the newest one. A new row
+    moves `last_id`; a removed one moves `count`."""
+
+    count: int = 0
+    last_id: int = 0
+
+
+@model
+class TicketActivity:
+    """A cheap stamp of everything the open ticket screen shows (T8, +T16).
+
+    The screen reads it when the store's change token moves and reloads only
+    the parts whose stamp moved; the `*_by` names and the newest change-log
+    field say who changed what, for the one-line notice.
+    """
+
+    ticket_id: int
+    ticket_version: int
+    ticket_updated_by: str  # the name of whoever wrote the ticket row last ("" for the system)
+    status: TicketStatus
+    customer_id: int
+    customer_version: int
+    customer_change_id: int  # newest change-log entry of the customer (its contacts and accounts too)
+    customer_change_by: str  # who wrote it
+    change_id: int  # newest change-log entry of the ticket
+    change_field: str  # what that entry changed ("description", "status", ...)
+    change_by: str  # who wrote it
+    interactions: PartStamp
+    pending_deliveries: int  # outgoing messages not yet sent or failed: a delivery state moved
+    last_direction: str  # Direction of the newest interaction ("" when none)
+    last_author: str  # who wrote the newest outgoing interaction ("" when incoming)
+    tasks: PartStamp
+    notes: PartStamp
+    attachments: PartStamp

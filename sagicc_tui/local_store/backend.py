@@ -79,11 +79,13 @@ from sagicc_tui.domain.ticket_screen import (
     ExternalView,
     OutgoingMessage,
     PresenceEntry,
+    TicketActivity,
     TicketHeader,
 )
 from sagicc_tui.local_store import attachments as attachments_mod
 from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
     admin,
+    activity,
     conversation,
     customer_export,
     customers,
@@ -396,8 +398,9 @@ class LocalBackend(Backend):
         return await self._write(customers.add_contact, user, customer_id, data)
 
     async def update_contact(self, user: User, contact_id: int, data: ContactInput, *,
-                             expected_version: int | None = None) -> ContactInfo:
-        return await self._write(customers.update_contact, user, contact_id, data, expected_version)
+                             expected_version: int | None = None,
+                             expected: ContactInput | None = None) -> ContactInfo:
+        return await self._write(customers.update_contact, user, contact_id, data, expected_version, expected)
 
     async def delete_contact(self, user: User, contact_id: int) -> None:
         return await self._write(customers.delete_contact, user, contact_id)
@@ -409,8 +412,9 @@ class LocalBackend(Backend):
         return await self._write(customers.add_account, user, customer_id, data)
 
     async def update_account(self, user: User, account_id: int, data: AccountInput, *,
-                             expected_version: int | None = None) -> Account:
-        return await self._write(customers.update_account, user, account_id, data, expected_version)
+                             expected_version: int | None = None,
+                             expected: AccountInput | None = None) -> Account:
+        return await self._write(customers.update_account, user, account_id, data, expected_version, expected)
 
     async def list_relations(self, user: User, customer_id: int) -> list[RelatedCustomer]:
         return await self._read(customers.list_relations, user, customer_id)
@@ -500,6 +504,9 @@ class LocalBackend(Backend):
 
     async def ticket_header(self, user: User, ticket_id: int) -> TicketHeader:
         return await self._read(ticket_extras.header, user, ticket_id)
+
+    async def ticket_activity(self, user: User, ticket_id: int) -> TicketActivity:
+        return await self._read(activity.ticket_activity, user, ticket_id)
 
     async def reassign_ticket(self, user: User, ticket_id: int, *, assignee_id: int | None,
                               campaign_id: int | None = None, expected_version: int) -> Ticket:

@@ -67,6 +67,7 @@ def campaign_to_config(c: Campaign) -> str:
             "view_all_tickets": c.view_all_tickets,
             "mass_close_allowed": c.mass_close_allowed,
             "allow_other_contacts": c.allow_other_contacts,
+            "reply_takes_ticket": c.reply_takes_ticket,
             "task_fields": [
                 {"key": f.key, "label": f.label, "type": f.type.value, "required": f.required,
                  "choices": list(f.choices)}
@@ -102,6 +103,7 @@ def campaign_from_row(id_: int, name: str, config: str) -> Campaign:
         view_all_tickets=bool(d.get("view_all_tickets", False)),
         mass_close_allowed=bool(d.get("mass_close_allowed", True)),
         allow_other_contacts=bool(d.get("allow_other_contacts", False)),
+        reply_takes_ticket=bool(d.get("reply_takes_ticket", True)),
         task_fields=tuple(
             TaskField(key=f["key"], label=f["label"], type=FieldType(f.get("type", "text")),
                       required=bool(f.get("required")), choices=tuple(f.get("choices", ())))
@@ -145,6 +147,7 @@ def customer_from_row(r: Any, features: tuple[str, ...]) -> Customer:
         birth_date=date.fromisoformat(r.birth_date) if r.birth_date else None,
         status=CustomerStatus(r.status), features=features, assigned_user_id=r.assigned_user_id,
         created_at=_dt(r.created_at), version=r.version,
+        updated_at=_dt(r.updated_at) if r.updated_at else None, updated_by=r.updated_by,
     )
 
 

@@ -530,7 +530,10 @@ def _versioned_part(store: Store, conn: Connection, table, row: Any, expected_ve
 
 
 def update_contact(store: Store, conn: Connection, user: User, contact_id: int, data: ContactInput,
-                   expected_version: int | None = None) -> ContactInfo:
+                   expected_version: int | None = None, expected: ContactInput | None = None) -> ContactInfo:
+    """Two guards, either or both: `expected_version` (P10: a stale version is
+    refused even for equal values) and `expected`, the values the editor started
+    from (T15: a change made meanwhile opens the comparison)."""
     me = store.fresh_user(conn, user)
     row = _contact_row(conn, contact_id)
     clean = validate_contact(data)
@@ -538,7 +541,11 @@ def update_contact(store: Store, conn: Connection, user: User, contact_id: int, 
     _refuse_same_contact(conn, row.customer_id, clean.kind.value, normalized, contact_id, clean.value)
     if (row.kind, row.value, row.label) == (clean.kind.value, clean.value, clean.label):
         _versioned_part(store, conn, contact, row, expected_version, {}, STALE_CONTACT)
-        return contact_from_row(row)
+        return contact_from_row(row)  # already so (also a retried request): nothing to compare
+    if expected is not None and (row.kind, row.value, row.label) != (
+            ContactKind(expected.kind).value, expected.value, expected.label):
+        raise StaleWrite(N_("Someone changed this contact after you chose it; nothing was saved. "
+                            "Compare your change with theirs and save again."))
     _versioned_part(store, conn, contact, row, expected_version, dict(
         kind=clean.kind.value, value=clean.value, normalized=normalized, label=clean.label), STALE_CONTACT)
     store.log(conn, me, [LogLine(EntityKind.CUSTOMER, row.customer_id, ChangeKind.CUSTOMER_CHANGED, "contact",
@@ -585,10 +592,15 @@ def add_account(store: Store, conn: Connection, user: User, customer_id: int, da
 
 
 def update_account(store: Store, conn: Connection, user: User, account_id: int, data: AccountInput,
-                   expected_version: int | None = None) -> Account:
+                   expected_version: int | None = None, expected: AccountInput | None = None) -> Account:
     me = store.fresh_user(conn, user)
     row = _account_row(conn, account_id)
     clean = validate_account(data)
+    current = (row.number, row.name, json.loads(row.extra or "{}"))
+    if expected is not None and current != (clean.number, clean.name, clean.extra) and current != (
+            expected.number, expected.name, dict(expected.extra)):
+        raise StaleWrite(N_("Someone changed this account after you chose it; nothing was saved. "
+                            "Compare your change with theirs and save again."))
     extra = json.dumps(clean.extra, ensure_ascii=False)
     old_extra = json.loads(row.extra or "{}")
     lines = []

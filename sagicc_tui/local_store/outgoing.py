@@ -203,7 +203,8 @@ def prepare_send(
                                      draft.c.form == "composer"))
     lines = [LogLine(EntityKind.TICKET, ticket.id, ChangeKind.INTERACTION_ADDED, "interaction", "",
                      f"{channel.value}: {to}")]
-    _touch_ticket(store, conn, me, ticket, text or subject, now, lines, survey_at=survey_at, response=True)
+    _touch_ticket(store, conn, me, ticket, text or subject, now, lines, survey_at=survey_at, response=True,
+                  take=campaign.reply_takes_ticket)
     envelope = Envelope(
         channel=channel, to=to, text=text, subject=subject, cc=cc, bcc=bcc,
         files=tuple(OutboundFile(f.name, f.mime, f.data) for f, _digest in files),
@@ -309,9 +310,12 @@ def _insert(conn: Connection, me: User, ticket: Ticket, channel: ChannelType, to
 
 
 def _touch_ticket(store: Store, conn: Connection, me: User, ticket: Ticket, text: str, now: int,
-                  lines: list[LogLine], *, survey_at: int | None = None, response: bool) -> Ticket:
+                  lines: list[LogLine], *, survey_at: int | None = None, response: bool,
+                  take: bool = False) -> Ticket:
     """The card follows the conversation; the first answer starts the SLA clock's
-    first-response leg; a New ticket someone answered is Open."""
+    first-response leg; a New ticket someone answered is Open; with `take` (the
+    campaign's reply_takes_ticket) an unassigned ticket becomes the replier's, so it
+    enters their pending list -- in the same transaction as the message."""
     values: dict = {"last_interaction_at": now, "last_summary": summary(text),
                     "last_direction": Direction.OUTGOING.value}
     if response and ticket.first_response_at is None:
@@ -322,10 +326,14 @@ def _touch_ticket(store: Store, conn: Connection, me: User, ticket: Ticket, text
         values["status"] = TicketStatus.OPEN.value
         lines.append(LogLine(EntityKind.TICKET, ticket.id, ChangeKind.STATUS, "status", TicketStatus.NEW,
                              TicketStatus.OPEN))
+    if take and ticket.assignee_id is None:
+        values["assignee_id"] = me.id
+        lines.append(LogLine(EntityKind.TICKET, ticket.id, ChangeKind.ASSIGNED, "assignee", "", me.full_name))
     if survey_at is not None:
         values["last_survey_at"] = survey_at
-    # Only the status change is an edit; the card fields follow the conversation.
-    return write_ticket(store, conn, me, ticket, None, values, lines, bump="status" in values)
+    # Only the status and assignee changes are edits; the card fields follow the conversation.
+    return write_ticket(store, conn, me, ticket, None, values, lines,
+                        bump="status" in values or "assignee_id" in values)
 
 
 # --- delivery results and retries -----------------------------------------------------

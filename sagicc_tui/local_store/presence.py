@@ -33,7 +33,7 @@ from sagicc_tui.domain.enums import AgentStatus, TicketStatus
 from sagicc_tui.domain.errors import RuleViolation
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
-from sagicc_tui.domain.ticket_screen import PRESENCE_TTL, PresenceEntry
+from sagicc_tui.domain.ticket_screen import PRESENCE_TTL, WRITING_TTL, PresenceEntry
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import from_epoch
@@ -120,15 +120,19 @@ def heartbeat(store: Store, conn: Connection, user: User, ticket_id: int) -> tup
 def others(store: Store, conn: Connection, my_id: int, ticket_id: int) -> tuple[PresenceEntry, ...]:
     """Everyone but me with a fresh heartbeat on the ticket, earliest first."""
     us = schema.UserRow.__table__
+    dr = schema.DraftRow.__table__
     rows = conn.execute(
-        select(p.user_id, p.entered_at, p.heartbeat_at, us.c.full_name)
+        select(p.user_id, p.entered_at, p.heartbeat_at, us.c.full_name, dr.c.updated_at.label("draft_at"))
         .join(us, us.c.id == p.user_id)
+        .outerjoin(dr, and_(dr.c.user_id == p.user_id, dr.c.ticket_id == p.ticket_id, dr.c.form == "composer"))
         .where(p.ticket_id == ticket_id, p.user_id != my_id, p.heartbeat_at >= store.now() - PRESENCE_TTL)
         .order_by(p.entered_at, p.user_id)
     )
+    writing_since = store.now() - WRITING_TTL
     return tuple(
         PresenceEntry(user_id=r.user_id, user_name=r.full_name, since=from_epoch(r.entered_at),
-                      heartbeat_at=from_epoch(r.heartbeat_at))
+                      heartbeat_at=from_epoch(r.heartbeat_at),
+                      writing=r.draft_at is not None and r.draft_at >= writing_since)
         for r in rows
     )
 

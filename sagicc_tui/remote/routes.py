@@ -160,6 +160,7 @@ ROUTES: tuple[Route, ...] = (
     _r("leave_ticket", "DELETE", "/tickets/{ticket_id}/presence", safe=True),
     _r("heartbeat", "PUT", "/tickets/{ticket_id}/presence", safe=True),
     _r("ticket_header", "GET", "/tickets/{ticket_id}/header"),
+    _r("ticket_activity", "GET", "/tickets/{ticket_id}/activity"),
     _r("reassign_ticket", "PUT", "/tickets/{ticket_id}/assignee"),
     _r("merge_ticket", "POST", "/tickets/{ticket_id}/merge", create=True),
     _r("related_tickets", "GET", "/tickets/{ticket_id}/related"),

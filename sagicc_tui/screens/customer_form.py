@@ -26,13 +26,14 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
+from sagicc_tui.domain.collision import FieldVersions, Keep, fields_to_review, resolve
 from sagicc_tui.domain.customers import (
     CustomerInput,
     DuplicateCustomer,
     validate_customer,
 )
 from sagicc_tui.domain.enums import CustomerType, IdType
-from sagicc_tui.domain.errors import InvalidInput, SagiccError
+from sagicc_tui.domain.errors import InvalidInput, SagiccError, StaleWrite
 from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import Customer, User
 from sagicc_tui.i18n import N_, _
@@ -258,6 +259,8 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
         self._saving = False
         e = message.error
         self.show_error(e.message)
+        if isinstance(e, StaleWrite) and self.customer is not None:
+            self._read_theirs(self.customer.id)
         if isinstance(e, DuplicateCustomer):
             self._existing_id = e.existing_id
             self._set_error("#err-id-number", translated(e.message))
@@ -265,6 +268,80 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
             button.display = True
             self.query_one("#btn-save-anyway", Button).display = True
             button.focus()
+
+    # T15: someone saved the customer while this form was open: compare, field by field.
+
+    _TEXT_KEYS = ("id-number", "first", "middle", "last", "second", "birth")
+
+    @staticmethod
+    def _values(c: Customer) -> dict[str, object]:
+        return {"type": c.type, "id-type": c.id_type, "id-number": sanitize.one_line(c.id_number),
+                "first": sanitize.one_line(c.first_name), "middle": sanitize.one_line(c.middle_name),
+                "last": sanitize.one_line(c.last_name), "second": sanitize.one_line(c.second_last_name),
+                "birth": c.birth_date.isoformat() if c.birth_date else ""}
+
+    def _mine(self) -> dict[str, object]:
+        values: dict[str, object] = {"type": self.query_one("#f-type", Select).value,
+                                     "id-type": self.query_one("#f-id-type", Select).value}
+        for key in self._TEXT_KEYS:
+            values[key] = self.query_one(f"#f-{key}", Input).value
+        return values
+
+    @work(exclusive=True, group="customer-theirs")
+    async def _read_theirs(self, customer_id: int) -> None:
+        try:
+            current = await self.backend.get_customer(self.user, customer_id)
+            names = {u.id: u.full_name for u in await self.backend.list_users()}
+        except SagiccError as e:
+            self.post_message(self._Failed(e))
+            return
+        self.post_message(self._Theirs(current, names.get(current.updated_by or 0, "")))
+
+    @dataclass
+    class _Theirs(Message):
+        customer: Customer
+        by: str
+
+    @on(_Theirs)
+    def _compare(self, message: _Theirs) -> None:
+        from sagicc_tui.screens.ticket_compare import CompareScreen
+
+        started = self.customer
+        if started is None:
+            return
+        current = message.customer
+        base, mine, theirs = self._values(started), self._mine(), self._values(current)
+
+        def text(key: str, value: object) -> str:
+            if key == "type":
+                return customer_type_label(CustomerType(value))
+            if key == "id-type":
+                return id_type_label(IdType(value))
+            return str(value)
+
+        labels_ = {"type": _("Customer type"), "id-type": _("Document type"), "id-number": _("Document number"),
+                   "first": _("First name"), "middle": _("Middle name"), "last": _("Last name"),
+                   "second": _("Second last name"), "birth": _("Date of birth (YYYY-MM-DD)")}
+        fields = [FieldVersions(key, labels_[key], base[key], mine[key], theirs[key],
+                                shown=(text(key, base[key]), text(key, mine[key]), text(key, theirs[key])))
+                  for key in labels_]
+
+        def chosen(choices: dict[str, Keep] | None) -> None:
+            if choices is None:
+                return  # the sentence stays; the typing too; saving again compares again
+            merged = resolve(fields, choices)
+            self.customer = current
+            self.query_one("#f-type", Select).value = merged["type"]
+            self.query_one("#f-id-type", Select).value = merged["id-type"]
+            for key in self._TEXT_KEYS:
+                self.query_one(f"#f-{key}", Input).value = str(merged[key])
+            self.action_save()
+
+        review = fields_to_review(fields)
+        if not review:
+            chosen({})
+            return
+        self.app.push_screen(CompareScreen(_("this customer"), review, by=message.by, at=current.updated_at), chosen)
 
     def action_open_existing(self) -> None:
         if self._existing_id is not None:

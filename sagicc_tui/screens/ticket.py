@@ -7,8 +7,10 @@ PRESENCE_HEARTBEAT seconds (who else is inside, T15), `leave_ticket` on Exit
 section 3 (tasks, history, attachments, notes) are tabs, side by side when the
 terminal is at least WIDE columns wide.
 
-Every Backend call runs in a worker (`BackendCalls.call`); results land as
-messages; errors are one sentence and what the user typed stays. The composer
+Every Backend call runs in a worker (`BackendCalls.call`, widgets/io.py);
+results land as messages; errors are one sentence on the status line under
+the header and next to the field, and what the user typed stays. The tabs ask
+for dialogs with request messages; this screen owns and answers them. The composer
 and the task form keep a draft (`save_draft`) a second after typing stops.
 """
 
@@ -35,7 +37,7 @@ from textual.widgets import (
 )
 
 from sagicc_tui.backend import Backend, RefusedWrite
-from sagicc_tui.domain.enums import ContactKind, DeliveryState
+from sagicc_tui.domain.enums import ContactKind, DeliveryState, TicketStatus
 from sagicc_tui.domain.errors import NotFound, SagiccError, StoreError
 from sagicc_tui.domain.models import (
     Campaign,
@@ -52,12 +54,17 @@ from sagicc_tui.domain.ticket_screen import (
     PRESENCE_HEARTBEAT,
     ExternalLink,
     ExternalView,
+    OutgoingMessage,
     PresenceEntry,
+    TicketActivity,
     TicketHeader,
 )
-from sagicc_tui.i18n import N_, _
+from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
+from sagicc_tui.screens import ticket_live as live
 from sagicc_tui.screens.choose import ChoiceScreen
+from sagicc_tui.screens.text_prompt import TextPrompt
+from sagicc_tui.screens.ticket_compare import CompareScreen
 from sagicc_tui.screens.ticket_dialogs import (
     ChangeLogScreen,
     ConfirmScreen,
@@ -67,16 +74,17 @@ from sagicc_tui.screens.ticket_dialogs import (
     interaction_text,
 )
 from sagicc_tui.unsaved import COMPOSER_TEXT, UnsavedDrafts, write_draft
+from sagicc_tui.screens.ticket_live import LIVE_POLL
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
-from sagicc_tui.widgets.conversation import ConversationView
+from sagicc_tui.widgets.conversation import ConversationView, when
+from sagicc_tui.widgets.io import BackendCalls, StatusLine, error_text
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.ticket_header import TicketHeaderBar
 from sagicc_tui.widgets.ticket_tabs import (
     AccountTab,
     AgendaTab,
     AttachmentsTab,
-    BackendCalls,
     ContactTab,
     ConversationTab,
     CustomerTab,
@@ -86,6 +94,7 @@ from sagicc_tui.widgets.ticket_tabs import (
     TasksTab,
     TicketChanged,
     TicketTab,
+    TicketTabBase,
 )
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
@@ -183,12 +192,16 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._taking: set[str] = set()  # refused writes put back in their form
         self._refused_waiting: set[str] = set()  # refused writes said, waiting for an empty form
         self._own_unsaved = UnsavedDrafts()  # when the app keeps none (a screen tested alone)
+        self._token: int | None = None  # the store's change token when the activity was last read
+        self.activity: TicketActivity | None = None  # the stamp of what the screen shows (T8, +T16)
+        self._writing_from: TicketActivity | None = None  # the stamp when the reply was begun (+T17)
 
     # --- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.user, None, id="top-bar")
         yield TicketHeaderBar(id="ticket-header")
+        yield StatusLine(id="ticket-status")
         yield Container(Label(Content(_("Loading…"))), id="ticket-body")
         yield Footer()
 
@@ -201,6 +214,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def on_mount(self) -> None:
         self._load()
         self.set_interval(PRESENCE_HEARTBEAT, self._beat)
+        self.set_interval(LIVE_POLL, self._poll_live)
 
     # --- T1 enter, heartbeat, leave ----------------------------------------------------------
 
@@ -242,6 +256,9 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 # Presence is a write: a full or read-only store refuses it, but the
                 # ticket can still be read and typed in (the typing is kept).
                 user, problem = self.user, e
+            # The stamp first: whatever changes while the rest is read shows as news.
+            token = await self.backend.change_token()
+            activity = await self.backend.ticket_activity(user, self.ticket_id)
             header = await self.backend.ticket_header(user, self.ticket_id)
             campaign = await self.backend.get_campaign(self.user, header.ticket.campaign_id)
             customer = await self.backend.get_customer(user, header.ticket.customer_id)
@@ -249,18 +266,20 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             composer = await self.backend.get_draft(user, self.ticket_id, "composer")
             task = await self.backend.get_draft(user, self.ticket_id, "task")
             return {"user": user, "header": header, "campaign": campaign, "customer": customer,
-                    "contacts": contacts, "composer": composer, "task": task, "problem": problem}
+                    "contacts": contacts, "composer": composer, "task": task, "problem": problem,
+                    "token": token, "activity": activity}
 
         self.call("load", load, self._loaded, self._load_failed)
 
     def _load_failed(self, e: SagiccError) -> None:
-        self.notify(labels.error_sentence(e), severity="error")
+        self.notify(error_text(e), severity="error")
         self._leaving = True
         self.call("leave", lambda: self.backend.leave_ticket(self.user, self.ticket_id), self._left,
                   lambda _e: self._left(None))
 
     async def _loaded(self, data: dict[str, Any]) -> None:
         self._set_user(data["user"])
+        self._token, self.activity = data["token"], data["activity"]
         self.campaign = data["campaign"]
         self.customer = data["customer"]
         self.contacts = data["contacts"]
@@ -287,6 +306,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self._say_store_problem(data["problem"])
         self._show_outbox()
         self.query_one(ConversationView).focus()
+        if self.closed:
+            self._show_closed()
         if ticket.unread_count:
             self.call("read", lambda: self.backend.mark_read(self.user, self.ticket_id), self._read_done)
 
@@ -368,7 +389,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         # The Offline indicator is on this screen too (the heartbeat is its probe).
         self.query_one(TopBar).set_connection(self.backend.connection_state())
         if isinstance(e, NotFound):
-            self.notify(labels.error_sentence(e), severity="warning")
+            self.notify(error_text(e), severity="warning")
             self.action_leave()
         elif isinstance(e, StoreError):
             self._say_store_problem(e)  # the screen stays; the next beat tries again
@@ -384,11 +405,31 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def action_leave(self) -> None:
         if self._leaving:
             return
+        unsaved = [title for tab, title in ((TicketTab, _("Ticket")), (CustomerTab, _("Customer")))
+                   if self._built and self.query_one(tab).edited()]
+        if unsaved:
+            self.app.push_screen(ConfirmScreen(
+                _("Unsaved changes"),
+                _("The {tabs} tab has changes that are not saved. Leave the ticket without saving them?",
+                  tabs=", ".join(unsaved)), yes=_("Leave without saving")),
+                lambda ok: self._leave() if ok else None)
+            return
+        self._leave()
+
+    def _leave(self) -> None:
+        if self._leaving:
+            return
         self._leaving = True
+        # Keys typed while the screen closes act on nothing: not on this screen, never on the list.
+        self.set_focus(None)
         pending = {form: data for form in self._dirty if (data := self._draft_data(form)) is not None}
         for form, data in pending.items():
             self.unsaved.keep(self.user, self.ticket_id, form, data)  # until the store takes it
         user = self.user
+        kept = [form for form in ("composer", "task") if self._has_typing(form)]
+        if kept:
+            self.app.notify(_("What you were writing on ticket #{number} is kept as a draft; it is there when you open it again.",
+                              number=self.ticket.number if self.ticket else self.ticket_id))
 
         async def leave() -> User:
             for form, data in pending.items():
@@ -400,6 +441,21 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return await self.backend.leave_ticket(user, self.ticket_id)
 
         self.call("leave", leave, self._left, self._leave_failed)
+
+    def _has_typing(self, form: str) -> bool:
+        data = self._draft_data(form)
+        if not data:
+            return False
+        keys = ("subject", "cc", "bcc", "text", "files", "other") if form == "composer" else tuple(data)
+        return any(data.get(k) for k in keys)
+
+    def on_key(self, event) -> None:
+        if self._leaving:
+            event.stop()
+            event.prevent_default()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self._leaving
 
     async def on_unmount(self) -> None:
         """The app quit (q) while inside: still leave the ticket, so I am not left Busy."""
@@ -440,15 +496,121 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.query_one(TicketHeaderBar).show(header)
 
     def _follow(self, ticket: Ticket) -> None:
-        """The newest ticket read. When its last change was mine (a message, a task,
-        reading it), the Ticket tab moves to its version and keeps what is typed;
-        a change by someone else leaves the tab on its version, so its Save is
-        refused as stale instead of overwriting that change (T15)."""
+        """The newest ticket read, by anyone: the one source of the ticket (and of its
+        customer) for every tab. The Ticket tab shows it unless something is typed
+        there; typing is kept and a save that would overwrite a changed field is
+        refused and compared instead (TicketTab.follow, T15)."""
+        previous = self.ticket
+        if previous is not None and ticket.version < previous.version:
+            return  # an older answer arriving late
         self.ticket = ticket
-        if self._built and ticket.updated_by == self.user.id:
-            tab = self.query_one(TicketTab)
-            if tab.version is not None and tab.version < ticket.version:
-                tab.fill(ticket, keep_input=True)
+        if not self._built:
+            return
+        self.query_one(TicketTab).follow(ticket)
+        if previous is not None and ticket.customer_id != previous.customer_id:
+            self._customer_switched()
+        if previous is not None and (ticket.status is TicketStatus.CLOSED) != (previous.status is TicketStatus.CLOSED):
+            self._show_closed()
+
+    # --- closed is closed (T3) -----------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self.ticket is not None and self.ticket.status is TicketStatus.CLOSED
+
+    def closed_reason(self) -> str:
+        t = self.ticket
+        if t is None:
+            return ""
+        if t.closed_at is not None:
+            return _("Ticket #{number} was closed on {when}: it can be read, not changed.",
+                     number=t.number, when=when(t.closed_at))
+        return _("Ticket #{number} is closed: it can be read, not changed.", number=t.number)
+
+    def _show_closed(self) -> None:
+        """Read-only forms and composer with the reason; Close is no longer offered."""
+        closed = self.closed
+        reason = self.closed_reason() if closed else ""
+        for selector in ("#tab-ticket-body", "#composer-box", "#tab-tasks-body", "#note-text", "#note-add",
+                         "#note-delete", "#attach-add", "#attach-remove"):
+            for widget in self.query(selector):
+                widget.disabled = closed
+        self.query_one(TicketTab).set_error(reason)
+        self.query_one(TasksTab).set_error(reason)
+        if self.composer is not None:
+            self.composer.show_error(reason)
+        if closed:
+            self.feedback(reason, "warning")
+
+    def _customer_switched(self) -> None:
+        """Another customer (my switch or anyone's): every part that depends on the
+        customer reads it again at once -- header, Customer, Contact (and with it the
+        composer's contacts and the transcript's recipients), Account, similar customers."""
+        ticket = self.ticket
+        if ticket is None:
+            return
+        customer_id = ticket.customer_id
+        self.call("customer", lambda: self.backend.get_customer(self.user, customer_id), self._customer_read)
+        for tab_type in (CustomerTab, ContactTab, AccountTab):
+            self.query_one(tab_type).load()
+
+    def _customer_read(self, customer: Customer) -> None:
+        if self.ticket is not None and customer.id == self.ticket.customer_id:
+            self.customer = customer
+            composer = self.composer
+            if composer is not None:
+                composer.set_context(self._template_variables())
+
+    # --- T8/+T16 live: the open ticket follows the store ---------------------------------------
+
+    def _poll_live(self) -> None:
+        if not self._built or self._leaving:
+            return
+        self.call("live-token", self.backend.change_token, self._token_read, quiet=True)
+
+    def _token_read(self, token: int) -> None:
+        if token == self._token:
+            return
+        self._token = token
+        self.call("live-activity", lambda: self.backend.ticket_activity(self.user, self.ticket_id),
+                  self._activity_read, self._activity_failed, quiet=True)
+
+    def _activity_failed(self, e: SagiccError) -> None:
+        if isinstance(e, NotFound):  # the ticket left my scope: the heartbeat says so and leaves
+            self._beat()
+
+    def _activity_read(self, activity: TicketActivity) -> None:
+        before, self.activity = self.activity, activity
+        if before is None or not self._built or self._leaving:
+            return
+        change = live.compare(before, activity, me=self.user.full_name)
+        parts = change.parts
+        if live.TICKET in parts or live.CUSTOMER_SWITCH in parts or live.CUSTOMER in parts:
+            self._refresh_header()  # the header's answer carries the ticket: _follow does the rest
+        if live.CONVERSATION in parts:
+            self.query_one(ConversationView).refresh_live()
+        if live.CUSTOMER in parts:
+            self.query_one(CustomerTab).refresh_live()
+            self.query_one(ContactTab).load()
+            self.query_one(AccountTab).load()
+        if live.TASKS in parts:
+            self.query_one(HistoryTab).load()
+        if live.TASKS in parts or live.TICKET in parts:
+            self.query_one(AgendaTab).load()
+        if live.NOTES in parts:
+            self.query_one(NotesTab).load()
+        if live.ATTACHMENTS in parts:
+            self.query_one(AttachmentsTab).load()
+        if change.notice:
+            self.notice(change.notice)
+
+    def notice(self, text: str) -> None:
+        """One line saying what changed and who; an error on the status line stays until a success."""
+        line = self.query_one(StatusLine)
+        if line.severity in ("error", "warning"):
+            self.notify(text)
+        else:
+            line.show(text, "information")
 
     def action_refresh(self) -> None:
         self._refresh_header()
@@ -529,6 +691,36 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 widget.focus()
                 return
 
+    # The tabs' dialog requests: widgets never open screens, this screen does.
+
+    @on(TicketTabBase.ConfirmRequested)
+    def _confirm_requested(self, event: TicketTabBase.ConfirmRequested) -> None:
+        event.stop()
+        answer = event.answer
+        self.app.push_screen(ConfirmScreen(event.title, event.text, yes=event.yes),
+                             lambda ok: answer() if ok else None)
+
+    @on(TicketTabBase.ChoiceRequested)
+    def _choice_requested(self, event: TicketTabBase.ChoiceRequested) -> None:
+        event.stop()
+        self.app.push_screen(ChoiceScreen(event.title, list(event.options), empty=event.empty), event.answer)
+
+    @on(TicketTabBase.TextRequested)
+    def _text_requested(self, event: TicketTabBase.TextRequested) -> None:
+        event.stop()
+        self.app.push_screen(TextPrompt(event.title, value=event.value, max_length=event.max_length),
+                             event.answer)
+
+    @on(TicketTabBase.CompareRequested)
+    def _compare_requested(self, event: TicketTabBase.CompareRequested) -> None:
+        event.stop()
+        self.app.push_screen(CompareScreen(event.what, event.fields, by=event.by, at=event.at), event.answer)
+
+    @on(TicketTabBase.ShowTextRequested)
+    def _show_text_requested(self, event: TicketTabBase.ShowTextRequested) -> None:
+        event.stop()
+        self.app.push_screen(TextScreen(event.title, event.text))
+
     @on(ContactTab.ContactsLoaded)
     def _contacts_loaded(self, event: ContactTab.ContactsLoaded) -> None:
         self.contacts = event.contacts
@@ -577,32 +769,74 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _send(self, event: Composer.SendRequested) -> None:
         event.stop()
         message = event.message
+        since = self._writing_from
+        if since is None:
+            self._do_send(message)
+            return
+        self.call("news", lambda: self.backend.ticket_activity(self.user, self.ticket_id),
+                  lambda now: self._check_news(message, since, now))
+
+    def _check_news(self, message: OutgoingMessage, since: TicketActivity, now: TicketActivity) -> None:
+        """+T17 traffic cop: messages that arrived after I began writing are read first."""
+        new = now.interactions.count - since.interactions.count
+        if new <= 0:
+            self._do_send(message)
+            return
+        self._writing_from = now  # asked once for these
+        view = self.query_one(ConversationView)
+        view.refresh_live()
+
+        def answered(send: bool | None) -> None:
+            if send:
+                self._do_send(message)
+                return
+            view.action_end()
+            view.focus()
+
+        self.app.push_screen(ConfirmScreen(
+            _("New messages"),
+            plural(new, "1 new message since you started writing. Review it before sending?",
+                   "{n} new messages since you started writing. Review them before sending?"),
+            yes=_("Send anyway"), no=_("Review")), answered)
+
+    def _do_send(self, message: OutgoingMessage) -> None:
         composer = self.composer
+        self._stop_draft("composer")  # a draft written after the send's clear_draft would come back
+        was_unassigned = self.ticket is not None and self.ticket.assignee_id is None
 
         async def send() -> Interaction:
             interaction = await self.backend.send_message(self.user, self.ticket_id, message)
             await self.backend.clear_draft(self.user, self.ticket_id, "composer")
             return interaction
 
-        self.call("send", send, self._sent, lambda e: composer.show_error(labels.error_sentence(e))
-                  if composer else self.default_error(e))
+        self.call("send", send, lambda i: self._sent(i, was_unassigned),
+                  lambda e: composer.show_error(error_text(e)) if composer else None)
 
-    def _sent(self, interaction: Interaction) -> None:
+    def _sent(self, interaction: Interaction, was_unassigned: bool = False) -> None:
         composer = self.composer
         self._stop_draft("composer")
         self.unsaved.forget(self.user, self.ticket_id, "composer")
+        self._writing_from = None
         if composer is not None:
             composer.clear()
         self._delivered(interaction)
+        if was_unassigned:
+            self.call("taken", lambda: self.backend.get_ticket(self.user, self.ticket_id), self._maybe_taken)
+
+    def _maybe_taken(self, ticket: Ticket) -> None:
+        """#11.7: replying took the unassigned ticket; say so only when that is news."""
+        if ticket.assignee_id == self.user.id:
+            self.notify(_("Ticket #{number} is now assigned to you.", number=ticket.number))
+        self._follow(ticket)
 
     def _delivered(self, interaction: Interaction) -> None:
         if interaction.delivery is DeliveryState.FAILED:
             self.notify(_("The message was not delivered: {reason}. Press R on it to retry.",
                           reason=one_line(interaction.delivery_error, max_len=120)), severity="warning")
         elif interaction.delivery is DeliveryState.RECORDED:
-            self.notify(_("Recorded: no gateway is configured for this channel, so nothing left this machine."))
+            self.succeeded(_("Recorded: no gateway is configured for this channel, so nothing left this machine."))
         else:
-            self.notify(_("Message sent."))
+            self.succeeded(_("Message sent."))
         self.query_one(ConversationView).replace_interaction(interaction)
         self._refresh_header()
 
@@ -612,6 +846,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         event.composer.clear()
         self._stop_draft("composer")
         self.unsaved.forget(self.user, self.ticket_id, "composer")
+        self._writing_from = None
         self.call("clear-composer", lambda: self.backend.clear_draft(self.user, self.ticket_id, "composer"),
                   lambda _r: None)
 
@@ -620,6 +855,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     @on(Composer.Changed)
     def _composer_changed(self, event: Composer.Changed) -> None:
         event.stop()
+        if self._writing_from is None and self._has_typing("composer"):
+            self._writing_from = self.activity
         self._schedule_draft("composer")
 
     @on(TaskForm.Changed)
@@ -714,7 +951,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if form is not None:
             form.restore({k: "" for k in form.raw_values()})
             form.clear_errors()
-        self.notify(_("Task saved."))
+        self.succeeded(_("Task saved."))
         self.query_one(HistoryTab).load()
         self.query_one(AgendaTab).load()
         self._refresh_header()
@@ -725,7 +962,9 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         keys = ["reassign"]
         if can(self.user, Permission.MASS_MERGE):
             keys.append("merge")
-        keys += ["related", "transcript", "external", "links", "close"]
+        keys += ["related", "transcript", "external", "links"]
+        if not self.closed:
+            keys.append("close")
         if can(self.user, Permission.VIEW_CHANGE_LOG):
             keys.append("changelog")
         keys.append("exit")
@@ -784,11 +1023,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _close_failed(self, e: SagiccError) -> None:
         self._leaving = False
-        self.notify(labels.error_sentence(e), severity="error")
+        self.feedback(error_text(e), "error")
 
     def _merged(self, ticket: Ticket | None) -> None:
         if ticket is not None:
-            self.notify(_("Merged into ticket #{number}.", number=ticket.number))
+            self.succeeded(_("Merged into ticket #{number}.", number=ticket.number))
             self.ticket = ticket
             self.action_refresh()
 
@@ -802,16 +1041,28 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return await self.backend.leave_ticket(self.user, self.ticket_id)
 
         def left(user: User) -> None:
-            self._leaving = True
             self._set_user(user)
-            app = self.app
-            callbacks = getattr(self, "_result_callbacks", None)
-            callback = callbacks[-1].callback if callbacks else None
-            self.dismiss(user)
-            app.push_screen(TicketScreen(self.backend, user, target), callback)
+            self._open_other(target)
 
         self._leaving = True
         self.call("jump", leave, left, self._leave_failed)
+
+    def _open_other(self, ticket_id: int) -> None:
+        """Show another ticket in this screen: whoever opened this screen still gets
+        its result when the agent finally leaves (no reaching into the screen stack)."""
+        for timer in self._draft_timers.values():
+            timer.stop()
+        self._draft_timers.clear()
+        self._dirty.clear()
+        self.ticket_id = ticket_id
+        self.ticket = self.header = self.customer = None
+        self.contacts = []
+        self._built = False
+        self._leaving = False
+        body = self.query_one("#ticket-body", Container)
+        body.remove_children()
+        body.mount(Label(Content(_("Loading…"))))
+        self._load()
 
     def _external(self, view: ExternalView) -> None:
         expires = view.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if view.expires_at else "-"
@@ -880,5 +1131,5 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             expected_version=ticket.version), self._reassigned)
 
     def _reassigned(self, ticket: Ticket) -> None:
-        self.notify(_("Ticket reassigned."))
+        self.succeeded(_("Ticket reassigned."))
         self._ticket_written(ticket)

@@ -39,7 +39,7 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
-from sagicc_tui.widgets.ticket_tabs import BackendCalls
+from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 # Dialog screens are not inside TicketScreen, whose stylesheet is scoped to it.
@@ -60,9 +60,9 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="ticket.confirm.cancel")]
 
-    def __init__(self, title: str, text: str, *, yes: str | None = None) -> None:
+    def __init__(self, title: str, text: str, *, yes: str | None = None, no: str | None = None) -> None:
         super().__init__()
-        self._title, self._text, self._yes = title, text, yes
+        self._title, self._text, self._yes, self._no = title, text, yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -70,7 +70,7 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
             yield Static(Content(self._text))
             with Horizontal(classes="buttons"):
                 yield Button(self._yes or _("Yes"), id="confirm-yes", variant="primary", compact=True)
-                yield Button(_("Cancel"), id="confirm-no", compact=True)
+                yield Button(self._no or _("Cancel"), id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -52,6 +52,7 @@ MEMBERSHIP_EVERY = 5.0
 def local_tz():
     """The user's time zone: the query line's days are the user's days."""
     return datetime.now().astimezone().tzinfo
+LEAVE_GRACE = 0.4  # seconds after a ticket closes during which keys still arriving are dropped
 
 
 class TicketsScreen(TranslatedBindings, Screen[None]):
@@ -104,6 +105,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._token: int | None = None
         self._reload_due: float | None = None  # monotonic time of a deferred list reload
         self._last_reload = 0.0
+        self._keys_blocked_until = 0.0  # monotonic time; see _ticket_left
         self._search_timer: Timer | None = None
         self._views: list[SavedView] = []
         self._before_pending: TicketQuery | None = None  # the query `p` replaced
@@ -349,10 +351,33 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self.notify(_("Your pending tickets; press p again to go back to your filters."), timeout=4)
 
     def _ticket_left(self, user: User | None) -> None:
-        """Back from the ticket screen: the agent status it left (Available), and a fresh list."""
+        """Back from the ticket screen: the agent status it left (Available), and a fresh list.
+        Keys still arriving from the ticket (typing that went on while it closed) are
+        dropped for LEAVE_GRACE seconds, so they never tag tickets or change the order."""
+        if LEAVE_GRACE > 0:
+            self._keys_blocked_until = time.monotonic() + LEAVE_GRACE
+            self.call_after_refresh(self._hold_keys)
         if user is not None:
             self.post_message(self._StatusSet(user))
         self.action_refresh()
+
+    def _hold_keys(self) -> None:
+        """No widget has focus during the grace, so no widget binding can act either."""
+        self.set_focus(None)
+        self.set_timer(LEAVE_GRACE, self._release_keys)
+
+    def _release_keys(self) -> None:
+        self._keys_blocked_until = 0.0
+        if self.focused is None:
+            self.ticket_list.focus()
+
+    def on_key(self, event) -> None:
+        if time.monotonic() < self._keys_blocked_until:
+            event.stop()
+            event.prevent_default()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return time.monotonic() >= self._keys_blocked_until
 
     def action_toggle_status(self) -> None:
         new = AgentStatus.BUSY if self.user.status is AgentStatus.AVAILABLE else AgentStatus.AVAILABLE

@@ -35,6 +35,7 @@ from sagicc_tui.domain.ticket_screen import OutgoingMessage
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.io import BackendCalls
 
 
 class _Vars(dict):
@@ -49,7 +50,7 @@ def fill_template(body: str, variables: Mapping[str, str]) -> str:
         return body
 
 
-class Composer(Widget):
+class Composer(BackendCalls, Widget):
     DEFAULT_CSS = """
     Composer { height: auto; layout: vertical; }
     """
@@ -146,7 +147,11 @@ class Composer(Widget):
         self.query_one("#composer-send", Button).label = _("Call") if self.channel in VOICE_CHANNELS else _("Send")
 
     def show_error(self, text: str) -> None:
+        """By the Send button, and where the eyes are (the screen's status line): at 80x24
+        the composer's own line may be scrolled out of view."""
         self.query_one("#composer-error", Label).update(Content(text))
+        if text:
+            self.feedback(text, "error")
 
     # --- drafts --------------------------------------------------------------------------
 

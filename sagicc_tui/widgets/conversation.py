@@ -105,7 +105,7 @@ class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_b
     class _Page(Message):
         generation: int
         page: ConversationPage
-        mode: str  # "reset-start", "reset-end", "after", "before"
+        mode: str  # "reset-start", "reset-end", "after", "before", "live"
 
     def __init__(self, backend: Backend, user: User, ticket_id: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -133,6 +133,15 @@ class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_b
         self._generation += 1
         self._fetch(self._generation, "reset-end" if at_end else "reset-start", None, None)
 
+    def refresh_live(self) -> None:
+        """Something arrived or a delivery moved (T8, +T16): read the newest page and
+        merge it into what is shown, keeping the cursor and the scroll position;
+        a reader at the end follows the new messages. A reader paging through
+        older messages is left alone (the newest page is read when they reach it)."""
+        if not self.loaded or self._next_key is not None:
+            return
+        self._fetch(self._generation, "live", None, None)
+
     def set_filter(self, channels: tuple[ChannelType, ...], include_previous: bool,
                    since: datetime | None = None, until: datetime | None = None) -> None:
         self.channels = channels
@@ -149,7 +158,7 @@ class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_b
         try:
             page = await self._backend.conversation(
                 self._user, self._ticket_id, channels=self.channels, include_previous=self.include_previous,
-                since=self.since, until=self.until, after_key=after, before_key=before, from_end=(mode == "reset-end"), limit=PAGE)
+                since=self.since, until=self.until, after_key=after, before_key=before, from_end=mode in ("reset-end", "live"), limit=PAGE)
         except SagiccError as e:
             self._loading = False
             self.notify(labels.error_sentence(e), severity="error")
@@ -184,6 +193,8 @@ class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_b
                 self.scroll_to(y=max(0, self.scroll_y - dropped_lines), animate=False)
             else:
                 self._rebuild()
+        elif message.mode == "live":
+            self._merge_newest(items)
         else:  # before
             known = {i.interaction.id for i in self._items}
             new = [i for i in items if i.interaction.id not in known]
@@ -194,6 +205,24 @@ class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_b
             self._rebuild()
             self.scroll_to(y=self.scroll_y + (len(self._lines) - old_lines), animate=False)
         self.loaded = True
+
+    def _merge_newest(self, items: list[ConversationItem]) -> None:
+        following = self._cursor >= len(self._items) - 1
+        current = self.cursor_interaction
+        newest = {i.interaction.id: i for i in items}
+        merged = [newest.pop(i.interaction.id, i) for i in self._items]
+        merged.extend(i for i in items if i.interaction.id in newest)  # the new ones, in order
+        self._items = merged
+        if following:
+            self._cursor = max(0, len(merged) - 1)
+        elif current is not None:
+            self._cursor = next((n for n, i in enumerate(merged) if i.interaction.id == current.id), self._cursor)
+        y = self.scroll_y
+        self._rebuild()
+        if following:
+            self._scroll_to_cursor(end=True)
+        else:
+            self.scroll_to(y=y, animate=False)
 
     def _maybe_extend(self) -> None:
         if self._loading or not self._items:

@@ -42,6 +42,10 @@ def header_content(h: TicketHeader, others: tuple[PresenceEntry, ...]) -> Conten
     if others:
         names = ", ".join(one_line(p.user_name, max_len=30) for p in others)
         customer.append(Content.styled("👁 " + _("Also open by {names}", names=names), "bold $warning"))
+    for p in others:
+        if p.writing:  # +T17: the traffic cop's second half
+            name = one_line(p.user_name, max_len=30)
+            customer.append(Content.styled("✎ " + _("{name} is writing a reply", name=name), "bold $warning"))
     line2 = Content("  ").join(customer)
     return Content("\n").join([line1, line2])
 

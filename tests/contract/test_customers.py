@@ -553,3 +553,31 @@ async def test_delete_and_merge_handle_campaign_assignments(world):
     profile = await world.backend.customer_profile(sofia, main.id)
     assert [(a.campaign_id, a.user_name) for a in profile.assignments] in (
         [(1, "Ana Agente"), (2, "Carla Ventas")], [(2, "Carla Ventas"), (1, "Ana Agente")])
+
+
+# --- T15: a contact or account edit never writes over another user's change unseen ----------------
+
+
+async def test_contact_and_account_updates_refuse_when_they_changed_since_chosen(world):
+    from sagicc_tui.domain.customers import AccountInput, ContactInput
+    from sagicc_tui.domain.enums import ContactKind
+    from sagicc_tui.domain.errors import StaleWrite
+
+    b = world.backend
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    r = await world.incoming("a@x.com", "hola", name="Lucía Gómez")
+    phone = await b.add_contact(ana, r.customer_id, ContactInput(kind=ContactKind.PHONE, value="3001234567"))
+    started = ContactInput(kind=phone.kind, value=phone.value, label=phone.label)
+    await b.update_contact(sofia, phone.id, ContactInput(kind=ContactKind.PHONE, value="3007654321"), expected=started)
+    with pytest.raises(StaleWrite):
+        await b.update_contact(ana, phone.id, ContactInput(kind=ContactKind.MOBILE, value="3001234567"),
+                               expected=started)
+    assert [c.value for c in await b.list_contacts(ana, r.customer_id) if c.id == phone.id] == ["3007654321"]
+    acc = await b.add_account(ana, r.customer_id, AccountInput(number="ACC-1", name="Ahorros"))
+    base = AccountInput(number=acc.number, name=acc.name, extra=dict(acc.extra))
+    await b.update_account(sofia, acc.id, AccountInput(number="ACC-1", name="Ahorros plus"), expected=base)
+    with pytest.raises(StaleWrite):
+        await b.update_account(ana, acc.id, AccountInput(number="ACC-1", name="Corriente"), expected=base)
+    assert [a.name for a in await b.list_accounts(ana, r.customer_id)] == ["Ahorros plus"]
+    # Without `expected` (scripts, the API as before) the update still goes.
+    await b.update_account(ana, acc.id, AccountInput(number="ACC-1", name="Corriente"))

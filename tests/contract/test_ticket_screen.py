@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from sagicc_tui.channels.driver import ChannelDrivers
+from sagicc_tui.domain.customers import ContactInput
 from sagicc_tui.domain.enums import (
     AgentStatus,
     ChangeKind,
     ChannelType,
+    ContactKind,
     DeliveryState,
     Direction,
     EntityKind,
@@ -22,7 +24,7 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.domain.models import Survey, TaskInput
-from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES, PRESENCE_TTL, OutgoingMessage
+from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES, PRESENCE_TTL, WRITING_TTL, OutgoingMessage
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.convert import campaign_to_config
@@ -160,6 +162,7 @@ def _calls(ticket_id, number, tmp_file):
         "enter_ticket": lambda b, u: b.enter_ticket(u, ticket_id),
         "heartbeat": lambda b, u: b.heartbeat(u, ticket_id),
         "ticket_header": lambda b, u: b.ticket_header(u, ticket_id),
+        "ticket_activity": lambda b, u: b.ticket_activity(u, ticket_id),
         "conversation": lambda b, u: b.conversation(u, ticket_id),
         "mark_read": lambda b, u: b.mark_read(u, ticket_id),
         "send_message": lambda b, u: b.send_message(u, ticket_id, msg(key=f"scope-{id(u)}")),
@@ -627,3 +630,104 @@ async def test_a_delivery_interrupted_by_a_crash_is_never_resent_blindly(world):
     retried = await b.retry_delivery(ana, pending.id)
     assert retried.delivery is DeliveryState.RECORDED
     assert len((await b.conversation(ana, r.ticket_id)).items) == 2
+
+
+# --- T8/+T16 the activity stamp the open ticket polls ---------------------------------------------------
+
+
+async def test_ticket_activity_moves_with_each_part_and_says_who(world, tmp_path):
+    r = await world.incoming("a@x.com", "hola", name="Lucía Gómez")
+    world.set_ticket(r.ticket_id, assignee_id=3)
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    b = world.backend
+    first = await b.ticket_activity(ana, r.ticket_id)
+    assert (first.ticket_id, first.customer_id, first.status) == (r.ticket_id, r.customer_id, TicketStatus.NEW)
+    assert first.interactions.count == 1 and first.last_direction == Direction.INCOMING.value
+    assert (first.tasks.count, first.notes.count, first.attachments.count) == (0, 0, 0)
+    assert await b.ticket_activity(ana, r.ticket_id) == first  # nothing happened: the same stamp
+
+    # A new customer message moves only the conversation's stamp (and the ticket's card fields).
+    await world.incoming("a@x.com", "¿hay novedad?", name="Lucía Gómez")
+    after_mail = await b.ticket_activity(ana, r.ticket_id)
+    assert after_mail.interactions.count == 2 and after_mail.interactions.last_id > first.interactions.last_id
+    assert after_mail.notes == first.notes and after_mail.tasks == first.tasks
+
+    # Sofía changes the description: the version moves and the stamp names her and the field.
+    t = await b.get_ticket(sofia, r.ticket_id)
+    await b.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"}, expected_version=t.version)
+    edited = await b.ticket_activity(ana, r.ticket_id)
+    assert edited.ticket_version > after_mail.ticket_version
+    assert (edited.ticket_updated_by, edited.change_by, edited.change_field) == (
+        "Sofía Supervisora", "Sofía Supervisora", "description")
+
+    # A note, then its removal: the count moves back but the stamp still differs from before the note.
+    note = await b.add_note(sofia, r.ticket_id, "nota", "yellow")
+    noted = await b.ticket_activity(ana, r.ticket_id)
+    assert noted.notes.count == 1 and noted.notes.last_id == note.id
+    await b.delete_note(sofia, note.id)
+    assert (await b.ticket_activity(ana, r.ticket_id)).notes.count == 0
+
+    # A contact added to the customer moves the customer's stamp; an agent's reply names the agent.
+    await b.add_contact(sofia, r.customer_id, ContactInput(kind=ContactKind.PHONE, value="3001234567"))
+    contacted = await b.ticket_activity(ana, r.ticket_id)
+    assert contacted.customer_change_id > noted.customer_change_id and contacted.customer_change_by == "Sofía Supervisora"
+    await b.send_message(sofia, r.ticket_id, msg(key="act-1"))
+    replied = await b.ticket_activity(ana, r.ticket_id)
+    assert replied.interactions.count == 3 and replied.last_direction == Direction.OUTGOING.value
+    assert replied.last_author == "Sofía Supervisora"
+
+    # A customer switch moves the customer id in the stamp: every dependent part follows it.
+    other = await world.incoming("z@x.com", "otro cliente", name="Pedro Pérez")
+    t = await b.get_ticket(sofia, r.ticket_id)
+    await b.switch_ticket_customer(sofia, r.ticket_id, other.customer_id, expected_version=t.version)
+    switched = await b.ticket_activity(ana, r.ticket_id)
+    assert switched.customer_id == other.customer_id
+
+
+# --- +T17 presence says who is writing a reply ---------------------------------------------------------
+
+
+async def test_presence_says_who_is_writing_a_reply(world):
+    b = world.backend
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    r = await world.incoming("a@x.com", "hola")
+    world.set_ticket(r.ticket_id, assignee_id=ana.id)
+    await b.enter_ticket(ana, r.ticket_id)
+    await b.enter_ticket(sofia, r.ticket_id)
+    assert [p.writing for p in await b.heartbeat(ana, r.ticket_id)] == [False]
+    await b.save_draft(sofia, r.ticket_id, "composer", {"text": "Estoy respondiendo"})
+    assert [(p.user_name, p.writing) for p in await b.heartbeat(ana, r.ticket_id)] == [("Sofía Supervisora", True)]
+    assert [p.writing for p in (await b.ticket_header(ana, r.ticket_id)).others_viewing] == [True]
+    world.clock.advance(seconds=WRITING_TTL + 1)  # she stopped typing; still inside
+    await b.heartbeat(sofia, r.ticket_id)
+    assert [p.writing for p in await b.heartbeat(ana, r.ticket_id)] == [False]
+    await b.save_draft(sofia, r.ticket_id, "composer", {"text": "Sigo"})
+    await b.clear_draft(sofia, r.ticket_id, "composer")  # sent or cleared: no longer writing
+    assert [p.writing for p in await b.heartbeat(ana, r.ticket_id)] == [False]
+
+
+# --- #11.7 replying takes the ticket ------------------------------------------------------------------
+
+
+async def test_replying_to_an_unassigned_ticket_assigns_it_to_me(world):
+    b = world.backend
+    ana, sofia = await world.user("ana"), await world.user("sofia")
+    r = await world.incoming("a@x.com", "hola")
+    assert (await b.get_ticket(ana, r.ticket_id)).assignee_id is None
+    await b.send_message(ana, r.ticket_id, msg(key="take-1"))
+    ticket = await b.get_ticket(ana, r.ticket_id)
+    assert ticket.assignee_id == ana.id
+    assert ChangeKind.ASSIGNED in await log_kinds(world, r.ticket_id)
+    assert r.ticket_id in [c.id for c in (await b.pending_tickets(ana, SERVICE.id)).rows]
+    # Already assigned: a colleague's reply does not take it.
+    await b.send_message(sofia, r.ticket_id, msg(key="take-2"))
+    assert (await b.get_ticket(ana, r.ticket_id)).assignee_id == ana.id
+
+
+async def test_a_campaign_can_turn_off_replying_takes_the_ticket(world):
+    set_campaign(world, reply_takes_ticket=False)
+    b = world.backend
+    ana = await world.user("ana")
+    r = await world.incoming("a@x.com", "hola")
+    await b.send_message(ana, r.ticket_id, msg(key="take-off"))
+    assert (await b.get_ticket(ana, r.ticket_id)).assignee_id is None

@@ -378,6 +378,7 @@ RULES: dict[str, Rule] = {
     "leave_ticket": Rule(TICKET),  # no scope check: leaving a ticket reassigned away from me must work
     "heartbeat": Rule(TICKET, scoped=True),
     "ticket_header": Rule(TICKET, scoped=True, check=check_header),
+    "ticket_activity": Rule(TICKET, scoped=True),
     # Anyone who works the ticket may reassign it (ticket_extras.reassign); the mass Assign is a lead's.
     "reassign_ticket": Rule(TICKET, scoped=True, etag="ticket", body=lambda t: {"assignee_id": USER_IDS["diego"]}),
     "merge_ticket": Rule(TICKET, scoped=True, perm=Permission.MASS_MERGE, etag="ticket",

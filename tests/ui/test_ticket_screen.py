@@ -237,30 +237,36 @@ async def test_task_note_and_priority(world):
 
 
 async def test_stale_ticket_save_shows_sentence_and_keeps_input(world):
+    from sagicc_tui.screens.ticket_compare import CompareScreen
+    from sagicc_tui.widgets.io import StatusLine
+
     r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
     app = make_app(world, poll_interval=3600)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot)
         await pilot.press("4")
         await settle(pilot)
+        screen.query_one("#tt-description", TextArea).text = "Mi descripción"
         sofia = await world.user("sofia")
         current = await world.backend.get_ticket(sofia, r.ticket_id)
         await world.backend.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"},
                                           expected_version=current.version)
-        screen.query_one("#tt-description", TextArea).text = "Mi descripción"
         await _click(pilot, "#tt-save")
-        error = str(screen.query_one("#tab-ticket-body .form-error").render())
-        assert error.strip(), "the StaleWrite sentence is shown"
-        assert "Traceback" not in error
-        assert screen.query_one("#tt-description", TextArea).text == "Mi descripción"
-        assert screen.query_one("#tt-reload", Button).display
+        await settle(pilot)
+        # The refusal shows where the eyes are (the status line, visible at 80x24) and by the field,
+        # and the comparison opens; nothing is written.
+        status = screen.query_one(StatusLine)
+        assert status.severity == "error" and "Sofía Supervisora" in status.text and status.region.height
+        assert "Traceback" not in str(screen.query_one("#tab-ticket-body .form-error").render())
+        assert isinstance(app.screen, CompareScreen)
         ticket = await world.backend.get_ticket(sofia, r.ticket_id)
         assert ticket.description == "Cambiado por Sofía"  # nothing overwritten
-        await _click(pilot, "#tt-reload")
+        app.screen.query_one("#compare-save", Button).press()  # keep mine: I saw hers and chose
+        await settle(pilot, rounds=3)
         assert screen.query_one("#tt-description", TextArea).text == "Mi descripción"
-        await _click(pilot, "#tt-save")
         ticket = await world.backend.get_ticket(sofia, r.ticket_id)
         assert ticket.description == "Mi descripción"
+        assert status.severity == "information" and status.text == "Ticket saved."  # the refusal cleared
 
 
 async def test_close_from_options_menu(world):
