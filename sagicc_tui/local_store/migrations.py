@@ -30,6 +30,8 @@ History:
   9  exactly once (issue #10): versions on contacts, accounts and relations;
      the external view's expiry and revocation; who holds an Idempotency-Key
      while its first request runs.
+ 10  message identity (each incoming message once, #10.4) and e-mail
+     threading headers (#13).
 """
 
 from __future__ import annotations
@@ -146,10 +148,14 @@ def _v8_to_v9(conn: Connection) -> None:
                  {"s": int(DEFAULT_DAYS * 86400)})
 
 
+def _v9_to_v10(conn: Connection) -> None:
+    for row in (schema.MessageIdentityRow, schema.MailHeaderRow):
+        row.__table__.create(conn, checkfirst=True)
+
 
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9,
+    8: _v8_to_v9, 9: _v9_to_v10,
 }
 
 
