@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sagicc_tui.shared_host.verbs import register  # ssh-keys, ssh-session, users os-user, serve --socket
 
     register(verbs, common=_common, users_add=parsers["users add"], users_verbs=parsers["users"], serve=serve)
+    from sagicc_tui.mail import cli as mail_cli  # standard library only at import
+
+    mail_cli.add_parser(verbs, _common)
     return parser
 
 
@@ -144,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "login": cmd_login,
             "serve": cmd_serve,
             "logout": cmd_logout,
+            "mail": cmd_mail,
         }[args.verb])
         return handler(args)
     except KeyboardInterrupt:
@@ -321,6 +325,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The lines before it are in the store; "
               f"run the same file again: what is already in the store is skipped.", file=sys.stderr)
     return EXIT_ERROR if report.errors or report.stopped else 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    from sagicc_tui.mail import cli as mail_cli
+
+    return mail_cli.run(args)
 
 
 def cmd_external_views(args: argparse.Namespace) -> int:

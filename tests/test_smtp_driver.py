@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 import socket
 import sqlite3
@@ -108,7 +110,7 @@ async def test_send_message_arrives_with_headers_body_and_attachment(world, smtp
     mail = message_from_bytes(env.original_content, policy=policy.default)
     assert mail["To"] == "cliente@x.com" and mail["Cc"] == "jefe@empresa.co" and mail["Bcc"] is None
     assert mail["Subject"] == f"Caso {r.ticket_number}"
-    assert mail["Message-ID"] == f"<sagicc-{sent.id}@empresa.co>"
+    assert re.fullmatch(rf"<sagicc-{sent.id}\.[0-9a-f]{{12}}@empresa\.co>", mail["Message-ID"])
     assert mail.get_body(("plain",)).get_content().strip() == "Hola Lucía Gómez, su pedido va en camino."
     (part,) = list(mail.iter_attachments())
     assert part.get_filename() == "factura.pdf" and part.get_content() == b"%PDF-1.4 factura 123"

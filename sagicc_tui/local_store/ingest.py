@@ -43,7 +43,7 @@ from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.convert import normalize_contact, to_epoch
 from sagicc_tui.local_store.core import LogLine, Store
 from sagicc_tui.local_store.ticket_actions import summary
-from sagicc_tui.mail.thread import normalize_message_id, ticket_tag
+from sagicc_tui.mail.thread import identity_of, normalize_message_id, ticket_tag
 
 t = schema.ticket.c
 MAX_ATTACHMENT = 25 * 1024 * 1024
@@ -233,7 +233,7 @@ def identity_keys(message: IncomingMessage, digest: str) -> list[str]:
     Idempotency-Key of /inbound when there is one."""
     own = message.id.strip()
     if own and message.channel is ChannelType.EMAIL:
-        keys = [_key("mid", normalize_message_id(own) or own)]
+        keys = [_key("mid", identity_of(own))]
     elif own:
         keys = [_key(f"id:{message.channel.value}", own)]
     else:
@@ -286,7 +286,7 @@ def _thread_ticket(conn: Connection, message: IncomingMessage, rules: list[tuple
     if not message.references:
         return None
     it = schema.InteractionRow.__table__
-    wanted = [_key("mid", normalize_message_id(r) or r) for r in message.references[:50]]
+    wanted = [_key("mid", identity_of(r)) for r in message.references[:50]]
     rows = conn.execute(select(IDENTITY.c.key, it.c.ticket_id)
                         .select_from(IDENTITY.join(it, IDENTITY.c.interaction_id == it.c.id))
                         .where(IDENTITY.c.key.in_(wanted))).all()

@@ -27,6 +27,25 @@ def normalize_message_id(raw: str) -> str:
     return f"<{token}>" if "@" in token and "<" not in token and ">" not in token else ""
 
 
+# Our own Message-IDs: <sagicc-<interaction>.<12 random hex>@<the sender's domain>>.
+# They are known by their local part, so a reply still finds its ticket after
+# the sender address (SAGICC_SMTP_FROM) changed; the random part makes them
+# unguessable.
+_OURS = re.compile(r"^<(sagicc-\d+\.[0-9a-f]{12})@[^<>\s]*>$")
+
+
+def own_local_part(interaction_id: int, random_hex: str) -> str:
+    return f"sagicc-{interaction_id}.{random_hex}"
+
+
+def identity_of(message_id: str) -> str:
+    """What a Message-ID is known by in the store: `<local@domain>`, or the
+    local part alone for ours."""
+    mid = normalize_message_id(message_id) or (message_id or "").strip()
+    ours = _OURS.match(mid)
+    return ours.group(1) if ours else mid
+
+
 def message_ids(header: str) -> list[str]:
     """Every Message-ID in a References or In-Reply-To value, in order."""
     found = [f"<{m}>" for m in _BRACKETED.findall(header or "")]
