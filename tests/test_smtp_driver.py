@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import asyncio
+import re
 import socket
 import sqlite3
 from email import message_from_bytes, policy

@@ -197,9 +197,14 @@ class MailFetcher:
                 delay = 1.0
                 idle = b"IDLE" in b" ".join(c.encode() if isinstance(c, str) else c for c in conn.capabilities)
                 while not stop.is_set():
+                    _arrived(conn)
                     report = self.fetch_pending(conn)
                     if on_pass is not None:
                         on_pass(report)
+                    if _arrived(conn):
+                        # Mail came while this pass ran: imaplib kept the server's
+                        # EXISTS, and IDLE would not say it again.
+                        continue
                     if idle:
                         self._idle(conn, idle_seconds, stop)
                     else:
@@ -209,7 +214,7 @@ class MailFetcher:
                 if stop.is_set():
                     break
                 reason = _sentence(e)
-                self.say(f"The mailbox connection failed ({reason}); trying again in {delay:g} s.")
+                self.say(f"{reason.rstrip('.')}; trying again in {delay:g} s.")
                 stop.wait(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
             finally:
@@ -259,6 +264,13 @@ class MailFetcher:
         finally:
             timer.cancel()
             conn.sock.settimeout(self.config.timeout)
+
+
+def _arrived(conn: imaplib.IMAP4) -> bool:
+    """Whether the server announced new messages since the last call."""
+    exists = conn.untagged_responses.pop("EXISTS", None)
+    recent = conn.untagged_responses.pop("RECENT", None)
+    return bool(exists or recent)
 
 
 def _sentence(e: BaseException) -> str:

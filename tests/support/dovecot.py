@@ -4,13 +4,15 @@ dir, run in the foreground and stopped by the fixture.
 
 The mailbox user's processes run as `nobody` chrooted into the mail folder
 (Dovecot never runs a mailbox as root, and nobody cannot walk into pytest's
-private tmp dir; the chroot is entered as root)."""
+private tmp dir; the chroot is entered as root); auth runs as root to read
+the passwd file there."""
 
 from __future__ import annotations
 
 import imaplib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -61,6 +63,13 @@ userdb {{
   driver = static
   args = uid=nobody gid=nogroup home={r}/mail/./%u
 }}
+# The passwd file is under pytest's private tmp dir: auth reads it as root.
+service auth {{
+  user = root
+}}
+service auth-worker {{
+  user = root
+}}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
@@ -77,8 +86,11 @@ service imap-login {{
             raise RuntimeError("Dovecot is not installed: apt-get install dovecot-imapd (.ci/run does it)")
         if not self.conf.exists():
             self.write_config()
+        # Its own process group: Dovecot's children (imap, log, stats) outlive
+        # a master that is told to stop, so stop() ends the whole group.
         self.proc = subprocess.Popen(["dovecot", "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=open(self.root / "dovecot.err", "ab"))  # noqa: SIM115
+                                     stderr=open(self.root / "dovecot.err", "ab"),  # noqa: SIM115
+                                     start_new_session=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -91,13 +103,21 @@ service imap-login {{
         raise RuntimeError("dovecot did not start listening")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+        """The server and every process it started go, with their connections."""
+        if self.proc is None:
+            return
+        group = self.proc.pid  # start_new_session: the group's id is the master's pid
+        try:
+            os.killpg(group, signal.SIGTERM)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+                pass
+            time.sleep(0.2)
+            os.killpg(group, signal.SIGKILL)  # the children left behind
+        except ProcessLookupError:
+            pass
+        self.proc.wait(10)
         self.proc = None
 
     # --- the customer's side: put mail in the mailbox, look at its flags ---------------
