@@ -869,6 +869,7 @@ CATALOG: dict[str, str] = {
     "your token (from an administrator)": "su token (se lo da un administrador)",
     "YYYY-MM-DD": "AAAA-MM-DD",
     "… Enter shows it in full": "… Enter lo muestra completo",
+    "▸ Quoted history or signature folded ({count} lines); Enter shows it": "▸ Historial citado o firma plegados ({count} líneas); Enter lo muestra",
     "●{n} unread": "●{n} sin leer",
     "◷ in {minutes} min": "◷ en {minutes} min",
     "◷ overdue": "◷ vencida",
