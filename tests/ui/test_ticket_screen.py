@@ -144,17 +144,14 @@ async def test_failed_delivery_shows_on_the_interaction_with_retry(world, monkey
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot)
         screen.query_one("#composer-text", TextArea).text = "No llegará"
-        await _click(pilot, "#composer-send")
-        # one sentence from the Backend, the typing kept
-        assert "subject" in str(screen.query_one("#composer-error").render())
-        assert screen.query_one("#composer-text", TextArea).text == "No llegará"
-        screen.query_one("#composer-subject", Input).value = "Prueba"
+        # No subject typed: the reply gets the thread's (#13), and the delivery fails.
         await _click(pilot, "#composer-send")
         admin = await world.user("admin")
         page = await world.backend.conversation(admin, r.ticket_id)
         failed = [i.interaction for i in page.items if i.interaction.direction is Direction.OUTGOING]
         assert [i.delivery for i in failed] == [DeliveryState.FAILED], str(
             screen.query_one("#composer-error").render())
+        assert failed[0].subject == f"Re: Hola [#{r.ticket_number}]"
         view = screen.query_one(ConversationView)
         assert any("Not delivered" in line and "(R retries)" in line for line in view.text_lines())
         view.focus()
