@@ -54,6 +54,8 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
+# A throwaway test server: no fsync per message.
+mail_fsync = never
 valid_chroot_dirs = {r}/mail
 passdb {{
   driver = passwd-file
