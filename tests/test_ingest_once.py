@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -198,3 +199,19 @@ def test_ingest_reports_progress_and_resumes_from_stdin(db, tmp_path):
     second = sagicc(tmp_path, "--db", db, "ingest", "-", stdin=data)
     assert second.returncode == 0, second.stderr
     assert count(db, "SELECT count(*) FROM interaction") == 5
+
+
+def test_two_ingests_of_one_file_at_once_add_each_message_once(db, tmp_path):
+    n = 300
+    src = tmp_path / "both.jsonl"
+    src.write_bytes(b"".join(line(**{"from": f"p{i % 40}@x.com", "text": f"a la vez {i}", "id": f"gw-{i}"})
+                             for i in range(n)))
+    procs = [subprocess.Popen([sys.executable, "-m", "sagicc_tui", "--db", db, "ingest", str(src)],
+                              stderr=subprocess.PIPE, env=_env(tmp_path)) for _ in range(2)]
+    errs = [p.communicate(timeout=300)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    added = [int(re.search(r"(\d+) interactions ingested", e).group(1)) for e in errs]
+    dupes = [int(re.search(r"(\d+) already in the store", e).group(1)) for e in errs]
+    assert sum(added) == n and [a + d for a, d in zip(added, dupes)] == [n, n], errs
+    assert count(db, "SELECT count(*) FROM interaction") == n
+    assert count(db, "SELECT count(*) FROM ticket") == 40

@@ -99,12 +99,17 @@ def ingest(store: Store, message: IncomingMessage) -> IngestResult:
     digest = content_digest(message, normalized, [h for _n, _d, h in hashes])
     keys = identity_keys(message, digest)
     at = to_epoch(message.at) if message.at else store.now()
-    try:
-        return _ingest_once(store, message, sender, kind, normalized, hashes, digest, keys, at)
-    except IntegrityError:
-        # PostgreSQL: another process committed the same message while this
-        # transaction waited on its identity; read again and answer a duplicate.
-        return _ingest_once(store, message, sender, kind, normalized, hashes, digest, keys, at)
+    for attempt in range(3):
+        try:
+            return _ingest_once(store, message, sender, kind, normalized, hashes, digest, keys, at)
+        except IntegrityError:
+            # PostgreSQL: another process committed the same message while this
+            # transaction waited on its identity (the next attempt answers a
+            # duplicate), or took the same new ticket's number; nothing of
+            # this attempt was written.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _ingest_once(store: Store, message: IncomingMessage, sender: str, kind: ContactKind, normalized: str,
