@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     loop = asyncio.new_event_loop()
     backend = loop.run_until_complete(_backend(args))
     fetcher = MailFetcher(config, BackendSink(backend, loop), say=_say)
-    where = args.server or "the store"
+    where = args.server or _("the store")
     try:
         if args.mail_verb == "fetch":
             report = fetcher.fetch_once()
@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
             if report.fetched:
                 _summary(report, config, where)
 
-        _say(f"Watching {config.account} {config.folder} for new mail (Ctrl+C stops).")
+        _say(_("Watching {account} {folder} for new mail (Ctrl+C stops).", account=config.account,
+               folder=config.folder))
         fetcher.watch(on_pass=on_pass)
         return 0
     finally:
@@ -61,14 +62,22 @@ def run(args: argparse.Namespace) -> int:
         loop.close()
 
 
+def _(text: str, **params) -> str:
+    from sagicc_tui.i18n import _ as gettext
+
+    return gettext(text, **params)
+
+
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
 def _summary(report, config, where: str) -> None:
-    _say(f"{config.account} {config.folder}: {report.fetched} messages read, {report.added} added to {where} "
-         f"({report.new_tickets} new tickets), {report.duplicates} already there, {report.automatic} "
-         f"auto-replies or delivery reports recorded, {len(report.refused)} left unread.")
+    _say(_("{account} {folder}: {fetched} messages read, {added} added to {where} ({new} new tickets), "
+           "{duplicates} already there, {automatic} auto-replies or delivery reports recorded, {refused} left "
+           "unread.", account=config.account, folder=config.folder, fetched=report.fetched, added=report.added,
+           where=where, new=report.new_tickets, duplicates=report.duplicates, automatic=report.automatic,
+           refused=len(report.refused)))
 
 
 async def _backend(args: argparse.Namespace):
@@ -96,8 +105,8 @@ def _channel_token(token_file: str | None) -> str:
     else:
         token = os.environ.get("SAGICC_CHANNEL_TOKEN", "").strip()
     if not token:
-        raise UserError("Feeding a server needs a channel token: `sagicc channels token NAME` on the server, then "
-                        "--token-file PATH (mode 0600) or SAGICC_CHANNEL_TOKEN.")
+        raise UserError(_("Feeding a server needs a channel token: `sagicc channels token NAME` on the server, "
+                          "then --token-file PATH (mode 0600) or SAGICC_CHANNEL_TOKEN."))
     return token
 
 
@@ -108,15 +117,16 @@ def _password() -> int:
     host = os.environ.get("SAGICC_IMAP_HOST", "").strip()
     user = os.environ.get("SAGICC_IMAP_USER", "").strip()
     if not host or not user:
-        raise UserError("Set SAGICC_IMAP_HOST and SAGICC_IMAP_USER first: the password is kept for that mailbox.")
+        raise UserError(_("Set SAGICC_IMAP_HOST and SAGICC_IMAP_USER first: the password is kept for that "
+                          "mailbox."))
     if sys.stdin.isatty():
         import getpass
 
-        password = getpass.getpass(f"Password of {user}@{host}: ")
+        password = getpass.getpass(_("Password of {account}: ", account=f"{user}@{host}"))
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        raise UserError("No password was given; nothing was kept.")
+        raise UserError(_("No password was given; nothing was kept."))
     save_keyring_password(f"{user}@{host}", password)
-    print(f"The password of {user}@{host} is kept in the system keyring.")
+    print(_("The password of {account} is kept in the system keyring.", account=f"{user}@{host}"))
     return 0

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from sagicc_tui.backend import IngestResult
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, SagiccError
+from sagicc_tui.i18n import _
 from sagicc_tui.mail.config import ImapConfig, ImapSecurity
 from sagicc_tui.mail.parse import ParsedMail, parse
 
@@ -149,7 +150,8 @@ class MailFetcher:
                     raise imaplib.IMAP4.error(f"STORE failed: {_text(data)}")
             if len(uids) > BATCH:
                 rate = report.fetched / max(time.monotonic() - started, 1e-6)
-                self.say(f"  {report.fetched}/{len(uids)} messages ({rate:.0f}/s)")
+                self.say(_("  {done}/{total} messages ({rate}/s)", done=report.fetched, total=len(uids),
+                           rate=f"{rate:.0f}"))
         return report
 
     def _fetch(self, conn: imaplib.IMAP4, uids: list[int]):
@@ -168,11 +170,10 @@ class MailFetcher:
         try:
             result = self.ingest(parsed)
         except (InvalidInput, NotFound, RuleViolation, PermissionDenied) as e:
-            from sagicc_tui.i18n import _
-
             reason = _(e.message.template, **e.message.params)
             report.refused.append((uid, reason))
-            self.say(f"Message {uid} from {parsed.sender} was not ingested: {reason} It stays unread in the mailbox.")
+            self.say(_("Message {uid} from {sender} was not ingested: {reason} It stays unread in the mailbox.",
+                       uid=uid, sender=parsed.sender, reason=reason))
             return False
         if result.duplicate:
             report.duplicates += 1
@@ -193,7 +194,7 @@ class MailFetcher:
             try:
                 conn = self.connect()
                 if delay > 1:
-                    self.say(f"Connected again to {self.config.account}.")
+                    self.say(_("Connected again to {account}.", account=self.config.account))
                 delay = 1.0
                 idle = b"IDLE" in b" ".join(c.encode() if isinstance(c, str) else c for c in conn.capabilities)
                 while not stop.is_set():
@@ -214,7 +215,8 @@ class MailFetcher:
                 if stop.is_set():
                     break
                 reason = _sentence(e)
-                self.say(f"{reason.rstrip('.')}; trying again in {delay:g} s.")
+                self.say(_("{reason}; trying again in {seconds} s.", reason=reason.rstrip("."),
+                           seconds=f"{delay:g}"))
                 stop.wait(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
             finally:
@@ -275,7 +277,5 @@ def _arrived(conn: imaplib.IMAP4) -> bool:
 
 def _sentence(e: BaseException) -> str:
     if isinstance(e, SagiccError):
-        from sagicc_tui.i18n import _
-
         return _(e.message.template, **e.message.params)
     return getattr(e, "strerror", None) or str(e) or type(e).__name__
