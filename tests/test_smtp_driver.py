@@ -155,6 +155,11 @@ async def test_a_refusing_server_leaves_it_failed_and_retry_sends_it(world, smtp
     assert len(inbox.received) == 1
     mail = message_from_bytes(inbox.received[0].original_content, policy=policy.default)
     assert mail.get_body(("plain",)).get_content().strip() == "Respuesta"
+    # The retry carries the Message-ID stored when the message was committed (#13).
+    headers = schema.MailHeaderRow.__table__
+    with world.store.read() as conn:
+        own = conn.execute(select(headers.c.message_id).where(headers.c.interaction_id == failed.id)).scalar()
+    assert mail["Message-ID"] == f"<{own}@empresa.co>"
     admin = await world.user("admin")
     deliveries = [(e.previous, e.new) for e in await world.backend.change_log(admin, EntityKind.TICKET, r.ticket_id)
                   if e.field == "delivery"]
