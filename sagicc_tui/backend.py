@@ -111,15 +111,30 @@ class IncomingMessage:
     subject: str = ""
     at: datetime | None = None
     attachments: tuple[str, ...] = ()  # paths on this machine
+    # The channel's own id of this message (a gateway's `id`, an e-mail's
+    # Message-ID): the same id again is the same message, never added twice.
+    # Without one, a hash of channel, sender, time, subject, text and files is.
+    id: str = ""
+    # E-mail threading: the Message-IDs it answers, the most recent first
+    # (In-Reply-To, then References from the end).
+    references: tuple[str, ...] = ()
+    # An auto-reply or a delivery report: recorded on its ticket, never opens
+    # or reopens one, never answered.
+    automatic: bool = False
+    # Set by the server from POST /inbound's Idempotency-Key header (with the
+    # token's id): a retry with the same key is the same message.
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    ticket_id: int
+    ticket_id: int  # 0: an automatic message that matched no ticket (recorded as seen only)
     ticket_number: int
     customer_id: int
     new_ticket: bool
     new_customer: bool
+    duplicate: bool = False  # this message was already in the store: nothing was added
+    automatic: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

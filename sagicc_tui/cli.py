@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sagicc_tui.shared_host.verbs import register  # ssh-keys, ssh-session, users os-user, serve --socket
 
     register(verbs, common=_common, users_add=parsers["users add"], users_verbs=parsers["users"], serve=serve)
+    from sagicc_tui.mail import cli as mail_cli  # standard library only at import
+
+    mail_cli.add_parser(verbs, _common)
     return parser
 
 
@@ -144,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "login": cmd_login,
             "serve": cmd_serve,
             "logout": cmd_logout,
+            "mail": cmd_mail,
         }[args.verb])
         return handler(args)
     except KeyboardInterrupt:
@@ -283,35 +287,50 @@ def _ingest_backend(args: argparse.Namespace):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from sagicc_tui.ingest_file import ingest_lines
 
     backend = _ingest_backend(args)
     if args.file == "-":
-        lines = sys.stdin
+        stream = sys.stdin.buffer
     else:
         try:
-            lines = open(args.file, encoding="utf-8")  # noqa: SIM115 - closed below
+            stream = open(args.file, "rb")  # noqa: SIM115 - closed below; each line is decoded by itself
         except OSError as e:
             raise UserError(f"Cannot read {args.file}: {e.strerror}.") from None
+
+    def on_line(number: int, result, error: str | None) -> None:
+        # As each line is done, so a killed ingest has said how far it got.
+        if error is not None:
+            print(f"sagicc: line {number}: {error}", file=sys.stderr, flush=True)
+        if args.json:
+            _print_json({"line": number, "ok": True, **dataclasses.asdict(result)} if error is None
+                        else {"line": number, "ok": False, "error": error})
+            sys.stdout.flush()
+
+    def progress(report) -> None:
+        print(f"  line {report.lines}: {report.added} added, {report.duplicates} already there, "
+              f"{len(report.errors)} refused", file=sys.stderr, flush=True)
+
     try:
-        report = ingest_lines(backend, lines)
+        report = ingest_lines(backend, stream, on_line=on_line, progress=progress)
     finally:
-        if lines is not sys.stdin:
-            lines.close()
-    for ok in report.done:
-        if args.json:
-            _print_json({"line": ok[0], "ok": True, **__import__("dataclasses").asdict(ok[1])})
-    for line_no, reason in report.errors:
-        if args.json:
-            _print_json({"line": line_no, "ok": False, "error": reason})
-        print(f"sagicc: line {line_no}: {reason}", file=sys.stderr)
-    print(f"{len(report.done)} interactions ingested ({report.new_tickets} new tickets), "
-          f"{len(report.errors)} lines refused.", file=sys.stderr)
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    print(f"{report.added} interactions ingested ({report.new_tickets} new tickets), "
+          f"{report.duplicates} already in the store, {len(report.errors)} lines refused.", file=sys.stderr)
     if report.stopped is not None:
         line_no, error = report.stopped
-        print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The {len(report.done)} lines before it "
-              f"are in the store; run the same file again from line {line_no}.", file=sys.stderr)
+        print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The lines before it are in the store; "
+              f"run the same file again: what is already in the store is skipped.", file=sys.stderr)
     return EXIT_ERROR if report.errors or report.stopped else 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    from sagicc_tui.mail import cli as mail_cli
+
+    return mail_cli.run(args)
 
 
 def cmd_external_views(args: argparse.Namespace) -> int:

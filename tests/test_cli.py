@@ -150,7 +150,7 @@ def test_ingest_reports_bad_lines_and_keeps_good_ones(store, tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     for n in (2, 3, 5, 6):
         assert f"line {n}:" in proc.stderr
-    assert "2 interactions ingested (1 new tickets), 4 lines refused." in proc.stderr
+    assert "2 interactions ingested (1 new tickets), 0 already in the store, 4 lines refused." in proc.stderr
     listing = json.loads(sagicc("--db", str(store), "--user", "admin", "tickets", "list", "--json").stdout)
     by_number = {r["number"]: r for r in listing}
     assert by_number[100001]["unread_count"] == 2  # appended to Lucía's open ticket

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import sqlite3
 from email import message_from_bytes, policy
@@ -108,7 +109,7 @@ async def test_send_message_arrives_with_headers_body_and_attachment(world, smtp
     mail = message_from_bytes(env.original_content, policy=policy.default)
     assert mail["To"] == "cliente@x.com" and mail["Cc"] == "jefe@empresa.co" and mail["Bcc"] is None
     assert mail["Subject"] == f"Caso {r.ticket_number}"
-    assert mail["Message-ID"] == f"<sagicc-{sent.id}@empresa.co>"
+    assert re.fullmatch(rf"<sagicc-{sent.id}\.[0-9a-f]{{12}}@empresa\.co>", mail["Message-ID"])
     assert mail.get_body(("plain",)).get_content().strip() == "Hola Lucía Gómez, su pedido va en camino."
     (part,) = list(mail.iter_attachments())
     assert part.get_filename() == "factura.pdf" and part.get_content() == b"%PDF-1.4 factura 123"
@@ -154,6 +155,11 @@ async def test_a_refusing_server_leaves_it_failed_and_retry_sends_it(world, smtp
     assert len(inbox.received) == 1
     mail = message_from_bytes(inbox.received[0].original_content, policy=policy.default)
     assert mail.get_body(("plain",)).get_content().strip() == "Respuesta"
+    # The retry carries the Message-ID stored when the message was committed (#13).
+    headers = schema.MailHeaderRow.__table__
+    with world.store.read() as conn:
+        own = conn.execute(select(headers.c.message_id).where(headers.c.interaction_id == failed.id)).scalar()
+    assert mail["Message-ID"] == f"<{own}@empresa.co>"
     admin = await world.user("admin")
     deliveries = [(e.previous, e.new) for e in await world.backend.change_log(admin, EntityKind.TICKET, r.ticket_id)
                   if e.field == "delivery"]

@@ -59,7 +59,9 @@ class Envelope:
     bcc: tuple[str, ...] = ()
     html: str = ""  # an HTML alternative of `text` (transcripts)
     files: tuple[OutboundFile, ...] = ()
-    message_id: str = ""  # stable per interaction: a retry carries the same id
+    message_id: str = ""  # stable per interaction: a retry carries the same id (the local part)
+    in_reply_to: str = ""  # e-mail threading: the customer's message we answer
+    references: tuple[str, ...] = ()  # oldest first
 
 
 @dataclass(frozen=True, slots=True)

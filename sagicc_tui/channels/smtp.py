@@ -121,6 +121,10 @@ class SmtpDriver(ChannelDriver):
         if envelope.message_id:
             domain = self.config.sender_address.rpartition("@")[2] or "sagicc.invalid"
             m["Message-ID"] = f"<{envelope.message_id}@{domain}>"
+        if envelope.in_reply_to:
+            m["In-Reply-To"] = envelope.in_reply_to
+        if envelope.references:
+            m["References"] = " ".join(envelope.references)
         m.set_content(envelope.text or "")
         if envelope.html:
             m.add_alternative(envelope.html, subtype="html")

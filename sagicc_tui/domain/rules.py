@@ -7,12 +7,13 @@ store (it must filter a million rows), built from `scope_for`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sagicc_tui.domain.enums import MassActionKind, Priority, Role
-from sagicc_tui.domain.errors import PermissionDenied
+from sagicc_tui.domain.errors import InvalidInput, PermissionDenied
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, User
 
@@ -187,3 +188,17 @@ def sla_breached(
     if (answered or end) > limit:
         return True
     return end > created_at + timedelta(minutes=rule.resolution_minutes)
+
+
+def check_storable_text(fields: Mapping[str, str]) -> None:
+    """Text any store can keep: no NUL (PostgreSQL refuses it) and no lone
+    surrogate (not encodable as UTF-8). Raises InvalidInput naming the field."""
+    for name, value in fields.items():
+        if "\x00" in value:
+            raise InvalidInput(N_("The field {field} contains a NUL character; remove it."), field=name)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise InvalidInput(N_("The field {field} contains a lone surrogate (\\u{code}) at character {at}; "
+                                  "send valid Unicode text."),
+                               field=name, code=f"{ord(value[e.start]):04x}", at=e.start + 1) from None

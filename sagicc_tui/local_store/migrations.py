@@ -33,6 +33,8 @@ History:
   10 when a ticket was given to its assignee (`ticket.assigned_at`), so the
      pending list (L7) can say every new assignment, not only the first page's;
      the index of the list's order by priority (+L5).
+  11 message identity (each incoming message once, #10.4) and e-mail
+     threading headers (#13).
 """
 
 from __future__ import annotations
@@ -149,6 +151,10 @@ def _v8_to_v9(conn: Connection) -> None:
                  {"s": int(DEFAULT_DAYS * 86400)})
 
 
+def _v10_to_v11(conn: Connection) -> None:
+    for row in (schema.MessageIdentityRow, schema.MailHeaderRow):
+        row.__table__.create(conn, checkfirst=True)
+
 
 def _v9_to_v10(conn: Connection) -> None:
     # Earlier assignments have no time: they are not news to anyone.
@@ -159,8 +165,7 @@ def _v9_to_v10(conn: Connection) -> None:
 
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9,
-    9: _v9_to_v10,
+    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11,
 }
 
 

@@ -48,6 +48,7 @@ from sagicc_tui.domain.messages import N_, msg
 from sagicc_tui.domain.models import Campaign, Interaction, Ticket, User
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
 from sagicc_tui.local_store import attachments as files_mod
+from sagicc_tui.local_store import mail_thread
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import customer_from_row, from_epoch, interaction_from_row, normalize_contact
@@ -193,10 +194,13 @@ def prepare_send(
                            channel=channel.value)
     if not text.strip() and not files and channel is not ChannelType.TELEPHONY:
         raise InvalidInput(N_("The message is empty; write a message, choose a template or attach a file."))
+    if channel is ChannelType.EMAIL and not subject.strip():
+        subject = mail_thread.default_subject(conn, ticket)
     cc, bcc = _mail_fields(channel, to, subject, message.cc, message.bcc)
 
     now = store.now()
     interaction_id = _insert(conn, me, ticket, channel, to, text, subject, cc, bcc, key, now)
+    headers = mail_thread.record_outgoing(conn, ticket, interaction_id, now) if channel is ChannelType.EMAIL else None
     files_mod.insert_rows(store, conn, me, ticket.id, interaction_id, files, now)
     draft = schema.DraftRow.__table__
     conn.execute(delete(draft).where(draft.c.user_id == me.id, draft.c.ticket_id == ticket.id,
@@ -208,7 +212,7 @@ def prepare_send(
     envelope = Envelope(
         channel=channel, to=to, text=text, subject=subject, cc=cc, bcc=bcc,
         files=tuple(OutboundFile(f.name, f.mime, f.data) for f, _digest in files),
-        message_id=f"sagicc-{interaction_id}",
+        **mail_thread.envelope_fields(headers, interaction_id),
     )
     return Prepared(_interaction(conn, interaction_id), envelope)
 
@@ -390,7 +394,7 @@ def prepare_retry(store: Store, conn: Connection, user: User, interaction_id: in
     envelope = Envelope(
         channel=ChannelType(row.channel), to=row.contact, text=row.content, subject=row.subject,
         cc=tuple(x for x in row.cc.split(", ") if x), bcc=tuple(x for x in row.bcc.split(", ") if x),
-        files=tuple(files), message_id=f"sagicc-{row.id}",
+        files=tuple(files), **mail_thread.envelope_fields(mail_thread.stored(conn, row.id), row.id),
     )
     return Prepared(_interaction(conn, row.id), envelope)
 
@@ -427,8 +431,9 @@ def prepare_transcript(
     subject = transcript_mod.subject(ticket, gettext)
     now = store.now()
     interaction_id = _insert(conn, me, ticket, ChannelType.EMAIL, contact.value, text, subject, (), (), key, now)
+    headers = mail_thread.record_outgoing(conn, ticket, interaction_id, now)
     lines = [LogLine(EntityKind.TICKET, ticket.id, ChangeKind.TRANSCRIPT_SENT, "transcript", "", contact.value)]
     _touch_ticket(store, conn, me, ticket, subject, now, lines, response=False)
     envelope = Envelope(channel=ChannelType.EMAIL, to=contact.value, text=text, subject=subject, html=html,
-                        message_id=f"sagicc-{interaction_id}")
+                        **mail_thread.envelope_fields(headers, interaction_id))
     return Prepared(_interaction(conn, interaction_id), envelope)

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -342,6 +342,33 @@ class IdempotencyRow(SQLModel, table=True):
     # Schema 7: "host pid start" of the server process that holds the key while
     # status is 0, so a duplicate can tell a running request from a dead one.
     claimed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+class MessageIdentityRow(SQLModel, table=True):
+    """#10.4: what makes an incoming (or our outgoing) message the same message
+    again -- the channel's own id (an e-mail's Message-ID, a gateway's `id`),
+    an Idempotency-Key of /inbound, or a hash of its content. Written in the
+    same transaction as the interaction; the primary key refuses a second
+    copy, so a re-run, a retry or two fetchers never add it twice.
+    `interaction_id` is None for an automatic e-mail that matched no ticket
+    (recorded as seen, nothing opened)."""
+
+    __tablename__ = "message_identity"
+    key: str = Field(primary_key=True)  # "mid:<message-id>", "id:<channel>:<id>", "sha:<hex>", "idem:<token>:<key>"
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id", index=True)
+    digest: str = ""  # the content hash, to tell a reused Idempotency-Key from a retry
+    created_at: int = _int()
+
+
+class MailHeaderRow(SQLModel, table=True):
+    """#13: an e-mail interaction's threading headers: its own Message-ID and
+    the ones it answers, so our reply can name the customer's last message."""
+
+    __tablename__ = "mail_header"
+    interaction_id: int = Field(foreign_key="interaction.id", primary_key=True)
+    message_id: str = ""  # with its angle brackets, as written in the header
+    references: str = Field(sa_type=Text, default="")  # space-separated Message-IDs, oldest first
+    automatic: bool = False  # an auto-reply or a delivery report
 
 
 # --- the list's order keys and indexes ----------------------------------------

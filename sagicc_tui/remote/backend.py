@@ -371,13 +371,21 @@ class RemoteBackend(Backend):
         if token is None:
             raise PermissionDenied(N_("Delivering incoming messages needs a channel token "
                                       "(`sagicc channels token NAME` on the server)."))
+        from sagicc_tui.domain.rules import check_storable_text
+
+        check_storable_text({"from": message.sender, "name": message.name, "subject": message.subject,
+                             "text": message.text, "id": message.id})
         body = {
             "channel": message.channel.value, "sender": message.sender, "text": message.text, "name": message.name,
             "subject": message.subject, "at": message.at.isoformat() if message.at else None,
             "attachments": await asyncio.to_thread(_file_contents, message.attachments),
+            "id": message.id, "references": list(message.references), "automatic": message.automatic,
         }
         verb, path = BY_HAND["ingest"]
-        return wire.load(IngestResult, await self._send(verb, path, token=token, retryable=False, json=body))
+        # The key makes the retry after a lost answer the same message (#10.4).
+        headers = {"Idempotency-Key": message.idempotency_key or str(uuid.uuid4())}
+        return wire.load(IngestResult, await self._send(verb, path, token=token, retryable=True, json=body,
+                                                        headers=headers))
 
     async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
         from sagicc_tui.files import read_file

@@ -296,15 +296,26 @@ def _by_hand(router: APIRouter) -> None:
     @router.post(API + "/inbound", status_code=201, tags=["channels"],
               summary="A channel gateway delivers one incoming interaction (channel token)",
               responses=_documented(401, 403, 409, 422, 503))
-    async def inbound(body: Annotated[InboundMessage, Body()], c: Annotated[Caller, Depends(caller)]) -> Response:
+    async def inbound(body: Annotated[InboundMessage, Body()], c: Annotated[Caller, Depends(caller)],
+                      idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+                      ) -> Response:
         if c.user is not None:
             raise PermissionDenied(N_("Only a channel token can deliver incoming messages; "
                                       "create one with `sagicc channels token NAME`."))
+        # The message's identity (its id, else its content) and the key are
+        # kept with the message itself, in its transaction: a retry, or a
+        # duplicate sent while the first still runs, adds nothing (#10.4).
         with _files_on_disk(body.attachments) as paths, c.events.writing():
             result = await c.backend.ingest(IncomingMessage(
                 channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
-                at=body.at, attachments=paths))
-        await c.events.publish("ingest", live.change_of("ingest", {}, result))
+                at=body.at, attachments=paths, id=body.id, references=tuple(body.references),
+                automatic=body.automatic,
+                idempotency_key=f"{c.token_id}:{idempotency_key}" if idempotency_key else ""))
+        if result.duplicate:
+            return Response(wire.adapter(type(result)).dump_json(result), status_code=200,
+                            media_type="application/json", headers={"Idempotent-Replayed": "true"})
+        if result.ticket_id:  # an auto-reply that matched no ticket changed nothing anyone sees
+            await c.events.publish("ingest", live.change_of("ingest", {}, result))
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
 
     @router.post(API + "/tickets/{ticket_id}/attachments", status_code=201, tags=["tickets"],
@@ -467,6 +478,12 @@ class InboundMessage(BaseModel):
     subject: str = Field(default="", max_length=998)
     at: datetime | None = None
     attachments: list[InboundAttachment] = Field(default_factory=list, max_length=20)
+    id: str = Field(default="", max_length=998, description=(
+        "The channel's own id of the message (an e-mail's Message-ID): sent again, it is not added twice"))
+    references: list[str] = Field(default_factory=list, max_length=100, description=(
+        "E-mail: the Message-IDs this message answers, the most recent first"))
+    automatic: bool = Field(default=False, description=(
+        "An auto-reply or delivery report: recorded, never opens or reopens a ticket"))
 
 
 # --- one generated endpoint -------------------------------------------------------------------

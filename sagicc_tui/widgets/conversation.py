@@ -28,6 +28,7 @@ from sagicc_tui.backend import Backend
 from sagicc_tui.domain.enums import ChannelType, DeliveryState, Direction
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import Interaction, User
+from sagicc_tui.domain.quoting import split_quoted
 from sagicc_tui.domain.ticket_screen import (
     ConversationItem,
     ConversationKey,
@@ -290,6 +291,9 @@ class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_b
             out.append(_Line(n, "  " + _("Subject: {subject}", subject=one_line(i.subject, max_len=200)), "meta"))
         body: list[str] = []
         text = clean(i.content, max_len=PREVIEW_LINES * width * 2)
+        folded = 0
+        if i.channel is ChannelType.EMAIL and i.direction is Direction.INCOMING:
+            text, folded = split_quoted(text)  # the customer's new words first; the history is kept
         for para in text.split("\n"):
             body.extend(textwrap.wrap(para, width=max(10, width - 4)) or [""])
             if len(body) > PREVIEW_LINES:
@@ -298,6 +302,9 @@ class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_b
             body = body[:PREVIEW_LINES]
             body.append(_("… Enter shows it in full"))
         out.extend(_Line(n, "  " + b, "body") for b in body)
+        if folded:
+            out.append(_Line(n, "  " + _("▸ Quoted history or signature folded ({count} lines); Enter shows it",
+                                         count=folded), "meta"))
         if i.attachments:
             names = ", ".join(one_line(a.name, max_len=40) for a in i.attachments)
             out.append(_Line(n, "  " + _("Attachments: {names}", names=names), "meta"))

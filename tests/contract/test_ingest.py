@@ -66,3 +66,93 @@ async def test_ingest_time_is_kept(world):
     r = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="t@x.com", text="viejo", at=at))
     admin = await world.user("admin")
     assert (await world.backend.get_ticket(admin, r.ticket_id)).created_at == at
+
+
+# --- #10.4 each message once; #13 e-mail threading -------------------------------------------
+
+
+def _count(world, sql: str) -> int:
+    with world.store.read() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
+async def test_a_message_id_given_twice_is_one_message(world, tmp_path):
+    f = tmp_path / "foto.png"
+    f.write_bytes(b"\x89PNG demo")
+    m = IncomingMessage(channel=ChannelType.WHATSAPP, sender="+57 300 555 0101", text="hola", id="wamid.1",
+                        attachments=(str(f),))
+    first = await world.backend.ingest(m)
+    again = await world.backend.ingest(m)
+    assert first.new_ticket and not first.duplicate
+    assert again.duplicate and again.ticket_id == first.ticket_id and not again.new_ticket
+    # The same id with other text is still the same message (the gateway says so).
+    from dataclasses import replace
+
+    assert (await world.backend.ingest(replace(m, text="hola otra vez"))).duplicate
+    assert _count(world, "SELECT count(*) FROM interaction") == 1
+    assert _count(world, "SELECT count(*) FROM attachment") == 1
+
+
+async def test_without_an_id_the_content_and_time_are_the_identity(world):
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    m = IncomingMessage(channel=ChannelType.EMAIL, sender="eva@x.com", text="¿Y mi pedido?", at=at)
+    assert not (await world.backend.ingest(m)).duplicate
+    assert (await world.backend.ingest(m)).duplicate
+    later = IncomingMessage(channel=ChannelType.EMAIL, sender="eva@x.com", text="¿Y mi pedido?",
+                            at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    assert not (await world.backend.ingest(later)).duplicate  # the same words an hour later: a new message
+    assert _count(world, "SELECT count(*) FROM interaction") == 2
+
+
+async def test_bad_text_is_refused_with_a_sentence(world):
+    for bad in ("nul \x00 here", "lone \ud800 surrogate"):
+        with pytest.raises(InvalidInput):
+            await world.incoming("a@x.com", bad)
+    assert _count(world, "SELECT count(*) FROM interaction") == 0
+
+
+async def test_a_reply_joins_the_ticket_of_the_message_it_answers(world):
+    a = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="rosa@x.com", text="uno",
+                                                   subject="Factura", id="<m1@x.com>"))
+    b = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="rosa@x.com", text="otro tema",
+                                                   subject="Otro", id="<m2@x.com>"))
+    # Two open tickets of one customer: the open-ticket rule alone would pick b's.
+    world.set_ticket(b.ticket_id, created_at=10**10)
+    r = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="rosa.otra@x.com", text="Re: uno",
+                                                   subject="Re: Factura", id="<m3@x.com>",
+                                                   references=("<m1@x.com>",)))
+    assert r.ticket_id == a.ticket_id and not r.new_ticket and not r.new_customer
+
+
+async def test_a_subject_tag_picks_the_customers_ticket(world):
+    a = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="tomas@x.com", text="uno"))
+    b = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="otro@x.com", text="dos"))
+    c = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="tomas@x.com", text="tres",
+                                                   subject=f"Re: algo [#{a.ticket_number}]"))
+    assert c.ticket_id == a.ticket_id
+    # Someone else's ticket number in the subject does not reach into it.
+    d = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="tomas@x.com", text="cuatro",
+                                                   subject=f"Re: [#{b.ticket_number}]"))
+    assert d.ticket_id == a.ticket_id
+
+
+async def test_auto_replies_never_open_or_reopen_a_ticket(world):
+    admin = await world.user("admin")
+    a = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="luis@x.com", text="hola",
+                                                   id="<q1@x.com>"))
+    world.set_ticket(a.ticket_id, status=TicketStatus.CLOSED.value)
+    ooo = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="luis@x.com",
+                                                     text="Estoy de vacaciones", automatic=True,
+                                                     references=("<q1@x.com>",), id="<ooo@x.com>"))
+    assert ooo.ticket_id == a.ticket_id and not ooo.new_ticket and ooo.automatic
+    assert (await world.backend.get_ticket(admin, a.ticket_id)).status is TicketStatus.CLOSED
+    bounce = await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="mailer-daemon@y.com",
+                                                        text="Undelivered", automatic=True, id="<b1@y.com>"))
+    assert bounce.ticket_id == 0 and bounce.automatic
+    assert (await world.backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="mailer-daemon@y.com",
+                                                       text="Undelivered", automatic=True,
+                                                       id="<b1@y.com>"))).duplicate
+    assert await world.backend.count_tickets(admin, TicketQuery()) == 1
+    assert _count(world, "SELECT count(*) FROM customer") == 1

@@ -144,17 +144,14 @@ async def test_failed_delivery_shows_on_the_interaction_with_retry(world, monkey
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot)
         screen.query_one("#composer-text", TextArea).text = "No llegará"
-        await _click(pilot, "#composer-send")
-        # one sentence from the Backend, the typing kept
-        assert "subject" in str(screen.query_one("#composer-error").render())
-        assert screen.query_one("#composer-text", TextArea).text == "No llegará"
-        screen.query_one("#composer-subject", Input).value = "Prueba"
+        # No subject typed: the reply gets the thread's (#13), and the delivery fails.
         await _click(pilot, "#composer-send")
         admin = await world.user("admin")
         page = await world.backend.conversation(admin, r.ticket_id)
         failed = [i.interaction for i in page.items if i.interaction.direction is Direction.OUTGOING]
         assert [i.delivery for i in failed] == [DeliveryState.FAILED], str(
             screen.query_one("#composer-error").render())
+        assert failed[0].subject == f"Re: Hola [#{r.ticket_number}]"
         view = screen.query_one(ConversationView)
         assert any("Not delivered" in line and "(R retries)" in line for line in view.text_lines())
         view.focus()
@@ -359,3 +356,24 @@ async def test_composer_shows_only_the_channels_fields(world):
         assert screen.query_one("#composer-send", Button).label.plain == "Call"
         assert not screen.query_one("#composer-files").display
         assert not screen.query_one("#composer-email").display
+
+
+async def test_quoted_history_of_an_email_is_folded_and_kept(world):
+    body = ("Gracias, ya funciona.\n\n"
+            "El lun, 30 nov 2026 a las 10:00, Soporte <soporte@empresa.co> escribió:\n"
+            "> Hola Rosa, pruebe reiniciando la aplicación.\n> Saludos")
+    await world.incoming("rosa@correo.co", body, name="Rosa")
+    app = make_app(world, poll_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot)
+        view = screen.query_one(ConversationView)
+        text = "\n".join(view.text_lines())
+        assert "Gracias, ya funciona." in text
+        assert "pruebe reiniciando" not in text
+        assert "Quoted history or signature folded (3 lines)" in text
+        view.focus()
+        await pilot.press("G")
+        await settle(pilot, rounds=2)
+        await pilot.press("enter")
+        await settle(pilot, rounds=2)
+        assert "pruebe reiniciando la aplicación" in str(app.screen.query_one("#text-body").render())
