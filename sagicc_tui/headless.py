@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import datetime
 
+from sagicc_tui.domain.days import NotADay, parse_day
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketOrder, TicketStatus, TicketType, UserFilter
 from sagicc_tui.domain.models import Customer, Interaction, Task, Ticket, TicketCard
 from sagicc_tui.domain.query import TicketQuery
@@ -24,13 +25,11 @@ def _list(value: str, enum, what: str) -> tuple:
 
 
 def _day(value: str, flag: str) -> datetime | None:
-    if not value:
-        return None
+    """The user's local midnight, as the TUI's sidebar reads the same date (domain.days)."""
     try:
-        d = date.fromisoformat(value)
-    except ValueError:
+        return parse_day(value)
+    except NotADay:
         raise UserError(f"{flag} {value!r} is not a date; write it as YYYY-MM-DD.") from None
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 def query_from_args(backend, user, args: argparse.Namespace) -> TicketQuery:

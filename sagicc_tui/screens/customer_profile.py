@@ -34,7 +34,7 @@ from sagicc_tui.domain.customers import (
     CustomerProfile,
     SimilarCustomer,
 )
-from sagicc_tui.domain.enums import ContactKind, CustomerStatus, Role
+from sagicc_tui.domain.enums import CustomerStatus, Role
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import Customer, User
@@ -49,15 +49,6 @@ from sagicc_tui.widgets.customer_list import (
 )
 from sagicc_tui.widgets.ticket_card import format_created
 from sagicc_tui.widgets.translated import TranslatedBindings
-
-_CONTACT_KIND = {
-    ContactKind.EMAIL: N_("E-mail"),
-    ContactKind.PHONE: N_("Phone"),
-    ContactKind.MOBILE: N_("Mobile"),
-    ContactKind.ADDRESS: N_("Address"),
-    ContactKind.SOCIAL: N_("Social account"),
-}
-
 
 def tr(message: Msg) -> str:
     """A Backend sentence in the UI language (a role name too)."""
@@ -233,7 +224,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         ]
         self.query_one("#profile-basic", Static).update(_lines(basic))
         self.query_one("#profile-contacts", Static).update(
-            _lines([(_(_CONTACT_KIND[x.kind]), x.value + (f" ({x.label})" if x.label else ""))
+            _lines([(labels.contact_kind(x.kind), x.value + (f" ({x.label})" if x.label else ""))
                     for x in p.contacts]) if p.contacts else Content(_("None")))
         self.query_one("#profile-accounts", Static).update(
             _lines([(a.number, a.name or "—") for a in p.accounts]) if p.accounts else Content(_("None")))

@@ -785,11 +785,9 @@ class ConversationTab(TicketTabBase):
         self.query_one(ConversationView).reload()
 
     def _day(self, selector: str, *, end: bool) -> datetime | None:
-        text = self.query_one(selector, Input).value.strip()
-        if not text:
-            return None
-        start = datetime.combine(date.fromisoformat(text), time.min).astimezone(UTC)  # local midnight
-        return start + timedelta(days=1) if end else start
+        from sagicc_tui.domain.days import parse_day  # the one day parser (local midnight)
+
+        return parse_day(self.query_one(selector, Input).value, end=end)
 
     @on(Select.Changed, "#conv-channel")
     @on(Checkbox.Changed, "#conv-previous")
