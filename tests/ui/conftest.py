@@ -25,6 +25,15 @@ def _steady_cursors(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _notifications_stay(monkeypatch):
+    """A notification stays in app._notifications until the test has read it: on a
+    loaded machine (or four test workers on two cores) its 10 s can pass mid-test."""
+    from textual.notifications import Notification
+
+    monkeypatch.setattr(Notification, "has_expired", property(lambda self: False))
+
+
+@pytest.fixture(autouse=True)
 def _no_debounce(monkeypatch):
     """The search box and the filter sidebar apply after a millisecond instead of a typing pause
     (the pause is a real timer: tests would otherwise sleep through it)."""
