@@ -71,10 +71,9 @@ def _lines(pairs: list[tuple[str, str]]) -> Content:
     )
 
 
-class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
+class CustomerConfirmScreen(TranslatedBindings, ModalScreen[bool]):
     """Yes / No for a step that cannot be undone."""
 
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("y", "yes", N_("Yes"), id="customers.confirm.yes"),
         Binding("n,escape", "no", N_("No"), id="customers.confirm.no"),
@@ -109,7 +108,6 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
 
 
 class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("e", "edit", N_("Edit"), id="customers.profile.edit"),
         Binding("d", "disable", N_("Disable customer"), id="customers.profile.disable"),
@@ -330,7 +328,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         self.show_error("")
         name = self.profile.customer.full_name
         self.app.push_screen(
-            ConfirmScreen(_("Delete customer"),
+            CustomerConfirmScreen(_("Delete customer"),
                           _("Delete {name}? This cannot be undone.", name=sanitize.one_line(name, max_len=60))),
             self._delete_confirmed,
         )

@@ -57,7 +57,6 @@ def status_filter_label(statuses: tuple[CustomerStatus, ...]) -> str:
 
 
 class CustomersScreen(TranslatedBindings, Screen[None]):
-    CSS_PATH = "../styles/customers.tcss"
     COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("slash", "search", N_("Search"), id="customers.search"),

@@ -22,7 +22,7 @@ from sagicc_tui.domain.errors import NotFound
 from sagicc_tui.screens.customer_export import CustomerExportScreen
 from sagicc_tui.screens.customer_form import CustomerFormScreen
 from sagicc_tui.screens.customer_merge import CustomerMergeScreen
-from sagicc_tui.screens.customer_profile import ConfirmScreen, CustomerProfileScreen
+from sagicc_tui.screens.customer_profile import CustomerConfirmScreen, CustomerProfileScreen
 from sagicc_tui.screens.customers import CustomersScreen
 from sagicc_tui.widgets.customer_list import CustomerList
 from tests.ui.conftest import make_app, settle
@@ -249,7 +249,7 @@ async def test_delete_refused_with_open_tickets_and_allowed_without(world):
         profile = await open_profile(pilot, r.customer_id)
         await pilot.press("x")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, CustomerConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is profile
