@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
