@@ -61,7 +61,11 @@ def _screen_commands():
 class SagiccApp(App[None]):
     # Every screen's actions by name in ctrl+p, the ticket screen's too.
     COMMANDS = App.COMMANDS | {_screen_commands}
-    CSS_PATH = ["styles/app.tcss", "styles/tickets.tcss"]
+    # Every stylesheet, loaded once at start: a Screen's CSS_PATH would join the app-wide
+    # sheet only when that screen is first shown, so looks would depend on the order
+    # screens were opened. Each sheet scopes its rules under its screen's type.
+    CSS_PATH = ["styles/app.tcss", "styles/tickets.tcss", "styles/ticket.tcss", "styles/dialogs.tcss",
+                "styles/customers.tcss", "styles/mass_action.tcss"]
     TITLE = "Sagicc"
     # Screens get -narrow below 100 columns: the styles drop what does not fit.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

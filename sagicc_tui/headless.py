@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import datetime
 
+from sagicc_tui.domain.days import NotADay, parse_day
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketOrder, TicketStatus, TicketType, UserFilter
 from sagicc_tui.domain.models import Customer, Interaction, Task, Ticket, TicketCard
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.sanitize import clean, one_line
-
-
-class ArgumentProblem(Exception):
-    pass
+from sagicc_tui.commands.session import UserError
 
 
 def _list(value: str, enum, what: str) -> tuple:
@@ -22,27 +20,19 @@ def _list(value: str, enum, what: str) -> tuple:
         try:
             out.append(enum(part.lower()))
         except ValueError:
-            from sagicc_tui.cli import UserError
-
             raise UserError(f"{part!r} is not a {what}; use one of {', '.join(e.value for e in enum)}.") from None
     return tuple(out)
 
 
 def _day(value: str, flag: str) -> datetime | None:
-    if not value:
-        return None
+    """The user's local midnight, as the TUI's sidebar reads the same date (domain.days)."""
     try:
-        d = date.fromisoformat(value)
-    except ValueError:
-        from sagicc_tui.cli import UserError
-
+        return parse_day(value)
+    except NotADay:
         raise UserError(f"{flag} {value!r} is not a date; write it as YYYY-MM-DD.") from None
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 def query_from_args(backend, user, args: argparse.Namespace) -> TicketQuery:
-    from sagicc_tui.cli import UserError
-
     campaigns = asyncio.run(backend.list_campaigns(user))
     campaign_ids = []
     for ref in args.campaign:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from sqlalchemy import update
 
 from sagicc_tui.domain.customers import AccountInput, ContactInput, CustomerInput, CustomerQuery
@@ -97,6 +99,12 @@ async def test_xlsx_holds_every_customer_contact_and_account(base, out):
         want = [w.replace("\x1b", "\ufffd") for w in want]
         assert got == want
     assert isinstance(ws["A2"].value, int) and ws.freeze_panes == "A2"
+    assert ws["A1"].font.bold
+    # The sheet states its size: a read-only reader (and tools that trust it) sees every row.
+    lazy = openpyxl.load_workbook(target, read_only=True).active
+    assert (lazy.max_row, lazy.max_column) == (23, len(COLUMNS))
+    with zipfile.ZipFile(target) as z:
+        assert f'<dimension ref="A1:{get_column_letter(len(COLUMNS))}23"/>' in z.read("xl/worksheets/sheet1.xml").decode()
     assert os.listdir(out) == ["clientes.xlsx"]  # no temporary file left
     (entry,) = await base.backend.change_log(admin, EntityKind.CUSTOMER, 0)
     assert (entry.kind, entry.field, entry.user_name) == (ChangeKind.EXPORTED, "xlsx", "Ada Admin")

@@ -64,7 +64,7 @@ def _run_and_kill(path: str, ticket_id: int, pause: float, saves: int) -> int:
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     last = 0
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a readiness wait, not a speed check: workers share the cores
     try:
         while last < saves:
             line = proc.stdout.readline()
@@ -72,7 +72,7 @@ def _run_and_kill(path: str, ticket_id: int, pause: float, saves: int) -> int:
                 pytest.fail(f"the typist stopped: {proc.stderr.read()[-2000:]}")
             last = int(line)
             if time.monotonic() > deadline:
-                pytest.fail(f"only {last} drafts saved in 15 s")
+                pytest.fail(f"only {last} drafts saved in 60 s")
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)

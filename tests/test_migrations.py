@@ -97,3 +97,42 @@ async def test_interrupted_bulk_load_is_completed_on_open(tmp_path):
     assert {"ix_ticket_created_by_campaign", "ix_ticket_unread_asc_by_campaign", "ticket_fts", "ticket_fts_ai"} <= names
     assert con.execute("SELECT count(*) FROM meta WHERE key = 'bulk_load'").fetchone() == (0,)
     con.close()
+
+
+V1_SQL = Path(__file__).parent / "fixtures" / "schema_v1.sql"
+
+
+async def test_store_of_the_first_release_upgrades_with_its_data(tmp_path):
+    """tests/fixtures/schema_v1.sql is a store the first commit's own code wrote (sqlite3 .dump):
+    it opens under today's program, upgraded to today's schema, every row still there."""
+    path = tmp_path / "first.db"
+    con = sqlite3.connect(path)
+    con.executescript(V1_SQL.read_text())
+    con.close()
+    backend = await LocalBackend.open(str(path))
+    try:
+        admin = await backend.get_user("admin")
+        cards = {c.number: c for c in (await backend.list_tickets(admin, TicketQuery())).rows}
+        assert set(cards) == {100001, 100002}
+        first = await backend.get_ticket_by_number(admin, 100001)
+        second = await backend.get_ticket_by_number(admin, 100002)
+        assert first.description == "Me cobraron dos veces la factura de octubre"
+        assert (second.priority.value, second.assignee_id) == ("high", 3)
+        customer = await backend.get_customer(admin, first.customer_id)
+        assert (customer.first_name, customer.last_name) == ("Lucía", "Gómez")
+        page = await backend.conversation(admin, first.id)
+        assert [i.interaction.content for i in page.items] == [
+            "Me cobraron dos veces la factura de octubre", "Sigo esperando la devolución"]
+        (task,) = await backend.list_tasks(admin, first.id)
+        assert (task.values, task.observations) == ({"resultado": "Pendiente"}, "Llamar el lunes")
+        for words in ("factura", "gomez", "devolucion"):  # the search index came along
+            assert [c.number for c in (await backend.list_tickets(admin, TicketQuery(search=words))).rows] == [100001]
+        # Today's writes work on the upgraded file (tables and columns added since).
+        await backend.update_ticket(admin, second.id, {"priority": "low"}, expected_version=second.version)
+        assert (await backend.get_ticket(admin, second.id)).priority.value == "low"
+    finally:
+        await backend.aclose()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (str(schema.SCHEMA_VERSION),)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    con.close()

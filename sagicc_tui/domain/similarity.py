@@ -21,11 +21,11 @@ not offered.
 from __future__ import annotations
 
 import re
-import unicodedata
 from itertools import combinations
 from dataclasses import dataclass
 
 from sagicc_tui.domain.customers import SimilarityReason
+from sagicc_tui.domain.text import strip_accents
 
 DOCUMENT_WEIGHT = 0.95
 DOCUMENT_OTHER_TYPE_WEIGHT = 0.85
@@ -40,9 +40,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, punctuation as spaces, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", bare.casefold()).split())
+    return " ".join(_NON_WORD.sub(" ", strip_accents(text).casefold()).split())
 
 
 def name_score(a: str, b: str) -> int:

@@ -36,12 +36,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    token_id: int
-    user_id: int | None  # None: a channel gateway
-
-
 def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
@@ -57,15 +51,6 @@ def issue_token(store: Store, user_id: int | None, label: str = "") -> str:
     with store.write() as conn:
         insert_token(conn, store, token, user_id, label)
     return token
-
-
-def lookup(store: Store, token: str) -> Caller | None:
-    """The caller a token belongs to; None for unknown or revoked tokens."""
-    with store.read() as conn:
-        row = conn.execute(
-            select(tok.c.id, tok.c.user_id).where(tok.c.token_hash == token_hash(token), tok.c.revoked_at.is_(None))
-        ).first()
-    return Caller(row.id, row.user_id) if row else None
 
 
 def signed_in(store: Store, token: str) -> tuple[int, User | None] | None:

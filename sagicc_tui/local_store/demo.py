@@ -41,7 +41,6 @@ from __future__ import annotations
 import json
 import random
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +48,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from sagicc_tui.domain.customers import nit_check_digit
 from sagicc_tui.domain.enums import (
     ChannelType,
     ContactKind,
@@ -61,6 +61,7 @@ from sagicc_tui.domain.enums import (
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, Survey, TaskField
+from sagicc_tui.domain.text import strip_accents
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.convert import campaign_to_config, normalize_contact, to_epoch
 from sagicc_tui.local_store.engine import open_store_engine
@@ -544,8 +545,8 @@ EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 
 
 def _ascii(s: str) -> str:
-    folded = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
-    return "".join(ch for ch in folded.lower() if ch.isalnum())
+    """Lower-case ASCII letters and digits only, accents folded: "Muñoz" -> "munoz"."""
+    return "".join(ch for ch in strip_accents(s).lower() if ch.isascii() and ch.isalnum())
 
 
 def _weighted(pairs: tuple[tuple[Any, int], ...]) -> list[Any]:
@@ -554,13 +555,6 @@ def _weighted(pairs: tuple[tuple[Any, int], ...]) -> list[Any]:
     for value, weight in pairs:
         out.extend([value] * weight)
     return out
-
-
-def _nit_check_digit(digits: str) -> int:
-    weights = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
-    total = sum(int(d) * w for d, w in zip(reversed(digits), weights, strict=False))
-    r = total % 11
-    return 11 - r if r >= 2 else r
 
 
 class _Filler:
@@ -933,7 +927,7 @@ def _customers(w: _Writer, rng: random.Random, n: int, now: int, agents: list[in
             # a company
             name = (companies_en if is_en else companies_es)[int(rnd() * (len(companies_en) if is_en else len(companies_es)))]
             base = str(800000000 + int(rnd() * 199999999))
-            doc = f"{base}-{_nit_check_digit(base)}"
+            doc = f"{base}-{nit_check_digit(base)}"
             rows.append((cid, "company", "nit", doc, name, "", "", "", None, status, assigned,
                          created, created, None, 1))
             slug = _ascii(name.split(" ")[0]) + _ascii(name.split(" ")[1])
@@ -950,7 +944,7 @@ def _customers(w: _Writer, rng: random.Random, n: int, now: int, agents: list[in
                 original = (f, mi, la, se)
                 variant = int(rnd() * 4)
                 if variant == 0:  # typed without accents
-                    f, la, se = _strip_accents(f), _strip_accents(la), _strip_accents(se)
+                    f, la, se = strip_accents(f), strip_accents(la), strip_accents(se)
                 elif variant == 1:  # second last name or middle name left out
                     se, mi = ("", mi) if se else (se, "")
                 elif variant == 2:
@@ -1070,10 +1064,6 @@ def _typo(s: str) -> str:
     if len(s) > 4 and s[2] != s[3]:
         return s[:2] + s[3] + s[2] + s[4:]
     return s + s[-1:] if s else s
-
-
-def _strip_accents(s: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
 
 
 def _passport(rnd: Callable[[], float]) -> str:

@@ -34,13 +34,13 @@ column filters do.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import ColumnElement, Connection, cast, literal, literal_column
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.text import strip_accents
 
 # Index only this many characters of a text: a tsvector is limited to 1 MB.
 MAX_CHARS = 100_000
@@ -49,9 +49,9 @@ MAX_WORDS = 8
 # A tsquery word is limited to 2 kB; longer ones are searched by their start.
 MAX_WORD_CHARS = 200
 
-# Combining diacritical marks, left over by the NFKD decomposition of "ó".
+# Combining diacritical marks, left over by the NFKD decomposition of "ó": the range
+# domain.text.strip_accents removes (ACCENT_MARKS), spelled for PostgreSQL's regex.
 _MARKS_SQL = r"[\u0300-\u036f]+"
-_MARKS_RE = re.compile("[\u0300-\u036f]+")
 # ASCII punctuation (every printable ASCII character but letters and digits).
 _PUNCT_SQL = r"[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+"
 _PUNCT_RE = re.compile(r"[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+")
@@ -105,7 +105,7 @@ def create_indexes(conn: Connection) -> None:
 
 def fold(text: str) -> str:
     """fold_sql() in Python."""
-    return _PUNCT_RE.sub(" ", _MARKS_RE.sub("", unicodedata.normalize("NFKD", text[:MAX_CHARS])))
+    return _PUNCT_RE.sub(" ", strip_accents(text[:MAX_CHARS]))
 
 
 def words(text: str) -> list[str]:

@@ -12,29 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sagicc_tui.domain.enums import ChannelType, Direction, TicketStatus
-from sagicc_tui.i18n import N_, _
+from sagicc_tui.domain import labels
+from sagicc_tui.i18n import _
 
 Gettext = Callable[..., str]
 """`i18n._`-like: (template, **params) -> text in the reader's language."""
 
 default_gettext: Gettext = _
 
-STATUS_LABELS = {
-    TicketStatus.NEW: N_("New"),
-    TicketStatus.OPEN: N_("Open"),
-    TicketStatus.TRANSFERRED: N_("Transferred"),
-    TicketStatus.ESCALATED: N_("Escalated"),
-    TicketStatus.CLOSED: N_("Closed"),
-}
-CHANNEL_LABELS = {
-    ChannelType.EMAIL: N_("Email"),
-    ChannelType.WHATSAPP: N_("WhatsApp"),
-    ChannelType.TELEPHONY: N_("Telephony"),
-    ChannelType.CHAT: N_("Chat"),
-    ChannelType.SMS: N_("SMS"),
-}
-DIRECTION_LABELS = {Direction.INCOMING: N_("Incoming"), Direction.OUTGOING: N_("Outgoing")}
+# One table each for the whole app (domain/labels.py), read in the reader's language.
+STATUS_LABELS = labels.STATUS
+CHANNEL_LABELS = labels.CHANNEL
+DIRECTION_LABELS = labels.DIRECTION
 
 
 def when(at: datetime | None) -> str:

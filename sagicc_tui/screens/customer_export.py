@@ -60,7 +60,6 @@ def default_path(directory: str | Path | None, fmt: ExportFormat, today: datetim
 
 
 class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None]):
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("ctrl+s", "export", N_("Export"), id="customers.export.run"),
         Binding("escape", "close", N_("Close"), id="customers.export.close"),

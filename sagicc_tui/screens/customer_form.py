@@ -92,7 +92,6 @@ class FormResult:
 
 
 class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), id="customers.form.save"),
         Binding("escape", "cancel", N_("Cancel"), id="customers.form.cancel"),

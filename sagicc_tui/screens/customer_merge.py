@@ -60,7 +60,6 @@ def counts_line(c: MergeCounts) -> str:
 
 
 class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | None]):
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel"), id="customers.merge.cancel"),
         Binding("p,enter", "preview", N_("Preview"), id="customers.merge.preview"),

@@ -34,7 +34,7 @@ from sagicc_tui.domain.customers import (
     CustomerProfile,
     SimilarCustomer,
 )
-from sagicc_tui.domain.enums import ContactKind, CustomerStatus, Role
+from sagicc_tui.domain.enums import CustomerStatus, Role
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import Customer, User
@@ -49,15 +49,6 @@ from sagicc_tui.widgets.customer_list import (
 )
 from sagicc_tui.widgets.ticket_card import format_created
 from sagicc_tui.widgets.translated import TranslatedBindings
-
-_CONTACT_KIND = {
-    ContactKind.EMAIL: N_("E-mail"),
-    ContactKind.PHONE: N_("Phone"),
-    ContactKind.MOBILE: N_("Mobile"),
-    ContactKind.ADDRESS: N_("Address"),
-    ContactKind.SOCIAL: N_("Social account"),
-}
-
 
 def tr(message: Msg) -> str:
     """A Backend sentence in the UI language (a role name too)."""
@@ -80,10 +71,9 @@ def _lines(pairs: list[tuple[str, str]]) -> Content:
     )
 
 
-class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
+class CustomerConfirmScreen(TranslatedBindings, ModalScreen[bool]):
     """Yes / No for a step that cannot be undone."""
 
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("y", "yes", N_("Yes"), id="customers.confirm.yes"),
         Binding("n,escape", "no", N_("No"), id="customers.confirm.no"),
@@ -118,7 +108,6 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
 
 
 class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("e", "edit", N_("Edit"), id="customers.profile.edit"),
         Binding("d", "disable", N_("Disable customer"), id="customers.profile.disable"),
@@ -233,7 +222,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         ]
         self.query_one("#profile-basic", Static).update(_lines(basic))
         self.query_one("#profile-contacts", Static).update(
-            _lines([(_(_CONTACT_KIND[x.kind]), x.value + (f" ({x.label})" if x.label else ""))
+            _lines([(labels.contact_kind(x.kind), x.value + (f" ({x.label})" if x.label else ""))
                     for x in p.contacts]) if p.contacts else Content(_("None")))
         self.query_one("#profile-accounts", Static).update(
             _lines([(a.number, a.name or "—") for a in p.accounts]) if p.accounts else Content(_("None")))
@@ -339,7 +328,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         self.show_error("")
         name = self.profile.customer.full_name
         self.app.push_screen(
-            ConfirmScreen(_("Delete customer"),
+            CustomerConfirmScreen(_("Delete customer"),
                           _("Delete {name}? This cannot be undone.", name=sanitize.one_line(name, max_len=60))),
             self._delete_confirmed,
         )

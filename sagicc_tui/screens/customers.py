@@ -56,7 +56,6 @@ def status_filter_label(statuses: tuple[CustomerStatus, ...]) -> str:
 
 
 class CustomersScreen(TranslatedBindings, Screen[None]):
-    CSS_PATH = "../styles/customers.tcss"
     BINDINGS = [
         Binding("slash", "search", N_("Search"), id="customers.search"),
         Binding("s", "status_filter", N_("Status"), id="customers.status"),

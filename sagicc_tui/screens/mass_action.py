@@ -101,7 +101,6 @@ def outcome_line(outcome: TicketOutcome, *, result: bool) -> Text:
 class MassActionScreen(ModalScreen[MassResult | None]):
     """Form, preview, run and result of one mass action (L8, L10)."""
 
-    CSS_PATH = "../styles/mass_action.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel"), id="mass.cancel"),

@@ -162,7 +162,6 @@ class TicketSections(Widget):
 
 
 class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
-    CSS_PATH = "../styles/ticket.tcss"
     BINDINGS = [
         Binding("escape", "back", N_("Exit"), id="ticket.back"),
         Binding("x", "leave", N_("Exit"), show=False, id="ticket.exit"),

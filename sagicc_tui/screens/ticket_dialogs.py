@@ -42,22 +42,8 @@ from sagicc_tui.widgets.conversation import when
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
 
-# Dialog screens are not inside TicketScreen, whose stylesheet is scoped to it.
-DIALOG_CSS = """
-.buttons { height: auto; margin-top: 1; }
-.buttons Button { margin-right: 1; }
-.wide-dialog { width: 110; }
-.dialog-body { height: auto; max-height: 30; }
-.form-row { height: auto; }
-.form-row Input { width: 1fr; }
-#log-table { height: auto; max-height: 16; }
-#rule-table { height: auto; max-height: 8; }
-#merge-preview { margin-top: 1; }
-"""
-
 
 class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
-    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="ticket.confirm.cancel")]
 
     def __init__(self, title: str, text: str, *, yes: str | None = None, no: str | None = None) -> None:
@@ -86,7 +72,6 @@ class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
 class TextScreen(TranslatedBindings, ModalScreen[None]):
     """Plain text in full (an interaction, a task, the external view's path)."""
 
-    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape,enter", "close", N_("Close"), id="ticket.text.close")]
 
     def __init__(self, title: str, text: str) -> None:
@@ -108,7 +93,6 @@ class TextScreen(TranslatedBindings, ModalScreen[None]):
 
 
 class PromptScreen(TranslatedBindings, ModalScreen[str | None]):
-    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="ticket.prompt.cancel")]
 
     def __init__(self, title: str, label: str, *, number: bool = False) -> None:
@@ -138,7 +122,6 @@ class PromptScreen(TranslatedBindings, ModalScreen[str | None]):
 class MergeScreen(BackendCalls, TranslatedBindings, ModalScreen[Ticket | None]):
     """Merge another ticket into this one (by number); optionally merge the customers."""
 
-    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="ticket.merge.cancel")]
 
     def __init__(self, backend: Backend, user: User, ticket: Ticket, customer: Customer | None) -> None:
@@ -241,7 +224,6 @@ class MergeScreen(BackendCalls, TranslatedBindings, ModalScreen[Ticket | None]):
 class RelatedScreen(BackendCalls, TranslatedBindings, ModalScreen[int | None]):
     """Related tickets: the list (Enter jumps to one), relate by number."""
 
-    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="ticket.related.cancel")]
 
     def __init__(self, backend: Backend, user: User, ticket: Ticket) -> None:
@@ -302,7 +284,6 @@ _KIND_HEADERS = (N_("Type"), N_("Field"), N_("Previous"), N_("New"), N_("Date"),
 class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
     """Administrators: the ticket's change log, with a date filter."""
 
-    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", N_("Close"), id="ticket.changelog.close")]
 
     def __init__(self, backend: Backend, user: User, ticket_id: int) -> None:

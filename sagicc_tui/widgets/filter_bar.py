@@ -15,7 +15,7 @@ which are exactly the customers a ticket filter can match.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,6 +33,7 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from sagicc_tui.backend import Backend
+from sagicc_tui.domain import days
 from sagicc_tui.domain.enums import (
     ChannelType,
     Priority,
@@ -56,18 +57,11 @@ class DateProblem(ValueError):
 
 
 def parse_day(text: str, *, end: bool = False) -> datetime | None:
-    """YYYY-MM-DD as local midnight; an end date includes its whole day ([from, to))."""
-    text = text.strip()
-    if not text:
-        return None
+    """domain.days.parse_day (local midnight), its complaint in the UI's language."""
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise DateProblem(_("Write the date as YYYY-MM-DD, like 2026-11-25.")) from None
-    if len(text) != 10:
-        raise DateProblem(_("Write the date as YYYY-MM-DD, like 2026-11-25."))
-    at = datetime(day.year, day.month, day.day).astimezone()
-    return at + timedelta(days=1) if end else at
+        return days.parse_day(text, end=end)
+    except days.NotADay:
+        raise DateProblem(_(days.NOT_A_DAY)) from None
 
 
 def _option_values(widget: SelectionList) -> set:

@@ -11,6 +11,7 @@ from sagicc_tui.domain.enums import (
     AgentStatus,
     ChangeKind,
     ChannelType,
+    ContactKind,
     CustomerStatus,
     CustomerType,
     Direction,
@@ -23,17 +24,13 @@ from sagicc_tui.domain.enums import (
     TicketType,
     UserFilter,
 )
+from sagicc_tui.domain import labels as shared
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.messages import Msg
 from sagicc_tui.i18n import N_, _
 
-_STATUS = {
-    TicketStatus.NEW: N_("New"),
-    TicketStatus.OPEN: N_("Open"),
-    TicketStatus.TRANSFERRED: N_("Transferred"),
-    TicketStatus.ESCALATED: N_("Escalated"),
-    TicketStatus.CLOSED: N_("Closed"),
-}
+# The tables the transcripts and external views share live in domain/labels.py.
+_STATUS = shared.STATUS
 _PRIORITY = {
     Priority.CRITICAL: N_("Critical"),
     Priority.HIGH: N_("High"),
@@ -46,13 +43,7 @@ _TYPE = {
     TicketType.COMPLAINT: N_("Complaint"),
     TicketType.CLAIM: N_("Claim"),
 }
-_CHANNEL = {
-    ChannelType.EMAIL: N_("Email"),
-    ChannelType.WHATSAPP: N_("WhatsApp"),
-    ChannelType.TELEPHONY: N_("Telephony"),
-    ChannelType.CHAT: N_("Chat"),
-    ChannelType.SMS: N_("SMS"),
-}
+_CHANNEL = shared.CHANNEL
 # Short forms for the one-line cards, where "Correo electrónico" does not fit.
 _CHANNEL_SHORT = {
     ChannelType.EMAIL: N_("Mail"),
@@ -114,6 +105,10 @@ def channel(value: ChannelType) -> str:
 
 def channel_short(value: ChannelType) -> str:
     return _(_CHANNEL_SHORT[value])
+
+
+def contact_kind(value: ContactKind) -> str:
+    return _(shared.CONTACT_KIND[value])
 
 
 def role(value: Role) -> str:

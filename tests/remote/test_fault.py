@@ -41,7 +41,8 @@ def start_server(db: str, port: int, env: dict[str, str]) -> subprocess.Popen:
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    # Generous: a readiness wait, not a speed check (four test workers share two cores).
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -16,6 +16,36 @@ time.tzset()
 
 
 @pytest.fixture(autouse=True)
+def _steady_cursors(monkeypatch):
+    """Cursors do not blink: a blink timer ticking mid-snapshot changes the picture."""
+    from textual.widgets import Input, TextArea
+
+    for widget in (Input, TextArea):
+        monkeypatch.setattr(widget.__dict__["cursor_blink"], "_default", False)
+
+
+@pytest.fixture(autouse=True)
+def _notifications_stay(monkeypatch):
+    """A notification stays in app._notifications until the test has read it: on a
+    loaded machine (or four test workers on two cores) its 10 s can pass mid-test."""
+    from textual.notifications import Notification
+
+    monkeypatch.setattr(Notification, "has_expired", property(lambda self: False))
+
+
+@pytest.fixture(autouse=True)
+def _no_debounce(monkeypatch):
+    """The search box and the filter sidebar apply after a millisecond instead of a typing pause
+    (the pause is a real timer: tests would otherwise sleep through it)."""
+    from sagicc_tui.screens import customers, tickets
+    from sagicc_tui.widgets import filter_bar
+
+    monkeypatch.setattr(tickets, "SEARCH_DELAY", 0.001)
+    monkeypatch.setattr(customers, "SEARCH_DELAY", 0.001)
+    monkeypatch.setattr(filter_bar, "APPLY_DELAY", 0.001)
+
+
+@pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """Settings go to a temporary dir; the language global is restored after each test."""
     monkeypatch.setenv("SAGICC_CONFIG_DIR", str(tmp_path / "config"))

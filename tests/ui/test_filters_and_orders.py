@@ -31,8 +31,7 @@ def _count_label(app) -> str:
 
 
 async def _after_filters(pilot) -> None:
-    await asyncio.sleep(0.45)  # the sidebar applies after a short pause
-    await settle(pilot)
+    await settle(pilot)  # the sidebar's pause is patched to a millisecond (conftest)
 
 
 async def test_sidebar_filters_change_list_and_count(world, six):
@@ -118,8 +117,7 @@ async def test_search_box(world, six):
         await pilot.press("slash")
         assert app.screen.focused is app.screen.query_one("#search", Input)
         await pilot.press(*"factura")
-        await asyncio.sleep(0.4)  # debounced
-        await settle(pilot)
+        await settle(pilot)  # debounce patched to a millisecond (conftest)
         assert shown_numbers(app) == [six[3].ticket_number]
         await pilot.press("enter")  # back to the list
         assert app.screen.focused is ticket_list(app)

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from textual.widgets import Input
 
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketStatus
 from sagicc_tui.domain.models import TaskInput
@@ -71,8 +70,6 @@ def snap_world(tmp_path):
 
 async def _ready(pilot) -> None:
     await settle(pilot)
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
 
 
 async def _with_filters(pilot) -> None:

@@ -315,10 +315,6 @@ async def _snap_ready(pilot):
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot, rounds=6)
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    for widget in pilot.app.screen.query(TextArea):
-        widget.cursor_blink = False
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import Input, SelectionList
 
 from sagicc_tui.domain.enums import Priority, TicketStatus
@@ -35,10 +33,8 @@ async def test_save_apply_and_delete_a_view(world):
         await settle(pilot)
         bar = app.screen.query_one(FilterBar)
         bar.query_one("#priorities", SelectionList).select(Priority.CRITICAL)
-        await asyncio.sleep(0.45)
         await settle(pilot)
         app.screen.query_one("#search", Input).value = "mensaje 1"
-        await asyncio.sleep(0.35)
         await settle(pilot)
         assert shown_numbers(app) == [made[1].ticket_number]
 
@@ -56,13 +52,11 @@ async def test_save_apply_and_delete_a_view(world):
 
         # Clear everything, then apply the view: list, search box and sidebar follow it.
         app.screen._clear_all()
-        await asyncio.sleep(0.45)
         await settle(pilot)
         assert len(shown_numbers(app)) == 4
         await pilot.press("v")
         await settle(pilot)
         await _pick(pilot, app, "Criticos")
-        await asyncio.sleep(0.45)
         await settle(pilot)
         assert shown_numbers(app) == [made[1].ticket_number]
         assert app.screen.query_one("#search", Input).value == "mensaje 1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
@@ -36,11 +36,9 @@ class ConversationTab(TicketTabBase):
         self.query_one(ConversationView).reload()
 
     def _day(self, selector: str, *, end: bool) -> datetime | None:
-        text = self.query_one(selector, Input).value.strip()
-        if not text:
-            return None
-        start = datetime.combine(date.fromisoformat(text), time.min).astimezone(UTC)  # local midnight
-        return start + timedelta(days=1) if end else start
+        from sagicc_tui.domain.days import parse_day  # the one day parser (local midnight)
+
+        return parse_day(self.query_one(selector, Input).value, end=end)
 
     @on(Select.Changed, "#conv-channel")
     @on(Checkbox.Changed, "#conv-previous")

@@ -1,0 +1,34 @@
+"""The layers of the codebase, enforced: import-linter's contracts in pyproject.toml
+([tool.importlinter]) must all be kept."""
+
+from __future__ import annotations
+
+import pkgutil
+import tomllib
+from pathlib import Path
+
+import sagicc_tui
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    return {c["id"]: c for c in config["contracts"]}
+
+
+def test_import_contracts_are_kept(capsys, monkeypatch):
+    from importlinter.cli import lint_imports
+
+    monkeypatch.chdir(ROOT)
+    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"Contracts: {len(_contracts())} kept, 0 broken." in out, out
+
+
+def test_domain_contract_names_every_other_top_level_module():
+    """A new module of ours is forbidden to domain/ from the day it is added."""
+    ours = {f"sagicc_tui.{m.name}" for m in pkgutil.iter_modules(sagicc_tui.__path__)} - {
+        "sagicc_tui.domain", "sagicc_tui.__main__"}
+    assert set(_contracts()["domain-alone"]["forbidden_modules"]) == ours
