@@ -105,14 +105,7 @@ def _login_parsers(verbs) -> None:
                         help="also remove it from this token file (default: the one login used)")
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return n
+from sagicc_tui.commands.tickets import _positive  # noqa: E402 - one whole-number check for every verb
 
 
 def _port(value: str) -> int:

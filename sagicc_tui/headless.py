@@ -32,40 +32,6 @@ def _day(value: str, flag: str) -> datetime | None:
         raise UserError(f"{flag} {value!r} is not a date; write it as YYYY-MM-DD.") from None
 
 
-def query_from_args(backend, user, args: argparse.Namespace) -> TicketQuery:
-    campaigns = asyncio.run(backend.list_campaigns(user))
-    campaign_ids = []
-    for ref in args.campaign:
-        match = [c for c in campaigns if str(c.id) == ref or c.name.lower() == ref.lower()]
-        if not match:
-            names = ", ".join(c.name for c in campaigns)
-            raise UserError(f"There is no campaign {ref!r} for you; yours are: {names}.")
-        campaign_ids.append(match[0].id)
-    user_filter, user_ids = UserFilter.ALL, []
-    if args.assignee:
-        names = [n.strip() for n in args.assignee.split(",") if n.strip()]
-        if names == ["unassigned"]:
-            user_filter = UserFilter.UNASSIGNED
-        else:
-            user_filter = UserFilter.SPECIFIC
-            user_ids = [asyncio.run(backend.get_user(n)).id for n in names]
-    return TicketQuery(
-        campaign_ids=tuple(campaign_ids),
-        statuses=_list(args.status, TicketStatus, "status"),
-        priorities=_list(args.priority, Priority, "priority"),
-        types=_list(args.type, TicketType, "ticket type"),
-        channels=_list(args.channel, ChannelType, "channel"),
-        user_filter=user_filter,
-        user_ids=tuple(user_ids),
-        features=tuple(f.strip() for f in args.feature.split(",") if f.strip()),
-        primary_values=tuple(v.strip() for v in args.outcome.split(",") if v.strip()),
-        created_from=_day(args.created_from, "--created-from"),
-        created_to=_day(args.created_to, "--created-to"),
-        search=args.search,
-        order=TicketOrder(args.order),
-    )
-
-
 def _when(at: datetime | None) -> str:
     return at.astimezone().strftime("%Y-%m-%d %H:%M") if at else ""
 

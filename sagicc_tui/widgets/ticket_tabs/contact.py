@@ -17,22 +17,10 @@ from sagicc_tui.domain.customers import ContactInput
 from sagicc_tui.domain.enums import ContactKind
 from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import ContactInfo
-from sagicc_tui.i18n import N_, _
+from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
+from sagicc_tui.widgets.labels import contact_kind  # the one label table (domain/labels.py)
 from sagicc_tui.widgets.ticket_tabs.base import TicketContext, TicketTabBase, field
-
-_CONTACT_KIND = {
-    ContactKind.EMAIL: N_("E-mail"),
-    ContactKind.PHONE: N_("Phone"),
-    ContactKind.MOBILE: N_("Mobile"),
-    ContactKind.ADDRESS: N_("Address"),
-    ContactKind.SOCIAL: N_("Social account"),
-}
-
-
-def contact_kind(kind: ContactKind) -> str:
-    return _(_CONTACT_KIND[kind])
-
 
 class ContactTab(TicketTabBase):
     @dataclass
