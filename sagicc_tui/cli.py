@@ -315,8 +315,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
           f"{report.duplicates} already in the store, {len(report.errors)} lines refused.", file=sys.stderr)
     if report.stopped is not None:
         line_no, error = report.stopped
-        print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The lines before it are in the store; "
-              f"run the same file again: what is already in the store is skipped.", file=sys.stderr)
+        print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The {line_no - 1} lines before it are in "
+              f"the store or were reported above; run the same file again: what is already in the store is "
+              f"skipped.", file=sys.stderr)
     return EXIT_ERROR if report.errors or report.stopped else 0
 
 

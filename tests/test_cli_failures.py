@@ -14,7 +14,6 @@ from tests.test_cli import assert_one_sentence, sagicc, store  # noqa: F401 - th
     ({"SAGICC_BUSY_TIMEOUT": "-5"}, ("users",), "SAGICC_BUSY_TIMEOUT"),
     ({"SAGICC_BUSY_TIMEOUT": "nan"}, ("users",), "SAGICC_BUSY_TIMEOUT"),
     ({"SAGICC_BUSY_TIMEOUT": "inf"}, ("users",), "SAGICC_BUSY_TIMEOUT"),
-    ({}, ("ingest", "BINARY"), "UTF-8"),
     ({}, ("customers", "export", "--format", "csv", "-o", "/nonexistent-dir/x.csv", "--user", "admin"), "folder"),
 ])
 def test_domain_failures_are_one_sentence_exit_1(store, tmp_path, env, args, needle):  # noqa: F811
@@ -24,6 +23,20 @@ def test_domain_failures_are_one_sentence_exit_1(store, tmp_path, env, args, nee
     proc = sagicc("--db", str(store), *args, env=env)
     line = assert_one_sentence(proc)  # exit 1, one line on stderr, no traceback
     assert needle in line
+
+
+def test_a_binary_ingest_file_is_one_sentence_a_bad_line(store, tmp_path):  # noqa: F811
+    """#10.4 and #10.11: each bad line is reported with its number and reason
+    (one sentence each, never a traceback), then the summary; exit 1."""
+    binary = tmp_path / "photo.jsonl"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\xfd" * 20)
+    proc = sagicc("--db", str(store), "ingest", str(binary))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    bad = [ln for ln in lines if ln.startswith("sagicc: line ")]
+    assert bad and any("UTF-8" in ln for ln in bad), proc.stderr
+    assert all(ln.count(": ") >= 2 for ln in bad)  # "sagicc: line N: reason"
+    assert "0 interactions ingested" in lines[-1], proc.stderr
 
 
 @pytest.mark.parametrize("args", [

@@ -176,7 +176,7 @@ class SavedView:
 _ENUM_FIELDS = {
     "statuses": TicketStatus, "priorities": Priority, "types": TicketType, "channels": ChannelType,
 }
-_TIME_FIELDS = ("created_from", "created_to", "next_task_from", "next_task_to")
+_TIME_FIELDS = ("created_from", "created_to", "next_task_from", "next_task_to", "assigned_since")
 
 
 def query_to_dict(query: TicketQuery) -> dict:

@@ -355,7 +355,7 @@ class MessageIdentityRow(SQLModel, table=True):
 
     __tablename__ = "message_identity"
     key: str = Field(primary_key=True)  # "mid:<message-id>", "id:<channel>:<id>", "sha:<hex>", "idem:<token>:<key>"
-    interaction_id: int | None = Field(default=None, foreign_key="interaction.id", index=True)
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id", index=True, ondelete="SET NULL")
     digest: str = ""  # the content hash, to tell a reused Idempotency-Key from a retry
     created_at: int = _int()
 
@@ -365,7 +365,8 @@ class MailHeaderRow(SQLModel, table=True):
     the ones it answers, so our reply can name the customer's last message."""
 
     __tablename__ = "mail_header"
-    interaction_id: int = Field(foreign_key="interaction.id", primary_key=True)
+    # Goes with its interaction (derived data): deleting the message deletes its headers.
+    interaction_id: int = Field(foreign_key="interaction.id", primary_key=True, ondelete="CASCADE")
     message_id: str = ""  # with its angle brackets, as written in the header
     references: str = Field(sa_type=Text, default="")  # space-separated Message-IDs, oldest first
     automatic: bool = False  # an auto-reply or a delivery report

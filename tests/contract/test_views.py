@@ -15,7 +15,7 @@ FULL = TicketQuery(
     next_task_from=datetime(2026, 3, 1, tzinfo=UTC), statuses=(TicketStatus.NEW, TicketStatus.ESCALATED),
     priorities=(Priority.CRITICAL,), customer_ids=(4, 5), user_filter=UserFilter.SPECIFIC, user_ids=(3,),
     types=(TicketType.CLAIM,), channels=(ChannelType.EMAIL,), features=("VIP",), primary_values=("Pendiente",),
-    search="factura", order=TicketOrder.NEXT_TASK_CLOSEST,
+    search="factura", order=TicketOrder.NEXT_TASK_CLOSEST, assigned_since=datetime(2026, 4, 1, tzinfo=UTC),
 )
 
 

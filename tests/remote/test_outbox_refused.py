@@ -154,8 +154,12 @@ async def test_the_tui_shows_the_refused_message_back_in_its_composer(rig, tmp_p
         await settle(pilot, rounds=5)
         screen = app.screen
         assert screen.query_one("#composer-text", TextArea).text == "Ya reversamos el cobro doble"
+        # The ticket is closed (#11.6): the composer says so and is read-only; the
+        # refusal was said where the eyes are (a notice) and the text is back.
         error = str(screen.query_one("#composer-error", Label).render())
-        assert "refused" in error and "closed" in error
+        assert "closed" in error
+        assert any("refused" in str(n.message) and "closed" in str(n.message)
+                   for n in app._notifications)  # noqa: SLF001
 
         async def a_draft_now() -> bool:
             await settle(pilot)

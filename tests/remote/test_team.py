@@ -181,9 +181,13 @@ def test_a_team_from_nothing_with_the_documented_verbs(team):
 
     # 7. the supervisor redistributes: --dry-run first (nothing changes), then for real.
     numbers = [str(c["number"]) for c in cards]
+    # Replying took Lucía's ticket for ana (#11.7); the others are unassigned.
+    before = {c["number"]: c["assignee_id"] for c in team.json("tickets", "list", who="sara")}
+    assert sorted(before.values(), key=str) == sorted([None, None, None, before[number]], key=str)
+    assert before[number] is not None
     preview = team.json("tickets", "redistribute", *numbers, "--agents", "ana,beto", "--dry-run", who="sara")
     assert preview["total"] == 4
-    assert {c["assignee_id"] for c in team.json("tickets", "list", who="sara")} == {None}
+    assert {c["number"]: c["assignee_id"] for c in team.json("tickets", "list", who="sara")} == before
     done = team.json("tickets", "redistribute", "--query", "--status", "new,open", "--agents", "ana,beto",
                      "--seed", "3", who="sara")
     assert done["done"] == 4 and done["refused"] == 0
