@@ -71,7 +71,8 @@ class AccountTab(TicketTabBase):
             self._editing, self._editing_from = a.id, a
             self._fill(self._values(a))
 
-    # T15: accounts carry no version; the edit sends the account as it started from it.
+    # The edit sends two guards: the account's version (If-Match, P10) and the values it
+    # started from (T15), so a change made meanwhile opens the comparison, never is lost.
 
     @staticmethod
     def _values(a: Account | AccountInput) -> dict[str, str]:

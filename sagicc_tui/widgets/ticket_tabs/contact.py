@@ -74,7 +74,8 @@ class ContactTab(TicketTabBase):
             self._editing, self._editing_from = c.id, c
             self._fill(self._values(c))
 
-    # T15: contacts carry no version; the edit sends the contact as it started from it.
+    # The edit sends two guards: the contact's version (If-Match, P10) and the values it
+    # started from (T15), so a change made meanwhile opens the comparison, never is lost.
 
     @staticmethod
     def _values(c: ContactInfo | ContactInput) -> dict[str, str]:
