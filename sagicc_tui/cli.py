@@ -445,24 +445,20 @@ def run_tui(args: argparse.Namespace) -> int:
         print(f"No store at {db}: creating a demo store there…", file=sys.stderr)
         build_demo(db, tickets=2000)
         notice = db
-    else:
+    from sagicc_tui.local_store.quick_open import backend_opener, open_reader
+
+    # The first screen is read without the ORM, which loads meanwhile (#16.6); a store
+    # this reader cannot vouch for is opened whole first, as before.
+    reader = open_reader(db)
+    if reader is None:
         from sagicc_tui.commands.session import require_initialised
 
         require_initialised(db)  # a store asked for by name: missing or empty says to run init
     _need_terminal()
 
-    async def open_backend():
-        def load():
-            # The ORM import and the schema check run off the event loop.
-            from sagicc_tui.local_store.backend import LocalBackend
-
-            return LocalBackend(db)
-
-        return await asyncio.to_thread(load)
-
     from sagicc_tui.app import SagiccApp
 
-    app = SagiccApp(open_backend=open_backend, username=args.user, language=args.lang, demo_created_at=notice)
+    app = SagiccApp(open_backend=backend_opener(db, reader), username=args.user, language=args.lang, demo_created_at=notice)
     app.run()
     return app.return_code or 0
 
