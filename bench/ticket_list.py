@@ -131,10 +131,11 @@ def child(spec: dict) -> dict:
     probe.install(TicketList)
     db = spec["db"]
 
-    async def open_backend():
-        from sagicc_tui.local_store.backend import LocalBackend
+    # The TUI's own way to open a local store (cli.run_tui): the first screen through the
+    # lean reader while the ORM loads in a thread (#16.6).
+    from sagicc_tui.local_store.quick_open import backend_opener, open_reader
 
-        return await LocalBackend.open(db)
+    open_backend = backend_opener(db, open_reader(db))
 
     config = tempfile.mkdtemp(prefix="sagicc-bench-cfg-")
     os.environ["SAGICC_CONFIG_DIR"] = config

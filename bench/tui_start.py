@@ -35,6 +35,16 @@ from pathlib import Path
 CARD = re.compile(r"\[ \] #\d+")
 COUNT = re.compile(r"\d[\d,.]* tickets?\b")
 SOCKET = f"sagicc-bench-{os.getpid()}"
+BARE = "bare"
+# The floor: Textual's own start-up and first paint, one label that the card and count patterns match.
+BARE_APP = (
+    "from textual.app import App\n"
+    "from textual.widgets import Label\n"
+    "class Bare(App):\n"
+    "    def compose(self):\n"
+    "        yield Label('[ ] #1 a bare Textual app, 1 ticket', markup=False)\n"
+    "Bare().run()\n"
+)
 
 
 def tmux(*args: str) -> str:
@@ -80,6 +90,8 @@ def main() -> None:
     ap.add_argument("--user", default="admin")
     ap.add_argument("--before", metavar="DIR",
                     help="also run the sagicc_tui found in DIR, alternating run by run with this checkout")
+    ap.add_argument("--bare", action="store_true",
+                    help="also run a bare Textual app (one label that reads as a card): the floor on this machine")
     args = ap.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is not installed")
@@ -89,11 +101,18 @@ def main() -> None:
     if args.before:
         variants = {"before": str(Path(args.before).resolve()), "this checkout": here}
 
+    if args.bare:
+        variants["bare Textual app"] = BARE
+
     def command(pythonpath: str) -> str:
         # Run from the (empty) config folder: `python -m` puts the working directory first on sys.path.
-        env = {"SAGICC_CONFIG_DIR": config, "TERM": "xterm-256color", "PYTHONPATH": pythonpath}
-        return "exec env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + shlex.join(
-            [sys.executable, "-m", "sagicc_tui", "--db", args.db, "--user", args.user, "--lang", "en"])
+        env = {"SAGICC_CONFIG_DIR": config, "TERM": "xterm-256color"}
+        if pythonpath == BARE:
+            argv = [sys.executable, "-c", BARE_APP]
+        else:
+            env["PYTHONPATH"] = pythonpath
+            argv = [sys.executable, "-m", "sagicc_tui", "--db", args.db, "--user", args.user, "--lang", "en"]
+        return "exec env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + shlex.join(argv)
 
     tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "50", "-c", config, "sleep 1000000")
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}

@@ -22,11 +22,13 @@ import pytest
 
 from sagicc_tui.domain.admin import UserChanges
 from sagicc_tui.domain.enums import AgentStatus, Role, TicketOrder, TicketStatus, UserFilter
+from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.local_store import first_page, schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.demo import build_demo
 from sagicc_tui.local_store.first_page import FirstPageReader, is_first_page_query
+from sagicc_tui.local_store.opening import OpeningBackend
 from sagicc_tui.local_store.quick_open import open_reader
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -135,9 +137,10 @@ async def test_what_the_reader_does_not_answer_it_declines(stores):
     assert reader.get_user(agent.username) is None
     # Disabled: the store refuses them with its sentence.
     admin = await backend.get_user("admin")
-    await backend.update_user(admin, "cgarcia", UserChanges(active=False))
     cgarcia = await backend.get_user("cgarcia")
-    assert reader.list_campaigns(cgarcia) is None
+    await backend.update_user(admin, "cgarcia", UserChanges(active=False))
+    assert not (await backend.get_user("cgarcia")).active
+    assert reader.get_user("cgarcia") is None and reader.list_campaigns(cgarcia) is None
 
 
 def test_a_store_the_reader_cannot_vouch_for_is_left_to_the_full_backend(stores, tmp_path):
@@ -190,3 +193,46 @@ def test_the_tui_still_says_when_a_store_is_missing_or_empty(stores, tmp_path):
     assert "has no users yet" in tui(empty).stderr
     ready = tui(path)  # the reader vouches for it; then only the terminal is missing
     assert ready.returncode == 1 and "The TUI needs a terminal" in ready.stderr, ready.stderr
+
+
+async def test_the_opening_backend_hands_over_to_the_full_one(stores):
+    """Before the full backend: the reader's answers; every other call waits for it; after: all its."""
+    _, _, path = stores
+    loads = []
+
+    def load():
+        loads.append(1)
+        return LocalBackend(path, clock=clock)
+
+    backend = OpeningBackend(FirstPageReader.open(path, clock=clock), load)
+    try:
+        user = await backend.get_user("amartinez")
+        campaigns = await backend.list_campaigns(user)
+        query = TicketQuery(campaign_ids=(campaigns[0].id,))
+        page = await backend.list_tickets(user, query, limit=50)
+        assert backend.full_backend is None and not loads  # nothing needed the ORM yet
+        total = await backend.count_tickets(user, query)  # waits for the full backend
+        full = backend.full_backend
+        assert full is not None and loads == [1]
+        assert total == await full.count_tickets(user, query)
+        assert page == await full.list_tickets(user, query, limit=50)
+        assert await backend.list_tickets(user, query, limit=50) == page  # now the full backend's
+        busy = await backend.set_agent_status(user, AgentStatus.BUSY)  # a write
+        assert busy.status is AgentStatus.BUSY and (await full.get_user("amartinez")).status is AgentStatus.BUSY
+        assert loads == [1]
+    finally:
+        await backend.aclose()
+
+
+async def test_a_full_backend_that_cannot_load_is_one_sentence(stores):
+    _, _, path = stores
+
+    def load():
+        raise OSError("disk I/O error")
+
+    backend = OpeningBackend(FirstPageReader.open(path, clock=clock), load)
+    user = await backend.get_user("amartinez")
+    for _ in range(2):  # every caller, not only the first
+        with pytest.raises(StoreError, match=r"could not be opened \(disk I/O error\)"):
+            await backend.count_tickets(user, TicketQuery())
+    await backend.aclose()

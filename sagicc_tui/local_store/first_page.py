@@ -9,8 +9,8 @@ the full backend (opening.py). tests/test_first_page.py compares its answers
 with LocalBackend's on seeded stores, for every role and scope.
 
 What it answers:
-- a user by name, unless they are Busy (a Busy left by a terminal that
-  stopped heart-beating reads Available: presence.py's rule, not repeated here);
+- an active user by name, unless they are Busy (a Busy left by a terminal
+  that stopped heart-beating reads Available: presence.py's rule, not repeated here);
 - an active user's campaigns (agents: their active ones);
 - a list page of the list's opening query: campaigns, order by creation
   (either way), keyset or offset; no filters, no search. The user's L2 scope
@@ -178,9 +178,10 @@ class FirstPageReader:
                 for r in conn.execute("SELECT id, name, config FROM campaign ORDER BY id")]
 
     def get_user(self, username: str) -> User | None:
-        """The user, or None: unknown (the full backend says so in its words) or Busy."""
+        """The user, or None: unknown (the full backend says so in its words), disabled
+        (no list follows: the picker does) or Busy."""
         user = self._read(lambda c: self._user(c, "username", username))
-        if user is None or user.status is AgentStatus.BUSY:
+        if user is None or not user.active or user.status is AgentStatus.BUSY:
             return None
         return user
 

@@ -25,14 +25,17 @@ from collections.abc import Callable
 from typing import Any
 
 from sagicc_tui.backend import Backend
+from sagicc_tui.domain.errors import SagiccError, StoreError
+from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.domain.query import TicketCursor, TicketPage, TicketQuery
 from sagicc_tui.local_store.first_page import FirstPageReader
 
 #: The longest the full load waits for the first page (s): a safety net, never a deadlock.
 HOLD_AT_MOST = 1.5
-#: How long after the first page the load starts (s): a frame or two, to draw the cards.
-PAINT_TIME = 0.05
+#: How long after the first page the load starts (s): a few frames, to draw the cards
+#: (about 0.1 s of CPU on a quiet machine) before the import halves the main thread's share.
+PAINT_TIME = 0.1
 
 
 class OpeningBackend(Backend):
@@ -75,17 +78,23 @@ class OpeningBackend(Backend):
             return self._full
         if self._released is not None:
             await self._released.wait()
-        # A shield: a cancelled caller (a worker replaced) must not cancel the load for everyone.
-        full = await asyncio.shield(self._start_loading())
+        try:
+            # A shield: a cancelled caller (a worker replaced) must not cancel the load for everyone.
+            full = await asyncio.shield(self._start_loading())
+        except SagiccError:
+            raise
+        except Exception as e:  # noqa: BLE001 - every caller shows one sentence, never a traceback
+            raise StoreError(N_("The store could not be opened ({reason}); press q to quit."),
+                             reason=str(e).splitlines()[0] if str(e) else type(e).__name__) from e
         if self._full is None:
             self._full = full
-            self._close_reader()
+            await self._close_reader()
         return full
 
-    def _close_reader(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+    async def _close_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await asyncio.to_thread(reader.close)  # waits for a read under way, off the event loop
 
     async def _lean(self, method: str, *args: Any, **kw: Any) -> Any:
         """The reader's answer, or None (it declined, or the full backend is here)."""
@@ -134,7 +143,7 @@ class OpeningBackend(Backend):
             self._full.dismiss_refused(refused_id)
 
     async def aclose(self) -> None:
-        self._close_reader()
+        await self._close_reader()
         if self._release_timer is not None:
             self._release_timer.cancel()
         if self._loading is not None:
