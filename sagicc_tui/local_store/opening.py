@@ -32,7 +32,9 @@ from sagicc_tui.domain.query import TicketCursor, TicketPage, TicketQuery
 from sagicc_tui.local_store.first_page import FirstPageReader
 
 #: The longest the full load waits for the first page (s): a safety net, never a deadlock.
-HOLD_AT_MOST = 1.5
+#: A page always follows an answered user (a decline releases at once), so this is long:
+#: on a loaded machine the way to the first card takes seconds, and must not be cut short.
+HOLD_AT_MOST = 10.0
 #: How long after the first page the load starts (s): a few frames, to draw the cards
 #: (about 0.1 s of CPU on a quiet machine) before the import halves the main thread's share.
 PAINT_TIME = 0.1
