@@ -24,6 +24,7 @@ from sagicc_tui.domain.admin import UserChanges
 from sagicc_tui.domain.enums import AgentStatus, Role, TicketOrder, TicketStatus, UserFilter
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.domain.ticket_screen import PRESENCE_TTL
 from sagicc_tui.local_store import first_page, schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.demo import build_demo
@@ -86,9 +87,7 @@ async def test_every_user_gets_the_stores_user_campaigns_and_pages(stores):
     assert {u.role for u in users} == set(Role)
     seen_cards = 0
     for user in users:
-        stored = await backend.get_user(user.username)
-        # A Busy user is the store's to read (whether the Busy still holds is presence.py's rule).
-        assert reader.get_user(user.username) == (None if user.status is AgentStatus.BUSY else stored)
+        assert reader.get_user(user.username) == await backend.get_user(user.username)
         campaigns = await backend.list_campaigns(user)
         assert reader.list_campaigns(user) == campaigns
         # The list opens on the first campaign; the others and "all campaigns" are the same query's kin.
@@ -132,15 +131,31 @@ async def test_what_the_reader_does_not_answer_it_declines(stores):
                   TicketQuery.pending(agent.id, 1)):
         assert not is_first_page_query(query)
         assert reader.list_tickets(agent, query, limit=50, after=None, offset=0) is None
-    # Busy: whether it still is depends on the presence rule (presence.py), the store's to apply.
-    await backend.set_agent_status(agent, AgentStatus.BUSY)
-    assert reader.get_user(agent.username) is None
     # Disabled: the store refuses them with its sentence.
     admin = await backend.get_user("admin")
     cgarcia = await backend.get_user("cgarcia")
     await backend.update_user(admin, "cgarcia", UserChanges(active=False))
     assert not (await backend.get_user("cgarcia")).active
     assert reader.get_user("cgarcia") is None and reader.list_campaigns(cgarcia) is None
+
+
+async def test_busy_reads_as_the_store_says(stores):
+    """T1/#10.9: a Busy chosen by hand stays; a Busy left by a terminal that stopped
+    heart-beating inside a ticket reads Available -- for the reader as for the store."""
+    backend, reader, path = stores
+    agent = await backend.get_user("amartinez")
+    await backend.set_agent_status(agent, AgentStatus.BUSY)  # by hand: no presence
+    assert reader.get_user("amartinez") == await backend.get_user("amartinez")
+    assert reader.get_user("amartinez").status is AgentStatus.BUSY
+    ticket = (await backend.list_tickets(agent, TicketQuery(campaign_ids=(1,)), limit=1)).rows[0]
+    await backend.set_agent_status(agent, AgentStatus.AVAILABLE)
+    await backend.enter_ticket(agent, ticket.id)  # inside a ticket: Busy, a fresh heartbeat
+    assert reader.get_user("amartinez") == await backend.get_user("amartinez")
+    assert reader.get_user("amartinez").status is AgentStatus.BUSY
+    with sqlite3.connect(path) as conn:  # the terminal died: its heartbeat grows old
+        conn.execute("UPDATE ticket_presence SET heartbeat_at = heartbeat_at - ?", (PRESENCE_TTL + 1,))
+    assert reader.get_user("amartinez") == await backend.get_user("amartinez")
+    assert reader.get_user("amartinez").status is AgentStatus.AVAILABLE
 
 
 def test_a_store_the_reader_cannot_vouch_for_is_left_to_the_full_backend(stores, tmp_path):

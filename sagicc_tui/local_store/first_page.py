@@ -9,8 +9,8 @@ the full backend (opening.py). tests/test_first_page.py compares its answers
 with LocalBackend's on seeded stores, for every role and scope.
 
 What it answers:
-- an active user by name, unless they are Busy (a Busy left by a terminal
-  that stopped heart-beating reads Available: presence.py's rule, not repeated here);
+- an active user by name (a Busy left by a terminal that stopped
+  heart-beating inside a ticket reads Available, as presence.stale_busy says);
 - an active user's campaigns (agents: their active ones);
 - a list page of the list's opening query: campaigns, order by creation
   (either way), keyset or offset; no filters, no search. The user's L2 scope
@@ -27,6 +27,7 @@ import sqlite3
 import threading
 from collections import namedtuple
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -35,6 +36,7 @@ from sagicc_tui.domain.enums import AgentStatus, Role, TicketOrder
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.domain.query import TicketCursor, TicketPage, TicketQuery
 from sagicc_tui.domain.rules import Scope, scope_for
+from sagicc_tui.domain.ticket_screen import PRESENCE_TTL
 from sagicc_tui.local_store.cards import card_from_row
 from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
 
@@ -178,12 +180,25 @@ class FirstPageReader:
                 for r in conn.execute("SELECT id, name, config FROM campaign ORDER BY id")]
 
     def get_user(self, username: str) -> User | None:
-        """The user, or None: unknown (the full backend says so in its words), disabled
-        (no list follows: the picker does) or Busy."""
-        user = self._read(lambda c: self._user(c, "username", username))
-        if user is None or not user.active or user.status is AgentStatus.BUSY:
-            return None
-        return user
+        """The user, or None: unknown (the full backend says so in its words) or
+        disabled (no list follows: the picker does)."""
+        def fn(conn: sqlite3.Connection) -> User | None:
+            user = self._user(conn, "username", username)
+            if user is None or not user.active:
+                return None
+            if user.status is AgentStatus.BUSY and self._busy_left_behind(conn, user.id):
+                return replace(user, status=AgentStatus.AVAILABLE)
+            return user
+
+        return self._read(fn)
+
+    def _busy_left_behind(self, conn: sqlite3.Connection, user_id: int) -> bool:
+        """presence.stale_busy for one user: presences, all older than PRESENCE_TTL
+        (a terminal that stopped heart-beating inside a ticket). No presence at all is a
+        Busy chosen by hand, which stays."""
+        last = conn.execute("SELECT max(heartbeat_at) AS last FROM ticket_presence WHERE user_id = ?",
+                            (user_id,)).fetchone().last
+        return last is not None and last < int(self.clock().timestamp()) - PRESENCE_TTL
 
     def list_campaigns(self, user: User) -> list[Campaign] | None:
         def fn(conn: sqlite3.Connection) -> list[Campaign] | None:
