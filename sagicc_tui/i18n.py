@@ -22,7 +22,7 @@ markup.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 __all__ = [
     "N_",
@@ -102,7 +102,11 @@ def _(message: str, **params: object) -> str:
     Without params the string is returned as-is (no ``format_map``), so
     literal braces need no escaping in plain messages.
     """
-    translated = _catalog.get(message, message)
+    return _translate(_catalog, message, params)
+
+
+def _translate(catalog: Mapping[str, str], message: str, params: dict[str, object]) -> str:
+    translated = catalog.get(message, message)
     if not params:
         return translated
     try:
@@ -110,6 +114,20 @@ def _(message: str, **params: object) -> str:
     except (ValueError, IndexError, AttributeError):
         # A malformed translation: fall back to the English source.
         return _format(message, params)
+
+
+def translator(lang: str | None) -> Callable[..., str]:
+    """A ``_`` for one language regardless of the process's own: the server
+    renders a transcript or an external page in the language of whoever asks
+    for it. None or an unknown code: the current language."""
+    if lang not in _LANGUAGES or lang == _language:
+        return _
+    catalog = _load_catalog(lang)
+
+    def gettext(message: str, **params: object) -> str:
+        return _translate(catalog, message, params)
+
+    return gettext
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext convention

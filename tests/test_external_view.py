@@ -69,6 +69,32 @@ async def test_transcript_has_the_conversation_and_no_notes(world):
     assert "\x1b" not in sent.content  # made visible, never raw
 
 
+async def test_transcript_and_external_view_speak_the_senders_language(world):
+    """#17.4: rendered in the language of the user who sends or shares them,
+    whatever the process's language is (a server serves both languages)."""
+    from dataclasses import replace
+
+    from sagicc_tui import i18n
+
+    world.backend.configure_channels(ChannelDrivers())
+    r = await world.incoming("a@x.com", "hola", name="Ana Cliente")
+    b = world.backend
+    ana = await world.user("ana")
+    ct = schema.ContactRow.__table__
+    with b.store.read() as conn:
+        cid = conn.execute(select(ct.c.id).where(ct.c.value == "a@x.com")).scalar_one()
+    before = i18n.get_language()
+    i18n.set_language("en")
+    try:
+        spanish = await b.send_transcript(replace(ana, language="es"), r.ticket_id, cid)
+        english = await b.send_transcript(replace(ana, language="en"), r.ticket_id, cid)
+        page = (await b.external_view(replace(ana, language="es"), r.ticket_id)).html
+    finally:
+        i18n.set_language(before)
+    assert "Transcripción del caso" in spanish.subject and "Transcript of ticket" in english.subject
+    assert "Caso #" in page and "Ticket #" not in page
+
+
 def _ticket() -> Ticket:
     at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     return Ticket(id=1, number=100001, campaign_id=1, customer_id=1, status=TicketStatus.OPEN,

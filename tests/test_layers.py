@@ -32,3 +32,11 @@ def test_domain_contract_names_every_other_top_level_module():
     ours = {f"sagicc_tui.{m.name}" for m in pkgutil.iter_modules(sagicc_tui.__path__)} - {
         "sagicc_tui.domain", "sagicc_tui.__main__"}
     assert set(_contracts()["domain-alone"]["forbidden_modules"]) == ours
+
+
+def test_production_code_has_no_test_hooks() -> None:
+    """#17.4: faults are injected by the tests (tests/support/die_after.py),
+    never by a switch in the product that an environment variable turns on."""
+    package = Path(__file__).resolve().parent.parent / "sagicc_tui"
+    hooked = [str(p.relative_to(package)) for p in package.rglob("*.py") if "SAGICC_TEST_" in p.read_text()]
+    assert hooked == []

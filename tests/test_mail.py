@@ -106,8 +106,15 @@ def mail(sender: str, subject: str, body: str, *, message_id: str | None = None,
     return m.as_bytes()
 
 
-def fetch(world, dovecot, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "sagicc_tui", "--db", world.url, "mail", "fetch", *args],
+#: Runs `sagicc` dying right after a fetched message committed, before its \Seen flag.
+DIE_AFTER_INGEST = [str(Path(__file__).resolve().parent / "support" / "die_after.py"),
+                    "sagicc_tui.mail.fetch:MailFetcher._ingest_one"]
+
+
+def fetch(world, dovecot, *args: str, env: dict | None = None, check: bool = True,
+          die_after_ingest: bool = False) -> subprocess.CompletedProcess:
+    launcher = DIE_AFTER_INGEST if die_after_ingest else ["-m", "sagicc_tui"]
+    proc = subprocess.run([sys.executable, *launcher, "--db", world.url, "mail", "fetch", *args],
                           capture_output=True, text=True, timeout=300,
                           env={**ENV, **dovecot.env(), "SAGICC_DATA_DIR": str(world.data_dir), **(env or {})})
     if check:
@@ -174,7 +181,7 @@ async def test_a_crash_between_commit_and_flag_adds_nothing_twice(world, dovecot
                      for i in range(3)))
     dovecot.append(mail("sin-id@x.co", "Sin Message-ID", "Este no trae identificador"))
     # The fetcher dies (SIGKILL) right after the first message committed, before any \Seen flag.
-    crashed = fetch(world, dovecot, env={"SAGICC_TEST_MAIL_DIE_BEFORE_FLAG": "1"}, check=False)
+    crashed = fetch(world, dovecot, die_after_ingest=True, check=False)
     assert crashed.returncode == -signal.SIGKILL
     assert count(world, "SELECT count(*) FROM interaction") == 1
     assert dovecot.unseen() == 4

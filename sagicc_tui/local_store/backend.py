@@ -525,16 +525,17 @@ class LocalBackend(Backend):
 
     async def send_transcript(self, user: User, ticket_id: int, contact_id: int, *,
                               client_key: str | None = None) -> Interaction:
-        from sagicc_tui.i18n import _
+        from sagicc_tui.i18n import translator
 
         drivers = self._channel_drivers()
-        prepared = await self._write(outgoing.prepare_transcript, user, ticket_id, contact_id, client_key, _)
+        prepared = await self._write(outgoing.prepare_transcript, user, ticket_id, contact_id, client_key,
+                                     translator(user.language))
         return await self._deliver(user, prepared, drivers)
 
     async def external_view(self, user: User, ticket_id: int) -> ExternalView:
-        from sagicc_tui.i18n import _
+        from sagicc_tui.i18n import translator
 
-        return await self._write(ticket_extras.external_view, user, ticket_id, _)
+        return await self._write(ticket_extras.external_view, user, ticket_id, translator(user.language))
 
     async def list_external_views(self, user: User, *, ticket_id: int | None = None) -> list[ExternalLink]:
         return await self._read(external_links.list_links, user, ticket_id)
@@ -542,11 +543,12 @@ class LocalBackend(Backend):
     async def revoke_external_view(self, user: User, token: str) -> None:
         return await self._write(external_links.revoke, user, token)
 
-    async def external_page(self, token: str) -> str | None:
-        """For the server's /external/{token}: the page now; None for an unknown token."""
-        from sagicc_tui.i18n import _
+    async def external_page(self, token: str, *, language: str | None = None) -> str | None:
+        """For the server's /external/{token}: the page now, in `language` (the
+        browser's; None: the process's); None for an unknown token."""
+        from sagicc_tui.i18n import translator
 
-        return await self._read(ticket_extras.external_page, token, _)
+        return await self._read(ticket_extras.external_page, token, translator(language))
 
     async def conversation(self, user: User, ticket_id: int, *, channels: tuple[ChannelType, ...] = (),
                            since: datetime | None = None, until: datetime | None = None,

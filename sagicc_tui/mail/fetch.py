@@ -17,9 +17,7 @@ and is reported on every pass until it can go in.
 from __future__ import annotations
 
 import imaplib
-import os
 import re
-import signal
 import ssl
 import threading
 import time
@@ -110,8 +108,6 @@ class MailFetcher:
         self.ingest = ingest
         self.say = say
         self.ssl_context = ssl_context
-        # Tests: die exactly between the store's commit and the \Seen flag.
-        self._die_before_flag = os.environ.get("SAGICC_TEST_MAIL_DIE_BEFORE_FLAG") == "1"
 
     def connect(self) -> imaplib.IMAP4:
         return connect(self.config, ssl_context=self.ssl_context)
@@ -141,8 +137,6 @@ class MailFetcher:
                 outcome = self._ingest_one(uid, raw, report)
                 if outcome:
                     seen.append(uid)
-                    if self._die_before_flag:
-                        os.kill(os.getpid(), signal.SIGKILL)
             if seen:
                 # Only now: every message of `seen` is committed in the store.
                 typ, data = conn.uid("STORE", ",".join(map(str, seen)), "+FLAGS.SILENT", r"(\Seen)")

@@ -195,6 +195,20 @@ async def test_external_view_is_served_by_token_without_notes(api):
         assert "mensaje nuevo" in (await anon.get(f"/external/{view['token']}")).text
 
 
+async def test_the_external_page_speaks_the_readers_language(api):
+    """#17.4: the page is rendered in the browser's language, not the server process's."""
+    c, t = api["client"], api["mine"]
+    view = (await c.post(f"/tickets/{t}/external-view", headers=auth(api))).json()
+    async with httpx.AsyncClient(base_url=api["url"]) as anon:
+        url = f"/external/{view['token']}"
+        spanish = (await anon.get(url, headers={"Accept-Language": "es-CO,es;q=0.9,en;q=0.5"})).text
+        english = (await anon.get(url, headers={"Accept-Language": "fr, en;q=0.8, es;q=0.3"})).text
+        either = (await anon.get(url, headers={"Accept-Language": "de"})).text
+    assert "Caso #" in spanish and "Estado" in spanish and "Ticket #" not in spanish
+    assert "Ticket #" in english and "Status" in english and "Caso #" not in english
+    assert ("Ticket #" in either) != ("Caso #" in either)  # the server's own language, one of the two
+
+
 async def test_openapi_document_lists_the_api(api):
     async with httpx.AsyncClient(base_url=api["url"]) as anon:
         doc = (await anon.get("/openapi.json")).json()

@@ -3,9 +3,9 @@ answering; the client retries (same Idempotency-Key, same composer key);
 exactly one message exists.
 
 The server is a real `sagicc serve` process. The crash is injected at the
-one moment we cannot time from outside (SAGICC_TEST_DIE_AFTER_COMMIT makes
-the process SIGKILL itself after the send committed); a watcher restarts the
-server on the same port, as a supervisor (systemd) would.
+one moment we cannot time from outside (tests/support/die_after.py
+makes the process SIGKILL itself after the send committed); a watcher restarts
+the server on the same port, as a supervisor (systemd) would.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
@@ -35,9 +36,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+DIE_AFTER = Path(__file__).resolve().parent.parent / "support" / "die_after.py"
+
+
+def start_server(db: str, port: int, env: dict[str, str], *, die_after: str | None = None) -> subprocess.Popen:
+    launcher = ([str(DIE_AFTER), f"sagicc_tui.local_store.backend:LocalBackend.{die_after}"] if die_after
+                else ["-m", "sagicc_tui"])
     return subprocess.Popen(
-        [sys.executable, "-m", "sagicc_tui", "serve", "--db", db, "--port", str(port)],
+        [sys.executable, *launcher, "serve", "--db", db, "--port", str(port)],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -66,7 +72,7 @@ async def test_send_survives_a_crash_between_commit_and_answer(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"SAGICC_BUSY_TIMEOUT": "30"}
-    first = start_server(db, port, {**env, "SAGICC_TEST_DIE_AFTER_COMMIT": "send_message"})
+    first = start_server(db, port, env, die_after="send_message")
     procs = [first]
     try:
         wait_ready(url, first)

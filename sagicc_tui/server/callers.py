@@ -1,0 +1,63 @@
+"""Who is calling: a user's bearer token, the OS account on the Unix socket
+(#14), or a channel gateway's token. The store never sees a user named by the
+request, only the one the token or the socket proves."""
+
+import asyncio
+import dataclasses
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import User
+from sagicc_tui.local_store import access
+from sagicc_tui.local_store.backend import LocalBackend
+from sagicc_tui.remote import wire
+from sagicc_tui.server import peercred
+from sagicc_tui.server.events import EventHub
+from sagicc_tui.server.problems import Refused, problem, unauthorized
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Caller:
+    token_id: int
+    user: User | None  # None: a channel gateway
+    backend: LocalBackend
+    events: EventHub
+
+
+bearer = HTTPBearer(auto_error=False, description="A token from `sagicc users add` (users) "
+                                                  "or `sagicc channels token` (channel gateways)")
+
+
+async def caller(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    backend: LocalBackend = request.app.state.backend
+    store = backend.store
+    peer = peercred.peer_of(request.scope)
+    if peer is not None:  # on the Unix socket the OS account is the caller; no token counts
+        token_id, user = await asyncio.to_thread(peercred.signed_in, store, peer)
+        return Caller(token_id, user, backend, request.app.state.events)
+    if credentials is None or not credentials.credentials:
+        raise Refused(unauthorized())
+    token = credentials.credentials.strip()
+
+    def look() -> Caller | None:
+        found = access.signed_in(store, token)
+        if found is None:
+            return None
+        return Caller(found[0], found[1], backend, request.app.state.events)
+
+    found = await asyncio.to_thread(look)
+    if found is None:
+        raise Refused(unauthorized())
+    return found
+
+
+async def user_caller(c: Annotated[Caller, Depends(caller)]) -> Caller:
+    if c.user is None:
+        raise Refused(problem(403, wire.problem(
+            403, "permission-denied", "Not allowed",
+            N_("A channel token can only deliver incoming messages (POST /api/v1/inbound)."))))
+    return c
