@@ -38,7 +38,29 @@ model = dataclass(frozen=True, slots=True, kw_only=True)
 class CustomerOrder(StrEnum):
     CREATED_DESC = "created_desc"  # newest first (the default)
     CREATED_ASC = "created_asc"
-    NAME = "name"  # first name (the company name for companies), then last name
+    NAME = "name"  # first name (the company name for companies), then last names, in Spanish order
+
+
+#: After every other letter that can follow "n": "ñ" is the letter between n and o.
+_ENE = "n\uffff"
+_KEY_MARKS = re.compile("[\u0300-\u036f]+")
+
+
+def _spanish_fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower()).replace("n\u0303", _ENE)
+    return _KEY_MARKS.sub("", decomposed)
+
+
+def name_sort_key(first: str, middle: str = "", last: str = "", second_last: str = "") -> str:
+    """The customer's place in the list's name order (C1), as plain text whose
+    code-point order is the Spanish alphabet: accents and case do not count
+    (Álvaro with the a's, Óscar with the o's) and ñ comes after n (Cañas
+    before Castro, Núñez after Nuño). Stored in customer.sort_name, compared
+    bytewise on SQLite and PostgreSQL alike, so one index serves the order
+    and its keyset pages. First name, then last names, then the middle name.
+    """
+    parts = (first, last, second_last, middle)
+    return "\u0001".join(_spanish_fold(p or "") for p in parts).rstrip("\u0001")[:200]
 
 
 @model
@@ -106,7 +128,10 @@ class CustomerPage:
 @model
 class CustomerInput:
     """The customer form. Companies put the company name in `first_name` and
-    leave the other names empty. `features` None keeps them as they are."""
+    leave the other names empty. `features` None keeps them as they are.
+    `email` and `phone` only on add (C2): the customer's first contacts, stored
+    with them in one transaction so a customer created by hand can be reached;
+    an edit leaves contacts to the contact tab (T5)."""
 
     type: CustomerType = CustomerType.PERSON
     id_type: IdType
@@ -117,6 +142,8 @@ class CustomerInput:
     second_last_name: str = ""
     birth_date: date | None = None
     features: tuple[str, ...] | None = None
+    email: str = ""
+    phone: str = ""
 
 
 @model
@@ -416,9 +443,15 @@ def validate_customer(data: CustomerInput, *, today: date | None = None) -> Cust
             if text and text not in seen:
                 seen.append(text)
         features = tuple(seen)
+    email = str(data.email or "").strip()
+    if email:
+        email = validate_contact(ContactInput(kind=ContactKind.EMAIL, value=email)).value
+    phone = str(data.phone or "").strip()
+    if phone:
+        phone = validate_contact(ContactInput(kind=ContactKind.MOBILE, value=phone)).value
     return CustomerInput(
         type=ctype, id_type=id_type, id_number=doc, first_name=first, middle_name=middle,
-        last_name=last, second_last_name=second, birth_date=birth, features=features,
+        last_name=last, second_last_name=second, birth_date=birth, features=features, email=email, phone=phone,
     )
 
 

@@ -87,6 +87,7 @@ class Campaign:
     templates: tuple[MessageTemplate, ...] = ()
     surveys: tuple[Survey, ...] = ()
     active: bool = True  # a disabled campaign takes no new tickets and is hidden from agents
+    country: str = "CO"  # ISO 3166 region its phones without "+" are read in (#15.9)
     version: int = 1  # moves on every administration change (P4): stale edits are refused
 
     def sla_for(self, priority: Priority) -> SlaRule | None:

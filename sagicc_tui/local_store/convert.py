@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sagicc_tui.domain import phones
 from sagicc_tui.domain.enums import (
     AgentStatus,
     ChangeKind,
@@ -89,6 +90,7 @@ def campaign_to_config(c: Campaign) -> str:
             ],
             "surveys": [{"key": s.key, "name": s.name, "url": s.url} for s in c.surveys],
             "active": c.active,
+            "country": c.country,
             "version": c.version,
         },
         ensure_ascii=False,
@@ -126,6 +128,7 @@ def campaign_from_row(id_: int, name: str, config: str) -> Campaign:
         ),
         surveys=tuple(Survey(key=s["key"], name=s["name"], url=s["url"]) for s in d.get("surveys", ())),
         active=bool(d.get("active", True)),
+        country=str(d.get("country") or "CO"),
         version=int(d.get("version", 1)),
     )
 
@@ -208,11 +211,15 @@ def change_from_row(r: Any, user_name: str) -> ChangeLogEntry:
     )
 
 
-def normalize_contact(kind: ContactKind, value: str) -> str:
-    """E-mail: trimmed, lower-case. Phones: digits only, without a leading 00."""
+def normalize_contact(kind: ContactKind, value: str, country: str | None = None) -> str:
+    """E-mail: trimmed, lower-case. Phones: E.164 digits read in `country`
+    (#15.9); without a country, the bare digits as stores before kept them."""
     value = value.strip()
     if kind is ContactKind.EMAIL:
         return value.lower()
+    if kind in (ContactKind.PHONE, ContactKind.MOBILE):
+        return phones.digits_of(value) if country is None else phones.e164_key(value, country)
+    return value.lower()
     if kind in (ContactKind.PHONE, ContactKind.MOBILE):
         digits = "".join(ch for ch in value if ch.isdigit())
         return digits[2:] if digits.startswith("00") else digits

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, select, update
 
+from sagicc_tui.domain import phones
 from sagicc_tui.domain.customers import MergeParts  # the C6 choices; defined in the domain for the Backend
-from sagicc_tui.domain.enums import ChangeKind, EntityKind
+from sagicc_tui.domain.enums import ChangeKind, ContactKind, EntityKind
 from sagicc_tui.domain.errors import RuleViolation
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import phone_match, schema
 from sagicc_tui.local_store.core import LogLine, Store
+
+
+PHONE_KINDS = (ContactKind.PHONE.value, ContactKind.MOBILE.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +64,18 @@ def merge_customers(
             )
     lines: list[LogLine] = []
     if parts.contacts:
-        have = {
-            (r.kind, r.normalized)
-            for r in conn.execute(select(contact.c.kind, contact.c.normalized).where(contact.c.customer_id == main_id))
-        }
+        country = phone_match.customer_country(store, conn, main_id)
+
+        def same(r) -> tuple[str, str]:  # one phone however it was stored (#15.9)
+            return r.kind, (phones.e164_key(r.value, country) if r.kind in PHONE_KINDS else r.normalized)
+
+        have = {same(r) for r in conn.execute(select(contact.c.kind, contact.c.value, contact.c.normalized)
+                                              .where(contact.c.customer_id == main_id))}
         for r in conn.execute(select(contact).where(contact.c.customer_id.in_(others))).all():
-            if (r.kind, r.normalized) in have:
+            if same(r) in have:
                 conn.execute(delete(contact).where(contact.c.id == r.id))
                 continue
-            have.add((r.kind, r.normalized))
+            have.add(same(r))
             conn.execute(update(contact).where(contact.c.id == r.id).values(customer_id=main_id))
             moved_contacts += 1
             lines.append(LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "contact",

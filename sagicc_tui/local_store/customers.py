@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql_text
 
+from sagicc_tui.domain import phones
 from sagicc_tui.domain.customers import (
     AccountInput,
     ContactInput,
@@ -56,6 +57,7 @@ from sagicc_tui.domain.customers import (
     MergeParts,
     ProfileInteraction,
     RelatedCustomer,
+    name_sort_key,
     validate_account,
     validate_contact,
     validate_customer,
@@ -76,7 +78,7 @@ from sagicc_tui.domain.messages import N_, Msg, msg
 from sagicc_tui.domain.models import Account, ContactInfo, Customer, Ticket, User
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.domain.rules import Permission, require
-from sagicc_tui.local_store import customer_merge, schema, textsearch
+from sagicc_tui.local_store import customer_merge, phone_match, schema, textsearch
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import (
@@ -148,8 +150,8 @@ def load(conn: Connection, customer_id: int) -> Customer:
 
 
 def _order(order: CustomerOrder) -> tuple[list[ColumnElement[Any]], bool]:
-    if order is CustomerOrder.NAME:
-        return [func.lower(cu.first_name), func.lower(cu.last_name)], False
+    if order is CustomerOrder.NAME:  # Spanish order, kept on write (name_sort_key), index ix_customer_sort_name
+        return [cu.sort_name], False
     return [cu.created_at], order is CustomerOrder.CREATED_DESC
 
 
@@ -193,14 +195,16 @@ def _by_email(text: str) -> ColumnElement[bool]:
     return cu.id.in_(select(ct.customer_id).where(ct.kind == ContactKind.EMAIL.value, _prefix(ct.normalized, value)))
 
 
-def _by_phone(text: str) -> ColumnElement[bool]:
-    digits = normalize_contact(ContactKind.PHONE, text)
-    if len(digits) < 3:
+def _by_phone(text: str, countries: tuple[str, ...]) -> ColumnElement[bool]:
+    """A phone's start as typed, or with the country code new rows keep (#15.9)."""
+    keys = [k for k in phones.prefix_keys(text, countries) if len(k) >= 3]
+    if not keys:
         return false()
-    return cu.id.in_(select(ct.customer_id).where(ct.kind.in_(PHONE_KINDS), _prefix(ct.normalized, digits)))
+    return cu.id.in_(select(ct.customer_id).where(ct.kind.in_(PHONE_KINDS),
+                                                  or_(*(_prefix(ct.normalized, k) for k in keys))))
 
 
-def _smart(text: str, dialect: str) -> ColumnElement[bool]:
+def _smart(text: str, dialect: str, countries: tuple[str, ...]) -> ColumnElement[bool]:
     text = text.strip()
     if "@" in text:
         return _by_email(text)
@@ -208,17 +212,18 @@ def _smart(text: str, dialect: str) -> ColumnElement[bool]:
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) < 3:
             return _by_document(digits) if digits else false()
-        return or_(_by_document(text), _by_phone(text))
+        return or_(_by_document(text), _by_phone(text, countries))
     parts = [_by_name(text, dialect)]
     if len(text.split()) == 1 and any(ch.isdigit() for ch in text):
         parts.append(_by_document(text))  # a passport or foreign id: AB1234567
     return or_(*parts)
 
 
-def where_clause(query: CustomerQuery, dialect: str) -> ColumnElement[bool]:
+def where_clause(query: CustomerQuery, dialect: str,
+                 countries: tuple[str, ...] = (phones.DEFAULT_COUNTRY,)) -> ColumnElement[bool]:
     preds: list[ColumnElement[bool]] = []
     if query.search.strip():
-        preds.append(_smart(query.search, dialect))
+        preds.append(_smart(query.search, dialect, countries))
     if query.name.strip():
         preds.append(_by_name(query.name, dialect))
     if query.document.strip():
@@ -226,7 +231,7 @@ def where_clause(query: CustomerQuery, dialect: str) -> ColumnElement[bool]:
     if query.email.strip():
         preds.append(_by_email(query.email))
     if query.phone.strip():
-        preds.append(_by_phone(query.phone))
+        preds.append(_by_phone(query.phone, countries))
     if query.statuses:
         preds.append(cu.status.in_([s.value for s in query.statuses]))
     if query.types:
@@ -236,7 +241,8 @@ def where_clause(query: CustomerQuery, dialect: str) -> ColumnElement[bool]:
 
 def count(store: Store, conn: Connection, user: User, query: CustomerQuery) -> int:
     store.fresh_user(conn, user)
-    stmt = select(func.count()).select_from(customer).where(where_clause(query, store.dialect))
+    stmt = select(func.count()).select_from(customer).where(
+        where_clause(query, store.dialect, phone_match.countries(store, conn)))
     return int(conn.execute(stmt).scalar_one())
 
 
@@ -245,7 +251,7 @@ def list_page(store: Store, conn: Connection, user: User, query: CustomerQuery, 
     store.fresh_user(conn, user)
     limit = max(1, min(limit, MAX_PAGE))
     keys, desc = _order(query.order)
-    inner = select(cu.id).where(where_clause(query, store.dialect))
+    inner = select(cu.id).where(where_clause(query, store.dialect, phone_match.countries(store, conn)))
     if after is not None:
         if len(after.key) != len(keys):
             raise InvalidInput(N_("The page position does not match the list's order; reload the list."))
@@ -274,6 +280,13 @@ def list_page(store: Store, conn: Connection, user: User, query: CustomerQuery, 
 
 _FIELDS = ("type", "id_type", "id_number", "first_name", "middle_name", "last_name",
            "second_last_name", "birth_date")
+
+
+_NAMES = {"first_name", "middle_name", "last_name", "second_last_name"}
+
+
+def _sort_name(c: CustomerInput) -> str:
+    return name_sort_key(c.first_name, c.middle_name, c.last_name, c.second_last_name)
 
 
 def _stored(value: Any) -> Any:
@@ -310,6 +323,7 @@ def create(store: Store, conn: Connection, user: User, data: CustomerInput, allo
         _refuse_duplicate(conn, clean, None)
     now = store.now()
     values = {f: _stored(getattr(clean, f)) for f in _FIELDS}
+    values["sort_name"] = _sort_name(clean)
     customer_id = int(conn.execute(
         insert(customer).values(**values, status=CustomerStatus.ACTIVE.value, created_at=now,
                                 updated_at=now, updated_by=me.id)
@@ -317,8 +331,16 @@ def create(store: Store, conn: Connection, user: User, data: CustomerInput, allo
     _set_features(conn, customer_id, clean.features or ())
     summary = f"{clean.id_type.value} {clean.id_number} " + _name(
         clean.first_name, clean.middle_name, clean.last_name, clean.second_last_name)
-    store.log(conn, me, [LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.CREATED, "customer", "", summary)],
-              at=now)
+    lines = [LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.CREATED, "customer", "", summary)]
+    # C2: the first e-mail and phone, in the same transaction: reachable from the start.
+    country = phone_match.customer_country(store, conn, None)
+    for kind, value in ((ContactKind.EMAIL, clean.email), (ContactKind.MOBILE, clean.phone)):
+        if value:
+            conn.execute(insert(contact).values(customer_id=customer_id, kind=kind.value, value=value,
+                                                normalized=normalize_contact(kind, value, country), label=""))
+            lines.append(LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.CUSTOMER_CHANGED, "contact", "",
+                                 _contact_text(kind.value, value)))
+    store.log(conn, me, lines, at=now)
     return load(conn, customer_id)
 
 
@@ -375,6 +397,8 @@ def update_customer(store: Store, conn: Connection, user: User, customer_id: int
     if not lines:
         check_customer_version(store, conn, current, expected_version)
         return before
+    if values.keys() & _NAMES:
+        values["sort_name"] = _sort_name(clean)
     write_customer(store, conn, me, current, expected_version, values, lines)
     return load(conn, customer_id)
 
@@ -475,8 +499,11 @@ def _contact_row(conn: Connection, contact_id: int) -> Any:
 
 
 def _refuse_same_contact(conn: Connection, customer_id: int, kind: str, normalized: str,
-                         exclude_id: int | None, value: str) -> None:
-    stmt = select(ct.id).where(ct.customer_id == customer_id, ct.kind == kind, ct.normalized == normalized)
+                         exclude_id: int | None, value: str, country: str) -> None:
+    keys = [normalized]
+    if kind in PHONE_KINDS:  # the same number stored before E.164 (#15.9)
+        keys = sorted({normalized, *phones.match_keys(value, (country,))})
+    stmt = select(ct.id).where(ct.customer_id == customer_id, ct.kind == kind, ct.normalized.in_(keys))
     if exclude_id is not None:
         stmt = stmt.where(ct.id != exclude_id)
     if conn.execute(stmt.limit(1)).first() is not None:
@@ -487,8 +514,9 @@ def add_contact(store: Store, conn: Connection, user: User, customer_id: int, da
     me = store.fresh_user(conn, user)
     customer_row(conn, customer_id)
     clean = validate_contact(data)
-    normalized = normalize_contact(clean.kind, clean.value)
-    _refuse_same_contact(conn, customer_id, clean.kind.value, normalized, None, clean.value)
+    country = phone_match.customer_country(store, conn, customer_id)
+    normalized = normalize_contact(clean.kind, clean.value, country)
+    _refuse_same_contact(conn, customer_id, clean.kind.value, normalized, None, clean.value, country)
     contact_id = conn.execute(insert(contact).values(
         customer_id=customer_id, kind=clean.kind.value, value=clean.value, normalized=normalized,
         label=clean.label)).inserted_primary_key[0]
@@ -537,8 +565,9 @@ def update_contact(store: Store, conn: Connection, user: User, contact_id: int, 
     me = store.fresh_user(conn, user)
     row = _contact_row(conn, contact_id)
     clean = validate_contact(data)
-    normalized = normalize_contact(clean.kind, clean.value)
-    _refuse_same_contact(conn, row.customer_id, clean.kind.value, normalized, contact_id, clean.value)
+    country = phone_match.customer_country(store, conn, row.customer_id)
+    normalized = normalize_contact(clean.kind, clean.value, country)
+    _refuse_same_contact(conn, row.customer_id, clean.kind.value, normalized, contact_id, clean.value, country)
     if (row.kind, row.value, row.label) == (clean.kind.value, clean.value, clean.label):
         _versioned_part(store, conn, contact, row, expected_version, {}, STALE_CONTACT)
         return contact_from_row(row)  # already so (also a retried request): nothing to compare

@@ -48,7 +48,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from sagicc_tui.domain.customers import nit_check_digit
+from sagicc_tui.domain.customers import name_sort_key, nit_check_digit
 from sagicc_tui.domain.enums import (
     ChannelType,
     ContactKind,
@@ -664,7 +664,7 @@ NOTE_COLS = ("id", "ticket_id", "text", "color", "author_id", "created_at")
 LOG_COLS = ("entity", "entity_id", "kind", "field", "previous", "new", "user_id", "at")
 CUSTOMER_COLS = ("id", "type", "id_type", "id_number", "first_name", "middle_name", "last_name",
                  "second_last_name", "birth_date", "status", "assigned_user_id", "created_at",
-                 "updated_at", "updated_by", "version")
+                 "updated_at", "updated_by", "version", "sort_name")
 CONTACT_COLS = ("id", "customer_id", "kind", "value", "normalized", "label")
 ACCOUNT_COLS = ("id", "customer_id", "number", "name", "extra")
 
@@ -929,7 +929,7 @@ def _customers(w: _Writer, rng: random.Random, n: int, now: int, agents: list[in
             base = str(800000000 + int(rnd() * 199999999))
             doc = f"{base}-{nit_check_digit(base)}"
             rows.append((cid, "company", "nit", doc, name, "", "", "", None, status, assigned,
-                         created, created, None, 1))
+                         created, created, None, 1, name_sort_key(name)))
             slug = _ascii(name.split(" ")[0]) + _ascii(name.split(" ")[1])
             email = f"contacto@{slug}.com" if is_en else f"contacto@{slug}.com.co"
             mob_digits = "3" + str(100000000 + int(rnd() * 250000000))
@@ -984,7 +984,7 @@ def _customers(w: _Writer, rng: random.Random, n: int, now: int, agents: list[in
                 domains = EMAIL_DOMAINS_ES
             birth = births[int(rnd() * 4000)] if rnd() < 0.4 else None
             rows.append((cid, "person", it, doc, f, mi, la, se, birth, status, assigned, created,
-                         created, None, 1))
+                         created, None, 1, name_sort_key(f, mi, la, se)))
             num = int(rnd() * 100)
             email = f"{fa}.{la_a}{num if num > 40 else ''}@{domains[int(rnd() * len(domains))]}"
             if mob_digits.startswith("1"):

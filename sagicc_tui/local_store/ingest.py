@@ -3,7 +3,8 @@
 Rules (issue 2, spec P1 and the manual's "when a customer contacts your
 company, Sagicc creates a ticket"):
 - the customer is found by the sender's normalised contact (e-mail lower-case,
-  phone digits), or created with that contact;
+  phone as E.164 in the campaign's country, matching rows stored as bare
+  digits too: #15.9), or created with that contact;
 - the campaign is the one that receives the channel;
 - the interaction is appended to that customer's open ticket in the campaign
   (the most recent one), or opens a new ticket: New, unread.
@@ -23,6 +24,8 @@ from sqlalchemy import Connection, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from sagicc_tui.backend import IncomingMessage, IngestResult
+from sagicc_tui.domain import phones
+from sagicc_tui.domain.customers import name_sort_key
 from sagicc_tui.domain.enums import (
     ChannelType,
     ChangeKind,
@@ -130,13 +133,19 @@ def _ingest_once(store: Store, message: IncomingMessage, sender: str, kind: Cont
             )
         rules: list[tuple[str, str]] = [("routing", f"channel {message.channel.value} -> campaign {campaign.name}")]
         ticket_row = _thread_ticket(conn, message, rules)
+        contact_keys = [normalized]
+        if kind is not ContactKind.EMAIL:
+            # One phone however written (#15.9): stored as its E.164 key in the
+            # campaign's country, found under any key it may have been stored as.
+            normalized = normalize_contact(kind, sender, campaign.country)
+            contact_keys = sorted({normalized, *phones.match_keys(sender, (campaign.country,))})
         new_customer = False
         if ticket_row is not None:
             customer_id = ticket_row.customer_id
         elif message.automatic:
-            customer_id = _find_customer(conn, kind, normalized)
+            customer_id = _find_customer(conn, kind, contact_keys)
         else:
-            customer_id, new_customer = _find_or_create_customer(store, conn, kind, sender, normalized,
+            customer_id, new_customer = _find_or_create_customer(store, conn, kind, sender, normalized, contact_keys,
                                                                  message.name, at)
             rules.append(("customer", f"{'created for' if new_customer else 'matched by'} contact {normalized}"))
         if ticket_row is None and customer_id is not None:
@@ -324,26 +333,30 @@ def _tagged_ticket(conn: Connection, message: IncomingMessage, customer_id: int,
     return row
 
 
-def _find_customer(conn: Connection, kind: ContactKind, normalized: str) -> int | None:
+def _find_customer(conn: Connection, kind: ContactKind, keys: list[str]) -> int | None:
+    """The customer with this contact: an e-mail by its one key, a phone by
+    every key its number may be stored under (#15.9)."""
     ct = schema.ContactRow.__table__
     kinds = [ContactKind.EMAIL.value] if kind is ContactKind.EMAIL else [ContactKind.MOBILE.value, ContactKind.PHONE.value]
     found = conn.execute(
-        select(ct.c.customer_id).where(ct.c.normalized == normalized, ct.c.kind.in_(kinds)).order_by(ct.c.customer_id).limit(1)
+        select(ct.c.customer_id).where(ct.c.normalized.in_(keys), ct.c.kind.in_(kinds))
+        .order_by(ct.c.customer_id).limit(1)
     ).scalar()
     return None if found is None else int(found)
 
 
 def _find_or_create_customer(store, conn: Connection, kind: ContactKind, sender: str, normalized: str,
-                             name: str, at: int) -> tuple[int, bool]:
+                             keys: list[str], name: str, at: int) -> tuple[int, bool]:
     ct = schema.ContactRow.__table__
-    found = _find_customer(conn, kind, normalized)
+    found = _find_customer(conn, kind, keys)
     if found is not None:
         return found, False
     first, _, last = (name.strip() or sender).partition(" ")
     customer_id = conn.execute(
         insert(schema.CustomerRow.__table__).values(
             type=CustomerType.PERSON.value, id_type=IdType.OTHER.value, id_number="",
-            first_name=first[:80], last_name=last[:80], created_at=at, updated_at=at,
+            first_name=first[:80], last_name=last[:80], sort_name=name_sort_key(first[:80], "", last[:80]),
+            created_at=at, updated_at=at,
         )
     ).inserted_primary_key[0]
     conn.execute(insert(ct).values(customer_id=customer_id, kind=kind.value, value=sender, normalized=normalized))

@@ -35,6 +35,9 @@ History:
      the index of the list's order by priority (+L5).
   11 message identity (each incoming message once, #10.4) and e-mail
      threading headers (#13).
+  12 the customer list's Spanish name order (#15.8, C1): customer.sort_name,
+     filled from the names, and its index (sort_name, id) in place of
+     ix_customer_name (lower-case names, which put Álvaro after Zoë).
 """
 
 from __future__ import annotations
@@ -163,9 +166,29 @@ def _v9_to_v10(conn: Connection) -> None:
     _create_indexes(conn)  # the priority order's index (+L5)
 
 
+def _v11_to_v12(conn: Connection) -> None:
+    if "sort_name" not in {c["name"] for c in inspect(conn).get_columns("customer")}:
+        collate = ' COLLATE "C"' if conn.dialect.name == "postgresql" else ""  # bytewise, like SQLite
+        conn.exec_driver_sql(f"ALTER TABLE customer ADD COLUMN sort_name VARCHAR{collate} NOT NULL DEFAULT ''")
+    from sagicc_tui.domain.customers import name_sort_key
+
+    last = 0
+    while True:  # in batches: a 300,000-customer store in bounded memory
+        rows = conn.execute(text("SELECT id, first_name, middle_name, last_name, second_last_name FROM customer "
+                                 "WHERE id > :last ORDER BY id LIMIT 5000"), {"last": last}).all()
+        if not rows:
+            break
+        conn.execute(text("UPDATE customer SET sort_name = :k WHERE id = :id"),
+                     [{"id": r.id, "k": name_sort_key(r.first_name, r.middle_name or "", r.last_name or "",
+                                                      r.second_last_name or "")} for r in rows])
+        last = rows[-1].id
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_customer_name")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customer_sort_name ON customer (sort_name, id)")
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11,
+    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12,
 }
 
 

@@ -13,12 +13,12 @@ Conventions that keep the list fast at a million tickets:
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, case, func, literal_column, text
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint, case, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -80,6 +80,10 @@ class CustomerRow(SQLModel, table=True):
     updated_at: int = _int()
     updated_by: int | None = Field(default=None, foreign_key="app_user.id")
     version: int = 1
+    # C1's name order (domain.customers.name_sort_key), compared bytewise on
+    # both databases: COLLATE "C" on PostgreSQL is SQLite's BINARY. Schema 12.
+    sort_name: str = Field(default="", sa_type=String().with_variant(String(collation="C"), "postgresql"),
+                           sa_column_kwargs={"server_default": ""})
 
 
 class CustomerFeature(SQLModel, table=True):
@@ -428,7 +432,7 @@ Index("ix_ticket_campaign_status", c.campaign_id, c.status)
 # C1: the customer list's orders (created, name) page by index, like the tickets.
 _cu = CustomerRow.__table__.c
 Index("ix_customer_created", _cu.created_at, _cu.id)
-Index("ix_customer_name", func.lower(_cu.first_name), func.lower(_cu.last_name), _cu.id)
+Index("ix_customer_sort_name", _cu.sort_name, _cu.id)
 Index("ix_customer_relation_related", CustomerRelationRow.__table__.c.related_customer_id)
 # T8: the conversation pages by (created_at, id) within a ticket.
 _it = InteractionRow.__table__.c

@@ -18,6 +18,7 @@ from sqlalchemy import text as sql_text
 from sagicc_tui.domain.customers import SimilarCustomer
 from sagicc_tui.domain.enums import ContactKind, CustomerType
 from sagicc_tui.domain.models import User
+from sagicc_tui.domain.phones import match_keys
 from sagicc_tui.domain.similarity import CustomerFacts, fold, rank
 from sagicc_tui.local_store import customers as cs
 from sagicc_tui.local_store import schema, textsearch
@@ -38,11 +39,12 @@ def _facts(conn: Connection, ids: list[int]) -> list[CustomerFacts]:
     rows = conn.execute(select(*cs.LIST_COLUMNS).where(cu.id.in_(ids))).all()
     phones: dict[int, set[str]] = {}
     emails: dict[int, set[str]] = {}
-    for r in conn.execute(select(ct.customer_id, ct.kind, ct.normalized).where(ct.customer_id.in_(ids))):
+    for r in conn.execute(select(ct.customer_id, ct.kind, ct.value, ct.normalized).where(ct.customer_id.in_(ids))):
         if r.kind == EMAIL:
             emails.setdefault(r.customer_id, set()).add(r.normalized)
         elif r.kind in cs.PHONE_KINDS and r.normalized:
-            phones.setdefault(r.customer_id, set()).add(r.normalized)
+            # Every key of the number: rows stored before E.164 meet the new ones (#15.9).
+            phones.setdefault(r.customer_id, set()).update({r.normalized, *match_keys(r.value)})
     return [
         CustomerFacts(id=r.id, id_type=r.id_type, id_number=r.id_number, name=cs.row_name(r),
                       phones=frozenset(phones.get(r.id, ())), emails=frozenset(emails.get(r.id, ())))

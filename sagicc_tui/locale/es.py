@@ -347,6 +347,7 @@ CATALOG: dict[str, str] = {
     "Middle name": "Segundo nombre",
     "Mine:": "Mío:",
     "Mobile": "Celular",
+    "Mobile phone": "Celular",
     "Move from the other customers": "Pasar de los otros clientes",
     "Move to campaign": "Mover a la campaña",
     "Name": "Nombre",

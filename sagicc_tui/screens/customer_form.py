@@ -41,7 +41,9 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.customer_list import customer_type_label, id_type_label
 from sagicc_tui.widgets.translated import TranslatedBindings
 
-FIELDS = ("type", "id-type", "id-number", "first", "middle", "last", "second", "birth")
+FIELDS = ("type", "id-type", "id-number", "first", "middle", "last", "second", "birth", "email", "phone")
+#: Only when adding (C2): the customer's first contacts; an edit leaves contacts to T5.
+CONTACT_FIELDS = ("email", "phone")
 
 # Which field a sentence is about: by its {field} parameter, else by its template.
 _FIELD_BY_LABEL = {
@@ -62,11 +64,15 @@ _FIELD_BY_TEMPLATE = {
     "The date of birth must be a date as YYYY-MM-DD.": "birth",
     "The date of birth {value} is not possible; check the year.": "birth",
     "The document number is required; fill it in.": "id-number",
+    "{value} is not an e-mail address; write it like name@example.com.": "email",
+    "{value} is not a phone number; write 7 to 15 digits, like +57 300 123 4567.": "phone",
 }
 
 
 def field_of(message: Msg) -> str | None:
     label = message.params.get("field")
+    if message.template in _FIELD_BY_TEMPLATE:  # before the label: a contact's sentence names its own
+        return _FIELD_BY_TEMPLATE[message.template]
     if isinstance(label, str) and label in _FIELD_BY_LABEL:
         return _FIELD_BY_LABEL[label]
     if message.template in _FIELD_BY_TEMPLATE:
@@ -141,6 +147,14 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
                     yield Label(Content(label), classes="field-label")
                     yield Input(value=value, id=f"f-{key}", compact=True)
                     yield Static("", id=f"err-{key}", classes="field-error")
+                if c is None:
+                    for key, label, hint in (
+                        ("email", _("E-mail"), "nombre@ejemplo.com"),
+                        ("phone", _("Mobile phone"), "+57 300 123 4567"),
+                    ):
+                        yield Label(Content(label), classes="field-label")
+                        yield Input(id=f"f-{key}", placeholder=hint, compact=True)
+                        yield Static("", id=f"err-{key}", classes="field-error")
             with Horizontal(classes="customer-buttons"):
                 yield Button(Content(_("Save")), id="btn-save", variant="primary", compact=True)
                 yield Button(Content(_("Open existing customer")), id="btn-open-existing", compact=True)
@@ -157,7 +171,8 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
 
     def read(self) -> CustomerInput:
         def val(key: str) -> str:
-            return self.query_one(f"#f-{key}", Input).value
+            found = self.query(f"#f-{key}").results(Input)
+            return next(found).value if key not in CONTACT_FIELDS or self.customer is None else ""
 
         birth = val("birth").strip()
         return CustomerInput(
@@ -170,11 +185,14 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
             second_last_name=val("second"),
             birth_date=birth or None,  # type: ignore[arg-type]  # validate_customer parses it
             features=None,
+            email=val("email"),
+            phone=val("phone"),
         )
 
     def clear_errors(self) -> None:
         for key in FIELDS:
-            self._set_error(f"#err-{key}", "")
+            if key not in CONTACT_FIELDS or self.customer is None:
+                self._set_error(f"#err-{key}", "")
         self._set_error("#form-error", "")
         self.query_one("#btn-open-existing").display = False
         self.query_one("#btn-save-anyway").display = False

@@ -167,7 +167,7 @@ async def test_contacts_are_validated_normalised_and_logged(world):
     with pytest.raises(InvalidInput, match="already has"):
         await world.backend.add_contact(ana, c.id, ContactInput(kind=ContactKind.EMAIL, value="ana.ruiz@example.com"))
     moved = await world.backend.update_contact(ana, phone.id, ContactInput(kind=ContactKind.PHONE, value="601 234 5678"))
-    assert (moved.kind, moved.normalized, moved.label) == (ContactKind.PHONE, "6012345678", "")
+    assert (moved.kind, moved.normalized, moved.label) == (ContactKind.PHONE, "576012345678", "")  # E.164 (#15.9)
     await world.backend.delete_contact(ana, mail.id)
     assert [x.id for x in await world.backend.list_contacts(ana, c.id)] == [phone.id]
     with pytest.raises(NotFound):
