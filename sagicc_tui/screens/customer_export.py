@@ -54,9 +54,16 @@ def default_directory() -> Path:
 
 
 def default_path(directory: str | Path | None, fmt: ExportFormat, today: datetime | None = None) -> str:
+    """The day's export file, numbered past any file already there (#15.8 C3):
+    a second export of the day never writes over the first."""
     folder = Path(directory) if directory else default_directory()
     stamp = (today or datetime.now()).strftime("%Y%m%d")
-    return str(folder / f"sagicc-customers-{stamp}.{fmt.value}")
+    candidate = folder / f"sagicc-customers-{stamp}.{fmt.value}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"sagicc-customers-{stamp}-{n}.{fmt.value}"
+        n += 1
+    return str(candidate)
 
 
 class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None]):
@@ -86,6 +93,7 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
         self.directory = directory
         self.result: ExportResult | None = None
         self.running = False
+        self._offered = default_path(directory, ExportFormat.XLSX)  # what the field holds until the user types
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog", classes="customer-dialog"):
@@ -95,7 +103,7 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
                 yield RadioButton(Content(_("Excel (XLSX)")), value=True, id="export-xlsx")
                 yield RadioButton(Content(_("CSV")), id="export-csv")
             yield Label(Content(_("File")), classes="field-label")
-            yield Input(value=default_path(self.directory, ExportFormat.XLSX), id="export-path", compact=True)
+            yield Input(value=self._offered, id="export-path", compact=True)
             yield ProgressBar(total=None, show_eta=False, id="export-progress")
             yield Static("", id="export-status")
             yield Static("", id="export-error", classes="customer-error")
@@ -116,7 +124,9 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
     def _format_changed(self, event: RadioSet.Changed) -> None:
         path_input = self.query_one("#export-path", Input)
         path = Path(path_input.value)
-        if path.suffix.lower() in (".xlsx", ".csv"):
+        if path_input.value == self._offered:  # still ours: the next free name in the other format
+            self._offered = path_input.value = default_path(self.directory, self.fmt)
+        elif path.suffix.lower() in (".xlsx", ".csv"):
             path_input.value = str(path.with_suffix("." + self.fmt.value))
 
     def _show_error(self, text: str) -> None:
@@ -180,6 +190,10 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
             _("Exported {customers} customers, {contacts} contacts and {accounts} accounts to {path}",
               customers=r.customers, contacts=r.contacts, accounts=r.accounts, path=r.path)))
         self.query_one("#btn-export", Button).disabled = False
+        path_input = self.query_one("#export-path", Input)
+        if path_input.value == self._offered:
+            # Exporting again from here must not replace the file just written.
+            self._offered = path_input.value = default_path(self.directory, self.fmt)
         self.query_one("#btn-close", Button).focus()
 
     @on(_Failed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton
@@ -17,7 +18,7 @@ from sagicc_tui.domain.customers import (
     CustomerInput,
     CustomerQuery,
 )
-from sagicc_tui.domain.enums import ContactKind, CustomerStatus, IdType
+from sagicc_tui.domain.enums import ChannelType, ContactKind, CustomerStatus, IdType
 from sagicc_tui.domain.errors import NotFound
 from sagicc_tui.screens.customer_export import CustomerExportScreen
 from sagicc_tui.screens.customer_form import CustomerFormScreen
@@ -470,3 +471,86 @@ def test_snapshot_customer_list(snap_compare, snap_world, size, language):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+# --- #15.8: the add form's contacts (C2), export names (C3) ------------------------------------
+
+
+async def test_add_form_takes_a_validated_email_and_phone(world):
+    app = make_app(world, poll_interval=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customers(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        for key, value in (("id-number", "43555666"), ("first", "Marta"), ("last", "Lozano"),
+                           ("email", "marta@"), ("phone", "301 555 0001")):
+            form.query_one(f"#f-{key}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "not an e-mail address" in form.field_error("email")
+        assert form.query_one("#f-phone", Input).value == "301 555 0001"  # the typing is kept
+        assert app.screen.focused is form.query_one("#f-email", Input)
+        form.query_one("#f-email", Input).value = "marta@correo.co"
+        form.query_one("#f-phone", Input).value = "12"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not a phone number" in form.field_error("phone") and not form.field_error("email")
+        form.query_one("#f-phone", Input).value = "301 555 0001"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+    admin = await world.user("admin")
+    (made,) = (await world.backend.list_customers(admin, CustomerQuery())).rows
+    contacts = {(c.kind, c.value, c.normalized) for c in await world.backend.list_contacts(admin, made.id)}
+    assert contacts == {(ContactKind.EMAIL, "marta@correo.co", "marta@correo.co"),
+                        (ContactKind.MOBILE, "301 555 0001", "573015550001")}
+    # Reachable: a message from that phone lands on her, not on a new customer (#15.9).
+    r = await world.incoming("+57 301 555 0001", "hola", channel=ChannelType.WHATSAPP)
+    assert r.customer_id == made.id and not r.new_customer
+
+
+async def test_the_edit_form_has_no_contact_fields(world):
+    c = await add(world, "1020304050", "Pedro", "Pérez")
+    admin = await world.user("admin")
+    app = make_app(world, poll_interval=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_customers(pilot)
+        app.push_screen(CustomerFormScreen(world.backend, admin, await world.backend.get_customer(admin, c.id)))
+        await settle(pilot)
+        assert not app.screen.query("#f-email") and not app.screen.query("#f-phone")
+        app.screen.query_one("#f-first", Input).value = "Pedro José"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert (await world.backend.get_customer(admin, c.id)).first_name == "Pedro José"
+
+
+async def test_a_second_export_never_writes_over_the_first(world, tmp_path):
+    await add(world, "1020304050", "Pedro", "Pérez")
+    tmp_path = tmp_path / "exports"
+    tmp_path.mkdir()
+    earlier = tmp_path / f"sagicc-customers-{datetime.now():%Y%m%d}.xlsx"
+    earlier.write_bytes(b"an earlier export")
+    admin = await world.user("admin")
+    app = make_app(world, poll_interval=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_customers(pilot)
+        dialog = CustomerExportScreen(world.backend, admin, directory=str(tmp_path))
+        app.push_screen(dialog)
+        await settle(pilot)
+        path = dialog.query_one("#export-path", Input)
+        assert path.value == str(tmp_path / f"sagicc-customers-{datetime.now():%Y%m%d}-2.xlsx")
+        await pilot.press("ctrl+s")
+        await settle(pilot, rounds=5)
+        assert dialog.result is not None and dialog.result.path == str(tmp_path / earlier.name.replace(".xlsx", "-2.xlsx"))
+        assert path.value.endswith("-3.xlsx")  # exporting again from here makes a third file
+        dialog.query_one("#export-csv", RadioButton).value = True
+        await settle(pilot)
+        assert path.value.endswith(f"{datetime.now():%Y%m%d}.csv")  # no CSV yet today: the plain name
+        await pilot.press("ctrl+s")
+        await settle(pilot, rounds=5)
+    assert earlier.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [earlier.name, earlier.name.replace(".xlsx", "-2.xlsx"), earlier.name.replace(".xlsx", ".csv")])
