@@ -486,9 +486,12 @@ class Backend(ABC):
 
     @abstractmethod
     async def merge_customers(
-        self, user: User, main_id: int, other_ids: list[int], parts: MergeParts
+        self, user: User, main_id: int, other_ids: list[int], parts: MergeParts,
+        expected_versions: list[int] | None = None,
     ) -> CustomerMergeResult:
-        """C6: one transaction; irreversible; every affected customer and ticket logged."""
+        """C6: one transaction; irreversible; every affected customer and ticket logged.
+        `expected_versions` (the preview's: main first, then the others): a
+        customer edited since the preview refuses the merge (StaleWrite)."""
 
     # --- ticket screen (T1-T15) ----------------------------------------------
     # Every method checks the user's L2 scope (NotFound outside it, as for a

@@ -116,6 +116,13 @@ class CustomerListItem:
         return " ".join(p for p in parts if p)
 
 
+def list_item(c: Customer) -> CustomerListItem:
+    """A customer as a list row (the merge chooser takes rows)."""
+    return CustomerListItem(id=c.id, type=c.type, id_type=c.id_type, id_number=c.id_number,
+                            first_name=c.first_name, middle_name=c.middle_name, last_name=c.last_name,
+                            second_last_name=c.second_last_name, status=c.status, created_at=c.created_at)
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerPage:
     rows: tuple[CustomerListItem, ...]
@@ -285,6 +292,8 @@ class MergeCounts:
     accounts: int
     tickets: int
     open_tickets: int
+    version: int = 1  # what the merge expects (expected_versions): a customer edited since is refused
+    reach: str = ""  # its first e-mail, else its first phone: two "Duplicado Remoto" told apart
 
 
 @model
@@ -293,6 +302,12 @@ class CustomerMergePreview:
     others: tuple[MergeCounts, ...]
     changes: tuple[Msg, ...]  # what will happen, sentence by sentence
     blocked: Msg | None = None  # why the merge cannot run as chosen
+    unlinked: tuple[int, ...] = ()  # numbers of the tickets that lose their account (deleted with its customer)
+
+    @property
+    def expected_versions(self) -> list[int]:
+        """For merge_customers: the main customer's version, then the others', as previewed."""
+        return [self.main.version, *(o.version for o in self.others)]
 
     @property
     def can_merge(self) -> bool:

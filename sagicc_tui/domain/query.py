@@ -128,6 +128,7 @@ class MassAction:
     primary_ticket_id: int | None = None  # merge
     primary_ticket_number: int | None = None  # merge: or the primary's number, typed
     merge_customers: bool = False  # merge
+    keep_customer_id: int | None = None  # merge with customers: the one that stays (None: the primary's)
     assignee_id: int | None = None  # assign (None with campaign_id=None: unassign)
     unassign: bool = False  # assign
     campaign_id: int | None = None  # assign: move to another campaign

@@ -465,8 +465,9 @@ class LocalBackend(Backend):
         return await self._read(customers.preview_merge, user, main_id, list(other_ids), parts)
 
     async def merge_customers(self, user: User, main_id: int, other_ids: list[int],
-                              parts: MergeParts) -> CustomerMergeResult:
-        return await self._write(customers.merge, user, main_id, list(other_ids), parts)
+                              parts: MergeParts, expected_versions: list[int] | None = None) -> CustomerMergeResult:
+        return await self._write(customers.merge, user, main_id, list(other_ids), parts,
+                                 list(expected_versions) if expected_versions is not None else None)
 
     # --- ticket screen (T1-T15) ---------------------------------------------------------
     def configure_channels(self, drivers: ChannelDrivers) -> None:

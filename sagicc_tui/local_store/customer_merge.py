@@ -37,6 +37,16 @@ def _campaign_name(conn: Connection, campaign_id: int) -> str:
     return conn.execute(select(tb.c.name).where(tb.c.id == campaign_id)).scalar() or str(campaign_id)
 
 
+def unlinked_tickets(conn: Connection, others: list[int]) -> list[int]:
+    """Numbers of the tickets whose account belongs to one of `others`: when
+    the accounts are not moved they go with their customer, and these
+    tickets lose the link (the preview names them, the change log too)."""
+    account = schema.AccountRow.__table__
+    t = schema.ticket.c
+    owned = select(account.c.id).where(account.c.customer_id.in_(others))
+    return [r[0] for r in conn.execute(select(t.number).where(t.account_id.in_(owned)).order_by(t.number))]
+
+
 def merge_customers(
     store: Store, conn: Connection, user: User, main_id: int, other_ids: list[int], parts: MergeParts
 ) -> MergeMoved:
@@ -125,10 +135,20 @@ def merge_customers(
     conn.execute(delete(relation).where(gone))
     # Elements the user chose not to move go with the deleted customer.
     conn.execute(delete(contact).where(contact.c.customer_id.in_(others)))
-    acc_left = [r[0] for r in conn.execute(select(account.c.id).where(account.c.customer_id.in_(others)))]
+    acc_left = {r.id: r.number for r in conn.execute(select(account.c.id, account.c.number)
+                                                     .where(account.c.customer_id.in_(others)))}
     if acc_left:
-        conn.execute(update(ticket).where(ticket.c.account_id.in_(acc_left)).values(account_id=None))
-        conn.execute(delete(account).where(account.c.id.in_(acc_left)))
+        losing = conn.execute(select(ticket.c.id, ticket.c.number, ticket.c.account_id)
+                              .where(ticket.c.account_id.in_(list(acc_left))).order_by(ticket.c.number)).all()
+        # Each ticket says which account it lost; the customer that stays names them all.
+        lines += [LogLine(EntityKind.TICKET, r.id, ChangeKind.FIELD, "account_id", acc_left[r.account_id], "")
+                  for r in losing]
+        if losing:
+            lines.append(LogLine(EntityKind.CUSTOMER, main_id, ChangeKind.CUSTOMER_MERGED, "unlinked_tickets", "",
+                                 ", ".join(f"#{r.number}" for r in losing)))
+        conn.execute(update(ticket).where(ticket.c.account_id.in_(list(acc_left)))
+                     .values(account_id=None, version=ticket.c.version + 1))
+        conn.execute(delete(account).where(account.c.id.in_(list(acc_left))))
     customer = schema.CustomerRow.__table__
     conn.execute(update(customer).where(customer.c.id == main_id)
                  .values(version=customer.c.version + 1, updated_at=store.now(), updated_by=user.id))

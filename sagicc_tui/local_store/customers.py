@@ -906,7 +906,7 @@ def _merge_ids(main_id: int, other_ids: list[int] | tuple[int, ...]) -> list[int
 
 
 def _merge_counts(conn: Connection, ids: list[int]) -> dict[int, MergeCounts]:
-    rows = {r.id: r for r in conn.execute(select(*LIST_COLUMNS).where(cu.id.in_(ids)))}
+    rows = {r.id: r for r in conn.execute(select(*LIST_COLUMNS, cu.version).where(cu.id.in_(ids)))}
     for cid in ids:
         if cid not in rows:
             raise NotFound(N_("There is no customer with id {id}."), id=cid)
@@ -919,11 +919,27 @@ def _merge_counts(conn: Connection, ids: list[int]) -> dict[int, MergeCounts]:
     tickets = per(ticket, t.customer_id)
     open_ = dict(conn.execute(select(t.customer_id, func.count()).where(t.customer_id.in_(ids), t.status.in_(tq.OPEN))
                               .group_by(t.customer_id)).all())
+    # How to tell two namesakes apart: the first e-mail, else the first phone.
+    reach: dict[int, str] = {}
+    for r in conn.execute(select(ct.customer_id, ct.kind, ct.value).where(ct.customer_id.in_(ids))
+                          .order_by(ct.customer_id, ct.kind != ContactKind.EMAIL.value, ct.id)):
+        if r.kind in (ContactKind.EMAIL.value, *PHONE_KINDS):
+            reach.setdefault(r.customer_id, r.value)
     return {
         cid: MergeCounts(customer=item_from_row(rows[cid]), contacts=contacts.get(cid, 0),
-                         accounts=accounts.get(cid, 0), tickets=tickets.get(cid, 0), open_tickets=open_.get(cid, 0))
+                         accounts=accounts.get(cid, 0), tickets=tickets.get(cid, 0), open_tickets=open_.get(cid, 0),
+                         version=rows[cid].version, reach=reach.get(cid, ""))
         for cid in ids
     }
+
+
+#: How many ticket numbers a sentence names before it counts the rest.
+NAMED_TICKETS = 20
+
+
+def ticket_numbers_text(numbers: list[int] | tuple[int, ...]) -> str:
+    shown = ", ".join(f"#{n}" for n in numbers[:NAMED_TICKETS])
+    return shown + (f" (+{len(numbers) - NAMED_TICKETS})" if len(numbers) > NAMED_TICKETS else "")
 
 
 def preview_merge(store: Store, conn: Connection, user: User, main_id: int, other_ids: list[int],
@@ -939,6 +955,7 @@ def preview_merge(store: Store, conn: Connection, user: User, main_id: int, othe
     n_accounts = sum(c.accounts for c in rest)
     n_tickets = sum(c.tickets for c in rest)
     changes: list[Msg] = []
+    unlinked: list[int] = []
     if parts.contacts:
         changes.append(msg(N_("{count} contacts move to {name} (contacts {name} already has are not duplicated)."),
                            count=n_contacts, name=name))
@@ -948,6 +965,10 @@ def preview_merge(store: Store, conn: Connection, user: User, main_id: int, othe
         changes.append(msg(N_("{count} accounts move to {name}."), count=n_accounts, name=name))
     elif n_accounts:
         changes.append(msg(N_("{count} accounts of the other customers are deleted with them."), count=n_accounts))
+        unlinked = customer_merge.unlinked_tickets(conn, others)
+        if unlinked:
+            changes.append(msg(N_("These tickets lose their account, which is deleted with its customer: {tickets}."),
+                               tickets=ticket_numbers_text(unlinked)))
     if parts.tickets:
         changes.append(msg(N_("{count} tickets ({open} open) move to {name}."), count=n_tickets,
                            open=sum(c.open_tickets for c in rest), name=name))
@@ -959,15 +980,23 @@ def preview_merge(store: Store, conn: Connection, user: User, main_id: int, othe
     if not parts.tickets and n_tickets:
         blocked = msg(N_("The customers to remove have {count} tickets, and a ticket cannot be left without a "
                          "customer; choose to move the tickets too."), count=n_tickets)
-    return CustomerMergePreview(main=main, others=tuple(rest), changes=tuple(changes), blocked=blocked)
+    return CustomerMergePreview(main=main, others=tuple(rest), changes=tuple(changes), blocked=blocked,
+                                unlinked=tuple(unlinked))
 
 
 def merge(store: Store, conn: Connection, user: User, main_id: int, other_ids: list[int],
-          parts: MergeParts) -> CustomerMergeResult:
+          parts: MergeParts, expected_versions: list[int] | None = None) -> CustomerMergeResult:
     me = store.fresh_user(conn, user)
     require(me, Permission.MERGE_CUSTOMERS)
     others = _merge_ids(main_id, other_ids)
     _merge_counts(conn, [main_id, *others])  # every customer exists
+    if expected_versions is not None:
+        ids = [main_id, *others]
+        if len(expected_versions) != len(ids):
+            raise InvalidInput(N_("The merge's versions do not match its customers; preview the merge again."))
+        for cid, version in zip(ids, expected_versions, strict=True):
+            # Locked until the merge commits (PostgreSQL): an edit waits, then finds its version moved on.
+            check_customer_version(store, conn, customer_row(conn, cid), version)
     moved = customer_merge.merge_customers(store, conn, me, main_id, others, parts)
     return CustomerMergeResult(main=load(conn, main_id), deleted_ids=tuple(others),
                                contacts_moved=moved.contacts, accounts_moved=moved.accounts,

@@ -137,9 +137,24 @@ def _plan_merge(store, conn, user, action, rows, campaigns, p: Plan) -> None:
         raise InvalidInput(N_("Tag at least two open tickets to merge them."))
     p.changes.append(msg(N_("Ticket #{number} stays open and receives the conversations, tasks, notes and attachments of the others, which will be closed (tickets: {count})."), number=primary.number, count=len(p.ok)))
     if action.merge_customers:
-        others = {r.customer_id for r in p.ok} - {primary.customer_id}
-        p.changes.append(msg(N_("Other customers to merge into the primary ticket's customer and delete: {count}."), count=len(others)))
+        keep, others = _kept_customer(action, primary, p.ok)
+        stays = conn.execute(select(schema.CustomerRow.__table__).where(schema.CustomerRow.__table__.c.id == keep)).first()
+        name = " ".join(x for x in (stays.first_name, stays.middle_name, stays.last_name, stays.second_last_name)
+                        if x) if stays is not None else str(keep)
+        p.changes.append(msg(N_("The customer {name} (id {id}) stays; the other customers are merged into it and "
+                                "deleted: {count}."), name=name, id=keep, count=len(others)))
     p.changes.append(msg(N_("A merge cannot be undone.")))
+
+
+def _kept_customer(action, primary, merged) -> tuple[int, list[int]]:
+    """T3/L8: which customer stays (one of the merged tickets' customers; the
+    primary ticket's by default) and the others, to merge into it."""
+    involved = {primary.customer_id} | {r.customer_id for r in merged}
+    keep = action.keep_customer_id if action.keep_customer_id is not None else primary.customer_id
+    if keep not in involved:
+        raise InvalidInput(N_("The customer to keep (id {id}) is not a customer of the tickets to merge; "
+                              "choose one of theirs."), id=keep)
+    return keep, sorted(involved - {keep})
 
 
 def _members(store: Store, conn: Connection) -> dict[int, User]:
@@ -368,5 +383,6 @@ def _run_merge(store, conn, user, action, p: Plan, now: int) -> None:
         lines.append(LogLine(EntityKind.TICKET, r.id, ChangeKind.MERGED_INTO, "merged_into", "", f"#{primary.number}"))
     store.log(conn, user, lines, at=now)
     if action.merge_customers:
-        others = sorted({r.customer_id for r in p.ok} - {primary.customer_id})
-        merge_customers(store, conn, user, primary.customer_id, others, MergeParts())
+        keep, others = _kept_customer(action, p.primary, p.ok)
+        if others:
+            merge_customers(store, conn, user, keep, others, MergeParts())

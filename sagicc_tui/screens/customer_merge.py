@@ -40,7 +40,7 @@ from sagicc_tui.domain.customers import (
     MergeCounts,
     MergeParts,
 )
-from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
@@ -51,12 +51,20 @@ from sagicc_tui.widgets.toggles import Checkbox, RadioButton
 FORM, PREVIEW, RUNNING, RESULT = "form", "preview", "running", "result"
 
 
+def identity(item: CustomerListItem, reach: str = "") -> str:
+    """One customer told apart from a namesake: name, id, document, and an
+    e-mail or phone when known (two "Duplicado Remoto · Other" are two ids)."""
+    parts = [sanitize.one_line(item.full_name, max_len=50), f"id {item.id}",
+             (id_type_label(item.id_type) + " " + sanitize.one_line(item.id_number, max_len=20)).strip()]
+    if reach:
+        parts.append(sanitize.one_line(reach, max_len=40))
+    return " · ".join(parts)
+
+
 def counts_line(c: MergeCounts) -> str:
-    item = c.customer
-    return _("{name} ({document}): {contacts} contacts, {accounts} accounts, {tickets} tickets ({open} open)",
-             name=sanitize.one_line(item.full_name, max_len=50),
-             document=id_type_label(item.id_type) + " " + sanitize.one_line(item.id_number, max_len=20),
-             contacts=c.contacts, accounts=c.accounts, tickets=c.tickets, open=c.open_tickets)
+    return _("{name}: {contacts} contacts, {accounts} accounts, {tickets} tickets ({open} open)",
+             name=identity(c.customer, c.reach), contacts=c.contacts, accounts=c.accounts, tickets=c.tickets,
+             open=c.open_tickets)
 
 
 class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | None]):
@@ -79,6 +87,10 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
     class _Previewed(Message):
         token: object
         preview: CustomerMergePreview
+
+    @dataclass
+    class _Identified(Message):
+        counts: tuple[MergeCounts, ...]
 
     @dataclass
     class _Merged(Message):
@@ -110,10 +122,8 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
                     yield Label(Content(_("Main customer (stays; the others are deleted)")), classes="field-label")
                     with RadioSet(id="merge-main"):
                         for item in self.items:
-                            yield RadioButton(
-                                sanitize.content(f"{item.full_name} · {id_type_label(item.id_type)} "
-                                                 f"{item.id_number}", single_line=True),
-                                value=item.id == self.main_id, id=f"main-{item.id}")
+                            yield RadioButton(sanitize.content(identity(item), single_line=True),
+                                              value=item.id == self.main_id, id=f"main-{item.id}")
                     yield Label(Content(_("Move from the other customers")), classes="field-label")
                     yield Checkbox(Content(_("Contact information")), value=True, id="merge-contacts", compact=True)
                     yield Checkbox(Content(_("Accounts")), value=True, id="merge-accounts", compact=True)
@@ -138,6 +148,23 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
     def on_mount(self) -> None:
         self._go(FORM)
         self.query_one("#merge-main", RadioSet).focus()
+        self._identify()
+
+    @work(exclusive=True, group="customer-merge-ids")
+    async def _identify(self) -> None:
+        """Each choice's e-mail or phone, read by a preview (which writes nothing)."""
+        ids = [i.id for i in self.items]
+        try:
+            p = await self.backend.preview_customer_merge(self.user, ids[0], ids[1:], MergeParts())
+        except SagiccError:
+            return  # the choices keep their id and document; the preview step says what is wrong
+        self.post_message(self._Identified((p.main, *p.others)))
+
+    @on(_Identified)
+    def _identified(self, message: _Identified) -> None:
+        for c in message.counts:
+            for button in self.query(f"#main-{c.customer.id}").results(RadioButton):
+                button.label = sanitize.content(identity(c.customer, c.reach), single_line=True)
 
     # --- state --------------------------------------------------------------------------------
 
@@ -180,9 +207,7 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
         if action == "preview":
             return self.step == FORM
         if action == "confirm":
-            if self.step != PREVIEW:
-                return False
-            return True if self.can_confirm else None
+            return self.can_confirm  # a blocked preview offers no Merge at all
         if action == "back":
             return self.step == PREVIEW
         if action == "done":
@@ -230,6 +255,7 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
         self.query_one("#merge-preview-changes", Static).update(sanitize.content("\n".join(changes)))
         confirm = self.query_one("#btn-merge-confirm", Button)
         confirm.disabled = not p.can_merge
+        confirm.display = p.can_merge
         if p.blocked is not None:
             self._show_error(tr(p.blocked))
             self.query_one("#btn-merge-back", Button).focus()
@@ -241,21 +267,29 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
     def _failed(self, message: _Failed) -> None:
         if message.token is not self._request:
             return
+        if isinstance(message.error, StaleWrite):
+            # A customer changed since the preview: what it showed is not what would run.
+            self._request = self.preview = None
+            self._go(FORM)
+            self._show_error(tr(message.error.message) + " " + _("Preview the merge again."))
+            self.query_one("#merge-main", RadioSet).focus()
+            return
         self._go(FORM if self.step == PREVIEW else PREVIEW)
         self._show_error(tr(message.error.message))
 
     def action_confirm(self) -> None:
-        if not self.can_confirm or self._request is None:
+        if not self.can_confirm or self._request is None or self.preview is None:
             return
         self._show_error("")
         self._go(RUNNING)
-        self._run(self._request)
+        self._run(self._request, self.preview.expected_versions)
 
     @work(exclusive=True, group="customer-merge")
-    async def _run(self, request: tuple[int, tuple[int, ...], MergeParts]) -> None:
+    async def _run(self, request: tuple[int, tuple[int, ...], MergeParts], versions: list[int]) -> None:
         main, others, parts = request
         try:
-            result = await self.backend.merge_customers(self.user, main, list(others), parts)
+            # The versions the preview showed: a customer edited since refuses the merge.
+            result = await self.backend.merge_customers(self.user, main, list(others), parts, versions)
         except SagiccError as e:
             self.post_message(self._Failed(request, e))
             return

@@ -8,7 +8,8 @@ ticket) and recent interactions, all read with one `customer_profile` call in
 a worker. Every customer text goes through `sanitize` as plain Content.
 
 Keys: e edit · d disable (or enable a disabled customer) · x delete (asks first) · s similar
-customers (choose one to merge with this one) · r refresh · Escape back.
+customers (choose one to merge with this one) · l change log (administrators) · r refresh ·
+Escape back.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sagicc_tui.domain.customers import (
     CustomerListItem,
     CustomerMergeResult,
     CustomerProfile,
+    list_item,
     SimilarCustomer,
 )
 from sagicc_tui.domain.enums import CustomerStatus, Role
@@ -56,12 +58,6 @@ def tr(message: Msg) -> str:
     if isinstance(role, str) and role in {r.value for r in Role}:
         message = Msg(message.template, {**message.params, "role": labels.role(Role(role))})
     return labels.message(message)
-
-
-def list_item(c: Customer) -> CustomerListItem:
-    return CustomerListItem(id=c.id, type=c.type, id_type=c.id_type, id_number=c.id_number,
-                            first_name=c.first_name, middle_name=c.middle_name, last_name=c.last_name,
-                            second_last_name=c.second_last_name, status=c.status, created_at=c.created_at)
 
 
 def _lines(pairs: list[tuple[str, str]]) -> Content:
@@ -114,6 +110,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         Binding("d", "enable", N_("Enable customer"), id="customers.profile.enable"),
         Binding("x", "delete", N_("Delete"), id="customers.profile.delete"),
         Binding("s", "similar", N_("Similar customers"), id="customers.profile.similar"),
+        Binding("l", "change_log", N_("Change log"), id="customers.profile.log"),
         Binding("r", "refresh", N_("Refresh"), id="customers.profile.refresh"),
         Binding("escape", "back", N_("Back"), id="customers.profile.back"),
     ]
@@ -270,7 +267,19 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
             return True
         if action in ("edit", "similar"):
             return True if self.profile is not None else None
+        if action == "change_log":  # administrators, as the ticket's (T3)
+            if not can(self.user, Permission.VIEW_CHANGE_LOG):
+                return False
+            return True if self.profile is not None else None
         return True
+
+    def action_change_log(self) -> None:
+        """Merged, deleted, edited: the customer's change log (#15.1)."""
+        if self.profile is None or not can(self.user, Permission.VIEW_CHANGE_LOG):
+            return
+        from sagicc_tui.screens.customer_log import CustomerLogScreen
+
+        self.app.push_screen(CustomerLogScreen(self.backend, self.user, self.profile.customer))
 
     def action_back(self) -> None:
         self.dismiss(self.changed)

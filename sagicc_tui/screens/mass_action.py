@@ -234,6 +234,16 @@ class MassActionScreen(ModalScreen[MassResult | None]):
                     classes="mass-note",
                 )
             yield Checkbox(plain(_("Merge customers too")), id="merge-customers")
+            # T3: which customer stays -- any customer of the tagged tickets shown
+            # (blank: the primary ticket's); identified by id and document, since
+            # duplicates share their name.
+            keep: dict[int, str] = {}
+            for c in self.cards:
+                if self.selection.contains(c.id) and c.customer_id not in keep:
+                    keep[c.customer_id] = sanitize.one_line(
+                        f"{c.customer_name or '?'} · id {c.customer_id} · {c.customer_id_number or '-'}", max_len=70)
+            yield Select([(Content(text), cid) for cid, text in keep.items()], prompt=_("The primary ticket's customer stays"),
+                         id="merge-keep", compact=True, disabled=True)
         elif self.kind is MassActionKind.ASSIGN:
             yield Label(plain(_("Assign to")), classes="mass-label")
             yield Select([], prompt=_("Keep the current assignee"), id="assign-user")
@@ -376,6 +386,8 @@ class MassActionScreen(ModalScreen[MassResult | None]):
             return base
         if self.kind is MassActionKind.MERGE:
             merge_customers = self.query_one("#merge-customers", Checkbox).value
+            kept = self.query_one("#merge-keep", Select).selection if merge_customers else None
+            base = replace(base, keep_customer_id=kept)
             typed = self.query_one("#merge-number", Input).value.strip().lstrip("#")
             if typed:
                 return replace(base, primary_ticket_number=int(typed), merge_customers=merge_customers)
@@ -645,6 +657,10 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         handler = handlers.get(event.button.id or "")
         if handler is not None:
             handler()
+
+    @on(Checkbox.Changed, "#merge-customers")
+    def _merge_customers_toggled(self, event: Checkbox.Changed) -> None:
+        self.query_one("#merge-keep", Select).disabled = not event.value
 
     @on(OptionList.OptionSelected, "#merge-primary")
     def _primary_chosen(self, event: OptionList.OptionSelected) -> None:

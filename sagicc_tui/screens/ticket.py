@@ -720,6 +720,14 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         event.stop()
         self.app.push_screen(TextScreen(event.title, event.text))
 
+    @on(CustomerTab.MergeRequested)
+    def _customer_merge_requested(self, event: CustomerTab.MergeRequested) -> None:
+        event.stop()  # T4 combine: C6's chooser
+        from sagicc_tui.screens.customer_merge import CustomerMergeScreen
+
+        self.app.push_screen(CustomerMergeScreen(self.backend, self.user, event.items, main_id=event.main_id),
+                             event.answer)
+
     @on(ContactTab.ContactsLoaded)
     def _contacts_loaded(self, event: ContactTab.ContactsLoaded) -> None:
         self.contacts = event.contacts

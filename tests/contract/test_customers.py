@@ -474,8 +474,10 @@ async def test_merge_with_tickets(world):
     for r in (b, c):
         t = await world.backend.get_ticket(admin, r.ticket_id)
         assert t.customer_id == a.customer_id
-        assert (await log_of(world, t.id, EntityKind.TICKET))[-1].kind is ChangeKind.CUSTOMER_CHANGED
+        assert ChangeKind.CUSTOMER_CHANGED in [e.kind for e in await log_of(world, t.id, EntityKind.TICKET)]
     assert (await world.backend.get_ticket(admin, b.ticket_id)).account_id is None  # its account was not moved
+    lost = [(e.field, e.previous) for e in await log_of(world, b.ticket_id, EntityKind.TICKET) if e.kind is ChangeKind.FIELD]
+    assert lost == [("account_id", "4001")]  # #15.1: the ticket's log says which account it lost
     with pytest.raises(InvalidInput, match="at least one other customer"):
         await world.backend.merge_customers(admin, a.customer_id, [a.customer_id], MergeParts())
     with pytest.raises(NotFound):

@@ -231,3 +231,28 @@ async def test_merge_primary_takes_the_outcome_of_the_newest_task(world):
     await world.backend.run_mass_action(
         admin, MassAction(kind=MassActionKind.MERGE, selection=ids(a, c), primary_ticket_id=a.ticket_id))
     assert (await world.backend.get_ticket(admin, a.ticket_id)).last_outcome == "Solucionado"
+
+
+async def test_merge_with_customers_keeps_the_customer_chosen(world):
+    """#15.1 T3: "choosing which one stays" -- not always the primary ticket's customer."""
+    a = await world.incoming("a@x.com", "primero", name="Duplicado Remoto")
+    b = await world.incoming("b@x.com", "segundo", name="Duplicado Remoto")
+    c = await world.incoming("c@x.com", "tercero", name="Otro Cliente")
+    admin = await world.user("admin")
+    action = MassAction(kind=MassActionKind.MERGE, selection=ids(a, b, c), primary_ticket_id=a.ticket_id,
+                        merge_customers=True, keep_customer_id=b.customer_id)
+    preview = await world.backend.preview_mass_action(admin, action)
+    said = " ".join(str(m) for m in preview.changes)
+    assert f"id {b.customer_id}" in said and "stays" in said
+    await world.backend.run_mass_action(admin, action)
+    kept = await world.backend.get_customer(admin, b.customer_id)
+    for gone in (a.customer_id, c.customer_id):
+        with pytest.raises(NotFound):
+            await world.backend.get_customer(admin, gone)
+    assert (await world.backend.get_ticket(admin, a.ticket_id)).customer_id == kept.id
+    assert sorted(x.value for x in await world.backend.list_contacts(admin, kept.id)) == ["a@x.com", "b@x.com", "c@x.com"]
+    outsider = await world.incoming("z@x.com", "ajeno")
+    bad = MassAction(kind=MassActionKind.MERGE, selection=ids(a, outsider), primary_ticket_id=a.ticket_id,
+                     merge_customers=True, keep_customer_id=999_999)
+    with pytest.raises(InvalidInput, match="not a customer of the tickets"):
+        await world.backend.preview_mass_action(admin, bad)

@@ -84,3 +84,20 @@ async def test_contacts_are_stored_e164_and_searched_either_way(world):
     assert await world.backend.count_customers(admin, CustomerQuery(phone="+573015550003")) == 1
     with pytest.raises(InvalidInput, match="already has"):
         await world.backend.add_contact(admin, new.id, ContactInput(kind=ContactKind.MOBILE, value="+57 3015550002"))
+
+
+async def test_a_customer_added_with_email_and_phone_is_reachable(world):
+    """#15.8 C2: the add form's e-mail and phone are stored with the customer, in one transaction."""
+    admin = await world.user("admin")
+    with pytest.raises(InvalidInput, match="not a phone number"):
+        await world.backend.create_customer(admin, CustomerInput(
+            id_type=IdType.CC, id_number="52000444", first_name="Marta", last_name="Lozano",
+            email="marta@correo.co", phone="12"))
+    assert await world.backend.count_customers(admin, CustomerQuery()) == 0  # nothing half-written
+    made = await world.backend.create_customer(admin, CustomerInput(
+        id_type=IdType.CC, id_number="52000444", first_name="Marta", last_name="Lozano",
+        email=" Marta@Correo.co ", phone="301 555 0004"))
+    assert sorted((c.kind, c.value) for c in await world.backend.list_contacts(admin, made.id)) == [
+        (ContactKind.EMAIL, "Marta@Correo.co"), (ContactKind.MOBILE, "301 555 0004")]
+    assert (await world.incoming("marta@correo.co", "hola")).customer_id == made.id
+    assert (await world.incoming("+573015550004", "hola", channel=ChannelType.WHATSAPP)).customer_id == made.id

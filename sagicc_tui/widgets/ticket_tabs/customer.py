@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -17,15 +20,19 @@ from sagicc_tui.domain.customers import (
     REASON_LABELS,
     CustomerAssignment,
     CustomerInput,
+    CustomerListItem,
+    CustomerMergeResult,
     CustomerPage,
     CustomerProfile,
     CustomerQuery,
     RelatedCustomer,
     SimilarCustomer,
+    list_item,
 )
 from sagicc_tui.domain.enums import IdType
 from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import Customer, Ticket, User
+from sagicc_tui.domain.rules import Permission, can
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
@@ -35,6 +42,15 @@ _TEXT_FIELDS = ("cust-id-number", "cust-first", "cust-middle", "cust-last", "cus
 
 
 class CustomerTab(TicketTabBase):
+    @dataclass
+    class MergeRequested(Message):
+        """T4 "combine them": the screen opens C6's chooser for these customers
+        (the ticket's first, proposed to stay) and answers with its result."""
+
+        items: list[CustomerListItem]
+        main_id: int
+        answer: Callable[[CustomerMergeResult | None], Any]
+
     def __init__(self, ctx: TicketContext, *, id: str | None = None) -> None:
         super().__init__(ctx, id=id)
         self._customer: Customer | None = None
@@ -59,7 +75,8 @@ class CustomerTab(TicketTabBase):
             with Horizontal(classes="buttons"):
                 yield Button(_("Save customer"), id="cust-save", variant="primary", compact=True)
             yield Label("", classes="form-error")
-            yield Label(Content(_("Similar customers (Enter switches the ticket to one)")), classes="section-title")
+            yield Label(Content(_("Similar customers (Enter: switch the ticket to one, or combine them)")),
+                        classes="section-title")
             yield OptionList(id="cust-similar", compact=True)
             yield Label(Content(_("Related customers")), classes="section-title")
             yield OptionList(id="cust-related", compact=True)
@@ -224,9 +241,26 @@ class CustomerTab(TicketTabBase):
         if not (0 <= event.option_index < len(self._similar)):
             return
         other = self._similar[event.option_index].customer
-        text = _("Switch this ticket to the customer {name} ({document})?",
-                 name=one_line(other.full_name, max_len=50), document=one_line(other.id_number))
-        self.confirm(_("Switch customer"), text, lambda: self._do_switch(other.id))
+        who = _("{name} (id {id}, {document})", name=one_line(other.full_name, max_len=50), id=other.id,
+                document=one_line(f"{other.id_type.value.upper()} {other.id_number}".strip(), max_len=30))
+        options: list[tuple[Content, Any]] = [(Content(_("Switch this ticket to {who}", who=who)), "switch")]
+        if can(self.user, Permission.MERGE_CUSTOMERS):
+            options.append((Content(_("Combine {who} with this ticket's customer (choose what moves)", who=who)),
+                            "combine"))
+        self.choose(_("Similar customer"), options, lambda choice: self._similar_chosen(other, choice))
+
+    def _similar_chosen(self, other: CustomerListItem, choice: str | None) -> None:
+        if choice == "switch":
+            self._do_switch(other.id)
+        elif choice == "combine" and self._customer is not None:
+            mine = self._customer
+            self.post_message(self.MergeRequested([list_item(mine), other], mine.id, self._combined))
+
+    def _combined(self, result: CustomerMergeResult | None) -> None:
+        if result is None:
+            return  # cancelled: nothing was written
+        self.succeeded(_("Customers combined: {name} stays.", name=one_line(result.main.full_name, max_len=50)))
+        self.post_message(TicketChanged())  # the ticket may belong to the customer that stayed now
 
     def _do_switch(self, customer_id: int) -> None:
         t = self.ctx.ticket
