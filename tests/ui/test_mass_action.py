@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, RichLog, Select, SelectionList, T
 
 from sagicc_tui import i18n
 from sagicc_tui.domain.enums import ChangeKind, ChannelType, EntityKind, MassActionKind, TicketStatus
+from sagicc_tui.domain.errors import NotFound
 from sagicc_tui.domain.messages import msg
 from sagicc_tui.domain.query import MassPreview, MassResult, TicketOutcome, TicketQuery, TicketSelection
 from sagicc_tui.screens.mass_action import MAX_LINES, MassActionScreen
@@ -152,7 +153,7 @@ async def test_merge_into_the_chosen_primary_with_customers(world):
         await keys(app, pilot, "down", "tab", "space", "shift+tab", "enter")
         assert screen.step == "preview"
         assert f"Ticket #{b.ticket_number} stays open" in static_text(app, "#preview-changes")
-        assert "Other customers to merge into the primary ticket's customer and delete: 2" in static_text(app, "#preview-changes")
+        assert "the other customers are merged into it and deleted: 2" in static_text(app, "#preview-changes")
         await keys(app, pilot, "y")
         assert screen.step == "result"
         await keys(app, pilot, "escape")  # Escape also closes the result
@@ -168,6 +169,36 @@ async def test_merge_into_the_chosen_primary_with_customers(world):
         assert t.customer_id == primary.customer_id
         assert (await kinds_of(world, r.ticket_id))[ChangeKind.MERGED_INTO] == 1
     assert (await kinds_of(world, b.ticket_id))[ChangeKind.MERGED] == 2
+
+
+async def test_merge_keeps_the_customer_chosen(world):
+    """#15.1 T3: merging tickets with their customers, choosing which customer stays."""
+    a = await world.incoming("a@x.com", "primero", name="Duplicado Remoto")
+    b = await world.incoming("b@x.com", "segundo", name="Duplicado Remoto")
+    screen = await screen_for(world, "sofia", MassActionKind.MERGE, [a.ticket_id, b.ticket_id])
+    app = Host(screen)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(app, pilot)
+        keep = app.screen.query_one("#merge-keep", Select)
+        assert keep.disabled  # until "merge customers too" is ticked
+        await keys(app, pilot, "tab", "space")
+        assert not keep.disabled
+        labels_ = [str(prompt) for prompt, _value in keep._options if _value is not Select.BLANK]
+        assert any(f"id {b.customer_id}" in text for text in labels_)  # namesakes told apart by id
+        keep.value = b.customer_id
+        await settle(app, pilot)
+        await keys(app, pilot, "shift+tab", "enter")
+        assert screen.step == "preview"
+        assert f"Duplicado Remoto (id {b.customer_id}) stays" in static_text(app, "#preview-changes")
+        await keys(app, pilot, "y")
+        assert screen.step == "result"
+        await keys(app, pilot, "escape")
+    admin = await world.user("admin")
+    primary = await world.backend.get_ticket(admin, a.ticket_id)
+    assert primary.customer_id == b.customer_id  # the primary ticket follows the customer that stayed
+    assert (await world.backend.get_ticket(admin, b.ticket_id)).merged_into_id == a.ticket_id
+    with pytest.raises(NotFound):
+        await world.backend.get_customer(admin, a.customer_id)
 
 
 async def test_merge_primary_typed_by_number_for_a_query_selection(world):
