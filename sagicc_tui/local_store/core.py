@@ -124,7 +124,8 @@ class Store:
             .values(**values, version=c.version + (1 if bump else 0), updated_at=now, updated_by=user.id)
         )
         if res.rowcount != 1:
-            current = conn.execute(select(c.version, c.updated_by, c.updated_at).where(c.id == row_id)).one()
+            # None: deleted meanwhile (a customer merged into another); `stale` says so.
+            current = conn.execute(select(c.version, c.updated_by, c.updated_at).where(c.id == row_id)).first()
             raise stale(current)
         self.log(conn, user, lines, at=now)
 

@@ -358,7 +358,10 @@ def write_customer(store: Store, conn: Connection, user: User, current: Any, exp
 
 
 def _stale_customer(store: Store, conn: Connection, current: Any):
-    def stale(row: Any) -> StaleWrite:
+    def stale(row: Any) -> StaleWrite | NotFound:
+        if row is None:  # merged into another customer (or deleted) while this write waited
+            return NotFound(N_("Customer {name} was merged or deleted since you opened it; nothing was saved. "
+                               "Search for the customer again."), name=row_name(current))
         who = store.user_name(conn, row.updated_by) or N_("someone")
         return StaleWrite(
             N_("Customer {name} was changed by {who} at {when} since you opened it; nothing was saved. "

@@ -202,6 +202,7 @@ CATALOG: dict[str, str] = {
     "Customer type": "Tipo de cliente",
     "Customer {name} (id {id}) already has {id_type} {number}; open that customer, or save anyway as a separate customer.": "El cliente {name} (id {id}) ya tiene {id_type} {number}; abra ese cliente o guarde de todos modos como un cliente aparte.",
     "Customer {name} was changed by {who} at {when} since you opened it; nothing was saved. Reload the customer and apply your change again.": "{who} modificó el cliente {name} a las {when} después de que usted lo abrió; no se guardó nada. Recargue el cliente y aplique su cambio de nuevo.",
+    "Customer {name} was merged or deleted since you opened it; nothing was saved. Search for the customer again.": "El cliente {name} se combinó o eliminó desde que lo abrió; no se guardó nada. Busque el cliente otra vez.",
     "Customers": "Clientes",
     "Customers combined: {name} stays.": "Clientes combinados: se conserva {name}.",
     "Date": "Fecha",
