@@ -53,14 +53,18 @@ def _spanish_fold(text: str) -> str:
 
 def name_sort_key(first: str, middle: str = "", last: str = "", second_last: str = "") -> str:
     """The customer's place in the list's name order (C1), as plain text whose
-    code-point order is the Spanish alphabet: accents and case do not count
-    (Álvaro with the a's, Óscar with the o's) and ñ comes after n (Cañas
-    before Castro, Núñez after Nuño). Stored in customer.sort_name, compared
-    bytewise on SQLite and PostgreSQL alike, so one index serves the order
-    and its keyset pages. First name, then last names, then the middle name.
+    code-point order is the Spanish alphabet: first the letters, where accents
+    and case do not count (Álvaro with the a's, Óscar with the o's) and ñ is
+    the letter after n (Cañas before Castro); then, between names with the
+    same letters, the accents (Lucia before Lucía), as ICU's "es" collation
+    does. Stored in customer.sort_name, compared bytewise on SQLite and
+    PostgreSQL alike, so one index serves the order and its keyset pages.
+    First name, then last names, then the middle name.
     """
-    parts = (first, last, second_last, middle)
-    return "\u0001".join(_spanish_fold(p or "") for p in parts).rstrip("\u0001")[:200]
+    parts = (first or "", last or "", second_last or "", middle or "")
+    letters = "\u0002".join(_spanish_fold(p) for p in parts)  # always three separators: names compare part by part
+    accents = "\u0002".join(unicodedata.normalize("NFC", p.strip().lower()) for p in parts)
+    return (letters + "\u0001" + accents)[:300]
 
 
 @model
