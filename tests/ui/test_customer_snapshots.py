@@ -73,7 +73,12 @@ def _run_before(world, made, which: str):
             from sagicc_tui.screens.customer_log import CustomerLogScreen
 
             await world.backend.merge_customers(admin, c.customer_id, [a.customer_id], MergeParts())
-            app.push_screen(CustomerLogScreen(world.backend, admin, await world.backend.get_customer(admin, c.customer_id)))
+            log = CustomerLogScreen(world.backend, admin, await world.backend.get_customer(admin, c.customer_id))
+            app.push_screen(log)
+            for _ in range(200):  # a loaded machine: wait for the rows themselves, not a number of rounds
+                await settle(pilot, rounds=1)
+                if log.entries:
+                    break
         else:
             from sagicc_tui.screens.mass_action import MassActionScreen
 
