@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.mail.config import ImapConfig
 from sagicc_tui.mail.fetch import MailFetcher
-from sagicc_tui.mail.sink import BackendSink
+from sagicc_tui.mail.sink import BackendSink, LoopThread
 from tests.support.dovecot import Dovecot
 
 
@@ -98,18 +98,17 @@ def main() -> None:
             url, cleanup = asyncio.run(make_store(args.store, folder))
             try:
                 config = ImapConfig.from_env(server.env())
-                loop = asyncio.new_event_loop()
-                backend = loop.run_until_complete(LocalBackend.open(url, blob_dir=folder / "files"))
-                fetcher = MailFetcher(config, BackendSink(backend, loop), say=lambda line: None)
-                started = time.monotonic()
-                report = fetcher.fetch_once()
-                elapsed = time.monotonic() - started
-                with backend.store.read() as conn:
-                    stored = conn.execute(text("SELECT count(*) FROM interaction")).scalar()
-                    tickets = conn.execute(text("SELECT count(*) FROM ticket")).scalar()
-                    files = conn.execute(text("SELECT count(*) FROM attachment")).scalar()
-                loop.run_until_complete(backend.aclose())
-                loop.close()
+                with LoopThread() as loop:
+                    backend = loop.run(LocalBackend.open(url, blob_dir=folder / "files"))
+                    fetcher = MailFetcher(config, BackendSink(backend, loop.loop), say=lambda line: None)
+                    started = time.monotonic()
+                    report = fetcher.fetch_once()
+                    elapsed = time.monotonic() - started
+                    with backend.store.read() as conn:
+                        stored = conn.execute(text("SELECT count(*) FROM interaction")).scalar()
+                        tickets = conn.execute(text("SELECT count(*) FROM ticket")).scalar()
+                        files = conn.execute(text("SELECT count(*) FROM attachment")).scalar()
+                    loop.run(backend.aclose())
             finally:
                 cleanup()
             unseen = server.unseen()

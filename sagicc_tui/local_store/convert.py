@@ -18,6 +18,7 @@ from sagicc_tui.domain.enums import (
     EntityKind,
     FieldType,
     IdType,
+    MailSecurity,
     NoteColor,
     Priority,
     Role,
@@ -27,6 +28,7 @@ from sagicc_tui.domain.enums import (
 from sagicc_tui.domain.models import (
     Account,
     Campaign,
+    CampaignMailbox,
     ChangeLogEntry,
     ContactInfo,
     Customer,
@@ -90,6 +92,7 @@ def campaign_to_config(c: Campaign) -> str:
             "surveys": [{"key": s.key, "name": s.name, "url": s.url} for s in c.surveys],
             "active": c.active,
             "version": c.version,
+            "mailbox": mailbox_to_json(c.mailbox),
         },
         ensure_ascii=False,
     )
@@ -127,7 +130,23 @@ def campaign_from_row(id_: int, name: str, config: str) -> Campaign:
         surveys=tuple(Survey(key=s["key"], name=s["name"], url=s["url"]) for s in d.get("surveys", ())),
         active=bool(d.get("active", True)),
         version=int(d.get("version", 1)),
+        mailbox=mailbox_from_json(d.get("mailbox")),
     )
+
+
+def mailbox_to_json(m: CampaignMailbox | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"host": m.host, "user": m.user, "port": m.port, "security": m.security.value, "folder": m.folder,
+            "password_file": m.password_file}
+
+
+def mailbox_from_json(d: dict[str, Any] | None) -> CampaignMailbox | None:
+    if not d:
+        return None
+    return CampaignMailbox(host=d["host"], user=d["user"], port=int(d.get("port", 0)),
+                           security=MailSecurity(d.get("security", "ssl")), folder=d.get("folder", "INBOX"),
+                           password_file=d.get("password_file", ""))
 
 
 def user_from_row(r: Any, campaign_ids: tuple[int, ...]) -> User:

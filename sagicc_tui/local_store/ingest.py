@@ -122,13 +122,9 @@ def _ingest_once(store: Store, message: IncomingMessage, sender: str, kind: Cont
         # (PostgreSQL) or waits for the write lock (SQLite), then finds it.
         conn.execute(insert(IDENTITY), [{"key": k, "interaction_id": None, "digest": digest, "created_at": at}
                                         for k in keys])
-        campaign = next((c for c in store.campaigns(conn) if message.channel in c.incoming_channels), None)
-        if campaign is None:
-            raise InvalidInput(
-                N_("No campaign receives the {channel} channel; configure one or use another channel."),
-                channel=message.channel.value,
-            )
-        rules: list[tuple[str, str]] = [("routing", f"channel {message.channel.value} -> campaign {campaign.name}")]
+        campaign = _campaign_for(store, conn, message)
+        how = "mailbox of" if message.campaign_id else f"channel {message.channel.value} ->"
+        rules: list[tuple[str, str]] = [("routing", f"{how} campaign {campaign.name}")]
         ticket_row = _thread_ticket(conn, message, rules)
         new_customer = False
         if ticket_row is not None:
@@ -211,6 +207,28 @@ def _ingest_once(store: Store, message: IncomingMessage, sender: str, kind: Cont
         conn.execute(insert(schema.RuleLogRow.__table__),
                      [{"ticket_id": ticket_id, "rule": r, "detail": d, "at": at} for r, d in rules])
     return IngestResult(ticket_id, number, customer_id, new_ticket, new_customer, automatic=message.automatic)
+
+
+def _campaign_for(store: Store, conn: Connection, message: IncomingMessage):
+    """The campaign whose own channel it came through, else the first that
+    receives the channel -- one without a mailbox of its own first, since
+    that one's mail comes from its mailbox."""
+    if message.campaign_id:
+        campaign = store.campaign(conn, message.campaign_id)
+        if campaign is None:
+            raise InvalidInput(N_("There is no campaign with id {id}."), id=message.campaign_id)
+        if not campaign.active:
+            raise InvalidInput(N_("Campaign {name} is disabled and takes no new messages; enable it, or stop reading "
+                                  "its mailbox."), name=campaign.name)
+        return campaign
+    receiving = [c for c in store.campaigns(conn) if message.channel in c.incoming_channels]
+    campaign = next((c for c in receiving if c.mailbox is None), None) or next(iter(receiving), None)
+    if campaign is None:
+        raise InvalidInput(
+            N_("No campaign receives the {channel} channel; configure one or use another channel."),
+            channel=message.channel.value,
+        )
+    return campaign
 
 
 # --- identity: each message once (#10.4) -------------------------------------------------

@@ -180,7 +180,10 @@ class MailFetcher:
 
     # --- watch: IDLE, and reconnect with backoff -------------------------------------------
     def watch(self, stop: threading.Event | None = None, *, idle_seconds: float = IDLE_SECONDS,
-              on_pass: Callable[[FetchReport], None] | None = None) -> None:
+              on_pass: Callable[[FetchReport], None] | None = None,
+              on_error: Callable[[str], None] | None = None) -> None:
+        """Until `stop` is set. `on_pass` after each pass, `on_error` with the
+        sentence of each failure before the pause (serve counts them)."""
         stop = stop or threading.Event()
         delay = 1.0
         while not stop.is_set():
@@ -209,6 +212,8 @@ class MailFetcher:
                 if stop.is_set():
                     break
                 reason = _sentence(e)
+                if on_error is not None:
+                    on_error(reason)
                 self.say(_("{reason}; trying again in {seconds} s.", reason=reason.rstrip("."),
                            seconds=f"{delay:g}"))
                 stop.wait(delay)
