@@ -6,6 +6,7 @@ show in /healthz and /metrics without failing them, and a stop is clean."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -14,7 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.support.dovecot import Dovecot
+from sagicc_tui.domain.enums import ChannelType, MailSecurity
+from sagicc_tui.domain.models import CampaignMailbox
+from tests.support.dovecot import PASSWORD, USER, Dovecot
 from tests.support.served import serve
 from tests.test_mail import mail
 
@@ -38,13 +41,12 @@ def _wait(predicate, seconds: float = 90):
     raise AssertionError("timed out")
 
 
-def _mailbox(base: str) -> dict | None:
+def _mailbox(base: str, label: str = "SAGICC_IMAP") -> dict | None:
     try:
         body = httpx.get(base + "/healthz", timeout=5).json()
     except (httpx.TransportError, ValueError):
         return None
-    boxes = body.get("mail") or []
-    return boxes[0] if boxes else None
+    return next((m for m in body.get("mail") or [] if m["mailbox"] == label), None)
 
 
 def _interactions(world) -> int:
@@ -77,6 +79,25 @@ async def test_serve_workers_read_the_mailbox_once_and_take_it_over_when_its_rea
         time.sleep(2)
         assert _interactions(s.world) == 2
 
+        # A campaign's own mailbox, set while serving: picked up, read into that campaign.
+        client = dovecot.client()
+        client.create("Ventas")
+        client.logout()
+        secret = tmp_path / "ventas.password"
+        secret.write_text(PASSWORD + "\n")
+        secret.chmod(0o600)
+        admin = await s.world.user("admin")
+        two = await s.world.backend.get_campaign(admin, 2)
+        await s.world.backend.save_campaign(admin, 2, dataclasses.replace(
+            two, incoming_channels=(*two.incoming_channels, ChannelType.EMAIL), mailbox=CampaignMailbox(
+                host="127.0.0.1", port=dovecot.port, user=USER, security=MailSecurity.PLAIN, folder="Ventas",
+                password_file=str(secret))), expected_version=two.version)
+        dovecot.append(mail("luis@cliente.co", "Quiero comprar", "Precio?", message_id="<serve-v1@c.co>"),
+                       folder="Ventas")
+        _wait(lambda: _interactions(s.world) == 3 and dovecot.unseen("Ventas") == 0)
+        with s.world.store.read() as conn:
+            assert conn.execute(text("SELECT campaign_id FROM ticket WHERE description = 'Quiero comprar'")).scalar() == 2
+
         # The mail server goes away: counted and shown, the API keeps answering (200).
         dovecot.stop()
         failing = _wait(lambda: (m := _mailbox(s.url)) and m["consecutive_failures"] >= 1 and m)
@@ -87,7 +108,7 @@ async def test_serve_workers_read_the_mailbox_once_and_take_it_over_when_its_rea
         assert 'sagicc_mail_last_success_timestamp_seconds{mailbox="SAGICC_IMAP"}' in metrics
         dovecot.start()
         dovecot.append(mail("eva@cliente.co", "Otra vez", "Volvió", message_id="<serve-3@cliente.co>"))
-        _wait(lambda: _interactions(s.world) == 3 and dovecot.unseen() == 0)
+        _wait(lambda: _interactions(s.world) == 4 and dovecot.unseen() == 0)
         _wait(lambda: (m := _mailbox(s.url)) and m["state"] == "ok")
     finally:
         s.proc.send_signal(signal.SIGTERM)
