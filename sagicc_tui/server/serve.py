@@ -50,7 +50,10 @@ def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info"
     from sagicc_tui.local_store.backend import LocalBackend
 
     files = files_dir_for(db)
-    LocalBackend(db, blob_dir=Path(files) if files else None).store.engine.dispose()
+    opened = LocalBackend(db, blob_dir=Path(files) if files else None)
+    if mail:
+        _say_mailboxes(opened.store)
+    opened.store.engine.dispose()
     os.environ[ENV_DB] = db
     if mail:
         os.environ[ENV_MAIL] = "1"
@@ -73,6 +76,21 @@ def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info"
         return
     config = uvicorn.Config(app_from_env(), **options)
     _stream_closing_server()(config).run(sockets=[sock])
+
+
+def _say_mailboxes(store) -> None:
+    import sys
+
+    from sagicc_tui.mail.mailboxes import configured
+
+    with store.read() as conn:
+        boxes = configured(store.campaigns(conn))
+    if boxes:
+        print(f"Reading mail: {', '.join(b.label for b in boxes)} (one server process per mailbox; state in "
+              "/healthz and /metrics)", file=sys.stderr)
+    else:
+        print("--mail: no mailbox is configured yet (SAGICC_IMAP_* or `sagicc campaigns mail ID`); one set later "
+              "is picked up within a minute", file=sys.stderr)
 
 
 def listening_socket(host: str, port: int):
