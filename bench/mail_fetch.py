@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.mail.config import ImapConfig
 from sagicc_tui.mail.fetch import MailFetcher
-from sagicc_tui.mail.sink import BackendSink, LoopThread
+from sagicc_tui.mail.sink import LoopThread, StoreSink
 from tests.support.dovecot import Dovecot
 
 
@@ -100,7 +100,8 @@ def main() -> None:
                 config = ImapConfig.from_env(server.env())
                 with LoopThread() as loop:
                     backend = loop.run(LocalBackend.open(url, blob_dir=folder / "files"))
-                    fetcher = MailFetcher(config, BackendSink(backend, loop.loop), say=lambda line: None)
+                    # What `mail fetch --db` uses: a batch of 50 in one transaction.
+                    fetcher = MailFetcher(config, StoreSink(backend.store), say=lambda line: None)
                     started = time.monotonic()
                     report = fetcher.fetch_once()
                     elapsed = time.monotonic() - started

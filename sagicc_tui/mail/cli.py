@@ -86,10 +86,13 @@ def _mailboxes(args: argparse.Namespace, backend) -> list:
 
 def _fetcher(box, backend, loop):
     from sagicc_tui.mail.fetch import MailFetcher
-    from sagicc_tui.mail.sink import BackendSink
+    from sagicc_tui.mail.sink import BackendSink, StoreSink
 
     config = box.config()
-    return config, MailFetcher(config, BackendSink(backend, loop.loop, config.campaign_id), say=_say)
+    store = getattr(backend, "store", None)  # a store on this machine: a batch in one transaction
+    sink = StoreSink(store, config.campaign_id) if store is not None else BackendSink(backend, loop.loop,
+                                                                                     config.campaign_id)
+    return config, MailFetcher(config, sink, say=_say)
 
 
 def _fetch(boxes: list, backend, loop, where: str) -> int:

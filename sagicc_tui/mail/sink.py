@@ -77,3 +77,34 @@ class BackendSink:
         with files_on_disk(parsed) as paths:
             message = incoming(parsed, paths, self.campaign_id)
             return asyncio.run_coroutine_threadsafe(self.backend.ingest(message), self.loop).result()
+
+
+class StoreSink:
+    """Straight into a store on this machine (`mail fetch --db`, `serve --mail`).
+    `batch` ingests a fetched batch in one transaction (one commit instead of
+    one per message); `published` hears of each message that changed a ticket."""
+
+    def __init__(self, store, campaign_id: int = 0, published=None) -> None:
+        self.store = store
+        self.campaign_id = campaign_id
+        self.published = published
+
+    def __call__(self, parsed: ParsedMail) -> IngestResult:
+        [outcome] = self.batch([parsed])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def batch(self, parsed: list[ParsedMail]) -> list:
+        from contextlib import ExitStack
+
+        from sagicc_tui.local_store.ingest import ingest_many
+
+        with ExitStack() as stack:
+            messages = [incoming(p, stack.enter_context(files_on_disk(p)), self.campaign_id) for p in parsed]
+            outcomes = ingest_many(self.store, messages)
+        if self.published is not None:
+            for outcome in outcomes:
+                if isinstance(outcome, IngestResult) and outcome.ticket_id and not outcome.duplicate:
+                    self.published(outcome)
+        return outcomes

@@ -34,7 +34,7 @@ from pathlib import Path
 from sagicc_tui.backend import IngestResult
 from sagicc_tui.local_store.core import Store
 from sagicc_tui.mail.mailboxes import Mailbox, configured
-from sagicc_tui.mail.parse import ParsedMail
+from sagicc_tui.mail.sink import StoreSink
 
 log = logging.getLogger("sagicc.server.mail")
 
@@ -45,25 +45,6 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
-
-
-class StoreSink:
-    """Ingest into this process's store, then tell the connected clients."""
-
-    def __init__(self, store: Store, campaign_id: int, publish) -> None:
-        self.store = store
-        self.campaign_id = campaign_id
-        self.publish = publish
-
-    def __call__(self, parsed: ParsedMail) -> IngestResult:
-        from sagicc_tui.local_store import ingest
-        from sagicc_tui.mail.sink import files_on_disk, incoming
-
-        with files_on_disk(parsed) as paths:
-            result = ingest.ingest(self.store, incoming(parsed, paths, self.campaign_id))
-        if result.ticket_id and not result.duplicate:
-            self.publish(result)
-        return result
 
 
 class StatusBoard:
