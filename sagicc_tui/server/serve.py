@@ -90,7 +90,7 @@ def _say_mailboxes(store) -> None:
               "/healthz and /metrics)", file=sys.stderr)
     else:
         print("--mail: no mailbox is configured yet (SAGICC_IMAP_* or `sagicc campaigns mail ID`); one set later "
-              "is picked up within a minute", file=sys.stderr)
+              "is picked up within 30 s (SAGICC_MAIL_RESCAN)", file=sys.stderr)
 
 
 def listening_socket(host: str, port: int):
