@@ -124,6 +124,9 @@ class IncomingMessage:
     # Set by the server from POST /inbound's Idempotency-Key header (with the
     # token's id): a retry with the same key is the same message.
     idempotency_key: str = ""
+    # The campaign it goes to when it came through that campaign's own
+    # channel (its mailbox, #13); 0: the campaign that receives the channel.
+    campaign_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

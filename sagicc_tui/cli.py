@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8765, help="TCP port, 1-65535 (default 8765)")
     serve.add_argument("--workers", type=_positive, default=1, help="server processes (PostgreSQL stores)")
+    serve.add_argument("--mail", action="store_true",
+                       help="also read the support mailboxes (SAGICC_IMAP_* and the campaigns'), one process per "
+                            "mailbox; see README \"Connect a support mailbox\"")
 
     _external_views_parser(verbs)
     _login_parsers(verbs)
@@ -258,7 +261,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     require_initialised(db)  # a missing or empty location says to run `sagicc init`
     where = f"the socket {args.socket}" if args.socket else f"http://{args.host}:{args.port}"
     print(f"Serving {db} on {where} (API /api/v1, documentation /docs)", file=sys.stderr)
-    run(db, args.host, args.port, args.workers, socket_path=args.socket, socket_group=args.socket_group)
+    run(db, args.host, args.port, args.workers, socket_path=args.socket, socket_group=args.socket_group,
+        mail=args.mail)
     return 0
 
 

@@ -106,9 +106,9 @@ def mail(sender: str, subject: str, body: str, *, message_id: str | None = None,
     return m.as_bytes()
 
 
-#: Runs `sagicc` dying right after a fetched message committed, before its \Seen flag.
+#: Runs `sagicc` dying right after a fetched batch committed, before its \Seen flags.
 DIE_AFTER_INGEST = [str(Path(__file__).resolve().parent / "support" / "die_after.py"),
-                    "sagicc_tui.mail.fetch:MailFetcher._ingest_one"]
+                    "sagicc_tui.mail.fetch:MailFetcher._ingest_all"]
 
 
 def fetch(world, dovecot, *args: str, env: dict | None = None, check: bool = True,
@@ -180,13 +180,13 @@ async def test_a_crash_between_commit_and_flag_adds_nothing_twice(world, dovecot
     dovecot.append(*(mail(f"c{i}@x.co", f"Asunto {i}", f"Mensaje {i}", message_id=f"<crash-{i}@x.co>")
                      for i in range(3)))
     dovecot.append(mail("sin-id@x.co", "Sin Message-ID", "Este no trae identificador"))
-    # The fetcher dies (SIGKILL) right after the first message committed, before any \Seen flag.
+    # The fetcher dies (SIGKILL) right after the batch committed (one transaction), before any \Seen flag.
     crashed = fetch(world, dovecot, die_after_ingest=True, check=False)
     assert crashed.returncode == -signal.SIGKILL
-    assert count(world, "SELECT count(*) FROM interaction") == 1
+    assert count(world, "SELECT count(*) FROM interaction") == 4
     assert dovecot.unseen() == 4
     out = fetch(world, dovecot)
-    assert "4 messages read, 3 added to the store (3 new tickets), 1 already there" in out.stderr
+    assert "4 messages read, 0 added to the store (0 new tickets), 4 already there" in out.stderr
     assert count(world, "SELECT count(*) FROM interaction") == 4
     assert dovecot.unseen() == 0
     # The flag is lost again (someone marks everything unread): still nothing twice,

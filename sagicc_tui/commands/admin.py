@@ -260,7 +260,7 @@ def channels_revoke(args: argparse.Namespace) -> int:
 def _campaigns(verbs) -> None:
     camps = verbs.add_parser("campaigns", help="list, add and configure campaigns (administrators)")
     cv = camps.add_subparsers(dest="campaigns_verb", required=True,
-                              metavar="list|show|add|edit|fields|template|sla|survey")
+                              metavar="list|show|add|edit|fields|template|sla|survey|mail")
     p = cv.add_parser("list", help="the campaigns you see")
     common(p)
     json_flag(p)
@@ -326,6 +326,9 @@ def _campaigns(verbs) -> None:
     p.add_argument("--remove", action="store_true")
     json_flag(p)
     p.set_defaults(run=campaigns_survey)
+    from sagicc_tui.commands import campaign_mail  # the e-mail channel's mailbox (#13)
+
+    campaign_mail.add_parser(cv)
 
 
 def _campaign_text(c) -> str:
@@ -350,6 +353,10 @@ def _campaign_text(c) -> str:
         lines.append(f"  template {one_line(t.name)}: {one_line(t.body, 70)}")
     for s in c.surveys:
         lines.append(f"  survey {one_line(s.name)}: {one_line(s.url)}")
+    if c.mailbox is not None:
+        m = c.mailbox
+        lines.append(f"  mailbox: {one_line(m.account)} {one_line(m.folder)} ({m.security.value}); "
+                     f"see `sagicc campaigns mail {c.id}`")
     return "\n".join(lines)
 
 

@@ -13,10 +13,10 @@ import re
 import string
 from dataclasses import dataclass
 
-from sagicc_tui.domain.enums import ChannelType, FieldType, Role
+from sagicc_tui.domain.enums import ChannelType, FieldType, MailSecurity, Role
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.domain.models import Campaign, MessageTemplate, TaskField
+from sagicc_tui.domain.models import Campaign, CampaignMailbox, MessageTemplate, TaskField
 
 model = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -185,6 +185,37 @@ def check_campaign(c: Campaign) -> None:
         if s.key in skeys:
             raise InvalidInput(N_("Two surveys have the key {key}; give each its own key."), key=s.key)
         skeys.add(s.key)
+    if c.mailbox is not None:
+        check_mailbox(c.mailbox)
+        if ChannelType.EMAIL not in c.incoming_channels:
+            raise InvalidInput(N_("{campaign} reads a mailbox but does not receive the e-mail channel; add email to "
+                                  "its incoming channels."), campaign=c.name)
+
+
+#: Hosts a mailbox may be read from over plain IMAP (the password never leaves the machine).
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+_HOST = re.compile(r"^[A-Za-z0-9.:\[\]_-]{1,253}$")
+
+
+def check_mailbox(m: CampaignMailbox) -> None:
+    """A campaign's mailbox settings (#13), in the order the form shows them."""
+    if not _HOST.match(m.host):
+        raise InvalidInput(N_("The mail server must be a host name or address, like imap.example.com, with no "
+                              "spaces; {host} is not one."), host=m.host or "(empty)")
+    if not m.user.strip() or len(m.user) > 320 or any(ch.isspace() for ch in m.user):
+        raise InvalidInput(N_("The mailbox needs its login (the user name or address you sign in with), with "
+                              "no spaces."))
+    if not 0 <= m.port <= 65535:
+        raise InvalidInput(N_("The mailbox port must be 1 to 65535 (or empty for the default), not {port}."),
+                           port=m.port)
+    if m.security is MailSecurity.PLAIN and m.host not in LOOPBACK:
+        raise InvalidInput(N_("A mailbox login over plain IMAP would send the password unencrypted to {host}; "
+                              "choose ssl or starttls."), host=m.host)
+    if not m.folder.strip() or len(m.folder) > 200:
+        raise InvalidInput(N_("The mailbox folder needs a name of 1 to 200 characters, like INBOX."))
+    if m.password_file and not m.password_file.startswith("/"):
+        raise InvalidInput(N_("The password file must be a full path on the machine that reads the mail, like "
+                              "/etc/sagicc/soporte.password, not {path}."), path=m.password_file)
 
 
 def key_for(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:

@@ -48,6 +48,14 @@ class ChannelType(StrEnum):
     SMS = "sms"
 
 
+class MailSecurity(StrEnum):
+    """How a mailbox (IMAP) connection is protected (#13)."""
+
+    SSL = "ssl"
+    STARTTLS = "starttls"
+    PLAIN = "plain"  # only to a server on this machine
+
+
 class ContactKind(StrEnum):
     EMAIL = "email"
     PHONE = "phone"

@@ -23,6 +23,7 @@ from sagicc_tui.domain.enums import (
     EntityKind,
     FieldType,
     IdType,
+    MailSecurity,
     NoteColor,
     Priority,
     Role,
@@ -71,6 +72,28 @@ class Survey:
 
 
 @model
+class CampaignMailbox:
+    """The mailbox a campaign's e-mail comes from (#13): read by `sagicc mail
+    fetch | watch` and `sagicc serve --mail` into this campaign.
+
+    The password is never kept here nor returned by any read: `password_file`
+    names a file only its owner can read on the machine that fetches; empty,
+    that machine's system keyring entry for `user@host` is used (put there
+    with `sagicc mail password --campaign`)."""
+
+    host: str
+    user: str
+    port: int = 0  # 0: the security's default (993 ssl, 143 otherwise)
+    security: MailSecurity = MailSecurity.SSL
+    folder: str = "INBOX"
+    password_file: str = ""
+
+    @property
+    def account(self) -> str:
+        return f"{self.user}@{self.host}"
+
+
+@model
 class Campaign:
     id: int
     name: str
@@ -89,6 +112,7 @@ class Campaign:
     active: bool = True  # a disabled campaign takes no new tickets and is hidden from agents
     country: str = "CO"  # ISO 3166 region its phones without "+" are read in (#15.9)
     version: int = 1  # moves on every administration change (P4): stale edits are refused
+    mailbox: CampaignMailbox | None = None  # its e-mail channel's mailbox (#13), if it reads one
 
     def sla_for(self, priority: Priority) -> SlaRule | None:
         for rule in self.sla_rules:

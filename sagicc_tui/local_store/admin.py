@@ -195,6 +195,8 @@ def add_campaign(s: Store, conn: Connection, user: User | None, campaign: Campai
     me = _admin(s, conn, user, Permission.MANAGE_CAMPAIGNS) if user is not None else None
     campaign = dataclasses.replace(campaign, name=check_campaign_name(campaign.name), version=1)
     check_campaign(campaign)
+    if campaign.mailbox is not None:
+        _mailbox_unshared(s, conn, campaign)
     if conn.execute(select(campaigns.c.id).where(campaigns.c.name == campaign.name)).first():
         raise InvalidInput(N_("There is already a campaign named {name}; choose another name."), name=campaign.name)
     cid = int(conn.execute(insert(campaigns).values(name=campaign.name, config=campaign_to_config(campaign)))
@@ -205,11 +207,12 @@ def add_campaign(s: Store, conn: Connection, user: User | None, campaign: Campai
 
 #: Campaign fields whose change is logged by name (the rest are identity and bookkeeping).
 _LOGGED = ("name", "active", "view_all_tickets", "mass_close_allowed", "allow_other_contacts", "task_fields",
-           "primary_field", "incoming_channels", "outgoing_channels", "script", "sla_rules", "templates", "surveys")
+           "primary_field", "incoming_channels", "outgoing_channels", "script", "sla_rules", "templates", "surveys",
+           "mailbox")
 
 
 def _shown(value: object) -> str:
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) or dataclasses.is_dataclass(value):
         from sagicc_tui.serialize import to_jsonable
 
         return json.dumps(to_jsonable(value), ensure_ascii=False)
@@ -233,6 +236,8 @@ def save_campaign(s: Store, conn: Connection, user: User, campaign_id: int, camp
     if after.name != before.name and conn.execute(
             select(campaigns.c.id).where(campaigns.c.name == after.name, campaigns.c.id != campaign_id)).first():
         raise InvalidInput(N_("There is already a campaign named {name}; choose another name."), name=after.name)
+    if after.mailbox is not None and after.mailbox != before.mailbox:
+        _mailbox_unshared(s, conn, after)
     lines = [LogLine(EntityKind.CAMPAIGN, campaign_id, ChangeKind.FIELD, f, _shown(getattr(before, f)),
                      _shown(getattr(after, f)))
              for f in _LOGGED if getattr(before, f) != getattr(after, f)]
@@ -246,3 +251,16 @@ def save_campaign(s: Store, conn: Connection, user: User, campaign_id: int, camp
                          name=before.name, current=before.version + 1, current_version=before.version + 1)
     s.log(conn, me, lines)
     return after
+
+
+def _mailbox_unshared(s: Store, conn: Connection, campaign: Campaign) -> None:
+    """One mailbox folder feeds one campaign: two would race for each message."""
+    mine = campaign.mailbox
+    assert mine is not None
+    for other in s.campaigns(conn):
+        theirs = other.mailbox
+        if other.id != campaign.id and theirs is not None and (theirs.host.lower(), theirs.user, theirs.folder) == \
+                (mine.host.lower(), mine.user, mine.folder):
+            raise InvalidInput(N_("The mailbox {account} {folder} is already read by campaign {campaign}; give "
+                                  "each campaign its own mailbox or folder."), account=mine.account,
+                               folder=mine.folder, campaign=other.name)

@@ -8,6 +8,7 @@ writes BEGIN IMMEDIATE (engine.py); rules run inside the transaction.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -157,7 +158,7 @@ class LocalBackend(Backend):
     async def list_campaigns(self, user: User) -> list[Campaign]:
         def fn(s: Store, c) -> list[Campaign]:
             me = s.fresh_user(c, user)
-            campaigns = s.campaigns(c)
+            campaigns = [_shown_to(me, x) for x in s.campaigns(c)]
             if me.role is Role.AGENT:
                 return [x for x in campaigns if x.id in me.campaign_ids and x.active]
             return campaigns
@@ -170,7 +171,7 @@ class LocalBackend(Backend):
             found = s.campaign(c, campaign_id)
             if found is None or (me.role is Role.AGENT and campaign_id not in me.campaign_ids):
                 raise NotFound(N_("There is no campaign with id {id}."), id=campaign_id)
-            return found
+            return _shown_to(me, found)
 
         return await self._read(fn)
 
@@ -619,3 +620,11 @@ class LocalBackend(Backend):
 
     async def delete_note(self, user: User, note_id: int) -> None:
         return await self._write(notes.delete_note, user, note_id)
+
+
+def _shown_to(me: User, campaign: Campaign) -> Campaign:
+    """The mailbox settings (#13) are the administrators' business: where the
+    mail server is and where its password is kept."""
+    if campaign.mailbox is None or me.role is Role.ADMINISTRATOR:
+        return campaign
+    return dataclasses.replace(campaign, mailbox=None)

@@ -19,6 +19,7 @@ from sagicc_tui.domain.enums import (
     EntityKind,
     FieldType,
     IdType,
+    MailSecurity,
     NoteColor,
     Priority,
     Role,
@@ -28,6 +29,7 @@ from sagicc_tui.domain.enums import (
 from sagicc_tui.domain.models import (
     Account,
     Campaign,
+    CampaignMailbox,
     ChangeLogEntry,
     ContactInfo,
     Customer,
@@ -92,6 +94,7 @@ def campaign_to_config(c: Campaign) -> str:
             "active": c.active,
             "country": c.country,
             "version": c.version,
+            "mailbox": mailbox_to_json(c.mailbox),
         },
         ensure_ascii=False,
     )
@@ -130,7 +133,23 @@ def campaign_from_row(id_: int, name: str, config: str) -> Campaign:
         active=bool(d.get("active", True)),
         country=str(d.get("country") or "CO"),
         version=int(d.get("version", 1)),
+        mailbox=mailbox_from_json(d.get("mailbox")),
     )
+
+
+def mailbox_to_json(m: CampaignMailbox | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"host": m.host, "user": m.user, "port": m.port, "security": m.security.value, "folder": m.folder,
+            "password_file": m.password_file}
+
+
+def mailbox_from_json(d: dict[str, Any] | None) -> CampaignMailbox | None:
+    if not d:
+        return None
+    return CampaignMailbox(host=d["host"], user=d["user"], port=int(d.get("port", 0)),
+                           security=MailSecurity(d.get("security", "ssl")), folder=d.get("folder", "INBOX"),
+                           password_file=d.get("password_file", ""))
 
 
 def user_from_row(r: Any, campaign_ids: tuple[int, ...]) -> User:

@@ -38,7 +38,7 @@ from sagicc_tui.domain.enums import (
     TicketStatus,
     TicketType,
 )
-from sagicc_tui.domain.errors import InvalidInput
+from sagicc_tui.domain.errors import InvalidInput, NotFound, RuleViolation, SagiccError
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.rules import check_storable_text
 from sagicc_tui.local_store import schema, ticket_numbers
@@ -87,6 +87,59 @@ def store_blob(store: Store, data: bytes) -> str:
 
 
 def ingest(store: Store, message: IncomingMessage) -> IngestResult:
+    prepared = _prepare(store, message)
+    for attempt in range(3):
+        try:
+            with store.write() as conn:
+                return _ingest_in(store, conn, *prepared)
+        except IntegrityError:
+            # PostgreSQL: another process committed the same message while this
+            # transaction waited on its identity (the next attempt answers a
+            # duplicate), or took the same new ticket's number; nothing of
+            # this attempt was written.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def ingest_many(store: Store, messages: list[IncomingMessage]) -> list[IngestResult | SagiccError]:
+    """Several messages in ONE write transaction (a fetched batch of mail: one
+    commit, one fsync, instead of one each). Each message has its own
+    savepoint, so one the store refuses (its sentence is in its place in the
+    answer) leaves the others in; identities are written with their messages,
+    so exactly-once holds as for `ingest`. Nothing is in the store -- and
+    nothing may be flagged as read -- until this returns."""
+    results: list[IngestResult | SagiccError | None] = [None] * len(messages)
+    prepared: dict[int, tuple] = {}
+    for i, message in enumerate(messages):
+        try:
+            prepared[i] = _prepare(store, message)
+        except SagiccError as e:
+            results[i] = e
+    for attempt in range(3):
+        try:
+            with store.write() as conn:
+                done: dict[int, IngestResult | SagiccError] = {}
+                for i, args in prepared.items():
+                    savepoint = conn.begin_nested()
+                    try:
+                        done[i] = _ingest_in(store, conn, *args)
+                        savepoint.commit()
+                    except (InvalidInput, NotFound, RuleViolation) as e:
+                        savepoint.rollback()
+                        done[i] = e
+            break
+        except IntegrityError:  # a concurrent process committed one of them: the whole batch again
+            if attempt == 2:
+                raise
+    for i, outcome in done.items():
+        results[i] = outcome
+    return [r for r in results if r is not None]
+
+
+def _prepare(store: Store, message: IncomingMessage) -> tuple:
+    """Everything read and checked before the transaction: the text, the
+    sender, the attachments (stored by hash), the identity."""
     sender = message.sender.strip()
     check_text(message)
     if not sender:
@@ -102,124 +155,131 @@ def ingest(store: Store, message: IncomingMessage) -> IngestResult:
     digest = content_digest(message, normalized, [h for _n, _d, h in hashes])
     keys = identity_keys(message, digest)
     at = to_epoch(message.at) if message.at else store.now()
-    for attempt in range(3):
-        try:
-            return _ingest_once(store, message, sender, kind, normalized, hashes, digest, keys, at)
-        except IntegrityError:
-            # PostgreSQL: another process committed the same message while this
-            # transaction waited on its identity (the next attempt answers a
-            # duplicate), or took the same new ticket's number; nothing of
-            # this attempt was written.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return message, sender, kind, normalized, hashes, digest, keys, at
 
 
-def _ingest_once(store: Store, message: IncomingMessage, sender: str, kind: ContactKind, normalized: str,
-                 hashes, digest: str, keys: list[str], at: int) -> IngestResult:
-    with store.write() as conn:
-        seen = _already_ingested(conn, keys, digest)
-        if seen is not None:
-            return seen
-        # The identity first: a concurrent copy of this message blocks here
-        # (PostgreSQL) or waits for the write lock (SQLite), then finds it.
-        conn.execute(insert(IDENTITY), [{"key": k, "interaction_id": None, "digest": digest, "created_at": at}
-                                        for k in keys])
-        campaign = next((c for c in store.campaigns(conn) if message.channel in c.incoming_channels), None)
-        if campaign is None:
-            raise InvalidInput(
-                N_("No campaign receives the {channel} channel; configure one or use another channel."),
-                channel=message.channel.value,
-            )
-        rules: list[tuple[str, str]] = [("routing", f"channel {message.channel.value} -> campaign {campaign.name}")]
-        ticket_row = _thread_ticket(conn, message, rules)
-        contact_keys = [normalized]
-        if kind is not ContactKind.EMAIL:
-            # One phone however written (#15.9): stored as its E.164 key in the
-            # campaign's country, found under any key it may have been stored as.
-            normalized = normalize_contact(kind, sender, campaign.country)
-            contact_keys = sorted({normalized, *phones.match_keys(sender, (campaign.country,))})
-        new_customer = False
-        if ticket_row is not None:
-            customer_id = ticket_row.customer_id
-        elif message.automatic:
-            customer_id = _find_customer(conn, kind, contact_keys)
-        else:
-            customer_id, new_customer = _find_or_create_customer(store, conn, kind, sender, normalized, contact_keys,
-                                                                 message.name, at)
-            rules.append(("customer", f"{'created for' if new_customer else 'matched by'} contact {normalized}"))
-        if ticket_row is None and customer_id is not None:
-            ticket_row = _tagged_ticket(conn, message, customer_id, rules)
-        if ticket_row is None and customer_id is not None:
-            ticket_row = conn.execute(
-                select(schema.ticket)
-                .where(t.customer_id == customer_id, t.campaign_id == campaign.id,
-                       true() if message.automatic else t.status.in_(tq.OPEN))
-                .order_by(t.created_at.desc(), t.id.desc())
-                .limit(1)
-            ).first()
-        if ticket_row is None and message.automatic:
-            # An auto-reply or a bounce that belongs to no ticket: its identity
-            # stays (a re-fetch skips it), nothing is opened.
-            return IngestResult(0, 0, customer_id or 0, False, False, automatic=True)
-        new_ticket = ticket_row is None
-        if new_ticket:
-            number = ticket_numbers.next_number(conn)  # safe under concurrency (#10.3)
-            ticket_id = conn.execute(
-                insert(schema.ticket).values(
-                    number=number, campaign_id=campaign.id, customer_id=customer_id,
-                    status=TicketStatus.NEW.value, priority=Priority.MEDIUM.value,
-                    type=TicketType.QUESTION.value, description=(message.subject or summary(message.text))[:200],
-                    origin_channel=message.channel.value, created_at=at, updated_at=at,
-                )
-            ).inserted_primary_key[0]
-            store.log(conn, None, [LogLine(EntityKind.TICKET, ticket_id, ChangeKind.CREATED, "channel", "", message.channel)], at=at)
-        else:
-            ticket_id, number = ticket_row.id, ticket_row.number
-        interaction_id = conn.execute(
-            insert(schema.InteractionRow.__table__).values(
-                ticket_id=ticket_id, direction=Direction.INCOMING.value, channel=message.channel.value,
-                sender=message.name.strip() or sender, contact=sender, content=message.text,
-                subject=message.subject, created_at=at, read=message.automatic, delivery="received",
+def _ingest_in(store: Store, conn: Connection, message: IncomingMessage, sender: str, kind: ContactKind,
+               normalized: str, hashes, digest: str, keys: list[str], at: int) -> IngestResult:
+    seen = _already_ingested(conn, keys, digest)
+    if seen is not None:
+        return seen
+    # The identity first: a concurrent copy of this message blocks here
+    # (PostgreSQL) or waits for the write lock (SQLite), then finds it.
+    conn.execute(insert(IDENTITY), [{"key": k, "interaction_id": None, "digest": digest, "created_at": at}
+                                    for k in keys])
+    campaign = _campaign_for(store, conn, message)
+    how = "mailbox of" if message.campaign_id else f"channel {message.channel.value} ->"
+    rules: list[tuple[str, str]] = [("routing", f"{how} campaign {campaign.name}")]
+    ticket_row = _thread_ticket(conn, message, rules)
+    contact_keys = [normalized]
+    if kind is not ContactKind.EMAIL:
+        # One phone however written (#15.9): stored as its E.164 key in the
+        # campaign's country, found under any key it may have been stored as.
+        normalized = normalize_contact(kind, sender, campaign.country)
+        contact_keys = sorted({normalized, *phones.match_keys(sender, (campaign.country,))})
+    new_customer = False
+    if ticket_row is not None:
+        customer_id = ticket_row.customer_id
+    elif message.automatic:
+        customer_id = _find_customer(conn, kind, contact_keys)
+    else:
+        customer_id, new_customer = _find_or_create_customer(store, conn, kind, sender, normalized, contact_keys,
+                                                             message.name, at)
+        rules.append(("customer", f"{'created for' if new_customer else 'matched by'} contact {normalized}"))
+    if ticket_row is None and customer_id is not None:
+        ticket_row = _tagged_ticket(conn, message, customer_id, rules)
+    if ticket_row is None and customer_id is not None:
+        ticket_row = conn.execute(
+            select(schema.ticket)
+            .where(t.customer_id == customer_id, t.campaign_id == campaign.id,
+                   true() if message.automatic else t.status.in_(tq.OPEN))
+            .order_by(t.created_at.desc(), t.id.desc())
+            .limit(1)
+        ).first()
+    if ticket_row is None and message.automatic:
+        # An auto-reply or a bounce that belongs to no ticket: its identity
+        # stays (a re-fetch skips it), nothing is opened.
+        return IngestResult(0, 0, customer_id or 0, False, False, automatic=True)
+    new_ticket = ticket_row is None
+    if new_ticket:
+        number = ticket_numbers.next_number(conn)  # safe under concurrency (#10.3)
+        ticket_id = conn.execute(
+            insert(schema.ticket).values(
+                number=number, campaign_id=campaign.id, customer_id=customer_id,
+                status=TicketStatus.NEW.value, priority=Priority.MEDIUM.value,
+                type=TicketType.QUESTION.value, description=(message.subject or summary(message.text))[:200],
+                origin_channel=message.channel.value, created_at=at, updated_at=at,
             )
         ).inserted_primary_key[0]
-        conn.execute(update(IDENTITY).where(IDENTITY.c.key.in_(keys)).values(interaction_id=interaction_id))
-        if message.channel is ChannelType.EMAIL:
-            conn.execute(insert(schema.MailHeaderRow.__table__).values(
-                interaction_id=interaction_id, message_id=normalize_message_id(message.id),
-                references=" ".join(reversed(message.references)), automatic=message.automatic))
-        for name, data, digest_ in hashes:
-            conn.execute(
-                insert(schema.AttachmentRow.__table__).values(
-                    ticket_id=ticket_id, interaction_id=interaction_id, name=name, size=len(data),
-                    mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                    sha256=digest_, created_at=at,
-                )
+        store.log(conn, None, [LogLine(EntityKind.TICKET, ticket_id, ChangeKind.CREATED, "channel", "", message.channel)], at=at)
+    else:
+        ticket_id, number = ticket_row.id, ticket_row.number
+    interaction_id = conn.execute(
+        insert(schema.InteractionRow.__table__).values(
+            ticket_id=ticket_id, direction=Direction.INCOMING.value, channel=message.channel.value,
+            sender=message.name.strip() or sender, contact=sender, content=message.text,
+            subject=message.subject, created_at=at, read=message.automatic, delivery="received",
+        )
+    ).inserted_primary_key[0]
+    conn.execute(update(IDENTITY).where(IDENTITY.c.key.in_(keys)).values(interaction_id=interaction_id))
+    if message.channel is ChannelType.EMAIL:
+        conn.execute(insert(schema.MailHeaderRow.__table__).values(
+            interaction_id=interaction_id, message_id=normalize_message_id(message.id),
+            references=" ".join(reversed(message.references)), automatic=message.automatic))
+    for name, data, digest_ in hashes:
+        conn.execute(
+            insert(schema.AttachmentRow.__table__).values(
+                ticket_id=ticket_id, interaction_id=interaction_id, name=name, size=len(data),
+                mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                sha256=digest_, created_at=at,
             )
-        if not message.automatic:
-            conn.execute(
-                update(schema.ticket).where(t.id == ticket_id).values(
-                    unread_count=t.unread_count + 1,
-                    unread_at=func.coalesce(t.unread_at, at),
-                    last_interaction_at=at, last_summary=summary(message.text or message.subject),
-                    last_direction=Direction.INCOMING.value, last_channel=message.channel.value,
-                    # A customer's message is not an edit: it leaves the version alone,
-                    # so an agent's open edit of the ticket stays valid.
-                    updated_at=at,
-                )
+        )
+    if not message.automatic:
+        conn.execute(
+            update(schema.ticket).where(t.id == ticket_id).values(
+                unread_count=t.unread_count + 1,
+                unread_at=func.coalesce(t.unread_at, at),
+                last_interaction_at=at, last_summary=summary(message.text or message.subject),
+                last_direction=Direction.INCOMING.value, last_channel=message.channel.value,
+                # A customer's message is not an edit: it leaves the version alone,
+                # so an agent's open edit of the ticket stays valid.
+                updated_at=at,
             )
-        if not new_ticket:
-            store.log(conn, None, [LogLine(EntityKind.TICKET, ticket_id, ChangeKind.INTERACTION_ADDED, "interaction", "", message.channel)], at=at)
-        # The business rule log (T3): which automatic rules decided where this
-        # message went, so an administrator can tell why a ticket is where it is.
-        if message.automatic:
-            rules.append(("automatic", f"auto-reply or delivery report recorded on #{number}; "
-                                       "the ticket's status is unchanged"))
-        else:
-            rules.append(("ticket", "opened a new ticket" if new_ticket else f"appended to open ticket #{number}"))
-        conn.execute(insert(schema.RuleLogRow.__table__),
-                     [{"ticket_id": ticket_id, "rule": r, "detail": d, "at": at} for r, d in rules])
+        )
+    if not new_ticket:
+        store.log(conn, None, [LogLine(EntityKind.TICKET, ticket_id, ChangeKind.INTERACTION_ADDED, "interaction", "", message.channel)], at=at)
+    # The business rule log (T3): which automatic rules decided where this
+    # message went, so an administrator can tell why a ticket is where it is.
+    if message.automatic:
+        rules.append(("automatic", f"auto-reply or delivery report recorded on #{number}; "
+                                   "the ticket's status is unchanged"))
+    else:
+        rules.append(("ticket", "opened a new ticket" if new_ticket else f"appended to open ticket #{number}"))
+    conn.execute(insert(schema.RuleLogRow.__table__),
+                 [{"ticket_id": ticket_id, "rule": r, "detail": d, "at": at} for r, d in rules])
     return IngestResult(ticket_id, number, customer_id, new_ticket, new_customer, automatic=message.automatic)
+
+
+def _campaign_for(store: Store, conn: Connection, message: IncomingMessage):
+    """The campaign whose own channel it came through, else the first that
+    receives the channel -- one without a mailbox of its own first, since
+    that one's mail comes from its mailbox."""
+    if message.campaign_id:
+        campaign = store.campaign(conn, message.campaign_id)
+        if campaign is None:
+            raise InvalidInput(N_("There is no campaign with id {id}."), id=message.campaign_id)
+        if not campaign.active:
+            raise InvalidInput(N_("Campaign {name} is disabled and takes no new messages; enable it, or stop reading "
+                                  "its mailbox."), name=campaign.name)
+        return campaign
+    receiving = [c for c in store.campaigns(conn) if message.channel in c.incoming_channels]
+    campaign = next((c for c in receiving if c.mailbox is None), None) or next(iter(receiving), None)
+    if campaign is None:
+        raise InvalidInput(
+            N_("No campaign receives the {channel} channel; configure one or use another channel."),
+            channel=message.channel.value,
+        )
+    return campaign
 
 
 # --- identity: each message once (#10.4) -------------------------------------------------

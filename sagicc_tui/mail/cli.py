@@ -7,14 +7,13 @@ module level, like cli.py (the verbs import what they use when they run).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Callable
 
 
 def add_parser(verbs, common: Callable[..., None]) -> None:
-    mail = verbs.add_parser("mail", help="read the support mailbox (IMAP) into tickets; see README "
+    mail = verbs.add_parser("mail", help="read the support mailboxes (IMAP) into tickets; see README "
                                          "\"Connect a support mailbox\"")
     mverbs = mail.add_subparsers(dest="mail_verb", metavar="fetch|watch|password", required=True)
     fetch = mverbs.add_parser("fetch", help="one pass: ingest every unread message, then mark it read")
@@ -22,44 +21,129 @@ def add_parser(verbs, common: Callable[..., None]) -> None:
     for p in (fetch, watch):
         common(p, suppress=True)
         p.add_argument("--server", default=None, metavar="URL",
-                       help="feed a sagicc server (POST /api/v1/inbound) instead of a local store")
+                       help="feed a sagicc server (POST /api/v1/inbound) instead of a local store "
+                            "(the SAGICC_IMAP_* mailbox only)")
         p.add_argument("--token-file", default=None, metavar="PATH",
                        help="with --server: a file (mode 0600) holding the channel token from "
                             "`sagicc channels token NAME` (default: $SAGICC_CHANNEL_TOKEN)")
-    password = mverbs.add_parser("password", help="keep the mailbox password in the system keyring "
+        p.add_argument("--campaign", default=None, metavar="ID|NAME",
+                       help="only this campaign's mailbox (`sagicc campaigns mail`); default: the SAGICC_IMAP_* "
+                            "mailbox and every campaign's")
+    password = mverbs.add_parser("password", help="keep a mailbox password in the system keyring "
                                                   "(typed, or the first line of standard input)")
     common(password, suppress=True)
+    password.add_argument("--campaign", default=None, metavar="ID|NAME",
+                          help="the mailbox of this campaign (default: SAGICC_IMAP_HOST and SAGICC_IMAP_USER)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.mail_verb == "password":
-        return _password()
+        return _password(args)
+    from sagicc_tui.mail.sink import LoopThread
+
+    with LoopThread() as loop:
+        backend = loop.run(_backend(args))
+        try:
+            boxes = _mailboxes(args, backend)
+            where = args.server or _("the store")
+            if args.mail_verb == "fetch":
+                return _fetch(boxes, backend, loop, where)
+            return _watch(boxes, backend, loop, where)
+        finally:
+            loop.run(backend.aclose())
+
+
+def _mailboxes(args: argparse.Namespace, backend) -> list:
+    """The mailboxes to read: the environment's and the campaigns' (a local store)."""
+    from sagicc_tui.cli import UserError
     from sagicc_tui.mail.config import ImapConfig
-    from sagicc_tui.mail.fetch import FetchReport, MailFetcher
-    from sagicc_tui.mail.sink import BackendSink
+    from sagicc_tui.mail.mailboxes import campaign_mailbox, configured
 
-    config = ImapConfig.from_env()
-    loop = asyncio.new_event_loop()
-    backend = loop.run_until_complete(_backend(args))
-    fetcher = MailFetcher(config, BackendSink(backend, loop), say=_say)
-    where = args.server or _("the store")
-    try:
-        if args.mail_verb == "fetch":
+    if args.server:
+        if args.campaign:
+            raise UserError(_("A campaign's mailbox is read beside its store or by `sagicc serve --mail`; "
+                              "with --server only the SAGICC_IMAP_* mailbox is read."))
+        ImapConfig.from_env()  # its settings' sentence, when they are missing or wrong
+        return configured(())
+    with backend.store.read() as conn:
+        campaigns = backend.store.campaigns(conn)
+    if args.campaign:
+        wanted = args.campaign.strip()
+        match = [c for c in campaigns if str(c.id) == wanted or c.name.casefold() == wanted.casefold()]
+        if not match:
+            raise UserError(_("There is no campaign {campaign}; `sagicc campaigns list` shows them.",
+                              campaign=wanted))
+        box = campaign_mailbox(match[0])
+        if box is None:
+            raise UserError(_("Campaign {name} reads no mailbox (or is disabled); set one with `sagicc campaigns "
+                              "mail {id} --host ...`.", name=match[0].name, id=match[0].id))
+        return [box]
+    boxes = configured(campaigns)
+    if not boxes:
+        ImapConfig.from_env()  # says which settings to give
+    return boxes
+
+
+def _fetcher(box, backend, loop):
+    from sagicc_tui.mail.fetch import MailFetcher
+    from sagicc_tui.mail.sink import BackendSink, StoreSink
+
+    config = box.config()
+    store = getattr(backend, "store", None)  # a store on this machine: a batch in one transaction
+    sink = StoreSink(store, config.campaign_id) if store is not None else BackendSink(backend, loop.loop,
+                                                                                     config.campaign_id)
+    return config, MailFetcher(config, sink, say=_say)
+
+
+def _fetch(boxes: list, backend, loop, where: str) -> int:
+    """Each mailbox once; one that fails is said in a sentence and the others still go."""
+    from sagicc_tui.domain.errors import SagiccError
+
+    failed = 0
+    for box in boxes:
+        try:
+            config, fetcher = _fetcher(box, backend, loop)
             report = fetcher.fetch_once()
-            _summary(report, config, where)
-            return 1 if report.refused else 0
+        except SagiccError as e:
+            if len(boxes) == 1:
+                raise
+            failed += 1
+            _say(_(e.message.template, **e.message.params))
+            continue
+        _summary(report, config, where)
+        failed += bool(report.refused)
+    return 1 if failed else 0
 
-        def on_pass(report: FetchReport) -> None:
+
+def _watch(boxes: list, backend, loop, where: str) -> int:
+    """One watcher thread per mailbox until Ctrl+C."""
+    import threading
+
+    from sagicc_tui.mail.fetch import FetchReport
+
+    fetchers = [_fetcher(box, backend, loop) for box in boxes]  # a missing password stops here, before any
+    stop = threading.Event()
+    threads = []
+    for config, fetcher in fetchers:
+        def on_pass(report: FetchReport, config=config) -> None:
             if report.fetched:
                 _summary(report, config, where)
 
         _say(_("Watching {account} {folder} for new mail (Ctrl+C stops).", account=config.account,
                folder=config.folder))
-        fetcher.watch(on_pass=on_pass)
-        return 0
-    finally:
-        loop.run_until_complete(backend.aclose())
-        loop.close()
+        t = threading.Thread(target=fetcher.watch, args=(stop,), kwargs={"on_pass": on_pass}, daemon=True,
+                             name=f"sagicc-mail-{config.account}")
+        t.start()
+        threads.append(t)
+    try:
+        while any(t.is_alive() for t in threads):
+            for t in threads:
+                t.join(0.5)
+    except KeyboardInterrupt:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    return 0
 
 
 def _(text: str, **params) -> str:
@@ -110,23 +194,40 @@ def _channel_token(token_file: str | None) -> str:
     return token
 
 
-def _password() -> int:
+def _password(args: argparse.Namespace) -> int:
     from sagicc_tui.cli import UserError
     from sagicc_tui.mail.config import save_keyring_password
 
-    host = os.environ.get("SAGICC_IMAP_HOST", "").strip()
-    user = os.environ.get("SAGICC_IMAP_USER", "").strip()
-    if not host or not user:
-        raise UserError(_("Set SAGICC_IMAP_HOST and SAGICC_IMAP_USER first: the password is kept for that "
-                          "mailbox."))
+    if args.campaign:
+        account = _campaign_account(args)
+    else:
+        host = os.environ.get("SAGICC_IMAP_HOST", "").strip()
+        user = os.environ.get("SAGICC_IMAP_USER", "").strip()
+        if not host or not user:
+            raise UserError(_("Set SAGICC_IMAP_HOST and SAGICC_IMAP_USER first: the password is kept for that "
+                              "mailbox."))
+        account = f"{user}@{host}"
     if sys.stdin.isatty():
         import getpass
 
-        password = getpass.getpass(_("Password of {account}: ", account=f"{user}@{host}"))
+        password = getpass.getpass(_("Password of {account}: ", account=account))
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise UserError(_("No password was given; nothing was kept."))
-    save_keyring_password(f"{user}@{host}", password)
-    print(_("The password of {account} is kept in the system keyring.", account=f"{user}@{host}"))
+    save_keyring_password(account, password)
+    print(_("The password of {account} is kept in the system keyring.", account=account))
     return 0
+
+
+def _campaign_account(args: argparse.Namespace) -> str:
+    from sagicc_tui.mail.sink import LoopThread
+
+    with LoopThread() as loop:
+        backend = loop.run(_backend(args))
+        try:
+            [box] = _mailboxes(args, backend)
+        finally:
+            loop.run(backend.aclose())
+    assert box.settings is not None
+    return box.settings.account

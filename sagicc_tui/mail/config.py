@@ -19,21 +19,17 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from sagicc_tui.channels.driver import ChannelConfigError
+from sagicc_tui.domain.admin import LOOPBACK
+from sagicc_tui.domain.enums import MailSecurity
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import CampaignMailbox
 
 KEYRING_SERVICE = "sagicc-tui-imap"  # keyring entry: (service, "user@host") -> password
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-class ImapSecurity(StrEnum):
-    SSL = "ssl"
-    STARTTLS = "starttls"
-    PLAIN = "plain"
-
+_LOOPBACK = LOOPBACK
+ImapSecurity = MailSecurity  # one enum: a campaign's mailbox settings use it too
 
 _DEFAULT_PORT = {ImapSecurity.SSL: 993, ImapSecurity.STARTTLS: 143, ImapSecurity.PLAIN: 143}
 
@@ -47,6 +43,7 @@ class ImapConfig:
     security: ImapSecurity = ImapSecurity.SSL
     folder: str = "INBOX"
     timeout: float = 60.0
+    campaign_id: int = 0  # a campaign's own mailbox: its mail goes to that campaign (0: by channel)
 
     @property
     def effective_port(self) -> int:
@@ -82,6 +79,29 @@ class ImapConfig:
         config = cls(host=host, user=user, port=port, security=security, timeout=timeout,
                      folder=(env.get("SAGICC_IMAP_FOLDER") or "INBOX").strip() or "INBOX")
         return _with_password(config, env)
+
+
+    @classmethod
+    def for_campaign(cls, campaign_id: int, mailbox: CampaignMailbox,
+                     env: Mapping[str, str] | None = None) -> ImapConfig:
+        """A campaign's mailbox (its settings, checked when saved); the password
+        from its file, else from this machine's keyring."""
+        from dataclasses import replace
+
+        env = os.environ if env is None else env
+        timeout = _number(env, "SAGICC_IMAP_TIMEOUT", 60.0, float)
+        config = cls(host=mailbox.host, user=mailbox.user, port=mailbox.port, security=mailbox.security,
+                     folder=mailbox.folder, timeout=timeout if timeout > 0 else 60.0, campaign_id=campaign_id)
+        if mailbox.password_file:
+            password = read_password_file(Path(mailbox.password_file))
+        else:
+            password = keyring_password(config.account) or ""
+        if not password:
+            raise ChannelConfigError(
+                N_("No password for the mailbox {account}: name a password file (mode 0600) in the campaign's "
+                   "e-mail settings, or keep it in this machine's keyring with `sagicc mail password --campaign`."),
+                account=config.account)
+        return replace(config, password=password)
 
 
 def _number(env: Mapping[str, str], name: str, default, kind):

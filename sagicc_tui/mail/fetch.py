@@ -1,8 +1,9 @@
 """Read the support mailbox over IMAP and ingest each new message exactly once.
 
 One pass (`fetch_pending`): the UIDs without \\Seen, fetched with BODY.PEEK
-(fetching alone never marks them), parsed, ingested -- each in its own store
-transaction -- and only then flagged \\Seen, a batch at a time. A crash
+(fetching alone never marks them), parsed, ingested -- a batch of 50 in one
+store transaction when the store is on this machine, else each message in its
+own -- and only then, after the commit, flagged \\Seen. A crash
 between the commit and the flag leaves the message unseen; the next pass
 fetches it again and the store knows it by its Message-ID (or content hash)
 and adds nothing. Two watchers on one mailbox are safe the same way.
@@ -34,6 +35,7 @@ BATCH = 50  # messages fetched, ingested and flagged together
 IDLE_SECONDS = 25 * 60
 MAX_BACKOFF = 300.0
 _UID = re.compile(rb"UID (\d+)")
+_REFUSED = (InvalidInput, NotFound, RuleViolation, PermissionDenied)  # the message stays unread, said
 
 Ingest = Callable[[ParsedMail], IngestResult]
 Say = Callable[[str], None]
@@ -131,12 +133,10 @@ class MailFetcher:
         started = time.monotonic()
         for i in range(0, len(uids), BATCH):
             chunk = uids[i:i + BATCH]
-            seen: list[int] = []
-            for uid, raw in self._fetch(conn, chunk):
-                report.fetched += 1
-                outcome = self._ingest_one(uid, raw, report)
-                if outcome:
-                    seen.append(uid)
+            fetched = [(uid, parse(raw)) for uid, raw in self._fetch(conn, chunk)]
+            report.fetched += len(fetched)
+            seen = [uid for (uid, parsed), outcome in zip(fetched, self._ingest_all(fetched), strict=True)
+                    if self._counted(uid, parsed, outcome, report)]
             if seen:
                 # Only now: every message of `seen` is committed in the store.
                 typ, data = conn.uid("STORE", ",".join(map(str, seen)), "+FLAGS.SILENT", r"(\Seen)")
@@ -158,17 +158,31 @@ class MailFetcher:
                 if found:
                     yield int(found.group(1)), item[1]
 
-    def _ingest_one(self, uid: int, raw: bytes, report: FetchReport) -> bool:
+    def _ingest_all(self, fetched: list[tuple[int, ParsedMail]]) -> list:
+        """Each message's IngestResult, or the store's refusal. A sink with
+        `batch` takes them all in one transaction (committed when it returns)."""
+        batch = getattr(self.ingest, "batch", None)
+        if batch is not None:
+            return batch([parsed for _uid, parsed in fetched]) if fetched else []
+        outcomes = []
+        for _uid, parsed in fetched:
+            try:
+                outcomes.append(self.ingest(parsed))
+            except _REFUSED as e:
+                outcomes.append(e)
+        return outcomes
+
+    def _counted(self, uid: int, parsed: ParsedMail, outcome, report: FetchReport) -> bool:
         """True when the message is in the store (now or before): flag it."""
-        parsed = parse(raw)
-        try:
-            result = self.ingest(parsed)
-        except (InvalidInput, NotFound, RuleViolation, PermissionDenied) as e:
-            reason = _(e.message.template, **e.message.params)
+        if isinstance(outcome, _REFUSED):
+            reason = _(outcome.message.template, **outcome.message.params)
             report.refused.append((uid, reason))
             self.say(_("Message {uid} from {sender} was not ingested: {reason} It stays unread in the mailbox.",
                        uid=uid, sender=parsed.sender, reason=reason))
             return False
+        if isinstance(outcome, BaseException):
+            raise outcome
+        result: IngestResult = outcome
         if result.duplicate:
             report.duplicates += 1
         elif result.automatic:
@@ -180,7 +194,10 @@ class MailFetcher:
 
     # --- watch: IDLE, and reconnect with backoff -------------------------------------------
     def watch(self, stop: threading.Event | None = None, *, idle_seconds: float = IDLE_SECONDS,
-              on_pass: Callable[[FetchReport], None] | None = None) -> None:
+              on_pass: Callable[[FetchReport], None] | None = None,
+              on_error: Callable[[str], None] | None = None) -> None:
+        """Until `stop` is set. `on_pass` after each pass, `on_error` with the
+        sentence of each failure before the pause (serve counts them)."""
         stop = stop or threading.Event()
         delay = 1.0
         while not stop.is_set():
@@ -209,6 +226,8 @@ class MailFetcher:
                 if stop.is_set():
                     break
                 reason = _sentence(e)
+                if on_error is not None:
+                    on_error(reason)
                 self.say(_("{reason}; trying again in {seconds} s.", reason=reason.rstrip("."),
                            seconds=f"{delay:g}"))
                 stop.wait(delay)

@@ -380,6 +380,7 @@ class RemoteBackend(Backend):
             "subject": message.subject, "at": message.at.isoformat() if message.at else None,
             "attachments": await asyncio.to_thread(_file_contents, message.attachments),
             "id": message.id, "references": list(message.references), "automatic": message.automatic,
+            "campaign_id": message.campaign_id,
         }
         verb, path = BY_HAND["ingest"]
         # The key makes the retry after a lost answer the same message (#10.4).

@@ -7,7 +7,8 @@ Two tabs. Users: the list (one OptionList line a user), a form to add one
 role, campaigns, export permission or language, or disable/enable them.
 Campaigns: the list, and the selected campaign's configuration as a form
 (name, active, View All Tickets, mass close, channels, script, task form,
-templates, SLA rules), saved at the version it was read.
+templates, SLA rules, and the E-mail section: the mailbox it reads,
+widgets/campaign_mail.py), saved at the version it was read.
 
 Every rule is the store's: the screen sends what was typed and shows the
 store's sentence, keeping the typing. The screen is offered to administrators
@@ -51,6 +52,7 @@ from sagicc_tui.domain.errors import InvalidInput, SagiccError
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.campaign_mail import CampaignMailForm
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -223,6 +225,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
                     yield TextArea(id="camp-templates")
                     yield Label(Content(_("SLA: priority hours-to-first-answer hours-to-close, one a line")))
                     yield TextArea(id="camp-sla")
+                    yield CampaignMailForm(id="camp-mail")
                     with Horizontal(classes="admin-row"):
                         yield Button(_("Save campaign"), id="camp-save", variant="primary")
                         yield Button(_("New campaign"), id="camp-new")
@@ -290,6 +293,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         self.query_one("#camp-script", TextArea).text = c.script
         self.query_one("#camp-templates", TextArea).text = templates_to_text(c.templates)
         self.query_one("#camp-sla", TextArea).text = sla_to_text(c.sla_rules)
+        self.query_one(CampaignMailForm).show(c.mailbox)
 
     # --- users ---------------------------------------------------------------------------
 
@@ -363,6 +367,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
             script=self.query_one("#camp-script", TextArea).text,
             templates=templates_from_text(self.query_one("#camp-templates", TextArea).text, base.templates),
             sla_rules=sla_from_text(self.query_one("#camp-sla", TextArea).text),
+            mailbox=self.query_one(CampaignMailForm).read(),
         )
 
     def action_save(self) -> None:

@@ -10,6 +10,7 @@ problem documents (server/problems.py).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 from fastapi import APIRouter, FastAPI
@@ -26,7 +27,9 @@ from sagicc_tui.server.text_check import TextCheckedRoute
 __all__ = ["READ_ONLY", "create_app"]
 
 
-def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: str = "Sagicc") -> FastAPI:
+def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: str = "Sagicc",
+               mail: bool = False) -> FastAPI:
+    """`mail`: read the support mailboxes in this process too (`serve --mail`, server/mail_service.py)."""
     store = backend.store
     if events is None:
         url = store.engine.url
@@ -38,9 +41,14 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
 
     async def lifespan(app: FastAPI):
         await events.start()
+        service = app.state.mail
+        if service is not None:
+            service.start(asyncio.get_running_loop())
         try:
             yield
         finally:
+            if service is not None:
+                await asyncio.to_thread(service.stop)
             await events.stop()
 
     app = FastAPI(
@@ -50,6 +58,11 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
     )
     app.state.backend = backend
     app.state.events = events
+    app.state.mail = None
+    if mail:
+        from sagicc_tui.server.mail_service import MailService
+
+        app.state.mail = MailService(store, events)
 
     problems.install(app)
     app.router.routes.extend(_router().routes)

@@ -81,7 +81,7 @@ def add_hand_routes(router: APIRouter) -> None:
             result = await c.backend.ingest(IncomingMessage(
                 channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
                 at=body.at, attachments=paths, id=body.id, references=tuple(body.references),
-                automatic=body.automatic,
+                automatic=body.automatic, campaign_id=body.campaign_id,
                 idempotency_key=f"{c.token_id}:{idempotency_key}" if idempotency_key else ""))
         if result.duplicate:
             return Response(wire.adapter(type(result)).dump_json(result), status_code=200,
@@ -215,3 +215,5 @@ class InboundMessage(BaseModel):
         "E-mail: the Message-IDs this message answers, the most recent first"))
     automatic: bool = Field(default=False, description=(
         "An auto-reply or delivery report: recorded, never opens or reopens a ticket"))
+    campaign_id: int = Field(default=0, ge=0, le=2**31 - 1, description=(
+        "The campaign whose own channel (its mailbox) it came through; 0: the campaign that receives the channel"))

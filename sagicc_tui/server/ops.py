@@ -66,6 +66,46 @@ class Metrics:
         return "\n".join(out)
 
 
+def mail_health(service) -> list[dict]:
+    """Each mailbox of `serve --mail`: who reads it, its last good pass, failures in a row."""
+    import os
+    import socket
+    from datetime import UTC, datetime
+
+    out = []
+    for m in service.status():
+        at = m["last_success_at"]
+        if m["reader_pid"] and m["reader_host"] == socket.gethostname():
+            try:
+                os.kill(m["reader_pid"], 0)
+            except ProcessLookupError:  # its reader died; another takes over shortly
+                m["reader_pid"] = None
+            except PermissionError:
+                pass
+        state = "waiting" if m["reader_pid"] is None else "failing" if m["consecutive_failures"] else "ok"
+        out.append({"mailbox": m["mailbox"], "state": state, "reader_pid": m["reader_pid"],
+                    "last_success_at": datetime.fromtimestamp(at, UTC).isoformat() if at else None,
+                    "consecutive_failures": m["consecutive_failures"]})
+    return out
+
+
+def render_mail(status: list[dict]) -> str:
+    out = ["# HELP sagicc_mail_last_success_timestamp_seconds When the mailbox was last read without error "
+           "(0: never).", "# TYPE sagicc_mail_last_success_timestamp_seconds gauge"]
+    for m in status:
+        out.append(f'sagicc_mail_last_success_timestamp_seconds{{mailbox="{_esc(m["mailbox"])}"}} '
+                   f'{m["last_success_at"] or 0:.0f}')
+    out += ["# HELP sagicc_mail_consecutive_failures Failed attempts to read the mailbox since its last good pass.",
+            "# TYPE sagicc_mail_consecutive_failures gauge"]
+    for m in status:
+        out.append(f'sagicc_mail_consecutive_failures{{mailbox="{_esc(m["mailbox"])}"}} {m["consecutive_failures"]}')
+    out += ["# HELP sagicc_mail_messages_added Messages the mailbox's current reader added to the store.",
+            "# TYPE sagicc_mail_messages_added gauge"]
+    for m in status:
+        out.append(f'sagicc_mail_messages_added{{mailbox="{_esc(m["mailbox"])}"}} {m["messages"]}')
+    return "\n".join(out) + "\n"
+
+
 def _esc(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -119,12 +159,22 @@ def install(app: FastAPI) -> None:
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             return JSONResponse({"status": "unavailable", "store": type(exc).__name__}, status_code=503,
                                 headers={"Cache-Control": "no-store"})
-        return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+        body: dict = {"status": "ok"}
+        service = getattr(request.app.state, "mail", None)
+        if service is not None:
+            # The mailboxes say how they are, but never fail the probe: a mailbox
+            # that cannot be read is no reason to take the API out of service.
+            body["mail"] = await asyncio.to_thread(mail_health, service)
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request) -> Response:
         streams = len(getattr(request.app.state.events, "_subscribers", ()))
-        return PlainTextResponse(metrics.render(streams), media_type="text/plain; version=0.0.4")
+        text = metrics.render(streams)
+        service = getattr(request.app.state, "mail", None)
+        if service is not None:
+            text += render_mail(await asyncio.to_thread(service.status))
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     try:
         from swagger_ui_bundle import swagger_ui_path

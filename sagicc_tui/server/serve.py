@@ -15,6 +15,7 @@ from pathlib import Path
 
 ENV_DB = "SAGICC_SERVER_DB"
 ENV_FILES = "SAGICC_SERVER_FILES"
+ENV_MAIL = "SAGICC_SERVER_MAIL"  # "1": every worker runs the mailbox watchers (one reads each mailbox)
 
 log = logging.getLogger("sagicc.server")
 
@@ -29,7 +30,7 @@ def app_from_env():
     started = time.perf_counter()
     backend = LocalBackend(db, blob_dir=Path(files) if files else None)
     log.info("store ready in %.2f s", time.perf_counter() - started)
-    return create_app(backend)
+    return create_app(backend, mail=os.environ.get(ENV_MAIL) == "1")
 
 
 def files_dir_for(db: str) -> str | None:
@@ -41,7 +42,7 @@ def files_dir_for(db: str) -> str | None:
 
 
 def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info", *,
-        socket_path: str | None = None, socket_group: str | None = None) -> None:
+        socket_path: str | None = None, socket_group: str | None = None, mail: bool = False) -> None:
     import uvicorn
 
     # Open (create or upgrade) the store once, before any worker starts, so a
@@ -49,8 +50,13 @@ def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info"
     from sagicc_tui.local_store.backend import LocalBackend
 
     files = files_dir_for(db)
-    LocalBackend(db, blob_dir=Path(files) if files else None).store.engine.dispose()
+    opened = LocalBackend(db, blob_dir=Path(files) if files else None)
+    if mail:
+        _say_mailboxes(opened.store)
+    opened.store.engine.dispose()
     os.environ[ENV_DB] = db
+    if mail:
+        os.environ[ENV_MAIL] = "1"
     if files:
         os.environ[ENV_FILES] = files
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
@@ -70,6 +76,21 @@ def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info"
         return
     config = uvicorn.Config(app_from_env(), **options)
     _stream_closing_server()(config).run(sockets=[sock])
+
+
+def _say_mailboxes(store) -> None:
+    import sys
+
+    from sagicc_tui.mail.mailboxes import configured
+
+    with store.read() as conn:
+        boxes = configured(store.campaigns(conn))
+    if boxes:
+        print(f"Reading mail: {', '.join(b.label for b in boxes)} (one server process per mailbox; state in "
+              "/healthz and /metrics)", file=sys.stderr)
+    else:
+        print("--mail: no mailbox is configured yet (SAGICC_IMAP_* or `sagicc campaigns mail ID`); one set later "
+              "is picked up within 30 s (SAGICC_MAIL_RESCAN)", file=sys.stderr)
 
 
 def listening_socket(host: str, port: int):

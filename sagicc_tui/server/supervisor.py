@@ -41,7 +41,7 @@ class Supervisor:
         self.restarts = 0
 
     def _spawn(self, slot: int) -> None:
-        proc = self._ctx.Process(target=self._target, args=(self._sock, *self._args),
+        proc = self._ctx.Process(target=_worker_main, args=(self._target, self._sock, *self._args),
                                  name=f"sagicc-worker-{slot}", daemon=False)
         proc.start()
         self._procs[slot] = (proc, time.monotonic())
@@ -76,3 +76,11 @@ class Supervisor:
         for proc, _ in self._procs.values():
             proc.join()
         self._sock.close()
+
+
+def _worker_main(target: Callable[..., None], *args) -> None:
+    # A worker forked after run() installed the parent's handlers would
+    # inherit them: its own stop would then call the parent's Supervisor.stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    target(*args)

@@ -3,7 +3,7 @@ command (ARGS) in a process that SIGKILLs itself right after METHOD returned
 a true value (its change committed): a crash at the one moment a test cannot
 time from outside (tests/remote/test_fault.py: after the store committed a
 sent message, before the server answers; tests/test_mail.py: after a fetched
-message committed, before its \\Seen flag). The hook lives here, not in the
+batch committed, before its \\Seen flags). The hook lives here, not in the
 product: production code has no test switch."""
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ def store_url(dialect: str, tmp_path, request) -> str:
     return url
 
 
-async def serve(dialect: str, tmp_path, request, *, workers: int = 2, env: dict[str, str] | None = None) -> Served:
+async def serve(dialect: str, tmp_path, request, *, workers: int = 2, env: dict[str, str] | None = None,
+                args: tuple[str, ...] = ()) -> Served:
     url = store_url(dialect, tmp_path, request)
     world = await make_world(url, blob_dir=tmp_path / "files")
     tokens, channel = user_tokens(world)
@@ -69,7 +70,7 @@ async def serve(dialect: str, tmp_path, request, *, workers: int = 2, env: dict[
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "sagicc_tui", "serve", "--db", url, "--port", str(port),
-             "--workers", str(workers)],
+             "--workers", str(workers), *args],
             env={**os.environ, "SAGICC_SERVER_FILES": str(tmp_path / "files"), **(env or {})},
             stdout=subprocess.DEVNULL, stderr=out)
     deadline = time.monotonic() + 60

@@ -81,3 +81,48 @@ async def test_agents_do_not_get_the_screen(world):
         await settle(pilot)
         assert not isinstance(app.screen, AdminScreen)
         assert any("Only administrators" in n for n in notices(app))
+
+
+async def test_the_email_section_sets_a_campaigns_mailbox_and_bad_input_keeps_the_typing(world):
+    """#13 P4: the campaign's E-mail section; the store's rules, one sentence each."""
+    from sagicc_tui.domain.enums import MailSecurity
+    from sagicc_tui.domain.models import CampaignMailbox
+
+    app = make_app(world, username="admin")
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = await _open_admin(pilot)
+        await pilot.click("#admin-tabs Tab#--content-tab-tab-campaigns")
+        await settle(pilot)
+        assert screen.query_one("#mail-host", Input).value == ""  # campaign 1 reads no mailbox yet
+        screen.query_one("#mail-host", Input).value = "imap.empresa.co"
+        screen.query_one("#mail-login", Input).value = "soporte@empresa.co"
+        screen.query_one("#mail-security").value = "starttls"
+        screen.query_one("#mail-folder", Input).value = "Soporte"
+        screen.query_one("#mail-password-file", Input).value = "/etc/sagicc/soporte.password"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        admin = await world.user("admin")
+        assert (await world.backend.get_campaign(admin, 1)).mailbox == CampaignMailbox(
+            host="imap.empresa.co", user="soporte@empresa.co", security=MailSecurity.STARTTLS, folder="Soporte",
+            password_file="/etc/sagicc/soporte.password")
+
+        # Plain IMAP to another machine, a relative password file, a port in words: refused, typing kept.
+        for field, typed, words in (("#mail-port", "noventa", "port must be 1 to 65535"),
+                                    ("#mail-password-file", "soporte.password", "must be a full path")):
+            screen.query_one(field, Input).value = typed
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert any(words in n for n in notices(app)), notices(app)
+            assert screen.query_one(field, Input).value == typed
+            screen.query_one(field, Input).value = "" if field == "#mail-port" else "/etc/sagicc/soporte.password"
+        screen.query_one("#mail-security").value = "plain"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("unencrypted to imap.empresa.co" in n for n in notices(app)), notices(app)
+        assert (await world.backend.get_campaign(admin, 1)).mailbox.security is MailSecurity.STARTTLS
+
+        # Emptying the server: the campaign reads no mailbox any more.
+        screen.query_one("#mail-host", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (await world.backend.get_campaign(admin, 1)).mailbox is None
