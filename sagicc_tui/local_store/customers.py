@@ -580,7 +580,11 @@ def _account_text(number: str, name: str) -> str:
 
 
 def _refuse_same_number(conn: Connection, customer_id: int, number: str, but: int | None = None) -> None:
-    """One account per number and customer: an Add repeated (two presses, two terminals) stores it once."""
+    """One account per number and customer: an Add repeated (two presses, two terminals) stores it once.
+    The customer's row is locked first (PostgreSQL; SQLite's write transaction already is), so two
+    concurrent Adds cannot both find the number free."""
+    cu = schema.CustomerRow.__table__
+    conn.execute(select(cu.c.id).where(cu.c.id == customer_id).with_for_update())
     stmt = select(account.c.id).where(account.c.customer_id == customer_id, account.c.number == number)
     if but is not None:
         stmt = stmt.where(account.c.id != but)
