@@ -214,6 +214,8 @@ _CHANGE_FIELD = {
     "campaign_id": N_("Campaign"),
     "assignee": N_("Assigned user"),
     "merged_into": N_("Merged into"),
+    "channel": N_("Channel"),
+    "unread_count": N_("Unread"),
 }
 # Fields whose values are enum values, shown by their label.
 _CHANGE_ENUM = {"status": (TicketStatus, status), "priority": (Priority, priority),
