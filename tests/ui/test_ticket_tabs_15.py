@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Button, DataTable, Input, OptionList, Select, TextArea
 
 from sagicc_tui.domain.customers import AccountInput, ContactInput, CustomerInput
-from sagicc_tui.domain.enums import ChangeKind, ContactKind, EntityKind, IdType, TicketStatus
+from sagicc_tui.domain.enums import ChangeKind, ContactKind, EntityKind, IdType
 from sagicc_tui.screens.ticket import TicketScreen
 from sagicc_tui.screens.ticket_dialogs import ChangeLogScreen, ConfirmScreen, RelatedScreen, TextScreen
 from sagicc_tui.widgets.ticket_header import CustomerLink
