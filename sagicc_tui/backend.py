@@ -282,7 +282,8 @@ class Backend(ABC):
     async def update_ticket(
         self, user: User, ticket_id: int, changes: dict[str, object], *, expected_version: int
     ) -> Ticket:
-        """Edit status, priority, type, description, account (T7); stale versions are refused."""
+        """Edit status, priority, type, description, account and campaign (T7); stale versions
+        are refused. A campaign change follows Assign -> move to a campaign's rules."""
 
     @abstractmethod
     async def change_log(

@@ -25,6 +25,9 @@ LANGUAGES = ("es", "en")
 #: Placeholders a campaign's script and message templates may use; filled
 #: from the ticket at hand (`fill_placeholders`).
 PLACEHOLDERS = ("customer_name", "ticket_number", "agent_name", "campaign_name")
+#: The same placeholders in Spanish, as scripts written in Spanish use them (the demo's `{agente}`).
+PLACEHOLDER_ALIASES = {"cliente": "customer_name", "caso": "ticket_number", "agente": "agent_name",
+                       "campaña": "campaign_name"}
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
@@ -108,17 +111,20 @@ def placeholders_in(text: str) -> list[str]:
 
 def _check_placeholders(text: str, where: str) -> None:
     for name in placeholders_in(text):
-        if name not in PLACEHOLDERS:
+        if name not in PLACEHOLDERS and name not in PLACEHOLDER_ALIASES:
             raise InvalidInput(N_("The placeholder {{{name}}} in {where} is unknown; use {known}."),
-                               name=name, where=where, known=", ".join("{" + p + "}" for p in PLACEHOLDERS))
+                               name=name, where=where, known=", ".join("{" + p + "}" for p in (*PLACEHOLDERS, *PLACEHOLDER_ALIASES)))
 
 
 def fill_placeholders(text: str, **values: object) -> str:
-    """The text with its known placeholders filled (unknown ones stay as written)."""
-    for name in PLACEHOLDERS:
-        if name in values:
-            text = text.replace("{" + name + "}", str(values[name]))
-    return text
+    """The text with its known placeholders (and their Spanish names) filled; unknown ones
+    stay as written. The caller passes values already made safe to show."""
+    def one(match: re.Match[str]) -> str:
+        name = PLACEHOLDER_ALIASES.get(match.group(1), match.group(1))
+        return str(values[name]) if name in PLACEHOLDERS and name in values else match.group(0)
+
+    # One pass: a filled value (a customer's name) is never read as a placeholder itself.
+    return re.sub(r"\{(\w+)\}", one, text)
 
 
 def check_campaign(c: Campaign) -> None:

@@ -501,6 +501,23 @@ def validate_contact(data: ContactInput) -> ContactInput:
     return ContactInput(kind=kind, value=value, label=label)
 
 
+def parse_account_extra(text: str) -> dict[str, str]:
+    """An account's additional information as typed, `key=value; key=value` (T6).
+    An item without `=` is refused with its text, never silently dropped."""
+    extra: dict[str, str] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise InvalidInput(N_("The additional information {item} has no = sign; write it as key=value, "
+                                  "like plan=Plus, and separate items with ;."), item=part.strip()[:60])
+        k, v = part.split("=", 1)
+        if not k.strip():
+            raise InvalidInput(N_("An additional field of the account has no name; name it or remove it."))
+        extra[k.strip()] = v.strip()
+    return extra
+
+
 def validate_account(data: AccountInput) -> AccountInput:
     number = _text(data.number, N_("Account number"), max_len=40)
     if not number:

@@ -29,3 +29,8 @@ CONTACT_KIND = {
     ContactKind.ADDRESS: N_("Address"),
     ContactKind.SOCIAL: N_("Social account"),
 }
+
+#: Change-log fields whose values are ids, and what they are the id of: the store
+#: names them (ChangeLogEntry.previous_name/new_name), the UI says when one is gone.
+ID_FIELDS = {"customer_id": "customer", "account_id": "account", "campaign_id": "campaign",
+             "merged_into": "customer"}

@@ -271,6 +271,11 @@ class TicketRelation:
     related_ticket_id: int
     related_number: int
     created_at: datetime
+    # What the list shows of the related ticket (T3): its status, customer and subject
+    # (the first e-mail subject, else its description, else its last message).
+    status: TicketStatus | None = None
+    customer_name: str = ""
+    subject: str = ""
 
 
 @model
@@ -356,6 +361,10 @@ class ChangeLogEntry:
     user_id: int | None
     user_name: str
     at: datetime
+    # When `field` holds ids (domain/labels.ID_FIELDS): the names the store has for them
+    # now ("" when that customer, account or campaign no longer exists).
+    previous_name: str = ""
+    new_name: str = ""
 
 
 @model

@@ -87,6 +87,7 @@ from sagicc_tui.local_store import attachments as attachments_mod
 from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
     admin,
     activity,
+    change_names,
     conversation,
     customer_export,
     customers,
@@ -307,7 +308,7 @@ class LocalBackend(Backend):
 
     async def update_ticket(self, user: User, ticket_id: int, changes: dict[str, object], *,
                             expected_version: int) -> Ticket:
-        return await self._write(ticket_actions.update_fields, user, ticket_id, changes, expected_version)
+        return await self._write(ticket_extras.update_ticket, user, ticket_id, changes, expected_version)
 
     async def change_log(self, user: User, entity: EntityKind, entity_id: int, *,
                          since: datetime | None = None, until: datetime | None = None) -> list[ChangeLogEntry]:
@@ -325,7 +326,7 @@ class LocalBackend(Backend):
                 stmt = stmt.where(cl.c.at >= to_epoch(since))
             if until:
                 stmt = stmt.where(cl.c.at < to_epoch(until))
-            return [change_from_row(r, r.user_name or "") for r in c.execute(stmt)]
+            return change_names.with_names(c, [change_from_row(r, r.user_name or "") for r in c.execute(stmt)])
 
         return await self._read(fn)
 

@@ -611,10 +611,25 @@ def _account_text(number: str, name: str) -> str:
     return f"{number} ({name})" if name else number
 
 
+def _refuse_same_number(conn: Connection, customer_id: int, number: str, but: int | None = None) -> None:
+    """One account per number and customer: an Add repeated (two presses, two terminals) stores it once.
+    The customer's row is locked first (PostgreSQL; SQLite's write transaction already is), so two
+    concurrent Adds cannot both find the number free."""
+    cu = schema.CustomerRow.__table__
+    conn.execute(select(cu.c.id).where(cu.c.id == customer_id).with_for_update())
+    stmt = select(account.c.id).where(account.c.customer_id == customer_id, account.c.number == number)
+    if but is not None:
+        stmt = stmt.where(account.c.id != but)
+    if conn.execute(stmt).first() is not None:
+        raise InvalidInput(N_("The customer already has account {number}; choose it in the list to change it."),
+                           number=number)
+
+
 def add_account(store: Store, conn: Connection, user: User, customer_id: int, data: AccountInput) -> Account:
     me = store.fresh_user(conn, user)
     customer_row(conn, customer_id)
     clean = validate_account(data)
+    _refuse_same_number(conn, customer_id, clean.number)
     account_id = conn.execute(insert(account).values(
         customer_id=customer_id, number=clean.number, name=clean.name,
         extra=json.dumps(clean.extra, ensure_ascii=False))).inserted_primary_key[0]
@@ -628,6 +643,7 @@ def update_account(store: Store, conn: Connection, user: User, account_id: int, 
     me = store.fresh_user(conn, user)
     row = _account_row(conn, account_id)
     clean = validate_account(data)
+    _refuse_same_number(conn, row.customer_id, clean.number, but=account_id)
     current = (row.number, row.name, json.loads(row.extra or "{}"))
     if expected is not None and current != (clean.number, clean.name, clean.extra) and current != (
             expected.number, expected.name, dict(expected.extra)):

@@ -21,9 +21,10 @@ from sagicc_tui.domain.enums import (
     EntityKind,
     IdType,
     MassActionKind,
+    Role,
     TicketStatus,
 )
-from sagicc_tui.domain.errors import InvalidInput, RuleViolation
+from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, RuleViolation
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Task, Ticket, TicketRelation, User
 from sagicc_tui.domain.query import MassAction, TicketSelection
@@ -42,7 +43,7 @@ from sagicc_tui.local_store.convert import (
     to_epoch,
 )
 from sagicc_tui.local_store.core import LogLine, Store
-from sagicc_tui.local_store.ticket_actions import check_ticket_version, refuse_closed
+from sagicc_tui.local_store.ticket_actions import check_ticket_version, refuse_closed, update_fields
 from sagicc_tui.render import Gettext
 from sagicc_tui.render import external_view as external_render
 
@@ -113,10 +114,17 @@ def reassign(
     check_version(store, conn, ticket, expected_version)
     if ticket.assignee_id == assignee_id and campaign_id in (None, ticket.campaign_id):
         return ticket
-    action = MassAction(
+    _assign_one(store, conn, me, ticket, MassAction(
         kind=MassActionKind.ASSIGN, selection=TicketSelection(ids=frozenset({ticket.id})),
         assignee_id=assignee_id, unassign=assignee_id is None, campaign_id=campaign_id,
-    )
+    ))
+    return _fresh(conn, ticket.id)
+
+
+def _assign_one(store: Store, conn: Connection, me: User, ticket: Ticket, action: MassAction) -> None:
+    """One ticket through the mass Assign's own plan and run: the rules (members only,
+    closed stays closed, who keeps the ticket on a campaign move) and the change log
+    are written once, in mass_actions."""
     row = conn.execute(select(schema.ticket).where(t.id == ticket.id)).one()
     plan = mass_actions.Plan(MassActionKind.ASSIGN)
     mass_actions._plan_assign(store, conn, me, action, [row], {c.id: c for c in store.campaigns(conn)}, plan)
@@ -124,6 +132,33 @@ def reassign(
         reason = plan.refused[0].reason
         raise RuleViolation(reason.template, **reason.params)
     mass_actions._run_assign(store, conn, me, action, plan, store.now())
+
+
+# --- T7 the Ticket tab's save (fields and campaign) ----------------------------------------
+
+
+def update_ticket(
+    store: Store, conn: Connection, user: User, ticket_id: int, changes: dict[str, object],
+    expected_version: int,
+) -> Ticket:
+    """The Ticket tab's Save in one transaction: its fields (ticket_actions.update_fields)
+    and, when `campaign_id` is among the changes, the move to that campaign exactly as
+    Assign -> move to a campaign does it (the assignee stays only where they belong)."""
+    fields = dict(changes)
+    campaign_id = fields.pop("campaign_id", None)
+    ticket = update_fields(store, conn, user, ticket_id, fields, expected_version)
+    if campaign_id is None or campaign_id == ticket.campaign_id:
+        return ticket
+    me = store.fresh_user(conn, user)
+    try:
+        target = int(campaign_id)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise InvalidInput(N_("{value} is not a valid {field}."), value=campaign_id, field="campaign_id") from None
+    # An agent moves tickets only into campaigns they work in (the ones the tab offers them).
+    if me.role is Role.AGENT and target not in me.campaign_ids:
+        raise PermissionDenied(N_("You are not a member of that campaign; choose one of your campaigns."))
+    _assign_one(store, conn, me, ticket, MassAction(
+        kind=MassActionKind.ASSIGN, selection=TicketSelection(ids=frozenset({ticket.id})), campaign_id=target))
     return _fresh(conn, ticket.id)
 
 
@@ -170,17 +205,27 @@ def merge(
 
 
 def related(store: Store, conn: Connection, user: User, ticket_id: int) -> list[TicketRelation]:
-    """The tickets related to this one that the user can see, by number."""
+    """The tickets related to this one that the user can see, by number, with their
+    status, customer and subject (the list tells them apart without opening each)."""
     ticket = reads.get(store, conn, user, ticket_id=ticket_id)
     sc, _ = reads.scope(store, conn, user)
+    ix = schema.InteractionRow.__table__.c
+    first_subject = (select(ix.subject).where(ix.ticket_id == t.id, ix.subject != "")
+                     .order_by(ix.created_at, ix.id).limit(1).scalar_subquery())
     rows = conn.execute(
-        select(rel.c.related_ticket_id, rel.c.created_at, t.number)
+        select(rel.c.related_ticket_id, rel.c.created_at, t.number, t.status, t.description, t.last_summary,
+               cu.c.first_name, cu.c.middle_name, cu.c.last_name, cu.c.second_last_name,
+               first_subject.label("subject"))
         .join(schema.ticket, t.id == rel.c.related_ticket_id)
+        .outerjoin(cu, cu.c.id == t.customer_id)
         .where(rel.c.ticket_id == ticket.id, tq.scope_predicate(sc))
         .order_by(t.number)
     )
-    return [TicketRelation(ticket_id=ticket.id, related_ticket_id=r.related_ticket_id, related_number=r.number,
-                           created_at=from_epoch(r.created_at)) for r in rows]
+    return [TicketRelation(
+        ticket_id=ticket.id, related_ticket_id=r.related_ticket_id, related_number=r.number,
+        created_at=from_epoch(r.created_at), status=TicketStatus(r.status),
+        customer_name=" ".join(p for p in (r.first_name, r.middle_name, r.last_name, r.second_last_name) if p),
+        subject=r.subject or r.description or r.last_summary or "") for r in rows]
 
 
 def relate(store: Store, conn: Connection, user: User, ticket_id: int, other_number: int) -> list[TicketRelation]:

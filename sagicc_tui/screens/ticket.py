@@ -80,7 +80,7 @@ from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView, when
 from sagicc_tui.widgets.io import BackendCalls, StatusLine, error_text
 from sagicc_tui.widgets.task_form import TaskForm
-from sagicc_tui.widgets.ticket_header import TicketHeaderBar
+from sagicc_tui.widgets.ticket_header import CustomerLink, TicketHeaderBar
 from sagicc_tui.widgets.ticket_tabs import (
     AccountTab,
     AgendaTab,
@@ -397,7 +397,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         focused = self.focused
         if isinstance(focused, (Input, TextArea, Select)):
             view = self.query(ConversationView)
-            (view.first() if view and view.first().display else self.query_one(TicketHeaderBar)).focus()
+            (view.first() if view and view.first().display else self.query_one(CustomerLink)).focus()
             return
         self.action_leave()
 
@@ -508,6 +508,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.query_one(TicketTab).follow(ticket)
         if previous is not None and ticket.customer_id != previous.customer_id:
             self._customer_switched()
+        if previous is not None and ticket.campaign_id != previous.campaign_id:
+            self._campaign_switched()
         if previous is not None and (ticket.status is TicketStatus.CLOSED) != (previous.status is TicketStatus.CLOSED):
             self._show_closed()
 
@@ -559,6 +561,28 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             composer = self.composer
             if composer is not None:
                 composer.set_context(self._template_variables())
+            self.query_one(ScriptTab).load()  # {cliente} is someone else now
+
+    def _campaign_switched(self) -> None:
+        """The ticket moved to another campaign (the Ticket tab's Save, a reassign, anyone's):
+        its campaign, script, history labels and (when nothing is typed there) task form follow."""
+        ticket = self.ticket
+        if ticket is None:
+            return
+        campaign_id = ticket.campaign_id
+        self.call("campaign", lambda: self.backend.get_campaign(self.user, campaign_id), self._campaign_read)
+
+    async def _campaign_read(self, campaign: Campaign) -> None:
+        if self.ticket is None or campaign.id != self.ticket.campaign_id or not self._built:
+            return
+        self.campaign = campaign
+        self.query_one(TopBar).set_campaign(campaign)
+        self.query_one(ScriptTab).load()
+        self.query_one(HistoryTab).load()
+        if self.composer is not None:
+            self.composer.set_context(self._template_variables())
+        if not self._has_typing("task"):
+            await self.query_one(TasksTab).recompose()
 
     # --- T8/+T16 live: the open ticket follows the store ---------------------------------------
 
@@ -632,6 +656,12 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._refresh_header()
         if self._built:
             self.query_one(AgendaTab).load()
+
+    @on(CustomerLink.Selected)
+    def _header_customer_selected(self, event: CustomerLink.Selected) -> None:
+        """T2: the customer's name or account in the header, clicked or Enter: the profile."""
+        event.stop()
+        self.action_profile()
 
     def action_profile(self) -> None:
         """T2: the customer (and account) in the header opens the customer profile."""

@@ -232,7 +232,7 @@ class RelatedScreen(BackendCalls, TranslatedBindings, ModalScreen[int | None]):
         self._related: list[TicketRelation] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog wide-dialog"):
             yield Label(Content(_("Related tickets")), classes="dialog-title")
             yield OptionList(id="related-list")
             yield Label(Content(_("Relate a ticket by number")))
@@ -249,8 +249,10 @@ class RelatedScreen(BackendCalls, TranslatedBindings, ModalScreen[int | None]):
         box = self.query_one("#related-list", OptionList)
         box.clear_options()
         for r in related:
-            box.add_option(Option(Content.assemble((f"#{r.related_number}", "bold"), ("  " + when(r.created_at),
-                                                                                          "dim"))))
+            # Status, customer and subject tell the related tickets apart (T3).
+            box.add_option(Option(Content.assemble(
+                (f"#{r.related_number}", "bold"), "  ", (labels.status(r.status) if r.status else "", "bold"),
+                "  ", one_line(r.customer_name, 40), "  ", (one_line(r.subject, 60), "dim"))))
         if not related:
             box.add_option(Option(Content(_("No related tickets.")), disabled=True))
 
@@ -282,7 +284,7 @@ _KIND_HEADERS = (N_("Type"), N_("Field"), N_("Previous"), N_("New"), N_("Date"),
 
 
 class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
-    """Administrators: the ticket's change log, with a date filter."""
+    """Administrators: the ticket's change log, with a date filter; ids shown as names."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Close"), id="ticket.changelog.close")]
 
@@ -291,7 +293,7 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
         self.backend, self.user, self.ticket_id = backend, user, ticket_id
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide-dialog"):
+        with Vertical(classes="dialog wide-dialog", id="log-dialog"):
             yield Label(Content(_("Change log")), classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Input(placeholder=_("From YYYY-MM-DD"), id="log-since", compact=True)
@@ -337,9 +339,12 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
         for e in entries:
             # Text cells, never str: DataTable parses str cells as markup, and
             # previous/new values can be text a customer wrote.
+            # Names and labels, not ids (T3); values cut so date and user stay in view.
             table.add_row(*(Text(v) for v in (
-                labels.change_kind(e.kind), one_line(e.field, 30), one_line(e.previous, 40),
-                one_line(e.new, 40), when(e.at), one_line(e.user_name, 30))))
+                labels.change_kind(e.kind), one_line(labels.change_field(e.field), 20),
+                one_line(labels.change_value(e.field, e.previous, e.previous_name), 30),
+                one_line(labels.change_value(e.field, e.new, e.new_name), 30), when(e.at),
+                one_line(e.user_name, 22))))
 
     def _show_rules(self, entries: list[RuleLogEntry]) -> None:
         table = self.query_one("#rule-table", DataTable)

@@ -201,3 +201,46 @@ _CHANGE_KIND = {
 def change_kind(value: ChangeKind) -> str:
     """The change log's "type" column (T3)."""
     return _(_CHANGE_KIND[value])
+
+
+# The change log's "field" column: the stored field names, as the forms name them.
+_CHANGE_FIELD = {
+    "status": N_("Status"),
+    "priority": N_("Priority"),
+    "type": N_("Ticket type"),
+    "description": N_("Description"),
+    "account_id": N_("Account"),
+    "customer_id": N_("Customer"),
+    "campaign_id": N_("Campaign"),
+    "assignee": N_("Assigned user"),
+    "merged_into": N_("Merged into"),
+    "channel": N_("Channel"),
+    "unread_count": N_("Unread"),
+}
+# Fields whose values are enum values, shown by their label.
+_CHANGE_ENUM = {"status": (TicketStatus, status), "priority": (Priority, priority),
+                "type": (TicketType, ticket_type)}
+_ID_GONE = {"customer": N_("customer #{id}, no longer exists"), "account": N_("account #{id}, no longer exists"),
+            "campaign": N_("campaign #{id}, no longer exists")}
+
+
+def change_field(field: str) -> str:
+    label = _CHANGE_FIELD.get(field)
+    return _(label) if label else field
+
+
+def change_value(field: str, value: str, name: str = "") -> str:
+    """A change log value as people say it: a name for an id (the store resolved it),
+    a label for a status, priority or type; other values as written."""
+    if not value:
+        return ""
+    what = shared.ID_FIELDS.get(field)
+    if what is not None:
+        return name or _(_ID_GONE[what], id=value)
+    enum = _CHANGE_ENUM.get(field)
+    if enum is not None:
+        try:
+            return enum[1](enum[0](value))
+        except ValueError:
+            return value
+    return value

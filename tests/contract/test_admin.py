@@ -124,7 +124,7 @@ async def test_campaigns_are_added_configured_and_every_change_logged(world):
     (dict(sla_rules=(SlaRule(priority=Priority.LOW, first_response_minutes=-60, resolution_minutes=600),)),
      "more than zero"),
     (dict(primary_field="nada"), "primary field nada"),
-    (dict(script="Hola {cliente}"), "placeholder {cliente}"),
+    (dict(script="Hola {clienta}"), "placeholder {clienta}"),
     (dict(surveys=()), None),
 ])
 async def test_invalid_campaigns_get_one_sentence_and_nothing_is_written(world, bad, words):

@@ -222,6 +222,8 @@ async def test_task_note_and_priority(world):
         assert [(n.text, n.color.value) for n in notes] == [("Cliente difícil", "red")]
         screen.query_one("#notes-list", OptionList).highlighted = 0
         await _click(pilot, "#note-delete")
+        app.screen.query_one("#confirm-yes", Button).press()  # #15.5: a delete asks first
+        await settle(pilot, rounds=2)
         assert await world.backend.list_notes(admin, r.ticket_id) == []
         # T7: edit the priority (the tab follows my own task's version)
         await pilot.press("4")

@@ -13,8 +13,8 @@ from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from sagicc_tui.domain.collision import FieldVersions, Keep, fields_to_review, resolve
-from sagicc_tui.domain.customers import AccountInput
-from sagicc_tui.domain.errors import SagiccError, StaleWrite
+from sagicc_tui.domain.customers import AccountInput, parse_account_extra
+from sagicc_tui.domain.errors import InvalidInput, SagiccError, StaleWrite
 from sagicc_tui.domain.models import Account
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
@@ -113,31 +113,52 @@ class AccountTab(TicketTabBase):
 
         self.post_message(self.CompareRequested(_("this account"), fields_to_review(fields), chosen))
 
-    def _input(self) -> AccountInput:
-        extra: dict[str, str] = {}
-        for part in self.query_one("#account-extra", Input).value.split(";"):
-            if "=" in part:
-                k, v = part.split("=", 1)
-                if k.strip():
-                    extra[k.strip()] = v.strip()
+    def _input(self, *, strict: bool = False) -> AccountInput:
+        """The form as an account; `strict` refuses an additional item without = (an Add or a
+        Save must say so, never drop it), otherwise such an item is left out (comparisons)."""
+        text = self.query_one("#account-extra", Input).value
+        if not strict:
+            text = ";".join(p for p in text.split(";") if p.split("=", 1)[0].strip() and "=" in p)
+        extra = parse_account_extra(text)
         return AccountInput(number=self.query_one("#account-number", Input).value,
                             name=self.query_one("#account-name", Input).value, extra=extra)
+
+    def _checked_input(self) -> AccountInput | None:
+        try:
+            return self._input(strict=True)
+        except InvalidInput as e:
+            self.error_here(e)
+            self.query_one("#account-extra", Input).focus()
+            return None
 
     @on(Button.Pressed, "#account-add")
     def add(self) -> None:
         t = self.ctx.ticket
         if t is None:
             return
-        data = self._input()
-        self.call("write", lambda: self.backend.add_account(self.user, t.customer_id, data), self._written,
-                  self.error_here)
+        data = self._checked_input()
+        if data is None:
+            return
+        self.set_error("")
+        # Once per press, even pressed twice before the store answers (#15.5).
+        self.write_once("add", lambda: self.backend.add_account(self.user, t.customer_id, data), self._added,
+                        self.error_here)
+
+    def _added(self, account: Account) -> None:
+        """Added: the form is empty again, so a second Add cannot store it twice."""
+        self._editing = self._editing_from = None
+        self._fill({"number": "", "name": "", "extra": ""})
+        self.succeeded(_("Account {number} added.", number=one_line(account.number, 40)))
+        self._written(account)
 
     @on(Button.Pressed, "#account-save")
     def save(self) -> None:
         if self._editing is None:
             self.set_error(_("Choose an account in the list first."))
             return
-        aid, data = self._editing, self._input()
+        aid, data = self._editing, self._checked_input()
+        if data is None:
+            return
         started = self._editing_from
         expected = AccountInput(number=started.number, name=started.name, extra=dict(started.extra)) \
             if started else None

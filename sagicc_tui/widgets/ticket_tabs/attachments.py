@@ -65,8 +65,8 @@ class AttachmentsTab(TicketTabBase):
             self.set_error(_("Write the path of the file to add."))
             return
         self.set_error("")
-        self.call("write", lambda: self.backend.add_attachment(self.user, self.ctx.ticket_id, path), self._added,
-                  self.error_here)
+        self.write_once("add", lambda: self.backend.add_attachment(self.user, self.ctx.ticket_id, path),
+                        self._added, self.error_here)
 
     def _added(self, _a: object) -> None:
         self.query_one("#attach-path", Input).value = ""
@@ -78,10 +78,17 @@ class AttachmentsTab(TicketTabBase):
 
     @on(Button.Pressed, "#attach-remove")
     def remove_selected(self) -> None:
+        """Asks first (#15.5): a removed attachment is gone from the ticket."""
         a = self._current()
-        if a is not None:
+        if a is None:
+            return
+
+        def confirmed() -> None:
             self.call("write", lambda: self.backend.remove_attachment(self.user, a.id), self._changed,
                       self.error_here)
+
+        self.confirm(_("Remove attachment"), _("Remove {name} from this ticket? It cannot be undone.",
+                                               name=one_line(a.name, 60)), confirmed, yes=_("Remove"))
 
     @on(Button.Pressed, "#attach-save")
     def save(self) -> None:

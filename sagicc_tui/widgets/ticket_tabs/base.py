@@ -11,7 +11,7 @@ user cancelled; a confirmation answers only when confirmed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -105,6 +105,7 @@ class TicketTabBase(BackendCalls, Widget):
     def __init__(self, ctx: TicketContext, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ctx = ctx
+        self._writing: set[str] = set()  # writes on their way (write_once)
 
     @property
     def backend(self) -> Backend:
@@ -116,6 +117,34 @@ class TicketTabBase(BackendCalls, Widget):
 
     def load(self) -> None:
         """Read what the tab shows (called when the ticket is known and on refresh)."""
+
+    def write_once(self, key: str, make: Callable[[], Awaitable[Any]], done: Callable[[Any], Any],
+                   error: Callable[[SagiccError], Any] | None = None) -> bool:
+        """A write that a second press cannot repeat while the first is on its way
+        (Add pressed twice stores once, #15.5); False when one was already going."""
+        if key in self._writing:
+            return False
+        self._writing.add(key)
+
+        async def guarded() -> Any:
+            try:
+                return await make()
+            except SagiccError:
+                raise
+            except Exception:
+                self._writing.discard(key)  # a defect: the call says so; the button works again
+                raise
+
+        def finished(value: Any) -> Any:
+            self._writing.discard(key)
+            return done(value)
+
+        def failed(e: SagiccError) -> Any:
+            self._writing.discard(key)
+            return error(e) if error is not None else None
+
+        self.call(key, guarded, finished, failed)
+        return True
 
     def set_error(self, text: str) -> None:
         """Next to the form, and (when there is something to say) where the eyes are."""

@@ -132,8 +132,13 @@ class ContactTab(TicketTabBase):
             return
         data = self._input()
         self.set_error("")
-        self.call("write", lambda: self.backend.add_contact(self.user, t.customer_id, data), self._written,
-                  self.error_here)
+        self.write_once("add", lambda: self.backend.add_contact(self.user, t.customer_id, data), self._added,
+                        self.error_here)
+
+    def _added(self, contact: ContactInfo) -> None:
+        self._editing = None
+        self.succeeded(_("Contact {value} added.", value=one_line(contact.value, 60)))
+        self._written(contact)
 
     @on(Button.Pressed, "#contact-save")
     def save(self) -> None:
@@ -151,12 +156,21 @@ class ContactTab(TicketTabBase):
 
     @on(Button.Pressed, "#contact-delete")
     def delete(self) -> None:
+        """Asks first (#15.5): a deleted contact cannot be brought back."""
         if self._editing is None:
             self.set_error(_("Choose a contact in the list first."))
             return
         cid = self._editing
-        self._editing = None
-        self.call("write", lambda: self.backend.delete_contact(self.user, cid), self._written, self.error_here)
+        shown = next((c for c in self._contacts if c.id == cid), None)
+        value = one_line(shown.value, 60) if shown else ""
+
+        def confirmed() -> None:
+            if self._editing == cid:
+                self._editing = None
+            self.call("write", lambda: self.backend.delete_contact(self.user, cid), self._written, self.error_here)
+
+        self.confirm(_("Delete contact"), _("Delete the contact {value} of this customer? It cannot be undone.",
+                                            value=value), confirmed, yes=_("Delete"))
 
     def _written(self, _result: object) -> None:
         self._editing_from = None

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from sagicc_tui.domain.enums import NoteColor
 from sagicc_tui.domain.models import Note
 from sagicc_tui.i18n import N_, _
-from sagicc_tui.sanitize import one_line
+from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets.conversation import when
 from sagicc_tui.widgets.ticket_tabs.base import TicketChanged, TicketContext, TicketTabBase
 
@@ -44,6 +44,7 @@ class NotesTab(TicketTabBase):
             yield Select([(_(_NOTE_COLOR[c]), c.value) for c in NoteColor], allow_blank=False,
                          id="note-color", compact=True)
             yield Button(_("Add note"), id="note-add", variant="primary", compact=True)
+            yield Button(_("View note"), id="note-view", compact=True)
             yield Button(_("Delete note"), id="note-delete", variant="error", compact=True)
         yield Label("", classes="form-error")
 
@@ -68,8 +69,8 @@ class NotesTab(TicketTabBase):
             return
         color = self.query_one("#note-color", Select).value
         self.set_error("")
-        self.call("write", lambda: self.backend.add_note(self.user, self.ctx.ticket_id, text, str(color)),
-                  self._added, self.error_here)
+        self.write_once("add", lambda: self.backend.add_note(self.user, self.ctx.ticket_id, text, str(color)),
+                        self._added, self.error_here)
 
     def _added(self, _n: object) -> None:
         self.query_one("#note-text", TextArea).text = ""
@@ -79,12 +80,38 @@ class NotesTab(TicketTabBase):
         self.load()
         self.post_message(TicketChanged())
 
-    @on(Button.Pressed, "#note-delete")
-    def delete(self) -> None:
+    def _current(self) -> Note | None:
         index = self.query_one("#notes-list", OptionList).highlighted
         if index is None or not (0 <= index < len(self.notes)):
             self.set_error(_("Choose a note in the list first."))
+            return None
+        return self.notes[index]
+
+    # The list shows a line of each note; Enter (or View note) shows one in full, any length (#15.5).
+
+    @on(OptionList.OptionSelected, "#notes-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.view()
+
+    @on(Button.Pressed, "#note-view")
+    def view(self) -> None:
+        note = self._current()
+        if note is None:
             return
-        note = self.notes[index]
-        self.call("write", lambda: self.backend.delete_note(self.user, note.id), self._changed,
-                  self.error_here)
+        self.set_error("")
+        self.show_text(_("Note of {when}", when=when(note.created_at)), clean(note.text))
+
+    @on(Button.Pressed, "#note-delete")
+    def delete(self) -> None:
+        """Asks first (#15.5): a deleted note cannot be brought back."""
+        note = self._current()
+        if note is None:
+            return
+
+        def confirmed() -> None:
+            self.call("write", lambda: self.backend.delete_note(self.user, note.id), self._changed,
+                      self.error_here)
+
+        self.confirm(_("Delete note"), _("Delete the note «{start}»? It cannot be undone.",
+                                         start=one_line(note.text, 60)), confirmed, yes=_("Delete"))

@@ -1,12 +1,14 @@
-"""T7: the ticket's own fields, saved with the version the form was filled from."""
+"""T7: the ticket's own fields, saved with the version the form was filled from.
+
+The campaign is one of them (the manual's Ticket tab): a new campaign moves the
+ticket as Assign -> move to a campaign does, in the Backend's same save."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.content import Content
-from textual.widgets import Button, Label, Select, Static, TextArea
+from textual.widgets import Button, Label, Select, TextArea
 
 from sagicc_tui.domain.collision import FieldVersions, Keep, fields_to_review, resolve
 from sagicc_tui.domain.enums import Priority, TicketType
@@ -28,6 +30,8 @@ class TicketTab(TicketTabBase):
         self._account_ids: set[int] = set()
         self._accounts_known = False
         self._account_names: dict[int, str] = {}
+        self._campaigns_known = False
+        self._campaign_names: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -36,8 +40,11 @@ class TicketTab(TicketTabBase):
                                                       allow_blank=False, id="tt-type", compact=True))
                 yield field(_("Priority"), Select([(labels.priority(p), p.value) for p in Priority],
                                                    allow_blank=False, id="tt-priority", compact=True))
-            yield field(_("Account"), Select([], prompt=_("No account"), id="tt-account", compact=True))
-            yield field(_("Campaign"), Static("", id="tt-campaign"))
+            with Horizontal(classes="form-row"):
+                yield field(_("Account"), Select([], prompt=_("No account"), id="tt-account", compact=True))
+                yield field(_("Campaign"), Select(self._initial_campaign(), allow_blank=False, id="tt-campaign",
+                                                   compact=True))
+            # A fixed height: a long description scrolls inside its box, Save stays in view (80x24 too).
             yield field(_("Description"), TextArea(id="tt-description", soft_wrap=True, tab_behavior="focus",
                                                     compact=True))
             with Horizontal(classes="buttons"):
@@ -50,7 +57,7 @@ class TicketTab(TicketTabBase):
     @staticmethod
     def values_of(ticket: Ticket) -> dict[str, object]:
         return {"type": ticket.type.value, "priority": ticket.priority.value, "account_id": ticket.account_id,
-                "description": clean(ticket.description)}
+                "campaign_id": ticket.campaign_id, "description": clean(ticket.description)}
 
     def mine(self) -> dict[str, object]:
         base = self.base or {}
@@ -60,6 +67,8 @@ class TicketTab(TicketTabBase):
             # Until the accounts are read the Select cannot show the ticket's: it is not "mine".
             "account_id": selection(self.query_one("#tt-account", Select)) if self._accounts_known
             else base.get("account_id"),
+            "campaign_id": self.query_one("#tt-campaign", Select).value if self._campaigns_known
+            else base.get("campaign_id"),
             "description": self.query_one("#tt-description", TextArea).text,
         }
 
@@ -70,8 +79,6 @@ class TicketTab(TicketTabBase):
         """Show the ticket as it is now: this is the version I start from."""
         self.version = ticket.version
         self.base = self.values_of(ticket)
-        name = self.ctx.campaign.name if self.ctx.campaign else str(ticket.campaign_id)
-        self.query_one("#tt-campaign", Static).update(Content(one_line(name)))
         self._show(self.base)
 
     def _show(self, values: dict[str, object]) -> None:
@@ -80,6 +87,11 @@ class TicketTab(TicketTabBase):
         text = self.query_one("#tt-description", TextArea)
         if text.text != values["description"]:
             text.text = str(values["description"])
+        campaign = self.query_one("#tt-campaign", Select)
+        if values["campaign_id"] not in self._campaign_names:  # before the list is read, or not mine
+            self._campaign_names[values["campaign_id"]] = self._current_campaign_name(values["campaign_id"])
+            self._campaign_options()
+        campaign.value = values["campaign_id"]
         account = self.query_one("#tt-account", Select)
         if values["account_id"] is None:
             account.clear()
@@ -109,6 +121,42 @@ class TicketTab(TicketTabBase):
         if wanted in {a.id for a in accounts}:
             select.value = wanted
 
+    # The campaigns offered: the user's active ones (list_campaigns), and always the ticket's own.
+
+    def load(self) -> None:
+        self.call("campaigns", lambda: self.backend.list_campaigns(self.user), self._set_campaigns)
+
+    def _initial_campaign(self) -> list[tuple[str, int]]:
+        """Until the user's campaigns are read, the ticket's own (the tabs are built once it is known)."""
+        t = self.ctx.ticket
+        if t is None:
+            return [("…", 0)]
+        self._campaign_names = {t.campaign_id: self._current_campaign_name(t.campaign_id)}
+        return [(name, cid) for cid, name in self._campaign_names.items()]
+
+    def _current_campaign_name(self, campaign_id: object) -> str:
+        c = self.ctx.campaign
+        return one_line(c.name, 40) if c is not None and c.id == campaign_id else f"#{campaign_id}"
+
+    def _set_campaigns(self, campaigns: list) -> None:
+        current = (self.base or {}).get("campaign_id")
+        names = {c.id: one_line(c.name, 40) for c in campaigns if c.active or c.id == current}
+        if current is not None and current not in names:
+            names[current] = self._current_campaign_name(current)
+        chosen = self.query_one("#tt-campaign", Select).value if self._campaigns_known else current
+        self._campaign_names = names
+        self._campaigns_known = True
+        self._campaign_options()
+        if chosen in names:
+            self.query_one("#tt-campaign", Select).value = chosen
+
+    def _campaign_options(self) -> None:
+        select = self.query_one("#tt-campaign", Select)
+        value = select.value
+        select.set_options([(name, cid) for cid, name in self._campaign_names.items()])
+        if value in self._campaign_names:
+            select.value = value
+
     @on(Button.Pressed, "#tt-save")
     def save(self) -> None:
         t = self.ctx.ticket
@@ -127,8 +175,20 @@ class TicketTab(TicketTabBase):
             changes["account_id"] = mine["account_id"]
         version = self.version
         self.set_error("")
-        self.call("save", lambda: self.backend.update_ticket(self.user, t.id, changes, expected_version=version),
-                  self._saved, self._failed)
+
+        def write() -> None:
+            self.call("save", lambda: self.backend.update_ticket(self.user, t.id, changes, expected_version=version),
+                      self._saved, self._failed)
+
+        if mine["campaign_id"] == self.base["campaign_id"]:
+            write()
+            return
+        changes["campaign_id"] = mine["campaign_id"]
+        name = self._campaign_names.get(mine["campaign_id"], "")  # type: ignore[call-overload]
+        self.confirm(_("Move to another campaign"), _(
+            "Move ticket #{number} to {campaign}? Its script and task form become that campaign's, and the "
+            "assigned user keeps it only if they work in {campaign}.", number=t.number, campaign=name),
+            write, yes=_("Move and save"))
 
     def _saved(self, ticket: Ticket) -> None:
         if self.mine() == self.values_of(ticket):
@@ -170,6 +230,8 @@ class TicketTab(TicketTabBase):
             return labels.priority(Priority(str(value)))
         if key == "account_id":
             return self._account_names.get(int(value), str(value))  # type: ignore[call-overload]
+        if key == "campaign_id":
+            return self._campaign_names.get(int(value), str(value))  # type: ignore[call-overload]
         return str(value)
 
     def _compare(self, found: tuple[Ticket, str]) -> None:
@@ -181,7 +243,8 @@ class TicketTab(TicketTabBase):
             FieldVersions(key, label, base[key], mine[key], theirs[key],
                           shown=tuple(self._field_text(key, v[key]) for v in (base, mine, theirs)))  # type: ignore[arg-type]
             for key, label in (("type", _("Ticket type")), ("priority", _("Priority")),
-                               ("account_id", _("Account")), ("description", _("Description")))
+                               ("account_id", _("Account")), ("campaign_id", _("Campaign")),
+                               ("description", _("Description")))
         ]
         review = fields_to_review(fields)
         if not review:  # their change touched nothing of this form: save mine on their version
