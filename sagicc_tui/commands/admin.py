@@ -153,8 +153,12 @@ def users_add(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace, changes) -> int:
+    """Read the user, save the changes at the version read (a change by another
+    administrator in between is refused, not overwritten)."""
+
     async def verb(s: Session):
-        return await s.backend.update_user(s.user, args.name, changes)
+        current = await s.backend.get_user(args.name)
+        return await s.backend.update_user(s.user, args.name, changes, expected_version=current.version)
 
     user = run(args, verb)
     if args.json:

@@ -35,6 +35,9 @@ History:
      the index of the list's order by priority (+L5).
   11 message identity (each incoming message once, #10.4) and e-mail
      threading headers (#13).
+  12 a user's version (app_user.version, #18): an administrator's save names
+     the version it was read at, so two administrators never overwrite each
+     other's change to the same user unseen.
 """
 
 from __future__ import annotations
@@ -163,9 +166,14 @@ def _v9_to_v10(conn: Connection) -> None:
     _create_indexes(conn)  # the priority order's index (+L5)
 
 
+def _v11_to_v12(conn: Connection) -> None:
+    if "version" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
+        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11,
+    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12,
 }
 
 

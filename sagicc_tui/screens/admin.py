@@ -301,6 +301,13 @@ class AdminScreen(TranslatedBindings, Screen[None]):
                 str(self.query_one("#user-export", Select).value),
                 str(self.query_one("#user-language", Select).value))
 
+    def _listed_user(self, name: str) -> User | None:
+        """The user as this screen read them (their version travels with a save)."""
+        current = next((u for u in self.users if u.username == name), None)
+        if current is None:
+            self.notify(_("Choose a user in the list first."), severity="warning")
+        return current
+
     @on(Button.Pressed, "#user-add")
     @work(group="admin-write", exit_on_error=False)
     async def add_user(self) -> None:
@@ -324,8 +331,13 @@ class AdminScreen(TranslatedBindings, Screen[None]):
     async def save_user(self) -> None:
         try:
             name, full, role, camps, export, language = self._user_form()
+            current = self._listed_user(name)
+            if current is None:
+                return
+            # Saved at the version this screen read: another administrator's change in between is refused.
             await self.backend.update_user(self.user, name, UserChanges(
-                full_name=full, role=role, campaign_ids=camps, export=export, language=language))
+                full_name=full, role=role, campaign_ids=camps, export=export, language=language),
+                expected_version=current.version)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -336,12 +348,12 @@ class AdminScreen(TranslatedBindings, Screen[None]):
     @work(group="admin-write", exit_on_error=False)
     async def toggle_user(self) -> None:
         name = self.query_one("#user-name", Input).value.strip()
-        current = next((u for u in self.users if u.username == name), None)
+        current = self._listed_user(name)
         if current is None:
-            self.notify(_("Choose a user in the list first."), severity="warning")
             return
         try:
-            await self.backend.update_user(self.user, name, UserChanges(active=not current.active))
+            await self.backend.update_user(self.user, name, UserChanges(active=not current.active),
+                                           expected_version=current.version)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
