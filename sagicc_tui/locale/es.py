@@ -873,6 +873,7 @@ CATALOG: dict[str, str] = {
     "Use Close to close a ticket: closing is final and asks for confirmation.": "Use Cerrar para cerrar un caso: el cierre es definitivo y pide confirmación.",
     "User": "Usuario",
     "User name (new users only)": "Nombre de usuario (solo usuarios nuevos)",
+    "User {username} was changed by another administrator since you opened it (version {current}); open it again and redo your change.": "Otro administrador cambió al usuario {username} desde que lo abrió (versión {current}); ábralo de nuevo y repita su cambio.",
     "User {user} added.": "Usuario {user} agregado.",
     "User {user} saved.": "Usuario {user} guardado.",
     "Users": "Usuarios",
