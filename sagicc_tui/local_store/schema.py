@@ -57,8 +57,6 @@ class UserRow(SQLModel, table=True):
     language: str | None = None  # "es", "en"; None: the terminal's locale (version 7)
     # An administrator's save names the version it read (#18, schema 12); status changes leave it.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
-    # An administrator's save names the version it read (#18, schema 12); status changes leave it.
-    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class CampaignMember(SQLModel, table=True):
