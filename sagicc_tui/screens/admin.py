@@ -50,7 +50,7 @@ from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.admin import PLACEHOLDERS, UserChanges, UserInput, key_for, starter_campaign
 from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
-from sagicc_tui.domain.errors import InvalidInput, SagiccError
+from sagicc_tui.domain.errors import InvalidInput, SagiccError, StaleWrite
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, Survey, TaskField, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.widgets import labels
@@ -384,8 +384,10 @@ class AdminScreen(TranslatedBindings, Screen[None]):
             await self.backend.update_user(self.user, name, UserChanges(
                 full_name=full, role=role, campaign_ids=camps, export=export, language=language),
                 expected_version=current.version)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
+        except SagiccError as e:  # the form keeps what was typed
+            self.notify(labels.error_sentence(e), severity="error", timeout=10)
+            if isinstance(e, StaleWrite):
+                self.reload()  # the list reads the user again: choosing them shows what was saved meanwhile
             return
         self.notify(_("User {user} saved.", user=name))
         self.reload()

@@ -125,3 +125,36 @@ async def test_survey_links_and_gateway_tokens_from_the_screen(world):
         await settle(pilot)
         assert any("Revoked 1 token(s) of the gateway whatsapp-1" in n for n in notices(app)), notices(app)
         assert access.signed_in(world.local.store, token) is None
+
+
+async def test_a_user_changed_by_another_administrator_meanwhile_is_not_overwritten(world):
+    """#18 P10: the screen saves a user at the version it read; another administrator's
+    save in between is refused with one sentence, the typing kept, their change kept."""
+    from sagicc_tui.domain.admin import UserChanges
+
+    app = make_app(world, username="admin")
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = await _open_admin(pilot)
+        users = screen.query_one("#admin-users", OptionList)
+        users.highlighted = next(i for i, u in enumerate(screen.users) if u.username == "bruno")
+        await settle(pilot)
+        assert screen.query_one("#user-name", Input).value == "bruno"
+        read = await world.backend.get_user("bruno")
+        await world.backend.update_user(await world.user("admin"), "bruno", UserChanges(full_name="Bruno Otro"),
+                                        expected_version=read.version)  # another administrator, meanwhile
+        screen.query_one("#user-full-name", Input).value = "Bruno Mío"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("changed by another administrator" in n for n in notices(app)), notices(app)
+        assert screen.query_one("#user-full-name", Input).value == "Bruno Mío"
+        assert (await world.backend.get_user("bruno")).full_name == "Bruno Otro"
+        # Chosen again, the form shows what was saved meanwhile; now the change goes through.
+        users.highlighted = 0
+        await settle(pilot)
+        users.highlighted = next(i for i, u in enumerate(screen.users) if u.username == "bruno")
+        await settle(pilot)
+        assert screen.query_one("#user-full-name", Input).value == "Bruno Otro"
+        screen.query_one("#user-full-name", Input).value = "Bruno Mío"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (await world.backend.get_user("bruno")).full_name == "Bruno Mío"
