@@ -180,8 +180,10 @@ class Backend(ABC):
     async def add_user(self, user: User, data: UserInput) -> User: ...
 
     @abstractmethod
-    async def update_user(self, user: User, username: str, changes: UserChanges) -> User:
-        """Only the fields given change; disabling a user revokes their tokens."""
+    async def update_user(self, user: User, username: str, changes: UserChanges, *,
+                          expected_version: int) -> User:
+        """Only the fields given change; disabling a user revokes their tokens. Saved
+        at the version read (User.version): a stale version raises StaleWrite."""
 
     @abstractmethod
     async def issue_user_token(self, user: User, username: str) -> IssuedToken:

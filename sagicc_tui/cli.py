@@ -114,7 +114,7 @@ from sagicc_tui.commands.tickets import _positive  # noqa: E402 - one whole-numb
 def _port(value: str) -> int:
     n = _positive(value)
     if n > 65535:
-        raise argparse.ArgumentTypeError(f"{n} is not a TCP port; use 1 to 65535")
+        raise argparse.ArgumentTypeError(_("{n} is not a TCP port; use 1 to 65535", n=n))
     return n
 
 
@@ -125,6 +125,7 @@ def _version() -> str:
 
 
 from sagicc_tui.commands.session import UserError  # noqa: E402 - stdlib only; a sentence, exit code 1
+from sagicc_tui.i18n import _  # noqa: E402 - standard library only; every sentence in the user's language
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,8 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             # A bug: still one sentence, never a traceback in the user's terminal.
             first = str(e).splitlines()[0][:200] if str(e) else ""
-            message = (f"Unexpected error ({type(e).__name__}{': ' + first if first else ''}); nothing more "
-                       "was done. Run it again with SAGICC_DEBUG=1 for the details to report.")
+            message = _("Unexpected error ({error}); nothing more was done. Run it again with SAGICC_DEBUG=1 "
+                        "for the details to report.", error=type(e).__name__ + (": " + first if first else ""))
         print(f"sagicc: {message}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -178,14 +179,15 @@ def _sentence(e: Exception) -> str | None:
 
         return _(e.message.template, **e.message.params)
     if isinstance(e, UnicodeDecodeError):
-        return (f"The input is not UTF-8 text (byte 0x{e.object[e.start]:02x} at position {e.start}); "
-                "save it as UTF-8 and try again.")
+        return _("The input is not UTF-8 text (byte {byte} at position {position}); save it as UTF-8 and try again.",
+                 byte=f"0x{e.object[e.start]:02x}", position=e.start)
     if isinstance(e, OSError):
         return f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
     mod = type(e).__module__
     if mod.startswith("sqlalchemy") or mod == "sqlite3":
         # Unexpected database states (a corrupt file, a foreign file): say what to check.
-        return f"The store could not be read ({str(e).splitlines()[0]}); check that --db points to a sagicc store."
+        return _("The store could not be read ({reason}); check that --db points to a sagicc store.",
+                 reason=str(e).splitlines()[0])
     return None
 
 
@@ -215,7 +217,7 @@ def _acting_user(backend, args: argparse.Namespace):
 
         name = load_settings().last_user
     if not name:
-        raise UserError("Say who you are with --user NAME (see `sagicc users`).")
+        raise UserError(_("Say who you are with --user NAME (see `sagicc users`)."))
     return asyncio.run(backend.get_user(name))
 
 
@@ -238,12 +240,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         if not started:  # only once the store has been accepted
             started.append(True)
-            print(f"Building a demo store with {args.tickets} tickets at {db}…", file=sys.stderr)
+            print(_("Building a demo store with {n} tickets at {db}…", n=args.tickets, db=db), file=sys.stderr)
         print(f"  {line}", file=sys.stderr)
 
     summary = build_demo(db, tickets=args.tickets, seed=args.seed, progress=progress)
-    print(f"Done in {summary.elapsed_seconds:.1f} s: {summary.tickets} tickets, {summary.customers} customers, "
-          f"{summary.users} users, {summary.campaigns} campaigns. Open it with: sagicc --db {db}")
+    print(_("Done in {seconds} s: {tickets} tickets, {customers} customers, {users} users, {campaigns} campaigns. "
+            "Open it with: sagicc --db {db}", seconds=f"{summary.elapsed_seconds:.1f}", tickets=summary.tickets,
+            customers=summary.customers, users=summary.users, campaigns=summary.campaigns, db=db))
     return 0
 
 
@@ -252,15 +255,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError:
-        raise UserError("The server needs its extra packages: pip install 'sagicc-tui[server]'.") from None
+        raise UserError(_("The server needs its extra packages: pip install 'sagicc-tui[server]'.")) from None
     from sagicc_tui.server.serve import run
 
     db = _db(args)
     from sagicc_tui.commands.session import require_initialised
 
     require_initialised(db)  # a missing or empty location says to run `sagicc init`
-    where = f"the socket {args.socket}" if args.socket else f"http://{args.host}:{args.port}"
-    print(f"Serving {db} on {where} (API /api/v1, documentation /docs)", file=sys.stderr)
+    where = _("the socket {path}", path=args.socket) if args.socket else f"http://{args.host}:{args.port}"
+    print(_("Serving {db} on {where} (API /api/v1, documentation /docs)", db=db, where=where), file=sys.stderr)
     run(db, args.host, args.port, args.workers, socket_path=args.socket, socket_group=args.socket_group,
         mail=args.mail)
     return 0
@@ -275,8 +278,8 @@ def _ingest_backend(args: argparse.Namespace):
         return _open_existing(_db(args))
     token = os.environ.get("SAGICC_CHANNEL_TOKEN", "").strip()
     if not token:
-        raise UserError(f"Ingesting on the server {url} needs a gateway token in $SAGICC_CHANNEL_TOKEN "
-                        "(`sagicc channels token NAME`), or pass --db PATH for a store on this machine.")
+        raise UserError(_("Ingesting on the server {url} needs a gateway token in $SAGICC_CHANNEL_TOKEN "
+                          "(`sagicc channels token NAME`), or pass --db PATH for a store on this machine.", url=url))
     from sagicc_tui.remote.backend import RemoteBackend
     from sagicc_tui.remote.credentials import normalize_url
 
@@ -295,33 +298,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         try:
             stream = open(args.file, "rb")  # noqa: SIM115 - closed below; each line is decoded by itself
         except OSError as e:
-            raise UserError(f"Cannot read {args.file}: {e.strerror}.") from None
+            raise UserError(_("Cannot read {path}: {reason}.", path=args.file, reason=e.strerror)) from None
 
     def on_line(number: int, result, error: str | None) -> None:
         # As each line is done, so a killed ingest has said how far it got.
         if error is not None:
-            print(f"sagicc: line {number}: {error}", file=sys.stderr, flush=True)
+            print("sagicc: " + _("line {number}: {error}", number=number, error=error), file=sys.stderr, flush=True)
         if args.json:
             _print_json({"line": number, "ok": True, **dataclasses.asdict(result)} if error is None
                         else {"line": number, "ok": False, "error": error})
             sys.stdout.flush()
 
     def progress(report) -> None:
-        print(f"  line {report.lines}: {report.added} added, {report.duplicates} already there, "
-              f"{len(report.errors)} refused", file=sys.stderr, flush=True)
+        print("  " + _("line {line}: {added} added, {duplicates} already there, {refused} refused",
+                       line=report.lines, added=report.added, duplicates=report.duplicates,
+                       refused=len(report.errors)), file=sys.stderr, flush=True)
 
     try:
         report = ingest_lines(backend, stream, on_line=on_line, progress=progress)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    print(f"{report.added} interactions ingested ({report.new_tickets} new tickets), "
-          f"{report.duplicates} already in the store, {len(report.errors)} lines refused.", file=sys.stderr)
+    print(_("{added} interactions ingested ({new} new tickets), {duplicates} already in the store, {refused} lines "
+            "refused.", added=report.added, new=report.new_tickets, duplicates=report.duplicates,
+            refused=len(report.errors)), file=sys.stderr)
     if report.stopped is not None:
         line_no, error = report.stopped
-        print(f"sagicc: stopped at line {line_no}: {_sentence(error)} The {line_no - 1} lines before it are in "
-              f"the store or were reported above; run the same file again: what is already in the store is "
-              f"skipped.", file=sys.stderr)
+        print("sagicc: " + _("stopped at line {line}: {reason} The {before} lines before it are in the store or "
+                             "were reported above; run the same file again: what is already in the store is "
+                             "skipped.", line=line_no, reason=_sentence(error), before=line_no - 1), file=sys.stderr)
     return EXIT_ERROR if report.errors or report.stopped else 0
 
 
@@ -339,7 +344,7 @@ def cmd_external_views(args: argparse.Namespace) -> int:
     backend, user = session.backend, session.user
     if args.links_verb == "revoke":
         asyncio.run(backend.revoke_external_view(user, args.token))
-        print("Revoked: the link no longer opens.", file=sys.stderr)
+        print(_("Revoked: the link no longer opens."), file=sys.stderr)
         return 0
 
     async def gather():
@@ -359,7 +364,7 @@ def cmd_external_views(args: argparse.Namespace) -> int:
         from sagicc_tui.sanitize import one_line
 
         print(f"{link.ticket_number:>8}  {state:<8} {until:<16} {one_line(link.created_by_name, 24):<24} {link.token}")
-    print(f"{len(links)} links.", file=sys.stderr)
+    print(_("{n} links.", n=len(links)), file=sys.stderr)
     return 0
 
 
@@ -446,7 +451,7 @@ def run_tui(args: argparse.Namespace) -> int:
         # The first run on this machine (the Quick start): a demo store to try it.
         from sagicc_tui.local_store.demo import build_demo
 
-        print(f"No store at {db}: creating a demo store there…", file=sys.stderr)
+        print(_("No store at {db}: creating a demo store there…", db=db), file=sys.stderr)
         build_demo(db, tickets=2000)
         notice = db
     from sagicc_tui.local_store.quick_open import backend_opener, open_reader
@@ -469,7 +474,7 @@ def run_tui(args: argparse.Namespace) -> int:
 
 def _need_terminal() -> None:
     if not sys.stdout.isatty() and not os.environ.get("SAGICC_ALLOW_NO_TTY"):
-        raise UserError("The TUI needs a terminal; use a headless verb (see `sagicc --help`) in scripts.")
+        raise UserError(_("The TUI needs a terminal; use a headless verb (see `sagicc --help`) in scripts."))
 
 
 def _server_for(args: argparse.Namespace) -> tuple[str, str | None] | None:

@@ -3,7 +3,9 @@
 Several administrators save the same campaign at the same version: exactly one
 save goes through, every other is refused as stale (never a silent overwrite),
 and the change log holds exactly the winner's entry. Several processes add users
-with the same name: exactly one is created. SQLite file and PostgreSQL.
+with the same name: exactly one is created. Several administrators save the
+same user at the same version: one wins, the others are stale, the log has the
+winner's change only. SQLite file and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -52,6 +54,47 @@ async def main(url, n, version):
 asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 """
 
+USER_WORKER = r"""
+import asyncio, json, sys
+from sagicc_tui.domain.admin import UserChanges
+from sagicc_tui.domain.errors import StaleWrite
+from sagicc_tui.local_store.backend import LocalBackend
+
+async def main(url, n):
+    b = LocalBackend(url)
+    admin = await b.get_user("admin")
+    read = await b.get_user("bruno")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    try:
+        # Name and campaigns together: the membership rows move only with the winner.
+        await b.update_user(admin, "bruno", UserChanges(full_name=f"Bruno {n}", campaign_ids=(1, 2) if n % 2 else (2,)),
+                            expected_version=read.version)
+        out = "saved"
+    except StaleWrite:
+        out = "stale"
+    print(json.dumps({"n": n, "user": out}), flush=True)
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+def _race(worker: str, *argv_of) -> list[dict]:
+    procs = [subprocess.Popen([sys.executable, "-c", worker, *argv], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+             for argv in argv_of]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
+    for p in procs:  # everyone has read; now they all save at once
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path):
@@ -75,19 +118,7 @@ def url(request, tmp_path):
 
 
 def test_one_save_wins_and_the_others_are_stale(url):
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(n), "1"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
-             for n in range(WORKERS)]
-    for p in procs:
-        assert p.stdout.readline().strip() == "ready", p.stderr.read()
-    for p in procs:
-        p.stdin.write("go\n")
-        p.stdin.flush()
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = _race(WORKER, *[(url, str(n), "1") for n in range(WORKERS)])
     assert sorted(r["campaign"] for r in results) == ["saved"] + ["stale"] * (WORKERS - 1), results
     assert sorted(r["user"] for r in results) == ["added"] + ["refused"] * (WORKERS - 1), results
 
@@ -104,3 +135,26 @@ def test_one_save_wins_and_the_others_are_stale(url):
 
     c, log = asyncio.run(check())
     assert c.version == 2 and len(log) == 1 and log[0].new == c.script
+
+
+def test_one_user_save_wins_and_the_others_are_stale(url):
+    """#18: update_user's version guard across processes (the row's compare-and-swap)."""
+    results = _race(USER_WORKER, *[(url, str(n)) for n in range(WORKERS)])
+    assert sorted(r["user"] for r in results) == ["saved"] + ["stale"] * (WORKERS - 1), results
+    winner = next(r["n"] for r in results if r["user"] == "saved")
+
+    from sagicc_tui.domain.enums import EntityKind
+    from sagicc_tui.local_store.backend import LocalBackend
+
+    async def check():
+        b = LocalBackend(url)
+        admin = await b.get_user("admin")
+        bruno = await b.get_user("bruno")
+        log = [e for e in await b.change_log(admin, EntityKind.USER, bruno.id) if e.field == "full_name"]
+        await b.aclose()
+        return bruno, log
+
+    bruno, log = asyncio.run(check())
+    assert bruno.full_name == f"Bruno {winner}" and bruno.version == 2
+    assert bruno.campaign_ids == ((1, 2) if winner % 2 else (2,))
+    assert [e.new for e in log] == [f"Bruno {winner}"]

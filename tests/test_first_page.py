@@ -134,7 +134,7 @@ async def test_what_the_reader_does_not_answer_it_declines(stores):
     # Disabled: the store refuses them with its sentence.
     admin = await backend.get_user("admin")
     cgarcia = await backend.get_user("cgarcia")
-    await backend.update_user(admin, "cgarcia", UserChanges(active=False))
+    await backend.update_user(admin, "cgarcia", UserChanges(active=False), expected_version=cgarcia.version)
     assert not (await backend.get_user("cgarcia")).active
     assert reader.get_user("cgarcia") is None and reader.list_campaigns(cgarcia) is None
 

@@ -13,6 +13,7 @@ import sys
 
 from sagicc_tui.commands import common, json_flag, print_json
 from sagicc_tui.commands.session import Session, UserError, run
+from sagicc_tui.i18n import _
 
 ROLES = ("agent", "supervisor", "administrator")
 
@@ -21,7 +22,7 @@ def _ids(value: str) -> tuple[int, ...]:
     try:
         ids = tuple(int(x) for x in value.split(",") if x.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a list of campaign ids like 1,2") from None
+        raise argparse.ArgumentTypeError(_("{value} is not a list of campaign ids like 1,2", value=repr(value))) from None
     return ids
 
 
@@ -31,13 +32,13 @@ def _channels(value: str):
     try:
         return tuple(ChannelType(x.strip()) for x in value.split(",") if x.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: channels are {', '.join(c.value for c in ChannelType)}, comma-separated") from None
+        raise argparse.ArgumentTypeError(_("{value}: channels are {known}, comma-separated", value=repr(value),
+                                           known=", ".join(c.value for c in ChannelType))) from None
 
 
 def _yes_no(value: str) -> bool:
     if value not in ("yes", "no"):
-        raise argparse.ArgumentTypeError("yes or no")
+        raise argparse.ArgumentTypeError(_("yes or no"))
     return value == "yes"
 
 
@@ -108,7 +109,7 @@ def _user_line(u) -> str:
     from sagicc_tui.sanitize import one_line
 
     camps = ",".join(map(str, u.campaign_ids)) or "-"
-    state = "" if u.active else "  (disabled)"
+    state = "" if u.active else "  (" + _("disabled") + ")"
     return f"{u.username:<16} {u.role.value:<14} {camps:<10} {one_line(u.full_name)}{state}"
 
 
@@ -129,9 +130,9 @@ def _print_token(args, username: str, user, token: str) -> None:
     if args.json:
         print_json({"user": user, "token": token})
         return
-    print(f"Token for {username} (shown only now; the store keeps only its hash):", file=sys.stderr)
+    print(_("Token for {user} (shown only now; the store keeps only its hash):", user=username), file=sys.stderr)
     print(token)
-    print("On their machine: sagicc login https://YOUR-SERVER:8765   (then paste the token)", file=sys.stderr)
+    print(_("On their machine: sagicc login https://YOUR-SERVER:8765   (then paste the token)"), file=sys.stderr)
 
 
 def users_add(args: argparse.Namespace) -> int:
@@ -153,8 +154,12 @@ def users_add(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace, changes) -> int:
+    """Read the user, save the changes at the version read (a change by another
+    administrator in between is refused, not overwritten)."""
+
     async def verb(s: Session):
-        return await s.backend.update_user(s.user, args.name, changes)
+        current = await s.backend.get_user(args.name)
+        return await s.backend.update_user(s.user, args.name, changes, expected_version=current.version)
 
     user = run(args, verb)
     if args.json:
@@ -172,7 +177,7 @@ def users_edit(args: argparse.Namespace) -> int:
     changes = UserChanges(full_name=args.full_name, role=Role(args.role) if args.role else None,
                           campaign_ids=args.campaigns, export=args.export, language=language)
     if changes == UserChanges():
-        raise UserError("Say what to change: --full-name, --role, --campaigns, --export or --language.")
+        raise UserError(_("Say what to change: --full-name, --role, --campaigns, --export or --language."))
     return _edit(args, changes)
 
 
@@ -206,7 +211,7 @@ def users_revoke(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"user": args.name, "revoked": n})
     else:
-        print(f"Revoked {n} token(s) of {args.name}; their terminals must sign in again.")
+        print(_("Revoked {n} token(s) of {user}; their terminals must sign in again.", n=n, user=args.name))
     return 0
 
 
@@ -236,8 +241,8 @@ def channels_token(args: argparse.Namespace) -> int:
     if args.json:
         print_json(issued)
         return 0
-    print(f"Gateway token for {issued.label} (shown only now): POST /api/v1/inbound with "
-          "Authorization: Bearer TOKEN", file=sys.stderr)
+    print(_("Gateway token for {name} (shown only now): POST /api/v1/inbound with Authorization: Bearer TOKEN",
+            name=issued.label), file=sys.stderr)
     print(issued.token)
     return 0
 
@@ -250,7 +255,7 @@ def channels_revoke(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"gateway": args.name, "revoked": n})
     else:
-        print(f"Revoked {n} token(s) of the gateway {args.name}.")
+        print(_("Revoked {n} token(s) of the gateway {name}.", n=n, name=args.name))
     return 0
 
 
@@ -379,7 +384,7 @@ def campaigns_list(args: argparse.Namespace) -> int:
     from sagicc_tui.sanitize import one_line
 
     for c in found:
-        print(f"{c.id:>4}  {one_line(c.name, 40):<40} {'active' if c.active else 'disabled'}")
+        print(f"{c.id:>4}  {one_line(c.name, 40):<40} {_('active') if c.active else _('disabled')}")
     return 0
 
 
@@ -416,7 +421,7 @@ def campaigns_edit(args: argparse.Namespace) -> int:
         "primary_field": args.primary_field,
         "active": True if args.enable else False if args.disable else None}.items() if v is not None}
     if not given:
-        raise UserError("Say what to change, like --name, --incoming email,sms or --disable (see --help).")
+        raise UserError(_("Say what to change, like --name, --incoming email,sms or --disable (see --help)."))
     return _change(args, lambda c: dataclasses.replace(c, **given))
 
 
@@ -427,12 +432,13 @@ def parse_field(spec: str):
 
     parts = spec.split(":")
     if len(parts) < 3:
-        raise UserError(f"The field {spec!r} needs at least key:Label:type, like outcome:Outcome:choice:Solved|Pending.")
+        raise UserError(_("The field {spec} needs at least key:Label:type, like outcome:Outcome:choice:Solved|Pending.",
+                          spec=repr(spec)))
     key, label, kind, *rest = parts
     try:
         ftype = FieldType(kind.strip())
     except ValueError:
-        raise UserError(f"The field type {kind!r} is not one of text, number, date, choice.") from None
+        raise UserError(_("The field type {kind} is not one of text, number, date, choice.", kind=repr(kind))) from None
     required = bool(rest and rest[0] == "required")
     if required:
         rest = rest[1:]
@@ -452,18 +458,19 @@ def campaigns_template(args: argparse.Namespace) -> int:
     from sagicc_tui.domain.models import MessageTemplate
 
     if not args.remove and args.body is None:
-        raise UserError("Give the template's text with --body TEXT (or --remove to delete it).")
+        raise UserError(_("Give the template's text with --body TEXT (or --remove to delete it)."))
     try:
         channel = ChannelType(args.channel) if args.channel else None
     except ValueError:
-        raise UserError(f"{args.channel!r} is not a channel: {', '.join(c.value for c in ChannelType)}.") from None
+        raise UserError(_("{channel} is not a channel: {known}.", channel=repr(args.channel),
+                          known=", ".join(c.value for c in ChannelType))) from None
 
     def change(c):
         same = [t for t in c.templates if t.name.casefold() == args.name.strip().casefold()]
         others = tuple(t for t in c.templates if t not in same)
         if args.remove:
             if not same:
-                raise UserError(f"Campaign {c.name} has no template named {args.name}.")
+                raise UserError(_("Campaign {campaign} has no template named {name}.", campaign=c.name, name=args.name))
             return dataclasses.replace(c, templates=others)
         key = same[0].key if same else key_for(args.name, {t.key for t in c.templates})
         new = MessageTemplate(key=key, name=args.name.strip(), body=args.body, subject=args.subject, channel=channel)
@@ -478,7 +485,7 @@ def campaigns_sla(args: argparse.Namespace) -> int:
 
     priority = Priority(args.priority)
     if not args.remove and (args.first_response is None or args.resolution is None):
-        raise UserError("Give both --first-response HOURS and --resolution HOURS (or --remove).")
+        raise UserError(_("Give both --first-response HOURS and --resolution HOURS (or --remove)."))
 
     def change(c):
         others = tuple(r for r in c.sla_rules if r.priority is not priority)
@@ -496,7 +503,7 @@ def campaigns_survey(args: argparse.Namespace) -> int:
     from sagicc_tui.domain.models import Survey
 
     if not args.remove and not args.url:
-        raise UserError("Give the survey's link with --url https://... (or --remove).")
+        raise UserError(_("Give the survey's link with --url https://... (or --remove)."))
 
     def change(c):
         same = [s for s in c.surveys if s.name.casefold() == args.name.strip().casefold()]

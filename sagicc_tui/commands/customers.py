@@ -7,6 +7,7 @@ import sys
 
 from sagicc_tui.commands import common, json_flag, print_json, say
 from sagicc_tui.commands.session import Session, UserError, run
+from sagicc_tui.i18n import _
 
 #: The most rows one `customers list` prints, like `tickets list`.
 MAX_LIST = 500
@@ -125,7 +126,7 @@ def customers_list(args: argparse.Namespace) -> int:
     print(f"{'ID':>8}  {'TYPE':<8} {'DOCUMENT':<22} {'STATUS':<9} {'CREATED':<16} NAME")
     for c in rows:
         print(_line(c))
-    print(f"{len(rows)} of {total} customers.", file=sys.stderr)
+    print(_("{shown} of {total} customers.", shown=len(rows), total=total), file=sys.stderr)
     return 0
 
 
@@ -142,9 +143,9 @@ def customers_show(args: argparse.Namespace) -> int:
 
     print(_line(c))
     for x in contacts:
-        print(f"  contact {x.id}: {x.kind.value} {one_line(x.value)} {one_line(x.label)}")
+        print("  " + _("contact {id}:", id=x.id) + f" {x.kind.value} {one_line(x.value)} {one_line(x.label)}")
     for a in accounts:
-        print(f"  account {a.id}: {one_line(a.number)} {one_line(a.name)}")
+        print("  " + _("account {id}:", id=a.id) + f" {one_line(a.number)} {one_line(a.name)}")
     return 0
 
 
@@ -161,7 +162,7 @@ def _input(args, base=None):
     try:
         birth = date.fromisoformat(args.birth_date) if args.birth_date else (base.birth_date if base else None)
     except ValueError:
-        raise UserError(f"Write --birth-date as YYYY-MM-DD; {args.birth_date!r} is not.") from None
+        raise UserError(_("Write --birth-date as YYYY-MM-DD; {value} is not.", value=repr(args.birth_date))) from None
     try:
         data = CustomerInput(
             type=CustomerType(pick("type", base.type.value if base else "person")),
@@ -173,7 +174,8 @@ def _input(args, base=None):
             second_last_name=pick("second_last_name", base.second_last_name if base else ""),
             birth_date=birth, features=tuple(args.feature) if args.feature is not None else None)
     except ValueError:
-        raise UserError(f"{args.id_type!r} is not a document type: {', '.join(t.value for t in IdType)}.") from None
+        raise UserError(_("{value} is not a document type: {known}.", value=repr(args.id_type),
+                          known=", ".join(t.value for t in IdType))) from None
     return data  # the store validates it (domain/customers.py)
 
 
@@ -244,7 +246,8 @@ def customers_contacts(args: argparse.Namespace) -> int:
         except ValueError:
             sep = ""
         if not sep:
-            raise UserError(f"Write --add as KIND:VALUE with KIND one of {', '.join(k.value for k in ContactKind)}.")
+            raise UserError(_("Write --add as KIND:VALUE with KIND one of {known}.",
+                              known=", ".join(k.value for k in ContactKind)))
 
     async def verb(s: Session):
         if new is not None:
@@ -279,7 +282,8 @@ def customers_export(args: argparse.Namespace) -> int:
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
-        print(f"\r  {done}/{total} customers" if tty else f"  {done}/{total} customers",
+        line = "  " + _("{done}/{total} customers", done=done, total=total)
+        print("\r" + line if tty else line,
               end="" if tty else "\n", file=sys.stderr, flush=True)
 
     async def verb(s: Session):
@@ -288,8 +292,9 @@ def customers_export(args: argparse.Namespace) -> int:
     result = run(args, verb)
     if tty:
         print(file=sys.stderr)
-    print(f"Exported {result.customers} customers ({result.contacts} contacts, {result.accounts} accounts) "
-          f"to {result.path} in {result.seconds:.1f} s.", file=sys.stderr)
+    print(_("Exported {customers} customers ({contacts} contacts, {accounts} accounts) to {path} in {seconds} s.",
+            customers=result.customers, contacts=result.contacts, accounts=result.accounts, path=result.path,
+            seconds=f"{result.seconds:.1f}"), file=sys.stderr)
     return 0
 
 
@@ -317,6 +322,7 @@ def customers_merge(args: argparse.Namespace) -> int:
         return 0
     from sagicc_tui.sanitize import one_line
 
-    print(f"Merged {len(result.deleted_ids)} customers into {one_line(result.main.full_name)} (id {result.main.id}): "
-          f"{result.contacts_moved} contacts, {result.accounts_moved} accounts and {result.tickets_moved} tickets moved.")
+    print(_("Merged {n} customers into {name} (id {id}): {contacts} contacts, {accounts} accounts and {tickets} "
+            "tickets moved.", n=len(result.deleted_ids), name=one_line(result.main.full_name), id=result.main.id,
+            contacts=result.contacts_moved, accounts=result.accounts_moved, tickets=result.tickets_moved))
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sagicc_tui.commands import common, json_flag, print_json
 from sagicc_tui.commands.session import UserError, is_url, local_db, store_is_empty
+from sagicc_tui.i18n import _
 
 
 def add_parsers(verbs) -> None:
@@ -37,14 +38,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not is_url(db):
         path = Path(db)
         if path.is_dir():
-            raise UserError(f"{db} is a folder; give the store's file name, like {path / 'sagicc.db'}.")
+            raise UserError(_("{db} is a folder; give the store's file name, like {example}.", db=db,
+                              example=str(path / "sagicc.db")))
         path.parent.mkdir(parents=True, exist_ok=True)
     backend = LocalBackend(db)
     store = backend.store
     try:
         if not store_is_empty(store):
-            raise UserError(f"The store at {db} already has users; `sagicc init` only starts new stores. "
-                            "Add people with `sagicc users add`.")
+            raise UserError(_("The store at {db} already has users; `sagicc init` only starts new stores. "
+                              "Add people with `sagicc users add`.", db=db))
         with store.write() as conn:
             campaign = admin.add_campaign(store, conn, None, starter_campaign(args.campaign))  # domain/admin.py
             user = admin.add_user(store, conn, None, UserInput(
@@ -56,14 +58,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"store": shown, "admin": user, "campaign": campaign, "token": token})
         return 0
-    print(f"Created the store {shown} with the administrator {username} and the campaign "
-          f"{campaign.name} (id {campaign.id}).", file=sys.stderr)
-    print(f"Token for {username} (shown only now; the store keeps only its hash):", file=sys.stderr)
+    print(_("Created the store {store} with the administrator {user} and the campaign {campaign} (id {id}).",
+            store=shown, user=username, campaign=campaign.name, id=campaign.id), file=sys.stderr)
+    print(_("Token for {user} (shown only now; the store keeps only its hash):", user=username), file=sys.stderr)
     print(token)
-    print(f"""Next:
-  sagicc --db {db} --user {username} users add NAME --role agent --campaign {campaign.id}
-  sagicc --db {db} --user {username} campaigns show {campaign.id}      (then campaigns edit / fields / templates)
-  sagicc serve --db {db} --host 0.0.0.0                 (a team on other machines)
-  sagicc login http://SERVER:8765                        (on each machine, with the user's token)""",
-          file=sys.stderr)
+    steps = ((f"sagicc --db {db} --user {username} users add NAME --role agent --campaign {campaign.id}", ""),
+             (f"sagicc --db {db} --user {username} campaigns show {campaign.id}",
+              _("(then campaigns edit / fields / templates)")),
+             (f"sagicc serve --db {db} --host 0.0.0.0", _("(a team on other machines)")),
+             ("sagicc login http://SERVER:8765", _("(on each machine, with the user's token)")))
+    print(_("Next:"), file=sys.stderr)
+    for line, why in steps:
+        print(f"  {line:<54} {why}".rstrip(), file=sys.stderr)
     return 0

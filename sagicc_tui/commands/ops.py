@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sagicc_tui.commands import common
 from sagicc_tui.commands.session import UserError, is_url, local_db, no_store
+from sagicc_tui.i18n import _
 
 
 def add_parsers(verbs) -> None:
@@ -32,14 +33,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
         dsn = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
         print(f"pg_dump --format=custom --file={args.target}" + (f" --schema={schema}" if schema else "")
               + f" '{dsn}'")
-        print("PostgreSQL stores are backed up with pg_dump (above); restore with pg_restore.", file=sys.stderr)
+        print(_("PostgreSQL stores are backed up with pg_dump (above); restore with pg_restore."), file=sys.stderr)
         return 0
     source = Path(db.removeprefix("sqlite:///"))
     if not source.exists():
         raise no_store(db)
     target = Path(args.target)
     if target.exists():
-        raise UserError(f"{target} already exists; give a new file name for the backup.")
+        raise UserError(_("{target} already exists; give a new file name for the backup.", target=str(target)))
     import sqlite3
 
     partial = target.with_name(target.name + ".partial")
@@ -55,6 +56,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     finally:
         src.close()
     partial.replace(target)  # whole or not at all
-    print(f"Backed up {source} to {target} ({target.stat().st_size // 1024} KiB). Attachments are in "
-          f"{source.with_suffix('.files')}: copy that folder too.", file=sys.stderr)
+    print(_("Backed up {source} to {target} ({kib} KiB). Attachments are in {files}: copy that folder too.",
+            source=str(source), target=str(target), kib=target.stat().st_size // 1024,
+            files=str(source.with_suffix(".files"))), file=sys.stderr)
     return 0

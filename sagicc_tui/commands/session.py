@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sagicc_tui.i18n import _
+
 T = TypeVar("T")
 
 
@@ -42,7 +44,7 @@ def server_url(args: argparse.Namespace) -> str | None:
     cli_db = getattr(args, "db", None)
     cli_server = getattr(args, "server", None)
     if cli_db and cli_server:
-        raise UserError("Give either --db (a store on this machine) or --server (a shared server), not both.")
+        raise UserError(_("Give either --db (a store on this machine) or --server (a shared server), not both."))
     if cli_db:
         return None
     url = cli_server or os.environ.get("SAGICC_SERVER")
@@ -62,12 +64,12 @@ def local_db(args: argparse.Namespace) -> str:
 
 
 def no_store(db: str) -> UserError:
-    return UserError(f"There is no store at {db}; create one with `sagicc init --db {db} --admin NAME` "
-                     f"(or a demo with `sagicc demo --db {db}`), or check --db.")
+    return UserError(_("There is no store at {db}; create one with `sagicc init --db {db} --admin NAME` "
+                       "(or a demo with `sagicc demo --db {db}`), or check --db.", db=db))
 
 
 def empty_store(db: str) -> UserError:
-    return UserError(f"The store at {db} has no users yet; run `sagicc init --db {db} --admin NAME` first.")
+    return UserError(_("The store at {db} has no users yet; run `sagicc init --db {db} --admin NAME` first.", db=db))
 
 
 def open_local(db: str):
@@ -126,7 +128,7 @@ async def _local_user(backend, args: argparse.Namespace):
 
         name = load_settings().last_user
     if not name:
-        raise UserError("Say who you are with --user NAME (see `sagicc users`).")
+        raise UserError(_("Say who you are with --user NAME (see `sagicc users`)."))
     return await backend.get_user(name)
 
 
@@ -138,14 +140,15 @@ async def _remote(args: argparse.Namespace, url: str) -> Session:
     url = normalize_url(url)
     found = await asyncio.to_thread(load_token, url, token_file=load_settings().token_file)
     if found is None:
-        raise UserError(f"You are not signed in to {url}; run `sagicc login {url}` first "
-                        "(or pass --db PATH to work on a store on this machine).")
+        raise UserError(_("You are not signed in to {url}; run `sagicc login {url}` first "
+                          "(or pass --db PATH to work on a store on this machine).", url=url))
     backend = await RemoteBackend.open(url, found[1])
     wanted = getattr(args, "user", None)
     if wanted and backend.me is not None and wanted != backend.me.username:
         await backend.aclose()
-        raise UserError(f"This computer is signed in to {url} as {backend.me.username}, not {wanted}; "
-                        f"sign in as {wanted} with `sagicc login {url}`.")
+        raise UserError(_("This computer is signed in to {url} as {user}, not {wanted}; "
+                          "sign in as {wanted} with `sagicc login {url}`.", url=url, user=backend.me.username,
+                          wanted=wanted))
     return Session(backend, backend.me, f"the server {url}")
 
 

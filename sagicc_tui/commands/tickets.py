@@ -14,15 +14,16 @@ from datetime import datetime
 
 from sagicc_tui.commands import EXIT_ERROR, common, json_flag, print_json, say
 from sagicc_tui.commands.session import Session, UserError, run
+from sagicc_tui.i18n import _
 
 
 def _positive(value: str) -> int:
     try:
         n = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(_("{value} is not a whole number", value=repr(value))) from None
     if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError(_("must be 1 or more"))
     return n
 
 
@@ -115,7 +116,8 @@ async def query_from(s: Session, args: argparse.Namespace):
     for ref in args.campaign:
         match = [c for c in campaigns if str(c.id) == ref or c.name.lower() == ref.lower()]
         if not match:
-            raise UserError(f"There is no campaign {ref!r} for you; yours are: {', '.join(c.name for c in campaigns)}.")
+            raise UserError(_("There is no campaign {ref} for you; yours are: {names}.", ref=repr(ref),
+                              names=", ".join(c.name for c in campaigns)))
         campaign_ids.append(match[0].id)
     user_filter, user_ids = UserFilter.ALL, []
     if args.assignee:
@@ -193,7 +195,7 @@ def tickets_list(args: argparse.Namespace) -> int:
     from sagicc_tui.headless import ticket_table
 
     print(ticket_table(tuple(rows)))
-    print(f"{len(rows)} of {total} tickets.", file=sys.stderr)
+    print(_("{shown} of {total} tickets.", shown=len(rows), total=total), file=sys.stderr)
     return 0
 
 
@@ -247,21 +249,22 @@ def tickets_close(args: argparse.Namespace) -> int:
     async def verb(s: Session):
         return await _each(s, args.numbers, lambda t: s.backend.close_ticket(s.user, t.id, expected_version=t.version))
 
-    return _report(args, run(args, verb), "closed")
+    return _report(args, run(args, verb), _("closed"))
 
 
 def tickets_assign(args: argparse.Namespace) -> int:
     if not (args.to or args.unassign or args.campaign):
-        raise UserError("Say where the tickets go: --to USER, --unassign, or --campaign ID.")
+        raise UserError(_("Say where the tickets go: --to USER, --unassign, or --campaign ID."))
     if args.to and args.unassign:
-        raise UserError("Give either --to USER or --unassign, not both.")
+        raise UserError(_("Give either --to USER or --unassign, not both."))
 
     async def verb(s: Session):
         assignee = (await s.backend.get_user(args.to)).id if args.to else None
         return await _each(s, args.numbers, lambda t: s.backend.reassign_ticket(
             s.user, t.id, assignee_id=assignee, campaign_id=args.campaign, expected_version=t.version))
 
-    done = f"assigned to {args.to}" if args.to else "unassigned" if args.unassign else f"moved to campaign {args.campaign}"
+    done = (_("assigned to {user}", user=args.to) if args.to else _("unassigned") if args.unassign
+            else _("moved to campaign {id}", id=args.campaign))
     return _report(args, run(args, verb), done)
 
 
@@ -270,7 +273,7 @@ def tickets_merge(args: argparse.Namespace) -> int:
         return await _each(s, [args.number], lambda t: s.backend.merge_ticket(
             s.user, t.id, args.other, merge_customers=args.merge_customers, expected_version=t.version))
 
-    return _report(args, run(args, verb), f"received everything of #{args.other}, which is now closed")
+    return _report(args, run(args, verb), _("received everything of #{other}, which is now closed", other=args.other))
 
 
 def _when(value: str | None):
@@ -279,7 +282,8 @@ def _when(value: str | None):
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise UserError(f"Write --next as YYYY-MM-DDTHH:MM, like 2026-12-01T09:30; {value!r} is not.") from None
+        raise UserError(_("Write --next as YYYY-MM-DDTHH:MM, like 2026-12-01T09:30; {value} is not.",
+                          value=repr(value))) from None
     return at.astimezone() if at.tzinfo is None else at
 
 
@@ -290,28 +294,28 @@ def tickets_task(args: argparse.Namespace) -> int:
     for item in args.value:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UserError(f"Write task values as KEY=VALUE, like outcome=Solved; {item!r} is not.")
+            raise UserError(_("Write task values as KEY=VALUE, like outcome=Solved; {value} is not.", value=repr(item)))
         values[key.strip()] = value
     task = TaskInput(values=values, observations=args.observations, next_task_at=_when(args.next))
 
     async def verb(s: Session):
         return await _each(s, args.numbers, lambda t: s.backend.add_task(s.user, t.id, task, expected_version=t.version))
 
-    return _report(args, run(args, verb), "task added")
+    return _report(args, run(args, verb), _("task added"))
 
 
 def tickets_note(args: argparse.Namespace) -> int:
     async def verb(s: Session):
         return await _each(s, [args.number], lambda t: s.backend.add_note(s.user, t.id, args.text, args.color))
 
-    return _report(args, run(args, verb), "note added")
+    return _report(args, run(args, verb), _("note added"))
 
 
 def tickets_attach(args: argparse.Namespace) -> int:
     async def verb(s: Session):
         return await _each(s, [args.number], lambda t: s.backend.add_attachment(s.user, t.id, args.path))
 
-    return _report(args, run(args, verb), f"{args.path} attached")
+    return _report(args, run(args, verb), _("{path} attached", path=args.path))
 
 
 def tickets_reply(args: argparse.Namespace) -> int:
@@ -319,7 +323,7 @@ def tickets_reply(args: argparse.Namespace) -> int:
     from sagicc_tui.domain.ticket_screen import OutgoingMessage
 
     if not args.text and not args.template:
-        raise UserError("Give the message with --text TEXT or --template NAME.")
+        raise UserError(_("Give the message with --text TEXT or --template NAME."))
 
     async def verb(s: Session):
         t = await s.backend.get_ticket_by_number(s.user, args.number)
@@ -327,13 +331,15 @@ def tickets_reply(args: argparse.Namespace) -> int:
         try:
             channel = ChannelType(args.channel) if args.channel else (t.last_channel or t.origin_channel)
         except ValueError:
-            raise UserError(f"{args.channel!r} is not a channel: {', '.join(c.value for c in ChannelType)}.") from None
+            raise UserError(_("{channel} is not a channel: {known}.", channel=repr(args.channel),
+                              known=", ".join(c.value for c in ChannelType))) from None
         template = None
         if args.template:
             found = [x for x in campaign.templates if args.template in (x.key, x.name)]
             if not found:
-                names = ", ".join(x.name for x in campaign.templates) or "none"
-                raise UserError(f"Campaign {campaign.name} has no template {args.template!r}; it has: {names}.")
+                names = ", ".join(x.name for x in campaign.templates) or _("none")
+                raise UserError(_("Campaign {campaign} has no template {template}; it has: {names}.",
+                                  campaign=campaign.name, template=repr(args.template), names=names))
             template = found[0]
         contact: int | str
         if args.contact is None:
@@ -351,7 +357,8 @@ def tickets_reply(args: argparse.Namespace) -> int:
         print_json(sent)
     else:
         state = sent.delivery.value
-        print(f"#{args.number}: message {sent.id} on {sent.channel.value} to {sent.contact}: {state}"
+        print(_("#{number}: message {id} on {channel} to {contact}: {state}", number=args.number, id=sent.id,
+                channel=sent.channel.value, contact=sent.contact, state=state)
               + (f" ({sent.delivery_error})" if sent.delivery_error else ""))
     return EXIT_ERROR if sent.delivery.value == "failed" else 0
 
@@ -363,7 +370,8 @@ async def _contact_for(s: Session, customer_id: int, channel) -> int:
     contacts = await s.backend.list_contacts(s.user, customer_id)
     fit = [c for c in contacts if (c.kind is wanted if wanted else c.kind is not ContactKind.EMAIL)]
     if not fit:
-        raise UserError(f"The customer has no contact for {channel.value}; give one with --contact VALUE.")
+        raise UserError(_("The customer has no contact for {channel}; give one with --contact VALUE.",
+                          channel=channel.value))
     return fit[0].id
 
 
@@ -372,7 +380,7 @@ def tickets_redistribute(args: argparse.Namespace) -> int:
     from sagicc_tui.domain.query import MassAction, RedistributeSpec, TicketSelection
 
     if bool(args.numbers) == bool(args.query):
-        raise UserError("Name the tickets by number, or pass --query with filters (one of the two).")
+        raise UserError(_("Name the tickets by number, or pass --query with filters (one of the two)."))
 
     async def verb(s: Session):
         if args.query:
@@ -392,17 +400,17 @@ def tickets_redistribute(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     if args.dry_run:
-        print(f"{result.total} tickets selected; nothing changed (--dry-run).")
+        print(_("{n} tickets selected; nothing changed (--dry-run).", n=result.total))
         for change in result.changes:
             print("  " + say(change.template, **change.params))
         for o in result.refused:
-            print(f"  #{o.number}: {say(o.reason.template, **o.reason.params) if o.reason else 'refused'}")
+            print(f"  #{o.number}: {say(o.reason.template, **o.reason.params) if o.reason else _('refused')}")
         return 0
     for o in result.outcomes:
         if o.ok:
-            print(f"#{o.number}: redistributed")
+            print(f"#{o.number}: " + _("redistributed"))
         else:
-            print(f"sagicc: #{o.number}: {say(o.reason.template, **o.reason.params) if o.reason else 'refused'}",
+            print(f"sagicc: #{o.number}: {say(o.reason.template, **o.reason.params) if o.reason else _('refused')}",
                   file=sys.stderr)
-    print(f"{result.done} redistributed, {result.refused} refused.", file=sys.stderr)
+    print(_("{done} redistributed, {refused} refused.", done=result.done, refused=result.refused), file=sys.stderr)
     return EXIT_ERROR if result.refused else 0

@@ -141,6 +141,7 @@ class User:
     can_export: bool | None = None  # None: the role's default (C3)
     active: bool = True
     language: str | None = None  # "es" or "en"; None: the terminal's locale
+    version: int = 1  # an administrator's save names it (update_user's expected_version)
 
 
 @model

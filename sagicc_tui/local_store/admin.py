@@ -5,9 +5,10 @@ administrator (domain/rules.py), on the server and on a local store alike.
 Every change is validated (domain/admin.py) inside its write transaction and
 logged there too, so the entry commits with the change it describes.
 
-Campaigns carry a version in their JSON configuration; a save names the
-version it was read at and is refused if another administrator saved since
-(compare-and-swap on the stored text, the same on SQLite and PostgreSQL).
+Users and campaigns carry a version (a user's in app_user.version, a
+campaign's in its JSON configuration); a save names the version it was read
+at and is refused if another administrator saved since (compare-and-swap on
+the row, the same on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -98,11 +99,22 @@ def _ids(ids) -> str:
     return ",".join(str(i) for i in ids)
 
 
-def update_user(s: Store, conn: Connection, user: User, username: str, changes: UserChanges) -> User:
+def _stale_user(username: str, current: int) -> StaleWrite:
+    return StaleWrite(N_("User {username} was changed by another administrator since you opened it "
+                         "(version {current}); open it again and redo your change."),
+                      username=username, current=current, current_version=current)
+
+
+def update_user(s: Store, conn: Connection, user: User, username: str, changes: UserChanges,
+                expected_version: int) -> User:
+    """Saved at the version read (like save_campaign): the version moves with
+    every change, and the row's compare-and-swap refuses a save that lost a race."""
     me = _admin(s, conn, user)
     uid = _user_id(conn, username)
     before = s.user_by_id(conn, uid)
     assert before is not None
+    if before.version != expected_version:
+        raise _stale_user(before.username, before.version)
     values: dict[str, object] = {}
     lines: list[LogLine] = []
 
@@ -128,16 +140,24 @@ def update_user(s: Store, conn: Connection, user: User, username: str, changes: 
         change("active", "active", before.active, changes.active)
     if uid == me.id and changes.role is not None and changes.role is not before.role:
         raise InvalidInput(N_("You cannot change your own role; another administrator can."))
-    if values:
-        conn.execute(update(users).where(users.c.id == uid).values(**values))
+    wanted: list[int] | None = None
     if changes.campaign_ids is not None:
         wanted = _known_campaigns(conn, changes.campaign_ids) if changes.campaign_ids else []
         if wanted != list(before.campaign_ids):
-            conn.execute(delete(members).where(members.c.user_id == uid))
-            for cid in wanted:
-                conn.execute(insert(members).values(user_id=uid, campaign_id=cid))
             lines.append(LogLine(EntityKind.USER, uid, ChangeKind.FIELD, "campaigns",
                                  _ids(before.campaign_ids), _ids(wanted)))
+        else:
+            wanted = None
+    if not lines:
+        return before  # nothing changed: the version stays
+    done = conn.execute(update(users).where(users.c.id == uid, users.c.version == expected_version)
+                        .values(**values, version=expected_version + 1))
+    if done.rowcount != 1:  # another process saved between our read and this write
+        raise _stale_user(before.username, expected_version + 1)
+    if wanted is not None:
+        conn.execute(delete(members).where(members.c.user_id == uid))
+        for cid in wanted:
+            conn.execute(insert(members).values(user_id=uid, campaign_id=cid))
     if changes.active is False:
         # A disabled user is signed out everywhere at once.
         conn.execute(update(access.tok).where(access.tok.c.user_id == uid, access.tok.c.revoked_at.is_(None))

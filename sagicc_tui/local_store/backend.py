@@ -186,8 +186,9 @@ class LocalBackend(Backend):
             raise InvalidInput(N_("There is already a user {username}; choose another name."),
                                username=data.username.strip()) from None
 
-    async def update_user(self, user: User, username: str, changes: UserChanges) -> User:
-        return await self._write(admin.update_user, user, username, changes)
+    async def update_user(self, user: User, username: str, changes: UserChanges, *,
+                          expected_version: int) -> User:
+        return await self._write(admin.update_user, user, username, changes, expected_version)
 
     async def issue_user_token(self, user: User, username: str) -> IssuedToken:
         token = await self._write(admin.issue_user_token, user, username)

@@ -157,7 +157,7 @@ def user_from_row(r: Any, campaign_ids: tuple[int, ...]) -> User:
         id=r.id, username=r.username, full_name=r.full_name, role=Role(r.role),
         status=AgentStatus(r.status), campaign_ids=campaign_ids,
         can_export=None if r.can_export is None else bool(r.can_export), active=bool(r.active),
-        language=getattr(r, "language", None),
+        language=getattr(r, "language", None), version=getattr(r, "version", 1),
     )
 
 

@@ -38,6 +38,9 @@ History:
   12 the customer list's Spanish name order (#15.8, C1): customer.sort_name,
      filled from the names, and its index (sort_name, id) in place of
      ix_customer_name (lower-case names, which put Álvaro after Zoë).
+  13 a user's version (app_user.version, #18): an administrator's save names
+     the version it was read at, so two administrators never overwrite each
+     other's change to the same user unseen.
 """
 
 from __future__ import annotations
@@ -186,9 +189,14 @@ def _v11_to_v12(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customer_sort_name ON customer (sort_name, id)")
 
 
+def _v12_to_v13(conn: Connection) -> None:
+    if "version" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
+        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12,
+    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13,
 }
 
 

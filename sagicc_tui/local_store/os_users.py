@@ -39,14 +39,26 @@ def valid_os_user(name: str) -> str:
     return name
 
 
-def set_os_user(store: Store, username: str, os_user: str | None) -> None:
-    """Bind the user to an OS account (None: unbind)."""
+def set_os_user(store: Store, actor: User, username: str, os_user: str | None) -> None:
+    """Bind the user to an OS account (None: unbind). Administrators only: an
+    OS account bound to a user signs in as them, so this is a user's identity;
+    the check and the change-log line are in the transaction that writes."""
+    from sagicc_tui.domain.enums import ChangeKind, EntityKind
+    from sagicc_tui.domain.rules import Permission, require
+    from sagicc_tui.local_store.core import LogLine
+
     os_user = valid_os_user(os_user) if os_user is not None else None
     try:
         with store.write() as conn:
-            done = conn.execute(update(users).where(users.c.username == username).values(os_user=os_user))
-            if not done.rowcount:
+            me = store.fresh_user(conn, actor)
+            require(me, Permission.MANAGE_USERS)
+            row = conn.execute(select(users.c.id, users.c.os_user).where(users.c.username == username)).first()
+            if row is None:
                 raise NotFound(N_("There is no user {username}; `sagicc users` lists them."), username=username)
+            if row.os_user != os_user:
+                conn.execute(update(users).where(users.c.id == row.id).values(os_user=os_user))
+                store.log(conn, me, [LogLine(EntityKind.USER, row.id, ChangeKind.FIELD, "os_user",
+                                             row.os_user or "", os_user or "")])
     except IntegrityError:
         raise InvalidInput(N_("The OS account {os_user} already belongs to another sagicc user; "
                               "`sagicc users os-user` shows whose."), os_user=os_user) from None

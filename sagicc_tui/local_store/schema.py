@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -55,6 +55,8 @@ class UserRow(SQLModel, table=True):
     # a client of `sagicc serve --socket` whose peer credentials name it acts as this user.
     os_user: str | None = Field(default=None, index=True, unique=True)
     language: str | None = None  # "es", "en"; None: the terminal's locale (version 7)
+    # An administrator's save names the version it read (#18, schema 12); status changes leave it.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class CampaignMember(SQLModel, table=True):

@@ -2,13 +2,15 @@
 
     AdminScreen(backend, user)     # from the palette ("Administration") or the A key
 
-Two tabs. Users: the list (one OptionList line a user), a form to add one
+Three tabs. Users: the list (one OptionList line a user), a form to add one
 (the token is shown once, in a dialog) and to change the selected user's
-role, campaigns, export permission or language, or disable/enable them.
-Campaigns: the list, and the selected campaign's configuration as a form
-(name, active, View All Tickets, mass close, channels, script, task form,
-templates, SLA rules, and the E-mail section: the mailbox it reads,
-widgets/campaign_mail.py), saved at the version it was read.
+role, campaigns, export permission or language, or disable/enable them, saved
+at the version it was read. Campaigns: the list, and the selected campaign's
+configuration as a form (name, active, View All Tickets, mass close,
+channels, script, task form, templates, SLA rules, survey links, and the
+E-mail section: the mailbox it reads, widgets/campaign_mail.py), saved at
+the version it was read. Channel gateways: issue a gateway's token (shown
+once) or revoke its tokens.
 
 Every rule is the store's: the screen sends what was typed and shows the
 store's sentence, keeping the typing. The screen is offered to administrators
@@ -18,6 +20,7 @@ Task fields, templates and SLA rules are edited as text, one a line:
   field:     key:Label:type[:required][:A|B|C]
   template:  Name | Subject | Body
   SLA:       priority hours-to-first-answer hours-to-close
+  survey:    Name | https://link
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.admin import PLACEHOLDERS, UserChanges, UserInput, key_for, starter_campaign
 from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
-from sagicc_tui.domain.errors import InvalidInput, SagiccError
-from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField, User
+from sagicc_tui.domain.errors import InvalidInput, SagiccError, StaleWrite
+from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, Survey, TaskField, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.campaign_mail import CampaignMailForm
@@ -140,22 +143,47 @@ def sla_to_text(rules: tuple[SlaRule, ...]) -> str:
                      for r in rules)
 
 
+def surveys_from_text(text: str, before: tuple[Survey, ...]) -> tuple[Survey, ...]:
+    keys = {s.name.casefold(): s.key for s in before}
+    taken: set[str] = set()
+    out = []
+    for line in (ln for ln in text.splitlines() if ln.strip()):
+        parts = [p.strip() for p in line.split("|", 1)]
+        if len(parts) != 2 or not parts[0]:
+            raise InvalidInput(N_("Write each survey as Name | https://link; {line} is not one."), line=line[:60])
+        name, url = parts
+        old = keys.get(name.casefold())
+        key = old if old is not None and old not in taken else key_for(name, taken)
+        taken.add(key)
+        out.append(Survey(key=key, name=name, url=url))
+    return tuple(out)
+
+
+def surveys_to_text(surveys: tuple[Survey, ...]) -> str:
+    return "\n".join(f"{s.name} | {s.url}" for s in surveys)
+
+
 class TokenShown(Screen[None]):
-    """The new user's token, shown once; Escape or Enter closes it."""
+    """A new token (a user's or a gateway's), shown once; Escape or Enter closes it."""
 
     BINDINGS = [Binding("escape,enter", "close", N_("Close"), id="admin.token.close")]
 
-    def __init__(self, username: str, token: str) -> None:
+    def __init__(self, username: str, token: str, *, gateway: bool = False) -> None:
         super().__init__()
-        self._username, self._token = username, token
+        self._username, self._token, self._gateway = username, token, gateway
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Content(_("Token for {user} (shown only now; the store keeps only its hash):",
-                                  user=self._username)), classes="dialog-title")
+            if self._gateway:
+                title = _("Gateway token for {name} (shown only now; the store keeps only its hash):",
+                          name=self._username)
+                help_text = _("The gateway sends POST /api/v1/inbound with Authorization: Bearer TOKEN. Esc closes.")
+            else:
+                title = _("Token for {user} (shown only now; the store keeps only its hash):", user=self._username)
+                help_text = _("On their machine: sagicc login URL, then paste the token. Esc closes.")
+            yield Label(Content(title), classes="dialog-title")
             yield Input(self._token, id="admin-token")
-            yield Label(Content(_("On their machine: sagicc login URL, then paste the token. Esc closes.")),
-                        classes="dialog-help")
+            yield Label(Content(help_text), classes="dialog-help")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -225,11 +253,28 @@ class AdminScreen(TranslatedBindings, Screen[None]):
                     yield TextArea(id="camp-templates")
                     yield Label(Content(_("SLA: priority hours-to-first-answer hours-to-close, one a line")))
                     yield TextArea(id="camp-sla")
+                    yield from self._compose_surveys()
                     yield CampaignMailForm(id="camp-mail")
                     with Horizontal(classes="admin-row"):
                         yield Button(_("Save campaign"), id="camp-save", variant="primary")
                         yield Button(_("New campaign"), id="camp-new")
+            with TabPane(_("Channel gateways"), id="tab-gateways"):
+                yield from self._compose_gateways()
         yield Footer()
+
+    def _compose_surveys(self) -> ComposeResult:
+        yield Label(Content(_("Survey links: Name | https://link, one a line")))
+        yield TextArea(id="camp-surveys")
+
+    def _compose_gateways(self) -> ComposeResult:
+        with VerticalScroll(classes="admin-form"):
+            yield Label(Content(_("A gateway (WhatsApp, SMS, web chat...) delivers incoming messages to "
+                                  "POST /api/v1/inbound with its own token.")))
+            yield Label(Content(_("Gateway name")))
+            yield Input(id="gateway-name", placeholder="whatsapp-1", max_length=80)
+            with Horizontal(classes="admin-row"):
+                yield Button(_("Issue token"), id="gateway-issue", variant="primary")
+                yield Button(_("Revoke its tokens"), id="gateway-revoke", variant="error")
 
     def on_mount(self) -> None:
         self.title = _("Administration")
@@ -293,6 +338,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         self.query_one("#camp-script", TextArea).text = c.script
         self.query_one("#camp-templates", TextArea).text = templates_to_text(c.templates)
         self.query_one("#camp-sla", TextArea).text = sla_to_text(c.sla_rules)
+        self.query_one("#camp-surveys", TextArea).text = surveys_to_text(c.surveys)
         self.query_one(CampaignMailForm).show(c.mailbox)
 
     # --- users ---------------------------------------------------------------------------
@@ -304,6 +350,13 @@ class AdminScreen(TranslatedBindings, Screen[None]):
                 _ids(self.query_one("#user-campaigns", Input).value),
                 str(self.query_one("#user-export", Select).value),
                 str(self.query_one("#user-language", Select).value))
+
+    def _listed_user(self, name: str) -> User | None:
+        """The user as this screen read them (their version travels with a save)."""
+        current = next((u for u in self.users if u.username == name), None)
+        if current is None:
+            self.notify(_("Choose a user in the list first."), severity="warning")
+        return current
 
     @on(Button.Pressed, "#user-add")
     @work(group="admin-write", exit_on_error=False)
@@ -328,10 +381,17 @@ class AdminScreen(TranslatedBindings, Screen[None]):
     async def save_user(self) -> None:
         try:
             name, full, role, camps, export, language = self._user_form()
+            current = self._listed_user(name)
+            if current is None:
+                return
+            # Saved at the version this screen read: another administrator's change in between is refused.
             await self.backend.update_user(self.user, name, UserChanges(
-                full_name=full, role=role, campaign_ids=camps, export=export, language=language))
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
+                full_name=full, role=role, campaign_ids=camps, export=export, language=language),
+                expected_version=current.version)
+        except SagiccError as e:  # the form keeps what was typed
+            self.notify(labels.error_sentence(e), severity="error", timeout=10)
+            if isinstance(e, StaleWrite):
+                self.reload()  # the list reads the user again: choosing them shows what was saved meanwhile
             return
         self.notify(_("User {user} saved.", user=name))
         self.reload()
@@ -340,12 +400,12 @@ class AdminScreen(TranslatedBindings, Screen[None]):
     @work(group="admin-write", exit_on_error=False)
     async def toggle_user(self) -> None:
         name = self.query_one("#user-name", Input).value.strip()
-        current = next((u for u in self.users if u.username == name), None)
+        current = self._listed_user(name)
         if current is None:
-            self.notify(_("Choose a user in the list first."), severity="warning")
             return
         try:
-            await self.backend.update_user(self.user, name, UserChanges(active=not current.active))
+            await self.backend.update_user(self.user, name, UserChanges(active=not current.active),
+                                           expected_version=current.version)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -367,13 +427,15 @@ class AdminScreen(TranslatedBindings, Screen[None]):
             script=self.query_one("#camp-script", TextArea).text,
             templates=templates_from_text(self.query_one("#camp-templates", TextArea).text, base.templates),
             sla_rules=sla_from_text(self.query_one("#camp-sla", TextArea).text),
+            surveys=surveys_from_text(self.query_one("#camp-surveys", TextArea).text, base.surveys),
             mailbox=self.query_one(CampaignMailForm).read(),
         )
 
     def action_save(self) -> None:
-        if self.query_one("#admin-tabs", TabbedContent).active == "tab-campaigns":
+        active = self.query_one("#admin-tabs", TabbedContent).active
+        if active == "tab-campaigns":
             self.save_campaign()
-        else:
+        elif active == "tab-users":
             self.save_user()
 
     @on(Button.Pressed, "#camp-save")
@@ -402,3 +464,43 @@ class AdminScreen(TranslatedBindings, Screen[None]):
             return
         self.campaign = None
         self.reload(select_campaign=made.id)
+
+    # --- channel gateways ----------------------------------------------------------------------
+
+    def _gateway_name(self) -> str | None:
+        name = self.query_one("#gateway-name", Input).value.strip()
+        if not name:
+            self.notify(_("Write the gateway's name first, like whatsapp-1."), severity="warning")
+            return None
+        return name
+
+    @on(Button.Pressed, "#gateway-issue")
+    @work(group="admin-write", exit_on_error=False)
+    async def issue_gateway_token(self) -> None:
+        name = self._gateway_name()
+        if name is None:
+            return
+        try:
+            issued = await self.backend.issue_channel_token(self.user, name)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        self.app.push_screen(TokenShown(issued.label, issued.token, gateway=True))
+
+    @on(Button.Pressed, "#gateway-revoke")
+    @work(group="admin-write", exit_on_error=False)
+    async def revoke_gateway_tokens(self) -> None:
+        name = self._gateway_name()
+        if name is None:
+            return
+        try:
+            n = await self.backend.revoke_channel_tokens(self.user, name)
+        except SagiccError as e:
+            self.notify(labels.error_sentence(e), severity="error")
+            return
+        if n:
+            self.notify(_("Revoked {n} token(s) of the gateway {name}; it can no longer deliver messages.",
+                          n=n, name=name))
+        else:
+            self.notify(_("The gateway {name} has no active token; nothing was revoked.", name=name),
+                        severity="warning")

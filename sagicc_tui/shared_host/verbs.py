@@ -60,17 +60,13 @@ def _say(template: str, **params: object) -> str:
     return _(template, **params)
 
 
-def _store(args: argparse.Namespace):
-    from sagicc_tui.cli import _db, _open_existing
-
-    return _open_existing(_db(args)).store
-
-
 def cmd_os_user(args: argparse.Namespace) -> int:
+    from sagicc_tui.cli import _acting_user, _db, _open_existing
     from sagicc_tui.i18n import N_
     from sagicc_tui.local_store import os_users
 
-    store = _store(args)
+    backend = _open_existing(_db(args))
+    store = backend.store
     if args.os_user is None and not args.unbind:
         bound = os_users.os_users(store)
         for name, login in sorted(bound.items()):
@@ -84,7 +80,8 @@ def cmd_os_user(args: argparse.Namespace) -> int:
 
         raise InvalidInput(N_("Say whom: `sagicc users os-user NAME LOGIN` binds, "
                               "`sagicc users os-user NAME --unbind` unbinds."))
-    os_users.set_os_user(store, args.name, None if args.unbind else args.os_user)
+    # Binding is an administrator's change (the store checks who acts: --user, $SAGICC_USER, the last user).
+    os_users.set_os_user(store, _acting_user(backend, args), args.name, None if args.unbind else args.os_user)
     if args.unbind:
         print(_say(N_("{user} is no longer bound to an account on this host."), user=args.name))
     else:

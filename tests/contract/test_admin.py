@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from sagicc_tui.domain.admin import UserChanges, UserInput
-from sagicc_tui.domain.enums import ChannelType, EntityKind, FieldType, Priority, Role
+from sagicc_tui.domain.enums import AgentStatus, ChannelType, EntityKind, FieldType, Priority, Role
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, SagiccError, StaleWrite
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField
 
@@ -32,15 +32,46 @@ async def test_an_administrator_adds_and_edits_a_user_and_it_is_logged(world):
     assert (made.username, made.full_name, made.role, made.campaign_ids) == ("eva.ruiz", "Eva Ruiz", Role.AGENT, (2,))
     assert (await world.backend.get_user("eva.ruiz")).id == made.id
     changed = await world.backend.update_user(admin, "eva.ruiz", UserChanges(
-        full_name="Eva Ruiz Gil", role=Role.SUPERVISOR, campaign_ids=(1, 2), export="yes", language="en"))
+        full_name="Eva Ruiz Gil", role=Role.SUPERVISOR, campaign_ids=(1, 2), export="yes", language="en"),
+        expected_version=made.version)
     assert (changed.full_name, changed.role, changed.campaign_ids, changed.can_export, changed.language) == \
         ("Eva Ruiz Gil", Role.SUPERVISOR, (1, 2), True, "en")
-    back = await world.backend.update_user(admin, "eva.ruiz", UserChanges(export="role", language=""))
+    back = await world.backend.update_user(admin, "eva.ruiz", UserChanges(export="role", language=""),
+                                           expected_version=changed.version)
     assert back.can_export is None and back.language is None and back.full_name == "Eva Ruiz Gil"
     log = await world.backend.change_log(admin, EntityKind.USER, made.id)
     fields = {e.field for e in log}
     assert {"role", "campaigns", "full_name", "can_export", "language"} <= fields
     assert all(e.user_id == admin.id for e in log)
+
+
+async def test_a_user_is_saved_at_the_version_read_and_a_stale_save_is_refused(world):
+    """#18: two administrators edit the same user; the second, who read it before
+    the first saved, is refused with one sentence and the first one's change stays."""
+    admin = await world.user("admin")
+    read = await world.backend.get_user("bruno")
+    first = await world.backend.update_user(admin, "bruno", UserChanges(full_name="Bruno Primero"),
+                                            expected_version=read.version)
+    assert first.version == read.version + 1
+    assert (await world.backend.get_user("bruno")).version == first.version
+    with pytest.raises(StaleWrite) as e:
+        await world.backend.update_user(admin, "bruno", UserChanges(role=Role.SUPERVISOR, campaign_ids=(2,)),
+                                        expected_version=read.version)
+    assert "changed by another administrator" in str(e.value) and "bruno" in str(e.value)
+    now = await world.backend.get_user("bruno")
+    assert (now.full_name, now.role, now.version) == ("Bruno Primero", Role.AGENT, first.version)
+    assert now.campaign_ids == read.campaign_ids  # nothing half-written
+    # Nothing to change: saved as it is, the version stays; a status change is not an administrator's.
+    same = await world.backend.update_user(admin, "bruno", UserChanges(full_name="Bruno Primero"),
+                                           expected_version=now.version)
+    assert same.version == now.version
+    bruno = await world.user("bruno")
+    await world.backend.set_agent_status(bruno, AgentStatus.BUSY)
+    assert (await world.backend.get_user("bruno")).version == now.version
+    # Read again, the change goes through.
+    done = await world.backend.update_user(admin, "bruno", UserChanges(role=Role.SUPERVISOR),
+                                           expected_version=now.version)
+    assert done.role is Role.SUPERVISOR and done.version == now.version + 1
 
 
 async def test_agents_and_supervisors_are_refused_every_administration(world):
@@ -49,7 +80,8 @@ async def test_agents_and_supervisors_are_refused_every_administration(world):
         with pytest.raises(PermissionDenied):
             await world.backend.add_user(who, UserInput(username=f"x{name}", role=Role.ADMINISTRATOR))
         with pytest.raises(PermissionDenied):
-            await world.backend.update_user(who, "bruno", UserChanges(role=Role.ADMINISTRATOR))
+            await world.backend.update_user(who, "bruno", UserChanges(role=Role.ADMINISTRATOR),
+                                            expected_version=(await world.backend.get_user("bruno")).version)
         with pytest.raises(PermissionDenied):
             await world.backend.issue_user_token(who, "bruno")
         with pytest.raises(PermissionDenied):
@@ -78,19 +110,20 @@ async def test_bad_users_get_one_sentence_each(world):
         assert words in str(e.value)
     assert "zoe" not in {u.username for u in await world.backend.list_users()}
     with pytest.raises(InvalidInput):
-        await world.backend.update_user(admin, "admin", UserChanges(active=False))  # not oneself
+        await world.backend.update_user(admin, "admin", UserChanges(active=False),  # not oneself
+                                        expected_version=admin.version)
     with pytest.raises(NotFound):
-        await world.backend.update_user(admin, "nadie", UserChanges(full_name="X"))
+        await world.backend.update_user(admin, "nadie", UserChanges(full_name="X"), expected_version=1)
 
 
 async def test_a_disabled_user_can_do_nothing_until_enabled(world):
     admin = await world.user("admin")
     bruno = await world.user("bruno")
-    await world.backend.update_user(admin, "bruno", UserChanges(active=False))
+    off = await world.backend.update_user(admin, "bruno", UserChanges(active=False), expected_version=bruno.version)
     assert not (await world.backend.get_user("bruno")).active
     with pytest.raises(SagiccError):
         await world.backend.list_campaigns(bruno)
-    again = await world.backend.update_user(admin, "bruno", UserChanges(active=True))
+    again = await world.backend.update_user(admin, "bruno", UserChanges(active=True), expected_version=off.version)
     assert again.active
 
 

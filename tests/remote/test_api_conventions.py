@@ -89,6 +89,24 @@ async def test_etag_and_if_match(api):
     assert r.status_code == 400
 
 
+async def test_a_user_is_saved_with_if_match_like_every_versioned_record(api):
+    """#18: PATCH /users/{name} names the version read; stale is 412, missing is 428."""
+    c, admin = api["client"], auth(api, "admin")
+    r = await c.get("/users/bruno", headers=admin)
+    etag = r.headers["etag"]
+    assert etag == f'"{r.json()["version"]}"'
+    r = await c.patch("/users/bruno", json={"changes": {"full_name": "Bruno Sin Version"}}, headers=admin)
+    assert r.status_code == 428 and "If-Match" in r.json()["detail"]
+    r = await c.patch("/users/bruno", json={"changes": {"full_name": "Bruno Nuevo"}},
+                      headers={**admin, "If-Match": etag})
+    assert r.status_code == 200 and r.headers["etag"] != etag
+    r = await c.patch("/users/bruno", json={"changes": {"full_name": "Bruno Pisado"}},
+                      headers={**admin, "If-Match": etag})
+    assert r.status_code == 412 and "changed by another administrator" in r.json()["detail"]
+    assert r.json()["current_version"] == int(etag.strip('"')) + 1
+    assert (await c.get("/users/bruno", headers=admin)).json()["full_name"] == "Bruno Nuevo"
+
+
 async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(api):
     c, t = api["client"], api["mine"]
     headers = {**auth(api), "Idempotency-Key": "note-1"}

@@ -1,6 +1,8 @@
 """Issue #18.7: inside a ticket on a server that stops answering, the Offline
 indicator (with the time it went offline) is on the ticket screen too, and
-pressing r again and again gives one notice, not a stack of identical ones."""
+pressing r again and again gives one notice, not a stack of identical ones;
+the open ticket (header, conversation, the typing) and the last list stay on
+screen."""
 
 from __future__ import annotations
 
@@ -85,6 +87,56 @@ async def test_offline_the_last_list_stays_on_screen(world, tmp_path):  # noqa: 
             await pilot.press("r")  # a refresh while offline
             await settle(pilot)
             assert shown_numbers(app) == numbers  # not "0 tickets"
+            assert re.search(r"Offline since \d\d:\d\d", str(connection(app).render()))
+    finally:
+        with contextlib.suppress(Exception):
+            await backend.aclose()
+        if not stopped:
+            await server.stop()
+
+
+async def test_offline_the_open_ticket_stays_on_screen(world, tmp_path):  # noqa: F811
+    """#18.7: the server goes away while a ticket is open: its header, its conversation
+    and the composer's typing stay on screen (a refresh that fails empties nothing),
+    marked Offline since HH:MM on this very screen."""
+    from textual.widgets import TextArea
+
+    from sagicc_tui.widgets.conversation import ConversationView
+    from sagicc_tui.widgets.ticket_header import TicketHeaderBar
+
+    made = await world.incoming("cliente@x.com", "mi pedido no llegó", name="Cliente Uno")
+    server = serve(world)
+    url = await asyncio.to_thread(server.start)
+    tokens, _channel = user_tokens(world)
+    backend = await RemoteBackend.open(url, tokens["admin"], user_tokens=tokens,
+                                       outbox=Outbox(tmp_path / "outbox.jsonl"), backoff=(0.05,))
+    app = make_app(world, backend=backend, poll_interval=0.1, settings_path=tmp_path / "settings.json")
+    stopped = False
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the ticket screen")
+            await settle(pilot)
+            screen = app.screen
+            conversation = screen.query_one(ConversationView)
+            await until(pilot, lambda: any("mi pedido" in ln for ln in conversation.text_lines()), "the conversation")
+            await until(pilot, lambda: f"#{made.ticket_number}" in screen.query_one(TicketHeaderBar).plain(),
+                        "the ticket header")
+            await settle(pilot)
+            header = screen.query_one(TicketHeaderBar).plain()
+            lines = conversation.text_lines()
+            assert f"#{made.ticket_number}" in header and "Cliente Uno" in header
+            screen.query_one("#composer-text", TextArea).text = "Le escribo en cuanto"
+            await server.stop()
+            stopped = True
+            await until(pilot, lambda: connection(app).has_class("-offline"), "the offline indicator in the ticket")
+            await pilot.press("r")  # a refresh while offline: it fails, and empties nothing
+            await settle(pilot)
+            assert app.screen is screen
+            assert screen.query_one(TicketHeaderBar).plain() == header
+            assert conversation.text_lines() == lines
+            assert screen.query_one("#composer-text", TextArea).text == "Le escribo en cuanto"
             assert re.search(r"Offline since \d\d:\d\d", str(connection(app).render()))
     finally:
         with contextlib.suppress(Exception):

@@ -304,7 +304,7 @@ RULES: dict[str, Rule] = {
     # --- administration (P3, P4): administrators only --------------------------------------------
     "add_user": Rule(ANY, perm=Permission.MANAGE_USERS,
                      body=lambda t: {"data": {"username": f"nuevo{t.ids.next()}", "role": "agent"}}),
-    "update_user": Rule(PAIR, perm=Permission.MANAGE_USERS,  # own: the caller; other: bruno
+    "update_user": Rule(PAIR, perm=Permission.MANAGE_USERS, etag="user",  # own: the caller; other: bruno
                         body=lambda t: {"changes": {"full_name": f"Nombre {t.ids.next()}"}}),
     "issue_user_token": Rule(PAIR, perm=Permission.MANAGE_USERS),
     # carla is nobody's actor: revoking her tokens leaves the matrix's callers signed in
@@ -487,7 +487,8 @@ class Request:
 
 
 def etag_of(client: httpx.Client, tokens: dict, kind: str, object_id: int) -> str:
-    path = {"ticket": "/tickets/{}", "customer": "/customers/{}", "campaign": "/campaigns/{}"}[kind].format(object_id)
+    path = {"ticket": "/tickets/{}", "customer": "/customers/{}", "campaign": "/campaigns/{}",
+            "user": "/users/{}"}[kind].format(object_id)
     r = client.get(API + path, headers={"Authorization": f"Bearer {tokens['admin']}"})
     assert r.status_code == 200 and r.headers.get("etag"), (path, r.status_code, r.text[:200])
     return r.headers["etag"]
@@ -510,7 +511,7 @@ def build(client: httpx.Client, tokens: dict, name: str, t: Target) -> Request:
     elif rule.body:
         req.json = rule.body(t)
     if rule.etag:
-        object_id = values[f"{rule.etag}_id"]
+        object_id = values["username" if rule.etag == "user" else f"{rule.etag}_id"]
         req.headers["If-Match"] = etag_of(client, tokens, rule.etag, object_id)
     return req
 

@@ -218,13 +218,20 @@ def test_users_os_user_binds_lists_unbinds_and_one_account_is_one_user(tmp_path)
     taken = sagicc_as_root("users", "add", "ana2", "--role", "agent", "--os-user", "ana", "--db", db, "--user", "admin")
     assert taken.returncode == 1 and "already belongs to another sagicc user" in taken.stderr
     assert "ana2" not in sagicc_as_root("users", "--db", db).stdout  # nothing half-written
-    assert sagicc_as_root("users", "os-user", "admin", "ana", "--db", db).returncode == 1
-    assert sagicc_as_root("users", "os-user", "admin", "root", "--db", db).returncode == 0
-    bad = sagicc_as_root("users", "os-user", "admin", "../etc", "--db", db)
+    admin = ("--db", db, "--user", "admin")
+    assert sagicc_as_root("users", "os-user", "admin", "ana", *admin).returncode == 1
+    # Only an administrator binds: an agent (the store's check) is refused and nothing changes.
+    refused = sagicc_as_root("users", "os-user", "admin", "root", "--db", db, "--user", "ana")
+    assert refused.returncode == 1 and "Only administrators may manage users" in refused.stderr, refused.stderr
+    nobody = sagicc_as_root("users", "os-user", "ana", "--unbind", "--db", db, env={"SAGICC_USER": "nadie"})
+    assert nobody.returncode == 1 and "nadie" in nobody.stderr
+    assert sagicc_as_root("users", "os-user", "--db", db).stdout.split() == ["ana", "ana"]
+    assert sagicc_as_root("users", "os-user", "admin", "root", *admin).returncode == 0
+    bad = sagicc_as_root("users", "os-user", "admin", "../etc", *admin)
     assert bad.returncode == 1 and "not an OS account name" in bad.stderr
     listed = sagicc_as_root("users", "os-user", "--db", db).stdout.split()
     assert listed == ["admin", "root", "ana", "ana"]
-    assert sagicc_as_root("users", "os-user", "admin", "--unbind", "--db", db).returncode == 0
+    assert sagicc_as_root("users", "os-user", "admin", "--unbind", *admin).returncode == 0
     assert sagicc_as_root("users", "os-user", "--db", db).stdout.split() == ["ana", "ana"]
 
 

@@ -83,6 +83,83 @@ async def test_agents_do_not_get_the_screen(world):
         assert any("Only administrators" in n for n in notices(app))
 
 
+async def test_survey_links_and_gateway_tokens_from_the_screen(world):
+    """#18.2: a campaign's survey links (a bad link is one sentence, the typing kept);
+    a channel gateway's token issued (shown once, it signs the gateway in) and revoked."""
+    from sagicc_tui.local_store import access
+
+    app = make_app(world, username="admin")
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = await _open_admin(pilot)
+        await pilot.click("#admin-tabs Tab#--content-tab-tab-campaigns")
+        await settle(pilot)
+        bad = "Satisfacción | ftp://encuesta"
+        screen.query_one("#camp-surveys", TextArea).text = bad
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("must start with https://" in n for n in notices(app)), notices(app)
+        assert screen.query_one("#camp-surveys", TextArea).text == bad
+        screen.query_one("#camp-surveys", TextArea).text = "Satisfacción | https://encuesta.example.com/s?c=1"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = await world.backend.get_campaign(await world.user("admin"), 1)
+        assert [(s.name, s.url) for s in saved.surveys] == [("Satisfacción", "https://encuesta.example.com/s?c=1")]
+        assert saved.surveys[0].key == "satisfaccion"
+
+        await pilot.click("#admin-tabs Tab#--content-tab-tab-gateways")
+        await settle(pilot)
+        screen.query_one("#gateway-issue").press()
+        await settle(pilot)
+        assert any("gateway's name first" in n for n in notices(app))
+        screen.query_one("#gateway-name", Input).value = "whatsapp-1"
+        screen.query_one("#gateway-issue").press()
+        await settle(pilot)
+        assert isinstance(app.screen, TokenShown)
+        token = app.screen.query_one("#admin-token", Input).value
+        assert token.startswith("sgc_")
+        found = access.signed_in(world.local.store, token)
+        assert found is not None and found[1] is None  # a gateway's token: no user behind it
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.query_one("#gateway-revoke").press()
+        await settle(pilot)
+        assert any("Revoked 1 token(s) of the gateway whatsapp-1" in n for n in notices(app)), notices(app)
+        assert access.signed_in(world.local.store, token) is None
+
+
+async def test_a_user_changed_by_another_administrator_meanwhile_is_not_overwritten(world):
+    """#18 P10: the screen saves a user at the version it read; another administrator's
+    save in between is refused with one sentence, the typing kept, their change kept."""
+    from sagicc_tui.domain.admin import UserChanges
+
+    app = make_app(world, username="admin")
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = await _open_admin(pilot)
+        users = screen.query_one("#admin-users", OptionList)
+        users.highlighted = next(i for i, u in enumerate(screen.users) if u.username == "bruno")
+        await settle(pilot)
+        assert screen.query_one("#user-name", Input).value == "bruno"
+        read = await world.backend.get_user("bruno")
+        await world.backend.update_user(await world.user("admin"), "bruno", UserChanges(full_name="Bruno Otro"),
+                                        expected_version=read.version)  # another administrator, meanwhile
+        screen.query_one("#user-full-name", Input).value = "Bruno Mío"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("changed by another administrator" in n for n in notices(app)), notices(app)
+        assert screen.query_one("#user-full-name", Input).value == "Bruno Mío"
+        assert (await world.backend.get_user("bruno")).full_name == "Bruno Otro"
+        # Chosen again, the form shows what was saved meanwhile; now the change goes through.
+        users.highlighted = 0
+        await settle(pilot)
+        users.highlighted = next(i for i, u in enumerate(screen.users) if u.username == "bruno")
+        await settle(pilot)
+        assert screen.query_one("#user-full-name", Input).value == "Bruno Otro"
+        screen.query_one("#user-full-name", Input).value = "Bruno Mío"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (await world.backend.get_user("bruno")).full_name == "Bruno Mío"
+
+
 async def test_the_email_section_sets_a_campaigns_mailbox_and_bad_input_keeps_the_typing(world):
     """#13 P4: the campaign's E-mail section; the store's rules, one sentence each."""
     from sagicc_tui.domain.enums import MailSecurity
