@@ -38,6 +38,8 @@ History:
   12 the customer list's Spanish name order (#15.8, C1): customer.sort_name,
      filled from the names, and its index (sort_name, id) in place of
      ix_customer_name (lower-case names, which put Álvaro after Zoë).
+  13 the SLA deadline of each ticket (`ticket.sla_due_at`), kept by triggers,
+     and its index: the list's order by SLA due time (+L5, #12.5).
 """
 
 from __future__ import annotations
@@ -186,9 +188,20 @@ def _v11_to_v12(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customer_sort_name ON customer (sort_name, id)")
 
 
+def _v12_to_v13(conn: Connection) -> None:
+    """+L5 the SLA-due order: a stored deadline the database keeps (local_store/sla_due.py)."""
+    from sagicc_tui.local_store import sla_due
+
+    if "sla_due_at" not in {c["name"] for c in inspect(conn).get_columns("ticket")}:
+        conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN sla_due_at BIGINT")
+    sla_due.create_triggers(conn)
+    sla_due.backfill(conn)
+    conn.exec_driver_sql(sla_due.INDEX)
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12,
+    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13,
 }
 
 
@@ -271,6 +284,9 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
         if version is None:
             tables = list(schema.ALL_TABLES.sorted_tables)
             schema.ALL_TABLES.create_all(conn, tables=tables, checkfirst=True)
+            from sagicc_tui.local_store import sla_due
+
+            sla_due.create_triggers(conn)  # with or without indexes: the deadline is kept from the first row
             if not indexes:
                 for ix in _indexes():
                     conn.execute(DropIndex(ix, if_exists=True))
