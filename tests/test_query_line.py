@@ -123,3 +123,11 @@ def test_format_then_parse_gives_the_same_query(q):
     base = TicketQuery(campaign_ids=(1,))
     back = query_line.parse(line, base=base, names=NAMES, now=NOW, tz=BOGOTA)
     assert back == q, line
+
+
+def test_order_by_sla_due_in_both_languages():
+    """#12.5 (+L5): `order:sla` (`orden:vencimiento`) is the SLA-due order, and is written back as such."""
+    assert parse("order:sla").order is TicketOrder.SLA_DUE
+    assert parse("orden:vencimiento").order is TicketOrder.SLA_DUE
+    assert query_line.format(BASE.with_(order=TicketOrder.SLA_DUE), names=NAMES, current_campaign=1,
+                             tz=UTC) == "order:sla"

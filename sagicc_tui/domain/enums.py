@@ -183,6 +183,7 @@ class TicketOrder(StrEnum):
     NEXT_TASK_FURTHEST = "next_task_furthest"
     NEXT_TASK_CLOSEST = "next_task_closest"
     PRIORITY = "priority"  # +L5: most urgent first, the oldest first within a priority
+    SLA_DUE = "sla_due"  # +L5: the closest SLA deadline first (domain/rules.sla_due); none last
 
 
 class UserFilter(StrEnum):

@@ -103,6 +103,7 @@ _ORDER = {
     TicketOrder.NEXT_TASK_CLOSEST: ("next_closest", "next_task_closest", "proxima_cercana"),
     TicketOrder.NEXT_TASK_FURTHEST: ("next_furthest", "next_task_furthest", "proxima_lejana"),
     TicketOrder.PRIORITY: ("priority", "prioridad", "urgent", "urgentes"),
+    TicketOrder.SLA_DUE: ("sla", "sla_due", "vencimiento"),
 }
 _NOBODY = ("none", "nobody", "unassigned", "nadie", "ninguno", "sin_asignar")
 _ME = ("me", "yo", "mine", "mio")

@@ -74,6 +74,9 @@ class TicketHeader:
     sla_breached: bool
     last_survey_at: datetime | None
     others_viewing: tuple[PresenceEntry, ...]  # heartbeats younger than PRESENCE_TTL, not me
+    # #13: the subject an e-mail reply gets when the agent leaves it empty, `Re: <thread> [#N]`
+    # (the store's one rule, shown in the composer before sending).
+    reply_subject: str = ""
 
     @property
     def several_open_tickets(self) -> bool:

@@ -41,6 +41,8 @@ History:
   13 a user's version (app_user.version, #18): an administrator's save names
      the version it was read at, so two administrators never overwrite each
      other's change to the same user unseen.
+  14 the SLA deadline of each ticket (`ticket.sla_due_at`), kept by triggers,
+     and its index: the list's order by SLA due time (+L5, #12.5).
 """
 
 from __future__ import annotations
@@ -194,9 +196,20 @@ def _v12_to_v13(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
 
 
+def _v13_to_v14(conn: Connection) -> None:
+    """+L5 the SLA-due order: a stored deadline the database keeps (local_store/sla_due.py)."""
+    from sagicc_tui.local_store import sla_due
+
+    if "sla_due_at" not in {c["name"] for c in inspect(conn).get_columns("ticket")}:
+        conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN sla_due_at BIGINT")
+    sla_due.create_triggers(conn)
+    sla_due.backfill(conn)
+    conn.exec_driver_sql(sla_due.INDEX)
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13,
+    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13, 13: _v13_to_v14,
 }
 
 
@@ -279,6 +292,9 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
         if version is None:
             tables = list(schema.ALL_TABLES.sorted_tables)
             schema.ALL_TABLES.create_all(conn, tables=tables, checkfirst=True)
+            from sagicc_tui.local_store import sla_due
+
+            sla_due.create_triggers(conn)  # with or without indexes: the deadline is kept from the first row
             if not indexes:
                 for ix in _indexes():
                     conn.execute(DropIndex(ix, if_exists=True))

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -153,6 +153,9 @@ class TicketRow(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     closed_at: int | None = _int(default=None)
     assigned_at: int | None = _int(default=None)  # when the current assignee got it (L7 notices)
+    # +L5 the next SLA deadline (domain/rules.sla_due), kept by triggers (migrations.sla_triggers)
+    # on every write of priority, campaign, first response, closing or the campaign's rules.
+    sla_due_at: int | None = _int(default=None)
     version: int = 1
 
 
@@ -396,6 +399,7 @@ ORDER_KEYS = {
     # the high digits, the creation second in the low ones.
     "priority": (case(*((c.priority == p.value, literal_column(str(p.rank))) for p in Priority),
                       else_=literal_column("9")) * literal_column(str(PRIORITY_STRIDE)) + c.created_at, False),
+    "sla_due": (func.coalesce(c.sla_due_at, literal_column(str(NEVER))), False),
 }
 
 

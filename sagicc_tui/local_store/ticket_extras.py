@@ -30,7 +30,7 @@ from sagicc_tui.domain.models import Task, Ticket, TicketRelation, User
 from sagicc_tui.domain.query import MassAction, TicketSelection
 from sagicc_tui.domain.rules import Permission, require, sla_breached
 from sagicc_tui.domain.ticket_screen import AgendaItem, ExternalView, TicketHeader
-from sagicc_tui.local_store import customer_merge, external_links, mass_actions, presence, schema
+from sagicc_tui.local_store import customer_merge, external_links, mail_thread, mass_actions, presence, schema
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.attachments import refs_for
@@ -94,6 +94,7 @@ def header(store: Store, conn: Connection, user: User, ticket_id: int) -> Ticket
         open_tickets_of_customer=int(open_count), sla_breached=breached,
         last_survey_at=ticket.last_survey_at,
         others_viewing=presence.others(store, conn, user.id, ticket.id),
+        reply_subject=mail_thread.default_subject(conn, ticket),
     )
 
 

@@ -39,6 +39,7 @@ from textual.widgets import (
 from sagicc_tui.backend import Backend, RefusedWrite
 from sagicc_tui.domain.enums import ContactKind, DeliveryState, TicketStatus
 from sagicc_tui.domain.errors import NotFound, SagiccError, StoreError
+from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.domain.models import (
     Campaign,
     ContactInfo,
@@ -63,6 +64,8 @@ from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.screens import ticket_live as live
 from sagicc_tui.screens.choose import ChoiceScreen
+from sagicc_tui.screens.outcome_prompt import OutcomePrompt
+from sagicc_tui.screens.pick import PickScreen
 from sagicc_tui.screens.text_prompt import TextPrompt
 from sagicc_tui.screens.ticket_compare import CompareScreen
 from sagicc_tui.screens.ticket_dialogs import (
@@ -79,8 +82,10 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView, when
 from sagicc_tui.widgets.io import BackendCalls, StatusLine, error_text
+from sagicc_tui.widgets.next_unread import ListPosition, find_next_unread
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.ticket_header import CustomerLink, TicketHeaderBar
+from sagicc_tui.widgets.ticket_pages import PAGE_SIZE
 from sagicc_tui.widgets.ticket_tabs import (
     AccountTab,
     AgendaTab,
@@ -116,7 +121,7 @@ SECTION_3 = (
     ("tab-tasks", N_("Tasks"), "8"),
     ("tab-history", N_("History"), "9"),
     ("tab-attachments", N_("Attachments"), "0"),
-    ("tab-notes", N_("Notes"), "n"),
+    ("tab-notes", N_("Notes"), "N"),  # n is the next unread ticket (#12.2)
 )
 _TAB_CLASSES = {
     "tab-customer": CustomerTab, "tab-contact": ContactTab, "tab-account": AccountTab, "tab-ticket": TicketTab,
@@ -169,12 +174,23 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         Binding("r", "refresh", N_("Refresh"), id="ticket.refresh"),
         Binding("ctrl+s", "save", N_("Save / Send"), id="ticket.save"),
         Binding("p", "profile", N_("Customer profile"), show=False, id="ticket.profile"),
+        # #12.2 triage from the keyboard: n, m, t, a (then a digit), ctrl+s, ctrl+n.
+        Binding("n", "next_unread", N_("Next unread ticket"), id="ticket.next_unread"),
+        # The footer keeps n; the others are in ? and ctrl+p (80 columns hold only so many).
+        Binding("m", "compose", N_("Write a message"), show=False, id="ticket.compose"),
+        Binding("t", "template", N_("Message template"), show=False, id="ticket.template"),
+        Binding("a", "add_task", N_("Add task"), show=False, id="ticket.add_task"),
+        Binding("ctrl+n", "save_next", N_("Send or save, then the next unread"), show=False,
+                id="ticket.save_next"),
         *(Binding(key, f"tab('{pane}')", title, show=False, id=f"ticket.{pane}")
           for pane, title, key in SECTION_2 + SECTION_3),
     ]
 
-    def __init__(self, backend: Backend, user: User, ticket_id: int) -> None:
+    def __init__(self, backend: Backend, user: User, ticket_id: int, *,
+                 position: ListPosition | None = None) -> None:
         super().__init__()
+        self.position = position  # the list this ticket was opened from, for `n`
+        self._then_next = False  # ctrl+n: after the send or the task, the next unread ticket
         self.backend = backend
         self.user = user
         self.ticket_id = ticket_id
@@ -294,6 +310,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if composer is not None:
             composer.set_context(self._template_variables())
             composer.set_contacts(self.contacts)
+            composer.set_default_subject(data["header"].reply_subject)
             kept = self._draft_to_show("composer", data["composer"])
             if kept is not None:
                 composer.restore(kept)
@@ -402,8 +419,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.action_leave()
 
     def action_leave(self) -> None:
-        if self._leaving:
-            return
+        if not self._leaving:
+            self._unless_unsaved(self._leave)
+
+    def _unless_unsaved(self, then) -> None:
+        """`then()` now, or after the agent agrees to drop unsaved Ticket/Customer tab edits."""
         unsaved = [title for tab, title in ((TicketTab, _("Ticket")), (CustomerTab, _("Customer")))
                    if self._built and self.query_one(tab).edited()]
         if unsaved:
@@ -411,9 +431,9 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 _("Unsaved changes"),
                 _("The {tabs} tab has changes that are not saved. Leave the ticket without saving them?",
                   tabs=", ".join(unsaved)), yes=_("Leave without saving")),
-                lambda ok: self._leave() if ok else None)
+                lambda ok: then() if ok else None)
             return
-        self._leave()
+        then()
 
     def _leave(self) -> None:
         if self._leaving:
@@ -421,10 +441,14 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._leaving = True
         # Keys typed while the screen closes act on nothing: not on this screen, never on the list.
         self.set_focus(None)
+        self.call("leave", self._leaving_work(), self._left, self._leave_failed)
+
+    def _leaving_work(self):
+        """What leaving this ticket writes (its pending drafts, then presence), as a worker body."""
         pending = {form: data for form in self._dirty if (data := self._draft_data(form)) is not None}
         for form, data in pending.items():
             self.unsaved.keep(self.user, self.ticket_id, form, data)  # until the store takes it
-        user = self.user
+        user, ticket_id = self.user, self.ticket_id
         kept = [form for form in ("composer", "task") if self._has_typing(form)]
         if kept:
             self.app.notify(_("What you were writing on ticket #{number} is kept as a draft; it is there when you open it again.",
@@ -433,13 +457,13 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         async def leave() -> User:
             for form, data in pending.items():
                 try:
-                    await write_draft(self.backend, user, self.ticket_id, form, data)
+                    await write_draft(self.backend, user, ticket_id, form, data)
                 except Exception:  # noqa: BLE001 - kept in memory; the app retries and says so
                     continue
-                self.unsaved.taken(user, self.ticket_id, form, data)
-            return await self.backend.leave_ticket(user, self.ticket_id)
+                self.unsaved.taken(user, ticket_id, form, data)
+            return await self.backend.leave_ticket(user, ticket_id)
 
-        self.call("leave", leave, self._left, self._leave_failed)
+        return leave
 
     def _has_typing(self, form: str) -> bool:
         data = self._draft_data(form)
@@ -493,6 +517,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.header = header
         self._follow(header.ticket)
         self.query_one(TicketHeaderBar).show(header)
+        if self.composer is not None:
+            self.composer.set_default_subject(header.reply_subject)
 
     def _follow(self, ticket: Ticket) -> None:
         """The newest ticket read, by anyone: the one source of the ticket (and of its
@@ -720,6 +746,161 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 widget.focus()
                 return
 
+    # --- #12.2 triage keys: n, m, t, a then a digit, ctrl+n ----------------------------------
+
+    def _show_pane(self, pane_id: str) -> bool:
+        for tabbed in self.query(TabbedContent):
+            if tabbed.query(f"#{pane_id}"):
+                tabbed.active = pane_id
+                return True
+        return False
+
+    def action_compose(self) -> None:
+        """m: the composer's message, cursor at its end."""
+        composer = self.composer
+        if not self._built or composer is None or self.closed:
+            return
+        self._show_pane("tab-conversation")
+        self._focus_when_shown(composer.focus_message)
+
+    def action_template(self) -> None:
+        """t: the campaign's templates, filtered as you type; the one chosen fills the message."""
+        composer = self.composer
+        if not self._built or composer is None or self.closed or self.campaign is None:
+            return
+        options = [(one_line(t.name, max_len=60), t.key) for t in self.campaign.templates]
+        self._show_pane("tab-conversation")  # switched while the picker is up: laid out when it closes
+        self.app.push_screen(PickScreen(_("Message template"), options,
+                                        empty=_("This campaign has no message templates.")),
+                             self._template_chosen)
+
+    def _template_chosen(self, key: str | None) -> None:
+        composer = self.composer
+        if key is None or composer is None:
+            return
+        composer.use_template(key)
+        self._focus_when_shown(composer.focus_message)
+
+    def action_add_task(self) -> None:
+        """a: the task form; with the campaign's outcome values, a then its digit (a 1 … a 9)."""
+        form = self.task_form
+        if not self._built or form is None or self.closed:
+            return
+        outcome = form.outcome_field
+        if outcome is None or not outcome.choices:
+            self._show_pane("tab-tasks")
+            self._focus_when_shown(form.focus_first)
+            return
+        self._show_pane("tab-tasks")  # switched while the prompt is up: laid out when it closes
+        self.app.push_screen(OutcomePrompt(outcome.label, outcome.choices), self._outcome_chosen)
+
+    def _outcome_chosen(self, value: str | None) -> None:
+        form = self.task_form
+        if value is None or form is None:
+            return
+        self._focus_when_shown(lambda: form.choose_outcome(value) if value else form.focus_first())
+
+    def _focus_when_shown(self, focus) -> None:
+        """Focus in a pane just made active once it is laid out: the switch hides the old
+        pane a frame later, and a widget focused before that is blurred again: so at once
+        (what is typed right away lands there) and once more when the switch is done."""
+        self.call_after_refresh(focus)
+        self.set_timer(0.05, lambda: self.call_after_refresh(lambda: focus() if self.focused is None else None))
+
+    def action_save_next(self) -> None:
+        """ctrl+n: send the message (or save the task) being written, then the next unread ticket."""
+        if not self._built:
+            return
+        focused = self.focused
+        composer, tasks = self.composer, self.query_one(TasksTab)
+        if composer is not None and focused is not None and composer in focused.ancestors_with_self:
+            self._then_next = True
+            composer.send()
+        elif focused is not None and tasks in focused.ancestors:
+            self._then_next = True
+            self.save_task()
+        else:
+            self.action_next_unread()
+
+    def _go_on(self) -> None:
+        if self._then_next:
+            self._then_next = False
+            self.action_next_unread()
+
+    def action_next_unread(self) -> None:
+        """n: the next ticket with unread interactions in the order of the list it was
+        opened from (or the campaign's newest first), past the pages the list has read."""
+        ticket = self.ticket
+        if ticket is None or self._leaving:
+            return
+        if self.position is None:
+            self.position = ListPosition(TicketQuery(campaign_ids=(ticket.campaign_id,)), -1, {ticket.id})
+        position = self.position
+        position.seen.add(ticket.id)
+        user = self.user
+
+        async def find():
+            async def read_page(page_no: int):
+                page = await self.backend.list_tickets(user, position.query, limit=PAGE_SIZE,
+                                                       offset=page_no * PAGE_SIZE)
+                return page.rows, page.next_cursor is None
+
+            return await find_next_unread(read_page, after=position.index, skip=set(position.seen))
+
+        self.call("next-unread", find, self._next_found)
+
+    def _next_found(self, found) -> None:
+        if found is None:
+            self.notify(_("No unread ticket after this one in this order."), timeout=3)
+            return
+        index, card = found
+
+        def go() -> None:
+            position = self.position
+            if position is not None:
+                position.index = index
+                position.seen.add(card.id)
+            self._move_to(card.id)
+
+        self._unless_unsaved(go)
+
+    def _move_to(self, ticket_id: int) -> None:
+        """Leave this ticket (drafts kept, presence ended) and open another in this screen."""
+        if self._leaving:
+            return
+        self._leaving = True
+        self.set_focus(None)
+
+        def left(user: User) -> None:
+            self._set_user(user)
+            self._open_other(ticket_id)
+
+        self.call("move", self._leaving_work(), left, self._leave_failed)
+
+    def help_sequences(self) -> list[tuple[str, str, str]]:
+        """`?` also lists `a` then a digit: a task with that outcome."""
+        form = self.task_form
+        outcome = form.outcome_field if form is not None else None
+        if outcome is None:
+            return []
+        first = next((self.app.get_key_display(a.binding) for a in self.active_bindings.values()
+                      if a.binding.action == "add_task"), "a")
+        keys = {b.action: b for b in OutcomePrompt.BINDINGS}
+        rows = []
+        for i, value in enumerate(outcome.choices[:9], start=1):
+            binding = keys[f"choose({i})"]
+            rows.append((f"{first} {binding.key}", _("Add task with outcome {value}", value=one_line(value, 30)),
+                         binding.id or ""))
+        return rows
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        form = self.task_form
+        outcome = form.outcome_field if form is not None else None
+        if outcome is None or self.closed:
+            return []
+        return [(_("Add task with outcome {value}", value=one_line(v, 30)), _("Task form, cursor on the next date"),
+                 lambda v=v: self._outcome_chosen(v)) for v in outcome.choices]
+
     # The tabs' dialog requests: widgets never open screens, this screen does.
 
     @on(TicketTabBase.ConfirmRequested)
@@ -837,7 +1018,6 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             yes=_("Send anyway"), no=_("Review")), answered)
 
     def _do_send(self, message: OutgoingMessage) -> None:
-        composer = self.composer
         self._stop_draft("composer")  # a draft written after the send's clear_draft would come back
         was_unassigned = self.ticket is not None and self.ticket.assignee_id is None
 
@@ -846,8 +1026,12 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             await self.backend.clear_draft(self.user, self.ticket_id, "composer")
             return interaction
 
-        self.call("send", send, lambda i: self._sent(i, was_unassigned),
-                  lambda e: composer.show_error(error_text(e)) if composer else None)
+        self.call("send", send, lambda i: self._sent(i, was_unassigned), self._send_failed)
+
+    def _send_failed(self, e: SagiccError) -> None:
+        self._then_next = False
+        if self.composer is not None:
+            self.composer.show_error(error_text(e))
 
     def _sent(self, interaction: Interaction, was_unassigned: bool = False) -> None:
         composer = self.composer
@@ -855,10 +1039,14 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.unsaved.forget(self.user, self.ticket_id, "composer")
         self._writing_from = None
         if composer is not None:
+            moved = self.focused is not None and composer in self.focused.ancestors_with_self
             composer.clear()
+            if moved:  # sent: the keys act on the ticket again (a, n, Esc), not on an empty box
+                self.query_one(ConversationView).focus()
         self._delivered(interaction)
         if was_unassigned:
             self.call("taken", lambda: self.backend.get_ticket(self.user, self.ticket_id), self._maybe_taken)
+        self._go_on()
 
     def _maybe_taken(self, ticket: Ticket) -> None:
         """#11.7: replying took the unassigned ticket; say so only when that is news."""
@@ -876,6 +1064,22 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self.succeeded(_("Message sent."))
         self.query_one(ConversationView).replace_interaction(interaction)
         self._refresh_header()
+
+    @on(Composer.ContactSearchRequested)
+    def _search_contacts(self, event: Composer.ContactSearchRequested) -> None:
+        """#15.3 T9: another customer's contact, where the campaign allows it."""
+        event.stop()
+        composer, ticket = event.composer, self.ticket
+        if ticket is None or self.campaign is None or not self.campaign.allow_other_contacts:
+            return
+        from sagicc_tui.screens.contact_search import ContactSearchScreen
+
+        def chosen(found: tuple[ContactInfo, str] | None) -> None:
+            if found is not None:
+                composer.add_other_contact(*found)
+
+        self.app.push_screen(ContactSearchScreen(self.backend, self.user, event.kinds,
+                                                 exclude_customer=ticket.customer_id), chosen)
 
     @on(Composer.ClearRequested)
     def _clear_composer(self, event: Composer.ClearRequested) -> None:
@@ -964,6 +1168,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return
         task = form.read()
         if task is None:
+            self._then_next = False
             return
         tab = self.query_one(TasksTab)
         tab.set_error("")
@@ -976,6 +1181,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.call("add-task", add, self._task_saved, self._task_failed)
 
     def _task_failed(self, e: SagiccError) -> None:
+        self._then_next = False
         form = self.task_form
         if form is not None and form.show_error(e.message):
             return
@@ -986,12 +1192,16 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.unsaved.forget(self.user, self.ticket_id, "task")
         form = self.task_form
         if form is not None:
+            moved = self.focused is not None and form in self.focused.ancestors_with_self
             form.restore({k: "" for k in form.raw_values()})
             form.clear_errors()
+            if moved:  # saved: Esc leaves at once, n goes on
+                self.query_one(ConversationView).focus()
         self.succeeded(_("Task saved."))
         self.query_one(HistoryTab).load()
         self.query_one(AgendaTab).load()
         self._refresh_header()
+        self._go_on()
 
     # --- T3 options ----------------------------------------------------------------------------------------------
 

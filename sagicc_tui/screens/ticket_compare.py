@@ -19,12 +19,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Label, RadioSet, Static
 
 from sagicc_tui.domain.collision import FieldVersions, Keep
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets.conversation import when
+from sagicc_tui.widgets.toggles import RadioButton  # on and off told apart without colour (#12.7)
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 COMPARE_CSS = """

@@ -14,7 +14,6 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
-    Checkbox,
     DataTable,
     Input,
     Label,
@@ -25,7 +24,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from sagicc_tui.backend import Backend
-from sagicc_tui.domain.enums import EntityKind
+from sagicc_tui.domain.enums import Direction, EntityKind
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import (
     ChangeLogEntry,
@@ -40,6 +39,7 @@ from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
 from sagicc_tui.widgets.io import BackendCalls
+from sagicc_tui.widgets.toggles import Checkbox  # on and off told apart without colour (#12.7)
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 
@@ -358,9 +358,14 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
 
 def interaction_text(i) -> str:
     """An interaction in full, as plain text."""
+    if i.direction is Direction.INCOMING:
+        # #15.3: the customer wrote it: they are the sender (name and number or address), not "To".
+        sender, contact = one_line(i.sender), one_line(i.contact)
+        who = [_("From: {sender}", sender=sender if not contact or contact == sender else f"{sender} <{contact}>")]
+    else:
+        who = [_("From: {sender}", sender=one_line(i.sender)), _("To: {contact}", contact=one_line(i.contact))]
     lines = [
-        _("From: {sender}", sender=one_line(i.sender)),
-        _("To: {contact}", contact=one_line(i.contact)),
+        *who,
         _("Channel: {channel}", channel=labels.channel(i.channel)),
         _("Date: {when}", when=when(i.created_at)),
     ]

@@ -40,6 +40,7 @@ from sagicc_tui.screens.mass_prompt import MassActionPrompt
 from sagicc_tui.screens.text_prompt import TextPrompt
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.filter_bar import FilterBar, filter_summary
+from sagicc_tui.widgets.next_unread import ListPosition
 from sagicc_tui.widgets.ticket_list import TicketList
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
@@ -111,6 +112,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._before_pending: TicketQuery | None = None  # the query `p` replaced
         self._line_names: query_line.Names | None = None  # users are read on the first `:`
         self._typed_line: tuple[str, TicketQuery] | None = None  # the last line applied, and what it gave
+        self._position: ListPosition | None = None  # of the ticket open from this list
 
     # --- layout --------------------------------------------------------------------
 
@@ -216,13 +218,18 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
 
     @on(TicketList.TicketSelected)
     def _open_ticket(self, event: TicketList.TicketSelected) -> None:
-        self.open_ticket(event.ticket_id)
+        self.open_ticket(event.ticket_id, index=self.ticket_list.cursor_index)
 
-    def open_ticket(self, ticket_id: int) -> None:
+    def open_ticket(self, ticket_id: int, *, index: int | None = None) -> None:
         # Imported when first used: the ticket screen is off the first-paint path.
         from sagicc_tui.screens.ticket import TicketScreen
 
-        self.app.push_screen(TicketScreen(self.backend, self.user, ticket_id), self._ticket_left)
+        # The list's query and the ticket's place in it travel along: `n` inside
+        # the ticket goes on in this order (#12.2).
+        position = ListPosition(self._query, index if index is not None else -1, {ticket_id})
+        self._position = position
+        self.app.push_screen(TicketScreen(self.backend, self.user, ticket_id, position=position),
+                             self._ticket_left)
 
     # --- keys -------------------------------------------------------------------------
 
@@ -359,6 +366,9 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self.call_after_refresh(self._hold_keys)
         if user is not None:
             self.post_message(self._StatusSet(user))
+        position, self._position = self._position, None
+        if position is not None and position.query == self._query and position.index >= 0:
+            self.ticket_list.move_cursor(position.index)  # where `n` inside the ticket got to
         self.action_refresh()
 
     def _hold_keys(self) -> None:

@@ -29,6 +29,7 @@ from sagicc_tui.domain.enums import (
     CHANNELS_WITH_MAIL_FIELDS,
     VOICE_CHANNELS,
     ChannelType,
+    ContactKind,
 )
 from sagicc_tui.domain.models import Campaign, ContactInfo
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
@@ -67,13 +68,22 @@ class Composer(BackendCalls, Widget):
     class ClearRequested(Message):
         composer: Composer
 
+    @dataclass
+    class ContactSearchRequested(Message):
+        """#15.3: search other customers' contacts the channel can reach (the screen opens it)."""
+
+        composer: Composer
+        kinds: frozenset[ContactKind]
+
     def __init__(self, campaign: Campaign, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._campaign = campaign
         self._contacts: list[ContactInfo] = []
+        self._others: list[tuple[ContactInfo, str]] = []  # other customers' contacts chosen by search, with owner
         self._variables: dict[str, str] = {}
         self._restoring = 0
         self._client_key: str | None = None
+        self._default_subject = ""  # `Re: <thread subject> [#N]` from the store (#13)
 
     def compose(self) -> ComposeResult:
         channels = [(labels.channel(c), c.value) for c in self._campaign.outgoing_channels]
@@ -83,8 +93,10 @@ class Composer(BackendCalls, Widget):
                          id="composer-channel", compact=True)
             yield Select([], prompt=_("Contact"), id="composer-contact", compact=True)
         if self._campaign.allow_other_contacts:
-            yield Input(placeholder=_("Or another contact: e-mail address or phone number"), id="composer-other",
-                        compact=True)
+            with Horizontal(classes="composer-row"):
+                yield Input(placeholder=_("Or another contact: e-mail address or phone number"),
+                            id="composer-other", compact=True)
+                yield Button(_("Search other contacts…"), id="composer-search-contact", compact=True)
         with Horizontal(classes="composer-row"):
             yield Select([(one_line(t.name, max_len=40), t.key) for t in self._campaign.templates],
                          prompt=_("Template"), id="composer-template", compact=True)
@@ -117,6 +129,18 @@ class Composer(BackendCalls, Widget):
     def set_context(self, variables: Mapping[str, str]) -> None:
         self._variables = dict(variables)
 
+    def set_default_subject(self, subject: str) -> None:
+        """The subject the store gives a reply left without one (TicketHeader.reply_subject):
+        shown in the field so the agent sees it and may change it; what they typed stays."""
+        field = self.query_one("#composer-subject", Input)
+        previous, self._default_subject = self._default_subject, subject
+        if field.value in ("", previous) and field.value != subject:
+            self._restoring += 1
+            try:
+                field.value = subject
+            finally:
+                self.call_after_refresh(self._restored)
+
     def set_contacts(self, contacts: list[ContactInfo]) -> None:
         self._contacts = contacts
         self._fill_contacts()
@@ -128,6 +152,11 @@ class Composer(BackendCalls, Widget):
         fitting = [c for c in self._contacts if c.kind in kinds]
         options = [(one_line(c.value, max_len=50) + (f" ({one_line(c.label, 20)})" if c.label else ""), c.id)
                    for c in fitting]
+        own = {c.id for c in fitting}
+        for c, owner in self._others:
+            if c.kind in kinds and c.id not in own:
+                fitting.append(c)
+                options.append((one_line(c.value, max_len=50) + " — " + one_line(owner, max_len=30), c.id))
         current = keep if keep is not None else select.value
         self._restoring += 1
         try:
@@ -153,6 +182,34 @@ class Composer(BackendCalls, Widget):
         if text:
             self.feedback(text, "error")
 
+    def add_other_contact(self, contact: ContactInfo, owner: str) -> None:
+        """A contact of another customer found by search: offered and chosen (the store checks
+        again that the campaign allows it)."""
+        if all(c.id != contact.id for c, _o in self._others):
+            self._others.append((contact, owner))
+        self._fill_contacts(keep=contact.id)
+        self._edited()
+
+    def use_template(self, key: str) -> None:
+        """Choose a template (the `t` picker): it fills the message as choosing it here does."""
+        template = next((t for t in self._campaign.templates if t.key == key), None)
+        if template is None:
+            return
+        self._restoring += 1  # the Select's own Changed must not fill it a second time
+        try:
+            self.query_one("#composer-template", Select).value = key
+            self._fill_from(template)
+        finally:
+            self.call_after_refresh(self._restored)
+        self._client_key = None
+        self.post_message(self.Changed(self))
+
+    def focus_message(self) -> None:
+        """The cursor at the end of the message (the `m` key, after a template)."""
+        text = self.query_one("#composer-text", TextArea)
+        text.focus()
+        text.move_cursor(text.document.end)
+
     # --- drafts --------------------------------------------------------------------------
 
     def raw_values(self) -> dict[str, Any]:
@@ -164,7 +221,9 @@ class Composer(BackendCalls, Widget):
             "contact": value("#composer-contact"),
             "template": value("#composer-template"),
             "survey": value("#composer-survey"),
-            "subject": self.query_one("#composer-subject", Input).value,
+            # The default subject is not typing: a draft (and "kept as a draft") without it.
+            "subject": "" if (subject := self.query_one("#composer-subject", Input).value) == self._default_subject
+            else subject,
             "cc": self.query_one("#composer-cc", Input).value,
             "bcc": self.query_one("#composer-bcc", Input).value,
             "text": self.query_one("#composer-text", TextArea).text,
@@ -196,6 +255,8 @@ class Composer(BackendCalls, Widget):
             for sel, key in (("#composer-subject", "subject"), ("#composer-cc", "cc"), ("#composer-bcc", "bcc"),
                              ("#composer-files", "files")):
                 self.query_one(sel, Input).value = str(raw.get(key) or "")
+            if not raw.get("subject"):
+                self.query_one("#composer-subject", Input).value = self._default_subject
             self.query_one("#composer-text", TextArea).text = str(raw.get("text") or "")
             other = self._other()
             if other is not None:
@@ -235,13 +296,15 @@ class Composer(BackendCalls, Widget):
         if template is not None:
             self._restoring += 1
             try:
-                self.query_one("#composer-text", TextArea).text = fill_template(template.body, self._variables)
-                if template.subject:
-                    self.query_one("#composer-subject", Input).value = fill_template(template.subject,
-                                                                                     self._variables)
+                self._fill_from(template)
             finally:
                 self.call_after_refresh(self._restored)
         self._edited()
+
+    def _fill_from(self, template) -> None:
+        self.query_one("#composer-text", TextArea).text = fill_template(template.body, self._variables)
+        if template.subject:
+            self.query_one("#composer-subject", Input).value = fill_template(template.subject, self._variables)
 
     @on(Select.Changed, "#composer-contact")
     @on(Select.Changed, "#composer-survey")
@@ -263,6 +326,13 @@ class Composer(BackendCalls, Widget):
     def _send_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.send()
+
+    @on(Button.Pressed, "#composer-search-contact")
+    def _search_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        channel = self.channel
+        self.post_message(self.ContactSearchRequested(self, CHANNEL_CONTACT_KINDS.get(channel, frozenset())
+                                                      if channel else frozenset()))
 
     @on(Button.Pressed, "#composer-clear")
     def _clear_pressed(self, event: Button.Pressed) -> None:
@@ -290,7 +360,7 @@ class Composer(BackendCalls, Widget):
         self.show_error("")
         self.post_message(self.SendRequested(OutgoingMessage(
             client_key=self._client_key, channel=channel, contact=other or int(raw["contact"]), text=raw["text"],
-            subject=raw["subject"] if email else "", cc=raw["cc"] if email else "",
+            subject=self.query_one("#composer-subject", Input).value if email else "", cc=raw["cc"] if email else "",
             bcc=raw["bcc"] if email else "", template_key=raw["template"], survey_key=raw["survey"],
             attachment_paths=files,
         )))

@@ -71,6 +71,7 @@ _ORDER = {
     TicketOrder.NEXT_TASK_FURTHEST: N_("Next task, furthest first"),
     TicketOrder.NEXT_TASK_CLOSEST: N_("Next task, closest first"),
     TicketOrder.PRIORITY: N_("Priority, most urgent first"),
+    TicketOrder.SLA_DUE: N_("SLA due, soonest first"),
 }
 _USER_FILTER = {
     UserFilter.ALL: N_("All users"),

@@ -17,6 +17,12 @@ inputs and the form is valid; `TaskForm.Invalid(form, errors)` whenever `read()`
 finds wrong fields; `TaskForm.Changed(form)` whenever the user edits anything
 (drafts).
 
+Relative dates (#12.2): the next-task date and any DATE field take what an
+agent says on the phone, through domain/when.py: "+2h", "mañana 9:00",
+"tomorrow 9", "lunes 10" as well as YYYY-MM-DD. A date that names its time
+needs no time field; a time typed there wins. The resolved moment is shown
+under the fields as it is typed, so the agent sees what they will get.
+
 Time zone: the next task date and time are read as wall-clock time in the
 terminal's local time zone (or the `tz` given to the constructor: the agent's
 zone when it differs from the host's), then stored as an aware UTC datetime.
@@ -26,7 +32,7 @@ An invalid field keeps what was typed and gets one sentence under it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
@@ -45,6 +51,7 @@ from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import Msg, msg
 from sagicc_tui.domain.models import Campaign, TaskField, TaskInput
 from sagicc_tui.domain.taskform import validate_task
+from sagicc_tui.domain.when import parse_when
 from sagicc_tui.i18n import N_, _
 
 __all__ = ["TaskForm"]
@@ -77,6 +84,10 @@ def _parse_time(text: str) -> time | None:
     return time(hour, minute)
 
 
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+            N_("Sunday"))
+
+
 def _tr(message: Msg) -> str:
     return _(message.template, **message.params)
 
@@ -103,6 +114,10 @@ class TaskForm(Widget):
     }
     TaskForm .task-form--error.-shown {
         display: block;
+    }
+    TaskForm .task-form--resolved {
+        color: $text-accent;
+        padding: 0 1;
     }
     TaskForm .task-form--hint {
         color: $text-muted;
@@ -161,6 +176,7 @@ class TaskForm(Widget):
         *,
         initial: Mapping[str, Any] | None = None,
         tz: tzinfo | None = None,
+        clock: Callable[[], datetime] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -169,6 +185,7 @@ class TaskForm(Widget):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.campaign = campaign
         self.tz = tz
+        self._clock = clock
         self._initial = dict(initial or {})
         self._ready = False
         # key -> widget id (keys are configuration text: never used as ids)
@@ -197,9 +214,9 @@ class TaskForm(Widget):
                 yield Label(Content(_("Next task date")), classes="task-form--label")
                 yield Input(
                     str(self._initial.get(NEXT_DATE, "")),
-                    placeholder=_("YYYY-MM-DD"),
+                    placeholder=_("+2h, tomorrow 9, YYYY-MM-DD"),
                     id=self._ids[NEXT_DATE],
-                    validators=[Function(lambda v: _parse_date(v) is not None)],
+                    validators=[Function(lambda v: self._day_or_when(v) is not None)],
                     valid_empty=True,
                 )
                 yield Static("", id=f"{self._ids[NEXT_DATE]}-error", classes="task-form--error")
@@ -209,10 +226,11 @@ class TaskForm(Widget):
                     str(self._initial.get(NEXT_TIME, "")),
                     placeholder=_("HH:MM"),
                     id=self._ids[NEXT_TIME],
-                    validators=[Function(lambda v: _parse_time(v) is not None)],
+                    validators=[Function(lambda v: self._time_or_when(v) is not None)],
                     valid_empty=True,
                 )
                 yield Static("", id=f"{self._ids[NEXT_TIME]}-error", classes="task-form--error")
+        yield Static("", id="tf-next-resolved", classes="task-form--resolved")
         hints = []
         if any(f.required for f in self.campaign.task_fields):
             hints.append(_("* marks a required field."))
@@ -230,8 +248,8 @@ class TaskForm(Widget):
             return Input(text, type="number", placeholder=_("A number, like 42 or 3.5"), id=wid)
         if f.type is FieldType.DATE:
             return Input(
-                text, placeholder=_("YYYY-MM-DD"), id=wid,
-                validators=[Function(lambda v: _parse_date(v) is not None)], valid_empty=True,
+                text, placeholder=_("YYYY-MM-DD, tomorrow, lunes"), id=wid,
+                validators=[Function(lambda v: self._day_or_when(v) is not None)], valid_empty=True,
             )
         return Input(text, id=wid)
 
@@ -240,6 +258,77 @@ class TaskForm(Widget):
 
     def _set_ready(self) -> None:
         self._ready = True
+
+    # --- relative dates (domain/when.py) -------------------------------------------------
+    def _now(self) -> datetime:
+        clock = self._clock or getattr(self.app, "clock", None)
+        return clock() if callable(clock) else datetime.now(UTC)
+
+    def _zone(self) -> tzinfo:
+        return self.tz if self.tz is not None else (datetime.now().astimezone().tzinfo or UTC)
+
+    def _when(self, text: str) -> datetime | None:
+        """The moment relative text names, in the form's zone (None: it names none)."""
+        return parse_when(text, now=self._now(), tz=self._zone()) if text.strip() else None
+
+    def _day_or_when(self, text: str) -> date | None:
+        day = _parse_date(text)
+        if day is not None:
+            return day
+        moment = self._when(text)
+        return moment.date() if moment is not None else None
+
+    def _time_or_when(self, text: str) -> time | None:
+        at = _parse_time(text)
+        if at is not None:
+            return at
+        moment = self._when(text)
+        return moment.timetz().replace(tzinfo=None) if moment is not None else None
+
+    def resolved_next(self) -> datetime | None:
+        """The next-task moment the fields name now (None when they name none), aware."""
+        errors: dict[str, Msg] = {}
+        return self._read_next(errors)
+
+    def _show_resolved(self) -> None:
+        shown = self.query_one("#tf-next-resolved", Static)
+        d_text = self.query_one(f"#{self._ids[NEXT_DATE]}", Input).value.strip()
+        t_text = self.query_one(f"#{self._ids[NEXT_TIME]}", Input).value.strip()
+        if not d_text and not t_text:
+            shown.update("")
+            return
+        errors: dict[str, Msg] = {}
+        moment = self._read_next(errors)
+        if moment is None:
+            shown.update(Content(_tr(next(iter(errors.values()))) if errors else ""))
+            return
+        local = moment.astimezone(self._zone())
+        shown.update(Content(_("Next task: {weekday} {when}", weekday=_(WEEKDAYS[local.weekday()]),
+                               when=local.strftime("%Y-%m-%d %H:%M"))))
+
+    # --- outcome quick keys -----------------------------------------------------------
+    @property
+    def outcome_field(self) -> TaskField | None:
+        """The campaign's outcome: its primary field when it is a CHOICE."""
+        for f in self.campaign.task_fields:
+            if f.key == self.campaign.primary_field and f.type is FieldType.CHOICE:
+                return f
+        return None
+
+    def choose_outcome(self, value: str) -> None:
+        """Set the outcome and put the cursor on the next-task date."""
+        f = self.outcome_field
+        if f is not None and value in f.choices:
+            select = self.widget_for(f.key)
+            assert isinstance(select, Select)
+            select.value = value
+        self.focus_when()
+
+    def focus_when(self) -> None:
+        field = self.query_one(f"#{self._ids[NEXT_DATE]}", Input)
+        # Into view first: a focused widget scrolled out of its tab is blurred again when hidden.
+        field.scroll_visible(animate=False, immediate=True)
+        field.focus()
 
     def _zone_name(self) -> str:
         if self.tz is not None:
@@ -294,6 +383,9 @@ class TaskForm(Widget):
         for f in self.campaign.task_fields:
             w = self.widget_for(f.key)
             raw = w.selection if isinstance(w, Select) else w.value  # type: ignore[attr-defined]
+            if f.type is FieldType.DATE and isinstance(raw, str) and raw.strip() and _parse_date(raw) is None:
+                day = self._day_or_when(raw)
+                raw = day.isoformat() if day is not None else raw  # "mañana" -> its ISO day
             one = replace(self.campaign, task_fields=(f,))
             try:
                 clean = validate_task(one, TaskInput(values={} if raw is None else {f.key: raw}))
@@ -318,12 +410,18 @@ class TaskForm(Widget):
         t_text = self.query_one(f"#{self._ids[NEXT_TIME]}", Input).value.strip()
         if not d_text and not t_text:
             return None
-        day = _parse_date(d_text) if d_text else None
-        at = _parse_time(t_text) if t_text else None
+        # A relative date names its own time ("+2h", "mañana 9:00": 09:00 when it names
+        # none), so it needs no time field; a time typed there wins ("mañana" + "15:30").
+        moment = self._when(d_text) if d_text and _parse_date(d_text) is None else None
+        if moment is not None and not t_text:
+            return moment.astimezone(UTC)
+        day = moment.date() if moment is not None else _parse_date(d_text) if d_text else None
+        at = self._time_or_when(t_text) if t_text else None
         if not d_text:
             errors[NEXT_DATE] = msg(N_("Give the date of the next task as YYYY-MM-DD, or clear the time."))
         elif day is None:
-            errors[NEXT_DATE] = msg(N_("{field} must be a date as YYYY-MM-DD."), field=_("Next task date"))
+            errors[NEXT_DATE] = msg(N_("{field} must be a date like +2h, tomorrow 9 or YYYY-MM-DD."),
+                                    field=_("Next task date"))
         if not t_text:
             errors[NEXT_TIME] = msg(N_("Give the time of the next task as HH:MM, or clear the date."))
         elif at is None:
@@ -399,6 +497,8 @@ class TaskForm(Widget):
         self.post_message(self.Changed(self))
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in (self._ids[NEXT_DATE], self._ids[NEXT_TIME]):
+            self._show_resolved()
         self._edited(event.input)
 
     def on_select_changed(self, event: Select.Changed) -> None:

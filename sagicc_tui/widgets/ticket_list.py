@@ -37,14 +37,12 @@ from sagicc_tui.widgets.ticket_card import (
     placeholder_lines,
     plain_palette,
 )
+from sagicc_tui.widgets.next_unread import find_next_unread
 from sagicc_tui.widgets.paged_list import PagedList
 from sagicc_tui.widgets.ticket_pages import PAGE_SIZE
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 Clock = Callable[[], datetime]
-
-
-UNREAD_PAGES = 10  # n reads ahead at most this many pages (1,000 tickets) for the next unread
 
 
 class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings=False):
@@ -135,6 +133,15 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
     @property
     def cursor_card(self) -> TicketCard | None:
         return self._pages.card(self._cursor) if self._total else None
+
+    @property
+    def cursor_index(self) -> int:
+        return self._cursor
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on a list index (back from a ticket `n` moved on from)."""
+        if self._total:
+            self._set_cursor(index)
 
     @property
     def user(self) -> User:
@@ -332,20 +339,17 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
     @work(exclusive=True, group="next-unread", exit_on_error=False)
     async def _find_unread(self, after: int, token: tuple) -> None:
         total = self._total or 0
-        index = after + 1
-        for page_no in range(index // PAGE_SIZE, min(index // PAGE_SIZE + UNREAD_PAGES, -(-total // PAGE_SIZE))):
+
+        async def read_page(page_no: int) -> tuple[list[TicketCard | None], bool]:
+            last = (page_no + 1) * PAGE_SIZE >= total
             if self._pages.has(page_no):
-                rows = [self._pages.card(page_no * PAGE_SIZE + i) for i in range(PAGE_SIZE)]
-            else:  # read, not cached: the cursor's move reads it the usual way
-                rows = list((await self._read_page(None, page_no * PAGE_SIZE)).rows)
-            for i, card in enumerate(rows):
-                at = page_no * PAGE_SIZE + i
-                if card is not None and at >= index and at < total and card.unread_count > 0:
-                    if token == self._generation_token():
-                        self.post_message(self._UnreadFound(at, card))
-                    return
+                return [self._pages.card(page_no * PAGE_SIZE + i) for i in range(PAGE_SIZE)], last
+            # read, not cached: the cursor's move reads it the usual way
+            return list((await self._read_page(None, page_no * PAGE_SIZE)).rows), last
+
+        found = await find_next_unread(read_page, after=after) if after + 1 < total else None
         if token == self._generation_token():
-            self.post_message(self._UnreadFound(None, None))
+            self.post_message(self._UnreadFound(*found) if found else self._UnreadFound(None, None))
 
     @on(_UnreadFound)
     def _unread_found(self, message: _UnreadFound) -> None:

@@ -169,3 +169,121 @@ async def test_n_opens_the_next_unread_ticket_in_the_lists_order_past_the_loaded
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == target.ticket_id
+
+
+async def _three_tickets_one_unread(world):
+    """Three tickets, all read but the middle one of the newest-first list."""
+    made = [await world.incoming(f"t{i}@x.com", f"hola {i}", name=f"Cliente {i}") for i in range(3)]
+    admin = await world.user("admin")
+    for r in made:
+        await world.backend.mark_read(admin, r.ticket_id)
+    target = made[1]
+    await world.incoming("t1@x.com", "¿me llaman mañana?")
+    return made, target
+
+
+async def test_agent_triages_the_next_unread_ticket_in_twelve_keys(world):
+    """#12.1(a), README "An agent triages": open the next unread ticket, reply from a
+    template, schedule the next task with its outcome, back on the list -- the
+    keys below, counted; what is typed (a template's name, a date) is text."""
+    from sagicc_tui.screens.ticket import TicketScreen
+    from sagicc_tui.widgets.task_form import TaskForm
+
+    made, target = await _three_tickets_one_unread(world)
+    app = make_app(world, username="ana")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TicketsScreen)
+        k = KeyCounter(pilot)
+        await k.press("n")  # the next unread ticket in the list's order
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket_id == target.ticket_id
+        await k.press("t")  # the template picker: it filters as you type
+        await k.type("hol")
+        await k.press("enter")
+        await k.press("ctrl+s")  # send
+        await k.press("a", "2")  # a task with outcome 2 (Pendiente): the cursor on the next date
+        await k.type("mañana 9:00")
+        form = screen.query_one(TaskForm)
+        assert "2026-11-26 09:00" in str(form.query_one("#tf-next-resolved").render())
+        await k.press("enter")  # save the task
+        await k.press("escape")  # back to the list
+        assert isinstance(app.screen, TicketsScreen)
+        assert k.keys <= 12, k.keys
+
+    ana = await world.user("ana")
+    ticket = await world.backend.get_ticket(ana, target.ticket_id)
+    sent = [i for i in await world.backend.list_interactions(ana, target.ticket_id) if i.direction.value == "outgoing"]
+    assert [i.content for i in sent] == [f"Hola Cliente 1, caso {ticket.number}."]
+    (task,) = await world.backend.list_tasks(ana, target.ticket_id)
+    assert task.values["resultado"] == "Pendiente"
+    assert task.next_task_at is not None and task.next_task_at.isoformat().startswith("2026-11-26T09:00")
+    assert ticket.next_task_at == task.next_task_at and ticket.last_outcome == "Pendiente"
+    for other in (made[0], made[2]):
+        assert await world.backend.list_tasks(ana, other.ticket_id) == []
+
+
+async def test_n_inside_a_ticket_goes_on_in_the_lists_order_and_ctrl_n_sends_then_goes_on(world):
+    """#12.2: `n` inside a ticket continues the list's query and order (here
+    oldest first, past the loaded pages); ctrl+n sends and opens the next one."""
+    from sagicc_tui.domain.enums import TicketOrder
+    from sagicc_tui.screens.ticket import TicketScreen
+    from sagicc_tui.widgets.composer import Composer
+
+    made = [await world.incoming(f"o{i}@x.com", f"hola {i}") for i in range(230)]
+    admin = await world.user("admin")
+    for r in made:
+        await world.backend.mark_read(admin, r.ticket_id)
+    first, second, third = made[3], made[150], made[220]  # oldest first: pages 1, 2 and 3
+    for r in (third, first, second):
+        await world.incoming(f"o{made.index(r)}@x.com", "¿hay noticias?")
+    app = make_app(world)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        app.screen.set_query(app.screen.current_query.with_(order=TicketOrder.CREATED_ASC))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == first.ticket_id
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.ticket_id == second.ticket_id
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#composer-text")
+        await pilot.press(*"Ya casi")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await settle(pilot)
+        assert app.screen.ticket_id == third.ticket_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketsScreen)
+        assert ticket_list(app).cursor_card.id == third.ticket_id  # the list is where n got to
+    sent = [i.content for i in await world.backend.list_interactions(admin, second.ticket_id)
+            if i.direction.value == "outgoing"]
+    assert sent == ["Ya casi"]
+
+
+async def test_the_triage_keys_are_in_help_and_the_palette_with_ids_in_spanish(world):
+    """#12.6: `?` lists every triage key with its id (a then 1…3 for the outcomes), ctrl+p finds them."""
+    from sagicc_tui.screens.commands import binding_commands
+    from sagicc_tui.screens.help import active_keys
+    from sagicc_tui.screens.ticket import TicketScreen
+
+    await world.incoming("h@x.com", "hola")
+    app = make_app(world, language="es")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        rows = {bid: (keys, desc) for keys, desc, bid in active_keys(screen)}
+        assert rows["ticket.next_unread"] == ("n", "Siguiente caso sin leer")
+        assert rows["ticket.add_task"][1] == "Agregar gestión"
+        assert rows["ticket.template"][0] == "t" and rows["ticket.compose"][0] == "m"
+        assert "ticket.save_next" in rows and rows["ticket.tab-notes"][0] == "N"
+        assert rows["ticket.outcome.2"] == ("a 2", "Agregar gestión con resultado Pendiente")
+        titles = {title for title, _help, _run in binding_commands(screen) + screen.palette_commands()}
+        assert {"Plantilla de mensaje", "Escribir un mensaje", "Agregar gestión con resultado Escalado"} <= titles

@@ -213,7 +213,7 @@ async def test_task_note_and_priority(world):
         assert form.raw_values()["observations"] == ""
         assert screen.query_one("#history-list", OptionList).option_count == 1
         # T14: add a note, then delete it
-        await pilot.press("n")
+        await pilot.press("N")
         await settle(pilot, rounds=1)
         screen.query_one("#note-text", TextArea).text = "Cliente difícil"
         screen.query_one("#note-color", Select).value = "red"

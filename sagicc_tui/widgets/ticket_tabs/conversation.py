@@ -8,13 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Input, Select
 
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.i18n import _
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView
+from sagicc_tui.widgets.toggles import Checkbox  # on and off told apart without colour (#12.7)
 from sagicc_tui.widgets.ticket_tabs.base import TicketTabBase, selection
 
 
