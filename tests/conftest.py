@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 from tests.factory import make_world
+
+# Some machines (this project's shared VM among them) set PYTHONDONTWRITEBYTECODE: then
+# every test worker and every `sagicc` process a test starts compiles sagicc_tui from
+# source again, and pytest rewrites its plugins' and the tests' asserts again, in every
+# process of every run. The suite caches bytecode instead (the ignored __pycache__ folders).
+# This conftest loads before the workers and the processes they start inherit the setting.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 @pytest.fixture

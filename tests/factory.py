@@ -8,8 +8,12 @@ updates where a test needs a particular state.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import insert, update
 
@@ -19,6 +23,7 @@ from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskFie
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.convert import campaign_to_config
+from sagicc_tui.private_files import open_private, private_dir
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -144,8 +149,38 @@ def seed_reference(backend: LocalBackend) -> None:
                                      f"(SELECT max(id) FROM {table}))")
 
 
+_TEMPLATE: dict[str, Path] = {}
+
+
+async def _template() -> Path:
+    """This process's seeded SQLite store, built once through the real store (migrations,
+    seed_reference) and copied for each world: the same tables and rows a fresh build
+    gives, without repeating its CPU and its fsyncs in every test."""
+    if "sqlite" not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="sagicc-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "store.db"
+        backend = await LocalBackend.open(str(path))
+        seed_reference(backend)
+        await backend.aclose()  # the last connection closes: the WAL is folded into the file
+        assert not path.with_name("store.db-wal").exists()
+        _TEMPLATE["sqlite"] = path
+    return _TEMPLATE["sqlite"]
+
+
+async def _copy_template(path: Path) -> None:
+    template = await _template()
+    private_dir(path.parent)
+    with open(template, "rb") as src, open_private(path, exclusive=True) as dst:
+        shutil.copyfileobj(src, dst)
+
+
 async def make_world(path, *, blob_dir=None) -> World:
     clock = Clock()
+    fresh_file = "://" not in str(path) and not Path(path).exists()
+    if fresh_file:
+        await _copy_template(Path(path))
     backend = await LocalBackend.open(str(path), clock=clock, blob_dir=blob_dir)
-    seed_reference(backend)
+    if not fresh_file:
+        seed_reference(backend)
     return World(backend, clock, str(path))

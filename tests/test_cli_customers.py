@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 
 import openpyxl
 import pytest
@@ -31,6 +32,17 @@ def store(tmp_path_factory):
         await w.backend.aclose()
 
     asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def own_store(store, tmp_path):
+    """A copy of the module's store for a test that changes it: the others keep reading the
+    five customers whatever order the workers run them in (xdist's worksteal may run a
+    stolen test after a later one of the same module on the same store)."""
+    path = tmp_path / "customers.db"
+    shutil.copyfile(store, path)
+    path.chmod(0o600)
     return path
 
 
@@ -73,7 +85,8 @@ def test_merge_refusals_are_one_sentence(store):
     assert "a ticket cannot be left without a customer" in line
 
 
-def test_merge_dry_run_then_merge(store):
+def test_merge_dry_run_then_merge(own_store):
+    store = own_store
     proc = run(store, "--user", "sofia", "customers", "merge", "2", "4", "--contacts", "--dry-run")
     assert proc.returncode == 0 and "A merge cannot be undone." in proc.stdout
     assert "1 contacts move to Lucía Gómez" in proc.stdout and "1 accounts of the other customers" in proc.stdout
