@@ -3,32 +3,16 @@ subject, #15.3's other customers' contacts and the sender of "View in full"."""
 
 from __future__ import annotations
 
-import os
 
-import pytest
 from textual.widgets import Input, TextArea
 
 from sagicc_tui.domain.enums import Direction
 from sagicc_tui.screens.ticket import TicketScreen
 from tests.ui.conftest import make_app, settle
+from tests.ui.ticket_helpers import no_outgoing_channels, open_first_ticket  # noqa: F401 (an autouse fixture)
 
 SIZE = (160, 50)
-
-
-@pytest.fixture(autouse=True)
-def _no_smtp(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("SAGICC_SMTP", "SAGICC_WHATSAPP")):
-            monkeypatch.delenv(name, raising=False)
-
-
-async def _open(pilot) -> TicketScreen:
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot, rounds=3)
-    screen = pilot.app.screen
-    assert isinstance(screen, TicketScreen)
-    return screen
+_open = open_first_ticket
 
 
 async def test_the_composer_shows_the_default_subject_and_the_agent_may_change_it(world):

@@ -7,7 +7,6 @@ pressed while waiting for news: the screen must find it by itself.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from textual.widgets import Button, Input, RadioButton, Select, TextArea
@@ -22,24 +21,10 @@ from sagicc_tui.widgets.conversation import ConversationView
 from sagicc_tui.widgets.io import StatusLine
 from sagicc_tui.widgets.ticket_header import TicketHeaderBar
 from tests.ui.conftest import make_app, settle
+from tests.ui.ticket_helpers import no_outgoing_channels, open_first_ticket  # noqa: F401 (an autouse fixture)
 
 SIZE = (160, 50)
-
-
-@pytest.fixture(autouse=True)
-def _no_smtp(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("SAGICC_SMTP", "SAGICC_WHATSAPP")):
-            monkeypatch.delenv(name, raising=False)
-
-
-async def _open(pilot) -> TicketScreen:
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot, rounds=3)
-    screen = pilot.app.screen
-    assert isinstance(screen, TicketScreen)
-    return screen
+_open = open_first_ticket
 
 
 async def _open_ticket(pilot, ticket_id: int) -> TicketScreen:

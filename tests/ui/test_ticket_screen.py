@@ -6,7 +6,6 @@ only on screen.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from textual.widgets import Button, Input, OptionList, Select, TextArea
@@ -19,31 +18,15 @@ from sagicc_tui.domain.enums import (
     Priority,
     TicketStatus,
 )
-from sagicc_tui.screens.ticket import TicketScreen
 from sagicc_tui.screens.tickets import TicketsScreen
 from sagicc_tui.widgets.conversation import ConversationView
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.ticket_header import TicketHeaderBar
 from tests.ui.conftest import make_app, settle
+from tests.ui.ticket_helpers import no_outgoing_channels, open_first_ticket  # noqa: F401 (an autouse fixture)
 
 SIZE = (160, 50)
-
-
-@pytest.fixture(autouse=True)
-def _no_smtp(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("SAGICC_SMTP", "SAGICC_WHATSAPP")):
-            monkeypatch.delenv(name, raising=False)
-
-
-async def _open(pilot) -> TicketScreen:
-    """Enter on the first card of the list, then wait for the screen to load."""
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot, rounds=3)
-    screen = pilot.app.screen
-    assert isinstance(screen, TicketScreen)
-    return screen
+_open = open_first_ticket
 
 
 async def _click(pilot, selector: str) -> None:

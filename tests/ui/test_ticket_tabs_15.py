@@ -6,9 +6,7 @@ the header's customer link (T2). Every write is checked in the store afterwards.
 from __future__ import annotations
 
 import dataclasses
-import os
 
-import pytest
 from textual.widgets import Button, DataTable, Input, OptionList, Select, TextArea
 
 from sagicc_tui.domain.customers import AccountInput, ContactInput, CustomerInput
@@ -17,24 +15,13 @@ from sagicc_tui.screens.ticket import TicketScreen
 from sagicc_tui.screens.ticket_dialogs import ChangeLogScreen, ConfirmScreen, RelatedScreen, TextScreen
 from sagicc_tui.widgets.ticket_header import CustomerLink
 from tests.ui.conftest import make_app, settle
+from tests.ui.ticket_helpers import no_outgoing_channels, open_first_ticket  # noqa: F401 (an autouse fixture)
 
 SIZE = (160, 50)
 
 
-@pytest.fixture(autouse=True)
-def _no_smtp(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("SAGICC_SMTP", "SAGICC_WHATSAPP")):
-            monkeypatch.delenv(name, raising=False)
-
-
 async def _open(pilot) -> TicketScreen:
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot, rounds=4)
-    screen = pilot.app.screen
-    assert isinstance(screen, TicketScreen)
-    return screen
+    return await open_first_ticket(pilot, rounds=4)
 
 
 async def _press(pilot, selector: str) -> None:
