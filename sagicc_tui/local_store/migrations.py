@@ -43,6 +43,9 @@ History:
      other's change to the same user unseen.
   14 the SLA deadline of each ticket (`ticket.sla_due_at`), kept by triggers,
      and its index: the list's order by SLA due time (+L5, #12.5).
+  15 the ticket-level word index's PostgreSQL trigger adds a new message's
+     words to its ticket's row instead of rebuilding it from every message
+     (#16: each message of a 5,000-message conversation re-read all 5,000).
 """
 
 from __future__ import annotations
@@ -207,9 +210,14 @@ def _v13_to_v14(conn: Connection) -> None:
     conn.exec_driver_sql(sla_due.INDEX)
 
 
+def _v14_to_v15(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        ticket_words.create(conn, rebuild=False)  # CREATE OR REPLACE: the new trigger function
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13, 13: _v13_to_v14,
+    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13, 13: _v13_to_v14, 14: _v14_to_v15,
 }
 
 
