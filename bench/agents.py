@@ -1,6 +1,6 @@
 """Simulated agents against a real `sagicc serve` (issue #16).
 
-    python -m bench.agents --agents 300 --minutes 3 --db /work/benchdata/big.db [--workers 1]
+    python -m bench.agents --agents 300 --minutes 3 --db /tmp/big.db [--workers 1]
     python -m bench.agents --agents 1000 --minutes 3 --db 'postgresql+psycopg://...' --workers 2
 
 Each simulated agent is a RemoteBackend (the TUI's own client) with its own
