@@ -68,6 +68,8 @@ async def main():
         await pilot.press("escape")
         await until(pilot, lambda: type(app.screen).__name__ == "TicketsScreen", "the list again")
         await until(pilot, lambda: app.user.status.value == "available", "Available after the ticket")
+        # Keys arriving just after a ticket closes are dropped (#11.8): wait for the list to take them.
+        await until(pilot, lambda: app.screen._keys_blocked_until == 0.0, "the list to take keys again")
         await pilot.press("s")  # Available -> Busy: a write, through the full backend
         await until(pilot, lambda: app.user.status.value == "busy", "the new status")
     print("RESULT " + json.dumps(out))
