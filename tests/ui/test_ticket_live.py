@@ -298,6 +298,8 @@ def test_comparison_snapshot(snap_compare, tmp_path, monkeypatch, size, language
 
     # No live poll while capturing: its notice would pop up or not depending on timing.
     monkeypatch.setattr("sagicc_tui.screens.ticket.LIVE_POLL", 3600)
+    # Nor the retry of drafts the loaded store took late: its "saved now" notice likewise.
+    monkeypatch.setattr("sagicc_tui.app.DRAFT_RETRY", 3600)
 
     from tests.factory import make_world
 
