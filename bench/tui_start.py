@@ -1,6 +1,6 @@
 """The TUI's start-up in a real terminal (issue #16.6): process spawn → first ticket card on screen.
 
-    python -m bench.tui_start --db STORE [--runs 15] [--user admin] [--before DIR]
+    python -m bench.tui_start --db STORE [--runs 15] [--user admin] [--before DIR [--before-db STORE]]
 
 Each run starts `python -m sagicc_tui --db STORE --user USER --lang en` in a
 tmux pane of 160×50 (a private tmux server, `-L`), and polls
@@ -15,7 +15,8 @@ respawned for every run, so each run is a fresh process with a warm page cache.
 
 `--before DIR` also runs another checkout of the package (e.g. `git archive
 main | tar -x -C DIR`), alternating run by run with this one so both see the
-same load. Prints the medians and the load average around the runs. Nothing asserts a time: the machine is shared.
+same load; `--before-db` gives it a store of its own schema (an older program
+refuses a newer store). Prints the medians and the load average around the runs. Nothing asserts a time: the machine is shared.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def main() -> None:
     ap.add_argument("--user", default="admin")
     ap.add_argument("--before", metavar="DIR",
                     help="also run the sagicc_tui found in DIR, alternating run by run with this checkout")
+    ap.add_argument("--before-db", metavar="STORE",
+                    help="the store DIR's program reads (an older checkout refuses a newer schema); default --db")
     ap.add_argument("--bare", action="store_true",
                     help="also run a bare Textual app (one label that reads as a card): the floor on this machine")
     args = ap.parse_args()
@@ -104,25 +107,28 @@ def main() -> None:
     if args.bare:
         variants["bare Textual app"] = BARE
 
-    def command(pythonpath: str) -> str:
+    def command(pythonpath: str, db: str) -> str:
         # Run from the (empty) config folder: `python -m` puts the working directory first on sys.path.
         env = {"SAGICC_CONFIG_DIR": config, "TERM": "xterm-256color"}
         if pythonpath == BARE:
             argv = [sys.executable, "-c", BARE_APP]
         else:
             env["PYTHONPATH"] = pythonpath
-            argv = [sys.executable, "-m", "sagicc_tui", "--db", args.db, "--user", args.user, "--lang", "en"]
-        return "exec env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + shlex.join(argv)
+            argv = [sys.executable, "-m", "sagicc_tui", "--db", db, "--user", args.user, "--lang", "en"]
+        # Bytecode is written and read as on an installed copy, whatever this
+        # shell says (a PYTHONDONTWRITEBYTECODE here would recompile every module each run).
+        return "exec env -u PYTHONDONTWRITEBYTECODE " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + shlex.join(argv)
 
     tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "50", "-c", config, "sleep 1000000")
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     load_before = os.getloadavg()
     try:
-        for path in variants.values():
-            one_run(command(path), config)  # warm the page cache and the bytecode caches; not counted
+        dbs = {name: (args.before_db or args.db) if name == "before" else args.db for name in variants}
+        for name, path in variants.items():
+            one_run(command(path, dbs[name]), config)  # warm the page cache and the bytecode caches; not counted
         for i in range(args.runs):
             for name, path in variants.items():
-                runs[name].append(one_run(command(path), config))
+                runs[name].append(one_run(command(path, dbs[name]), config))
                 print(f"# {name}, run {i + 1}: " + ", ".join(f"{k} {v * 1000:.0f} ms"
                                                              for k, v in runs[name][-1].items()),
                       file=sys.stderr, flush=True)

@@ -108,7 +108,12 @@ def _login_parsers(verbs) -> None:
                         help="also remove it from this token file (default: the one login used)")
 
 
-from sagicc_tui.commands.tickets import _positive  # noqa: E402 - one whole-number check for every verb
+def _positive(value: str) -> int:
+    """One whole-number check for every verb (commands.tickets'), imported when a
+    verb's line is parsed: the TUI's start does not load the verbs (#16.6)."""
+    from sagicc_tui.commands.tickets import _positive as positive
+
+    return positive(value)
 
 
 def _port(value: str) -> int:
@@ -128,8 +133,40 @@ from sagicc_tui.commands.session import UserError  # noqa: E402 - stdlib only; a
 from sagicc_tui.i18n import _  # noqa: E402 - standard library only; every sentence in the user's language
 
 
+class _NotTheTui(Exception):
+    """The lean parse gave up: the full parser decides (and words any error)."""
+
+
+class _TuiParser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: ANN201 - argparse's hook; never exits here
+        raise _NotTheTui(message)
+
+
+def _tui_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments of a plain `sagicc [--db --user --lang --server]`, parsed
+    without building the verbs' parsers; None when the line names a verb, asks
+    for help or the version, or is not valid for the TUI.
+
+    Building every verb's parser imports the verbs' modules (about 40 ms of CPU
+    before the TUI's first frame, #16.6); a line with a verb pays it as before."""
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    parser = _TuiParser(prog="sagicc", add_help=False)
+    _common(parser, suppress=False)
+    parser.add_argument("--server", default=None)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except _NotTheTui:
+        return None
+    if rest:
+        return None
+    args.verb = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _tui_args(argv) or build_parser().parse_args(argv)
     try:
         if args.lang:
             from sagicc_tui import i18n

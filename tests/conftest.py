@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 import pytest
 
@@ -14,6 +15,13 @@ from tests.factory import make_world
 # This conftest loads before the workers and the processes they start inherit the setting.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+
+# The user's own settings (the last user, the last server login) and data folder
+# are never the tests': a `sagicc` a test starts without --user must not find the
+# name a developer last signed in with. Tests that need them set their own.
+_HOME = tempfile.mkdtemp(prefix="sagicc-test-home-")
+os.environ.setdefault("SAGICC_CONFIG_DIR", os.path.join(_HOME, "config"))
+os.environ.setdefault("SAGICC_DATA_DIR", os.path.join(_HOME, "data"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from tests.factory import make_world
 
-ENV = {**os.environ, "SAGICC_CONFIG_DIR": "", "SAGICC_LANG": "en", "NO_COLOR": "1"}
+ENV = {**os.environ, "SAGICC_LANG": "en", "NO_COLOR": "1"}
 
 
 def sagicc(*args: str, stdin: str | None = None, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
@@ -176,3 +176,33 @@ def test_demo_verb_builds_a_store_and_refuses_to_overwrite(tmp_path):
     assert "already has data" in line
     line = sagicc("demo", "--tickets", "0x", "--db", str(db))
     assert line.returncode == 2 and "Traceback" not in line.stderr
+
+
+# --- #16.6: a plain `sagicc` line is parsed without building the verbs' parsers ---
+
+LEAN = r"""
+import json, sys
+from sagicc_tui import cli
+line = json.loads(sys.argv[1])
+lean = cli._tui_args(line)
+out = {"lean": None if lean is None else vars(lean), "verbs_loaded": "sagicc_tui.commands.tickets" in sys.modules}
+if lean is not None:
+    out["full"] = vars(cli.build_parser().parse_args(line))
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("line", [[], ["--db", "x.db", "--user", "ana"], ["--lang", "es"], ["--server", "http://h:1"],
+                                  ["--us", "ana"]])
+def test_the_tuis_line_is_parsed_without_the_verbs(line):
+    proc = subprocess.run([sys.executable, "-c", LEAN, json.dumps(line)], capture_output=True, text=True, timeout=60)
+    out = json.loads(proc.stdout)
+    assert out["verbs_loaded"] is False  # ...until the full parser below was built
+    assert out["lean"] == {**out["full"], "verb": None}  # the same answer as the full parser's
+
+
+@pytest.mark.parametrize("line", [["tickets", "list"], ["--db", "x", "demo"], ["-h"], ["--version"], ["--lang", "xx"],
+                                  ["--bogus"]])
+def test_other_lines_go_to_the_full_parser(line):
+    proc = subprocess.run([sys.executable, "-c", LEAN, json.dumps(line)], capture_output=True, text=True, timeout=60)
+    assert json.loads(proc.stdout)["lean"] is None  # a verb, help, the version or a bad option

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from tests.factory import make_world
 
-ENV = {**os.environ, "SAGICC_CONFIG_DIR": "", "SAGICC_LANG": "en", "NO_COLOR": "1"}
+ENV = {**os.environ, "SAGICC_LANG": "en", "NO_COLOR": "1"}
 
 
 @pytest.fixture(params=["sqlite", "pg"])

@@ -31,7 +31,7 @@ from tests.factory import make_world
 from tests.support.dovecot import Dovecot, free_port
 
 CORPUS = Path(__file__).parent / "fixtures" / "mail"
-ENV = {**os.environ, "SAGICC_CONFIG_DIR": "", "SAGICC_LANG": "en", "NO_COLOR": "1"}
+ENV = {**os.environ, "SAGICC_LANG": "en", "NO_COLOR": "1"}
 
 
 @pytest.fixture

@@ -10,7 +10,12 @@ and new rows find each other without rewriting the store.
 
 from __future__ import annotations
 
-import phonenumbers
+from typing import TYPE_CHECKING
+
+# phonenumbers (~20 ms to import) is imported by the functions that use it:
+# the TUI's first screen converts rows without parsing a phone (#16.6).
+if TYPE_CHECKING:
+    import phonenumbers
 
 #: The country a number without "+" is read in when no campaign says otherwise.
 DEFAULT_COUNTRY = "CO"
@@ -23,6 +28,8 @@ def digits_of(value: str) -> str:
 
 
 def _parse(value: str, country: str) -> phonenumbers.PhoneNumber | None:
+    import phonenumbers
+
     text = value.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -36,6 +43,8 @@ def _parse(value: str, country: str) -> phonenumbers.PhoneNumber | None:
 def e164_key(value: str, country: str = DEFAULT_COUNTRY) -> str:
     """The stored key: E.164 digits (573015550001), or the bare digits when
     the text is not a possible number of that country."""
+    import phonenumbers
+
     number = _parse(value, country)
     if number is None:
         return digits_of(value)
@@ -62,6 +71,8 @@ def match_keys(value: str, countries: tuple[str, ...] = (DEFAULT_COUNTRY,)) -> t
 def prefix_keys(value: str, countries: tuple[str, ...] = (DEFAULT_COUNTRY,)) -> tuple[str, ...]:
     """A search's start of a number: as typed, and with each country's code
     in front when typed without "+" (a stored E.164 key starts with it)."""
+    import phonenumbers
+
     digits = digits_of(value)
     if not digits:
         return ()
@@ -79,4 +90,6 @@ def prefix_keys(value: str, countries: tuple[str, ...] = (DEFAULT_COUNTRY,)) -> 
 
 
 def valid_country(code: str) -> bool:
+    import phonenumbers
+
     return (code or "").upper() in phonenumbers.SUPPORTED_REGIONS

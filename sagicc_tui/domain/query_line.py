@@ -33,7 +33,7 @@ from sagicc_tui.domain.enums import ChannelType, Priority, TicketOrder, TicketSt
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.query import TicketQuery
-from sagicc_tui.domain.similarity import fold
+from sagicc_tui.domain.text import fold
 
 
 @dataclass(frozen=True, slots=True)

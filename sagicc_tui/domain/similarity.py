@@ -20,12 +20,11 @@ not offered.
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 from dataclasses import dataclass
 
 from sagicc_tui.domain.customers import SimilarityReason
-from sagicc_tui.domain.text import strip_accents
+from sagicc_tui.domain.text import fold
 
 DOCUMENT_WEIGHT = 0.95
 DOCUMENT_OTHER_TYPE_WEIGHT = 0.85
@@ -35,12 +34,6 @@ NAME_WEIGHT = 0.60
 NAME_THRESHOLD = 80
 MIN_PERCENT = 50
 
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents removed, punctuation as spaces, single spaces."""
-    return " ".join(_NON_WORD.sub(" ", strip_accents(text).casefold()).split())
 
 
 def name_score(a: str, b: str) -> int:

@@ -19,3 +19,11 @@ def strip_accents(text: str) -> str:
     Case, punctuation and other scripts are kept: callers lower-case or split as they need.
     """
     return _MARKS.sub("", unicodedata.normalize("NFKD", text))
+
+
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, punctuation as spaces, single spaces."""
+    return " ".join(_NON_WORD.sub(" ", strip_accents(text).casefold()).split())

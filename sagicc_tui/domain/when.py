@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sagicc_tui.domain.similarity import fold
+from sagicc_tui.domain.text import fold
 
 DEFAULT_TIME = time(9, 0)
 

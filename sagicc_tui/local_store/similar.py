@@ -19,7 +19,8 @@ from sagicc_tui.domain.customers import SimilarCustomer
 from sagicc_tui.domain.enums import ContactKind, CustomerType
 from sagicc_tui.domain.models import User
 from sagicc_tui.domain.phones import match_keys
-from sagicc_tui.domain.similarity import CustomerFacts, fold, rank
+from sagicc_tui.domain.similarity import CustomerFacts, rank
+from sagicc_tui.domain.text import fold
 from sagicc_tui.local_store import customers as cs
 from sagicc_tui.local_store import schema, textsearch
 from sagicc_tui.local_store.core import Store

@@ -54,7 +54,7 @@ from sagicc_tui.domain.query import (
     TicketOutcome,
     TicketSelection,
 )
-from sagicc_tui.domain.similarity import fold
+from sagicc_tui.domain.text import fold
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.task_form import TaskForm

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from sagicc_tui.domain.similarity import fold
+from sagicc_tui.domain.text import fold
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.widgets.translated import TranslatedBindings
 

@@ -209,6 +209,8 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     @on(TicketList.TagsChanged)
     def _counts_changed(self) -> None:
         self._show_count()
+        # The count comes after the first cards: the sidebar's fields can be built now.
+        self.filter_bar.ensure_fields()
 
     @on(TicketList.AllMatchingDropped)
     def _all_matching_dropped(self, event: TicketList.AllMatchingDropped) -> None:
@@ -238,8 +240,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         bar.toggle_class("-shown")
         self.query_one("#filter-summary").set_class(bar.has_class("-shown"), "-hidden")
         if bar.has_class("-shown"):
-            # Not a text field: f and Esc keep working to close the sidebar.
-            bar.query_one("#statuses").focus()
+            bar.ensure_fields(focus=True)
         else:
             self.ticket_list.focus()
 

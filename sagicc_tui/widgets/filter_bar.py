@@ -23,6 +23,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Input,
@@ -84,6 +85,13 @@ def _range(start: str, stop: str) -> tuple[datetime | None, datetime | None]:
     return first, last
 
 
+def _without_filters(query: TicketQuery, campaign_ids: tuple[int, ...]) -> TicketQuery:
+    """`query` with none of the sidebar's filters (what Clear filters leaves)."""
+    return query.with_(created_from=None, created_to=None, next_task_from=None, next_task_to=None,
+                       statuses=(), priorities=(), user_filter=UserFilter.ALL, user_ids=(), customer_ids=(),
+                       campaign_ids=campaign_ids, types=(), channels=(), features=(), primary_values=())
+
+
 def filter_summary(query: TicketQuery, current_campaign_id: int | None,
                    campaign_names: dict[int, str]) -> str:
     """The active filters in one line, for when the sidebar is hidden."""
@@ -141,53 +149,87 @@ class FilterBar(VerticalScroll):
         self._timer: Timer | None = None
         self._customers: dict[int, str] = {}
         self._wanted: dict[str, set] = {}  # a shown view's values waiting for their choices
+        self._fields_mounted = False
+        self._focus_when_ready = False
+        self._ready = False  # the fields are mounted and show the query
 
     # --- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Label(_("Filters"), classes="filter-title")
-        yield Label(_("Created between (YYYY-MM-DD)"), classes="filter-label")
-        with Horizontal(classes="filter-dates"):
-            yield Input(placeholder=_("from"), id="created-from", compact=True)
-            yield Input(placeholder=_("to"), id="created-to", compact=True)
-        yield Static("", id="created-error", classes="filter-error")
-        yield Label(_("Next task between (YYYY-MM-DD)"), classes="filter-label")
-        with Horizontal(classes="filter-dates"):
-            yield Input(placeholder=_("from"), id="next-from", compact=True)
-            yield Input(placeholder=_("to"), id="next-to", compact=True)
-        yield Static("", id="next-error", classes="filter-error")
-        yield Label(_("Status"), classes="filter-label")
-        yield SelectionList[TicketStatus](
-            *(Selection(Content(labels.status(s)), s) for s in TicketStatus), id="statuses")
-        yield Label(_("Priority"), classes="filter-label")
-        yield SelectionList[Priority](
-            *(Selection(Content(labels.priority(p)), p) for p in Priority), id="priorities")
-        yield Label(_("Users"), classes="filter-label")
-        with RadioSet(id="user-filter"):
-            for uf in UserFilter:
-                yield RadioButton(Content(labels.user_filter(uf)), value=uf is UserFilter.ALL, id=f"uf-{uf.value}")
-        yield SelectionList[int](id="users")
-        yield Label(_("Customers"), classes="filter-label")
-        yield Input(placeholder=_("Document or name, then Enter"), id="customer-search", compact=True)
-        yield SelectionList[int](id="customers")
-        yield Label(_("Campaigns"), classes="filter-label")
-        yield SelectionList[int](
-            *(Selection(Content(one_line(c.name)), c.id, c.id == self._current) for c in self._campaigns),
-            id="campaigns")
-        yield Label(_("Ticket type"), classes="filter-label")
-        yield SelectionList[TicketType](
-            *(Selection(Content(labels.ticket_type(t)), t) for t in TicketType), id="types")
-        yield Label(_("Channel"), classes="filter-label")
-        yield SelectionList[ChannelType](
-            *(Selection(Content(labels.channel(c)), c) for c in ChannelType), id="channels")
-        yield Label(_("Features"), classes="filter-label")
-        yield SelectionList[str](id="features")
-        yield Label(_("Outcome of the last task"), classes="filter-label")
-        yield SelectionList[str](id="primary-values")
-        yield Button(_("Clear filters"), id="clear-filters", compact=True)
+        # The fields come later (ensure_fields): the sidebar starts hidden, and its
+        # ~100 widgets cost the first card about 0.1 s of CPU (#16.6). Until then
+        # the bar is its query alone: set_base, show_query, set_campaign, clear
+        # and build_query keep working on it, and the fields start from it.
+        return ()
 
-    def on_mount(self) -> None:
+    def ensure_fields(self, *, focus: bool = False) -> None:
+        """Mount the fields (once), showing the current query: the screen calls it
+        once the list is up, and before showing the sidebar (`focus`: then the
+        first list of choices takes the focus, now or once mounted)."""
+        self._focus_when_ready = self._focus_when_ready or focus
+        if self._ready:
+            self._focus_first()
+        elif not self._fields_mounted:
+            self._fields_mounted = True
+            self.call_later(self._mount_fields)
+
+    async def _mount_fields(self) -> None:
+        await self.mount_all(self._fields())
+        self._show_fields(self._base)
+        self._ready = True
         self._load_choices(self._campaign_ids())
+        self._focus_first()
+
+    def _focus_first(self) -> None:
+        if self._focus_when_ready:
+            self._focus_when_ready = False
+            # Not a text field: f and Esc keep working to close the sidebar.
+            self.query_one("#statuses").focus()
+
+    def _fields(self) -> list[Widget]:
+        def label(text: str) -> Label:
+            return Label(text, classes="filter-label")
+
+        def dates(prefix: str) -> Horizontal:
+            return Horizontal(Input(placeholder=_("from"), id=f"{prefix}-from", compact=True),
+                              Input(placeholder=_("to"), id=f"{prefix}-to", compact=True),
+                              classes="filter-dates")
+
+        return [
+            Label(_("Filters"), classes="filter-title"),
+            label(_("Created between (YYYY-MM-DD)")), dates("created"),
+            Static("", id="created-error", classes="filter-error"),
+            label(_("Next task between (YYYY-MM-DD)")), dates("next"),
+            Static("", id="next-error", classes="filter-error"),
+            label(_("Status")),
+            SelectionList[TicketStatus](
+                *(Selection(Content(labels.status(s)), s) for s in TicketStatus), id="statuses"),
+            label(_("Priority")),
+            SelectionList[Priority](
+                *(Selection(Content(labels.priority(p)), p) for p in Priority), id="priorities"),
+            label(_("Users")),
+            RadioSet(*(RadioButton(Content(labels.user_filter(uf)), value=uf is UserFilter.ALL, id=f"uf-{uf.value}")
+                       for uf in UserFilter), id="user-filter"),
+            SelectionList[int](id="users"),
+            label(_("Customers")),
+            Input(placeholder=_("Document or name, then Enter"), id="customer-search", compact=True),
+            SelectionList[int](id="customers"),
+            label(_("Campaigns")),
+            SelectionList[int](
+                *(Selection(Content(one_line(c.name)), c.id, c.id == self._current) for c in self._campaigns),
+                id="campaigns"),
+            label(_("Ticket type")),
+            SelectionList[TicketType](
+                *(Selection(Content(labels.ticket_type(t)), t) for t in TicketType), id="types"),
+            label(_("Channel")),
+            SelectionList[ChannelType](
+                *(Selection(Content(labels.channel(c)), c) for c in ChannelType), id="channels"),
+            label(_("Features")),
+            SelectionList[str](id="features"),
+            label(_("Outcome of the last task")),
+            SelectionList[str](id="primary-values"),
+            Button(_("Clear filters"), id="clear-filters", compact=True),
+        ]
 
     # --- public -------------------------------------------------------------------------
 
@@ -207,6 +249,10 @@ class FilterBar(VerticalScroll):
         when their choices arrive; customers not found yet are listed by id.
         """
         self._base = query
+        if self._ready:
+            self._show_fields(query)
+
+    def _show_fields(self, query: TicketQuery) -> None:
         for prefix, start, stop in (("created", query.created_from, query.created_to),
                                     ("next", query.next_task_from, query.next_task_to)):
             self.query_one(f"#{prefix}-from", Input).value = _local_day(start)
@@ -234,6 +280,9 @@ class FilterBar(VerticalScroll):
     def set_campaign(self, campaign_id: int | None) -> None:
         """Another current campaign: the campaign filter starts from it alone."""
         self._current = campaign_id
+        if not self._ready:
+            self._base = self._base.with_(campaign_ids=self._campaign_ids())
+            return
         campaigns = self.query_one("#campaigns", SelectionList)
         campaigns.deselect_all()
         if campaign_id is not None:
@@ -242,6 +291,12 @@ class FilterBar(VerticalScroll):
         self._load_choices(self._campaign_ids())
 
     def clear(self) -> None:
+        if not self._ready:
+            cleared = _without_filters(self._base, self._campaign_ids_of(()))
+            if cleared != self._base:
+                self._base = cleared
+                self.post_message(self.Changed(cleared))
+            return
         for input_id in ("#created-from", "#created-to", "#next-from", "#next-to", "#customer-search"):
             self.query_one(input_id, Input).value = ""
         for list_id in ("#statuses", "#priorities", "#users", "#customers", "#types", "#channels",
@@ -257,6 +312,8 @@ class FilterBar(VerticalScroll):
 
     def build_query(self, *, show_errors: bool = True) -> TicketQuery | None:
         """The base query with the sidebar's filters; None while a date is invalid."""
+        if not self._ready:
+            return self._base  # what the fields will show
         problems = False
         dates: dict[str, datetime | None] = {}
         for prefix, error_id, names in (("created", "#created-error", ("created_from", "created_to")),
@@ -306,10 +363,9 @@ class FilterBar(VerticalScroll):
         return list(self.query_one(list_id, SelectionList).selected)
 
     def _campaign_ids(self) -> tuple[int, ...]:
-        try:
-            chosen = tuple(sorted(self._selected("#campaigns")))
-        except Exception:  # not composed yet
-            chosen = ()
+        return self._campaign_ids_of(tuple(sorted(self._selected("#campaigns"))) if self._ready else ())
+
+    def _campaign_ids_of(self, chosen: tuple[int, ...]) -> tuple[int, ...]:
         if chosen:
             return chosen
         return (self._current,) if self._current is not None else ()
