@@ -9,9 +9,10 @@ upgrade either completes or leaves the file as it was. A store from a newer
 program is refused with a sentence, never half-read.
 
 A new store is created from today's models (schema.py) and stamped at the
-head revision; tests/test_migrations.py proves that it has the same tables,
+head revision; tests/test_revisions.py proves that it has the same tables,
 columns, indexes and triggers as a store upgraded revision by revision from
-the first release, on SQLite and PostgreSQL.
+the first release and from every version since, on SQLite and PostgreSQL
+(one known difference, named there: the first release's UNIQUE(client_key)).
 
 The revisions (revisions/versions/0001_*.py ...) are frozen: each spells
 out the DDL of its version, never today's models or today's SQL constants,
@@ -26,16 +27,18 @@ Adding a step (the next one is 16):
      ticket_words.py, sla_due.py) so that a NEW store gets it.
   2. Write revisions/versions/0016_<what>.py by hand, copying the shape of
      0015: revision = "0016", down_revision = "0015", an upgrade() that
-     spells the DDL out (op.add_column / op.create_table through guards.py,
-     which skip what a partly upgraded store already has; op.batch_alter_table
-     for other column changes; op.execute for triggers and SQL functions).
+     spells the DDL out (guards.add_column / guards.create_table /
+     guards.create_index, which skip what a partly upgraded store already
+     has; op.batch_alter_table for other column changes; op.execute for
+     FTS5, triggers and SQL functions).
      Data changes go in the same upgrade(). No downgrade: a store is never
      downgraded (keep a backup).
   3. schema.SCHEMA_VERSION = 16, first_page.SCHEMA_VERSION = 16 (after
      checking its statements still read the tables), a line in the history
      below.
-  4. Run tests/test_migrations.py: a fresh store and upgraded ones must
-     still have the same schema, from every older version.
+  4. Run tests/test_revisions.py and tests/test_migrations.py: a fresh store
+     and upgraded ones must still have the same schema, from every older
+     version (its range of versions grows with SCHEMA_VERSION by itself).
 
 History:
   1  the first tables (tickets, customers, interactions, tasks, logs, drafts).

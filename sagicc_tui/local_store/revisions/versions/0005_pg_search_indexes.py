@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from sagicc_tui.domain.errors import StoreError
+from sagicc_tui.domain.messages import N_
 from sagicc_tui.local_store.revisions.guards import dialect
 from sagicc_tui.local_store.revisions.pg_fold_v5 import CUSTOMER_TSV, INTERACTION_TSV, TICKET_TSV
 
@@ -26,5 +28,10 @@ _INDEXES = {
 def upgrade() -> None:
     if dialect() != "postgresql":
         return
+    encoding = op.get_bind().exec_driver_sql("SHOW server_encoding").scalar_one()
+    if str(encoding).upper() not in ("UTF8", "UTF-8"):  # normalize() needs it
+        raise StoreError(
+            N_("The PostgreSQL database uses the {encoding} encoding; the store needs a UTF8 "
+               "database (CREATE DATABASE ... ENCODING 'UTF8')."), encoding=encoding)
     for name, (table, expr) in _INDEXES.items():
         op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (({expr}))")
