@@ -292,3 +292,33 @@ def test_opening_a_current_store_loads_no_alembic(tmp_path):
              f"ensure_schema(make_engine({str(path)!r})); print('alembic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+_OPEN = """
+import sys
+from sagicc_tui.local_store.engine import make_engine
+from sagicc_tui.local_store.migrations import ensure_schema
+engine = make_engine(sys.argv[1])
+sys.stdin.readline()  # all the processes start, then all open at once
+print(ensure_schema(engine))
+"""
+
+
+def test_processes_opening_an_old_store_together_upgrade_it_once(url):
+    """Real processes (servers started together on an old store): each one
+    opens it; one upgrades, the others wait and find it current."""
+    import subprocess
+    import sys
+
+    old = url("v2")
+    _store_at(old, 2)
+    _add_rows(old)
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN, old], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [(p.returncode, out.strip()) for p, (out, _err) in zip(procs, results)] == \
+        [(0, str(schema.SCHEMA_VERSION))] * 3, [err for _out, err in results]
+    assert set(differences(_fresh(url("fresh")), _snapshot(old))) == FIRST_RELEASE_ONLY[url.dialect]

@@ -142,6 +142,12 @@ REVISIONS = Path(__file__).with_name("revisions")
 #: The revision a store at schema.SCHEMA_VERSION is at.
 HEAD = f"{schema.SCHEMA_VERSION:04d}"  # revision_of(SCHEMA_VERSION)
 _ALEMBIC_TABLE = "alembic_version"
+#: PostgreSQL: the advisory lock that makes creating or upgrading a store one
+#: process at a time -- this key ("scm#" in ASCII) and the store's schema, so
+#: stores in other schemas of the database never wait for each other. (The
+#: two-key form: ticket_numbers.py's one-key lock is another key space.)
+#: SQLite needs none: the write transaction's BEGIN IMMEDIATE already is one.
+_SCHEMA_LOCK_KEY = 0x73636D23
 
 
 def revision_of(version: int) -> str:
@@ -261,6 +267,10 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
     never runs without its indexes or search triggers.
     """
     with write_tx(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # Two servers started together on an old store: the second waits,
+            # then finds it current, instead of repeating the first's DDL.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": _SCHEMA_LOCK_KEY})
         version = read_version(conn)
         if version is None:
             tables = list(schema.ALL_TABLES.sorted_tables)
