@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.local_store import first_page, migrations, schema
 from sagicc_tui.local_store.backend import LocalBackend
@@ -322,3 +323,77 @@ def test_processes_opening_an_old_store_together_upgrade_it_once(url):
     assert [(p.returncode, out.strip()) for p, (out, _err) in zip(procs, results)] == \
         [(0, str(schema.SCHEMA_VERSION))] * 3, [err for _out, err in results]
     assert set(differences(_fresh(url("fresh")), _snapshot(old))) == FIRST_RELEASE_ONLY[url.dialect]
+
+
+_REBUILDS = '''"""{what} (tests/test_revisions.py)."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{next}"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # recreate="always": SQLite's copy, drop and rename of the whole table.
+    with op.batch_alter_table("interaction", recreate="always") as batch:
+        batch.add_column(sa.Column("rebuilt", sa.Integer(), nullable=True))
+    {more}
+'''
+
+
+def _with_revision(tmp_path, monkeypatch, source: str) -> str:
+    scripts = tmp_path / "revisions"
+    shutil.copytree(migrations.REVISIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    nxt = migrations.revision_of(schema.SCHEMA_VERSION + 1)
+    (scripts / "versions" / f"{nxt}_injected.py").write_text(source.format(next=nxt, head=migrations.HEAD))
+    monkeypatch.setattr(migrations, "REVISIONS", scripts)
+    return nxt
+
+
+def _sqlite_store_with_a_mail_header(path: str) -> None:
+    _store_at(path, 12)
+    _add_rows(path)
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("INSERT INTO mail_header(interaction_id, message_id, \"references\", automatic) "
+                    "VALUES (1, '<m1@correo.co>', '', 0)")
+        con.execute("INSERT INTO message_identity(key, interaction_id, digest, created_at) VALUES ('mid:m1', 1, '', 0)")
+    con.close()
+
+
+def test_a_sqlite_table_rebuild_keeps_the_rows_that_refer_to_it(tmp_path, monkeypatch):
+    """Batch mode rebuilds a SQLite table by copy, drop and rename. With the
+    foreign keys on, dropping the old interaction table would delete its
+    mail headers (ON DELETE CASCADE) and unlink its identities (SET NULL):
+    the upgrade runs with them off (engine.schema_tx), checked before the commit."""
+    path = str(tmp_path / "v12.db")
+    _sqlite_store_with_a_mail_header(path)
+    _with_revision(tmp_path, monkeypatch, _REBUILDS.replace("{what}", "A table rebuild").replace("{more}", ""))
+    engine = make_engine(path)
+    migrations.ensure_schema(engine)
+    with engine.connect() as conn:
+        assert "rebuilt" in {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(interaction)")}
+        assert conn.exec_driver_sql("SELECT interaction_id FROM mail_header").scalars().all() == [1]
+        assert conn.exec_driver_sql("SELECT interaction_id FROM message_identity").scalars().all() == [1]
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on for the pool
+    engine.dispose()
+
+
+def test_an_upgrade_that_would_leave_rows_pointing_nowhere_is_undone(tmp_path, monkeypatch):
+    path = str(tmp_path / "v12.db")
+    _sqlite_store_with_a_mail_header(path)
+    before = _snapshot(path)
+    orphan = "op.execute(\"DELETE FROM interaction\")  # its mail header would point nowhere"
+    _with_revision(tmp_path, monkeypatch, _REBUILDS.replace("{what}", "A step that orphans rows")
+                   .replace("{more}", orphan))
+    engine = make_engine(path)
+    with pytest.raises(StoreError, match="undone: rows of (mail_header|message_identity)"):
+        migrations.ensure_schema(engine)
+    engine.dispose()
+    assert differences(before, _snapshot(path)) == {}
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM interaction").fetchone() == (1,)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("12",)
+    con.close()

@@ -33,6 +33,13 @@ Adding a step (the next one is 16):
      FTS5, triggers and SQL functions).
      Data changes go in the same upgrade(). No downgrade: a store is never
      downgraded (keep a backup).
+     A SQLite table rebuild (a batch change ALTER TABLE cannot do) copies,
+     drops and renames the table: it runs with the foreign keys off and
+     checked before the commit (engine.schema_tx, _check_foreign_keys), so
+     the rows pointing at it stay; but the table's own triggers go with
+     the old copy -- the revision must create them again (FTS5 and
+     ticket_words on interaction, ticket and customer; sla_due on ticket),
+     and the comparison in step 4 fails until it does.
   3. schema.SCHEMA_VERSION = 16, first_page.SCHEMA_VERSION = 16 (after
      checking its statements still read the tables), a line in the history
      below.
@@ -94,7 +101,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.local_store import schema, textsearch, ticket_words
-from sagicc_tui.local_store.engine import write_tx
+from sagicc_tui.local_store.engine import schema_tx, write_tx
 
 _FTS = {
     "ticket_fts": ("ticket", ("description",)),
@@ -266,7 +273,7 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
     bulk load was interrupted is completed the next time it is opened, so it
     never runs without its indexes or search triggers.
     """
-    with write_tx(engine) as conn:
+    with schema_tx(engine) as conn:
         if conn.dialect.name == "postgresql":
             # Two servers started together on an old store: the second waits,
             # then finds it current, instead of repeating the first's DDL.
@@ -296,12 +303,28 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
             )
         if version < schema.SCHEMA_VERSION:
             run_revisions(conn)
+            _check_foreign_keys(conn)
             version = read_version(conn)
         elif not conn.dialect.has_table(conn, _ALEMBIC_TABLE):
             _stamp_head(conn)  # a current store from before alembic: its row, once
         if indexes and _bulk_load_pending(conn):
             _complete_bulk_load(conn)
         return version
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    """SQLite upgrades run with the foreign keys off (engine.schema_tx): every
+    row must still point at a row before the commit."""
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL checks each statement
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        table, _rowid, parent, _fk = broken[0]
+        raise StoreError(
+            N_("The upgrade of this store was undone: rows of {table} ({count}) would point at missing rows "
+               "of {parent}. The store is as it was; report this to the people who maintain sagicc."),
+            count=len(broken), table=table, parent=parent,
+        )
 
 
 def _complete_bulk_load(conn: Connection) -> None:
