@@ -54,6 +54,7 @@ __all__ = [
     "open_store_engine",
     "pg_commit_marker",
     "read_tx",
+    "schema_tx",
     "write_tx",
 ]
 
@@ -409,6 +410,39 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
             conn.execution_options(**{BEGIN_OPTION: "WRITE"})
             with conn.begin():
                 yield conn
+
+
+@contextmanager
+def schema_tx(engine: Engine) -> Iterator[Connection]:
+    """The write transaction of a schema change (migrations.ensure_schema).
+
+    On SQLite the foreign keys are off for it, as SQLite's own procedure for
+    rebuilding a table asks (https://www.sqlite.org/lang_altertable.html):
+    with them on, dropping the old copy of a table deletes every row that
+    refers to it ON DELETE CASCADE (or fails on the others). The pragma
+    cannot change inside a transaction, so it is set before BEGIN IMMEDIATE
+    and set back after; the caller runs `PRAGMA foreign_key_check` before
+    the commit (see migrations). legacy_alter_table too: renaming the copy
+    back to the table's name must not fail on a view that names the table
+    (ticket_words_doc names interaction) while the old copy is gone.
+    PostgreSQL: write_tx.
+    """
+    if engine.dialect.name != "sqlite":
+        with write_tx(engine) as conn:
+            yield conn
+        return
+    with _translated(engine):
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection  # no autobegin: the pragma runs outside any transaction
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute("PRAGMA legacy_alter_table=ON")
+            try:
+                conn.execution_options(**{BEGIN_OPTION: "WRITE"})
+                with conn.begin():
+                    yield conn
+            finally:
+                raw.execute("PRAGMA legacy_alter_table=OFF")
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 @contextmanager

@@ -1,9 +1,51 @@
-"""Schema creation and the upgrade path between store versions.
+"""Schema creation and the upgrade path between store versions (alembic).
 
-The version lives in the `meta` table. Opening a store runs every step from
-its version up to SCHEMA_VERSION inside one write transaction, so an upgrade
-either completes or leaves the file as it was. A store from a newer program
-is refused with a sentence, never half-read.
+The version lives in the `meta` table (`schema_version`, an integer: the
+lean first-page reader, first_page.py, reads it there); alembic's own
+`alembic_version` row names the same step as a revision ("0015" is schema
+15). Opening a store runs every revision from its version up to
+schema.SCHEMA_VERSION inside the store's one write transaction, so an
+upgrade either completes or leaves the file as it was. A store from a newer
+program is refused with a sentence, never half-read.
+
+A new store is created from today's models (schema.py) and stamped at the
+head revision; tests/test_revisions.py proves that it has the same tables,
+columns, indexes and triggers as a store upgraded revision by revision from
+the first release and from every version since, on SQLite and PostgreSQL
+(one known difference, named there: the first release's UNIQUE(client_key)).
+
+The revisions (revisions/versions/0001_*.py ...) are frozen: each spells
+out the DDL of its version, never today's models or today's SQL constants,
+so changing a model cannot change what an old store is upgraded through.
+They run programmatically (revisions/env.py, no alembic.ini) with
+render_as_batch, so a SQLite column change gets alembic's copy-and-rename.
+FTS5 tables and triggers, and PostgreSQL's GIN indexes, functions and
+triggers, are op.execute statements.
+
+Adding a step (the next one is 16):
+  1. Change the model in schema.py (or the SQL of textsearch.py,
+     ticket_words.py, sla_due.py) so that a NEW store gets it.
+  2. Write revisions/versions/0016_<what>.py by hand, copying the shape of
+     0015: revision = "0016", down_revision = "0015", an upgrade() that
+     spells the DDL out (guards.add_column / guards.create_table /
+     guards.create_index, which skip what a partly upgraded store already
+     has; op.batch_alter_table for other column changes; op.execute for
+     FTS5, triggers and SQL functions).
+     Data changes go in the same upgrade(). No downgrade: a store is never
+     downgraded (keep a backup).
+     A SQLite table rebuild (a batch change ALTER TABLE cannot do) copies,
+     drops and renames the table: it runs with the foreign keys off and
+     checked before the commit (engine.schema_tx, _check_foreign_keys), so
+     the rows pointing at it stay; but the table's own triggers go with
+     the old copy -- the revision must create them again (FTS5 and
+     ticket_words on interaction, ticket and customer; sla_due on ticket),
+     and the comparison in step 4 fails until it does.
+  3. schema.SCHEMA_VERSION = 16, first_page.SCHEMA_VERSION = 16 (after
+     checking its statements still read the tables), a line in the history
+     below.
+  4. Run tests/test_revisions.py and tests/test_migrations.py: a fresh store
+     and upgraded ones must still have the same schema, from every older
+     version (its range of versions grows with SCHEMA_VERSION by itself).
 
 History:
   1  the first tables (tickets, customers, interactions, tasks, logs, drafts).
@@ -50,7 +92,8 @@ History:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
@@ -58,7 +101,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.local_store import schema, textsearch, ticket_words
-from sagicc_tui.local_store.engine import write_tx
+from sagicc_tui.local_store.engine import schema_tx, write_tx
 
 _FTS = {
     "ticket_fts": ("ticket", ("description",)),
@@ -101,124 +144,61 @@ def create_search(conn: Connection, *, rebuild: bool) -> None:
     ticket_words.create(conn, rebuild=rebuild)
 
 
-def _v1_to_v2(conn: Connection) -> None:
-    create_fts(conn, rebuild=True)
+#: The frozen revision scripts, shipped in the package.
+REVISIONS = Path(__file__).with_name("revisions")
+#: The revision a store at schema.SCHEMA_VERSION is at.
+HEAD = f"{schema.SCHEMA_VERSION:04d}"  # revision_of(SCHEMA_VERSION)
+_ALEMBIC_TABLE = "alembic_version"
+#: PostgreSQL: the advisory lock that makes creating or upgrading a store one
+#: process at a time -- this key ("scm#" in ASCII) and the store's schema, so
+#: stores in other schemas of the database never wait for each other. (The
+#: two-key form: ticket_numbers.py's one-key lock is another key space.)
+#: SQLite needs none: the write transaction's BEGIN IMMEDIATE already is one.
+_SCHEMA_LOCK_KEY = 0x73636D23
 
 
-def _v2_to_v3(conn: Connection) -> None:
-    for row in (schema.CustomerAssignmentRow, schema.TicketPresenceRow, schema.ExternalViewRow,
-                schema.OutgoingDeliveryRow, schema.SavedViewRow):
-        row.__table__.create(conn, checkfirst=True)
-    _create_indexes(conn)
+def revision_of(version: int) -> str:
+    return f"{version:04d}"
 
 
-def _v3_to_v4(conn: Connection) -> None:
-    for row in (schema.ApiTokenRow, schema.IdempotencyRow):
-        row.__table__.create(conn, checkfirst=True)
+def _alembic_config(conn: Connection, script_location: Path) -> Any:
+    # Imported here: opening a store that is already current never loads alembic.
+    from alembic.config import Config
+
+    cfg = Config()  # no alembic.ini: the scripts' place and the connection are all it needs
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.attributes["connection"] = conn
+    cfg.attributes["on_version_apply"] = _mirror_version
+    return cfg
 
 
-def _v4_to_v5(conn: Connection) -> None:
-    textsearch.create_indexes(conn)  # PostgreSQL only
+def _mirror_version(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+    """After each revision (or stamp), meta's integer follows alembic's row:
+    first_page.py and older programs read the version there."""
+    (head,) = heads
+    _set_version(ctx.connection, int(head))
 
 
-def _v5_to_v6(conn: Connection) -> None:
-    if "os_user" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
-        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN os_user VARCHAR")
-    _create_indexes(conn)  # its unique index
+def run_revisions(conn: Connection, target: str = "head", *, script_location: Path | None = None) -> None:
+    """Upgrade the store on `conn` to revision `target`, inside conn's transaction.
+
+    The store's version is meta's integer: alembic's row is set to it first
+    (a store from before alembic has none; a test may have set meta back),
+    then every revision after it runs. An empty database gets every revision
+    from 0001 (tests build a store of version k this way)."""
+    from alembic import command
+
+    cfg = _alembic_config(conn, script_location or REVISIONS)
+    version = read_version(conn)
+    if version is not None:
+        command.stamp(cfg, revision_of(version), purge=True)
+    command.upgrade(cfg, target)
 
 
-def _v6_to_v7(conn: Connection) -> None:
-    # Self-contained and idempotent: CREATE ... IF NOT EXISTS, then fill
-    # from the messages already in the store.
-    ticket_words.create(conn, rebuild=True)
-    _create_indexes(conn)  # ix_ticket_pending (L7), IF NOT EXISTS
+def _stamp_head(conn: Connection) -> None:
+    from alembic import command
 
-
-def _v7_to_v8(conn: Connection) -> None:
-    if "language" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
-        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN language VARCHAR")
-
-
-def _v8_to_v9(conn: Connection) -> None:
-    # Plain ADD COLUMN with a constant default: the same statement on SQLite
-    # and PostgreSQL, no table rebuild, existing rows get the default.
-    for table, column, ddl in (
-        ("contact_info", "version", "INTEGER NOT NULL DEFAULT 1"),
-        ("account", "version", "INTEGER NOT NULL DEFAULT 1"),
-        ("customer_relation", "version", "INTEGER NOT NULL DEFAULT 1"),
-        ("external_view", "expires_at", "BIGINT"),
-        ("external_view", "revoked_at", "BIGINT"),
-        ("idempotency_key", "claimed_by", "VARCHAR NOT NULL DEFAULT ''"),
-    ):
-        have = {c["name"] for c in inspect(conn).get_columns(table)}
-        if column not in have:
-            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
-    # Links made before expiry existed live the default lifetime from their
-    # creation (the constant, not the environment: a bad setting must not
-    # stop a store from opening).
-    from sagicc_tui.local_store.external_links import DEFAULT_DAYS
-
-    conn.execute(text("UPDATE external_view SET expires_at = created_at + :s WHERE expires_at IS NULL"),
-                 {"s": int(DEFAULT_DAYS * 86400)})
-
-
-def _v10_to_v11(conn: Connection) -> None:
-    for row in (schema.MessageIdentityRow, schema.MailHeaderRow):
-        row.__table__.create(conn, checkfirst=True)
-
-
-def _v9_to_v10(conn: Connection) -> None:
-    # Earlier assignments have no time: they are not news to anyone.
-    if "assigned_at" not in {c["name"] for c in inspect(conn).get_columns("ticket")}:
-        conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN assigned_at BIGINT")
-    _create_indexes(conn)  # the priority order's index (+L5)
-
-
-def _v11_to_v12(conn: Connection) -> None:
-    if "sort_name" not in {c["name"] for c in inspect(conn).get_columns("customer")}:
-        collate = ' COLLATE "C"' if conn.dialect.name == "postgresql" else ""  # bytewise, like SQLite
-        conn.exec_driver_sql(f"ALTER TABLE customer ADD COLUMN sort_name VARCHAR{collate} NOT NULL DEFAULT ''")
-    from sagicc_tui.domain.customers import name_sort_key
-
-    last = 0
-    while True:  # in batches: a 300,000-customer store in bounded memory
-        rows = conn.execute(text("SELECT id, first_name, middle_name, last_name, second_last_name FROM customer "
-                                 "WHERE id > :last ORDER BY id LIMIT 5000"), {"last": last}).all()
-        if not rows:
-            break
-        conn.execute(text("UPDATE customer SET sort_name = :k WHERE id = :id"),
-                     [{"id": r.id, "k": name_sort_key(r.first_name, r.middle_name or "", r.last_name or "",
-                                                      r.second_last_name or "")} for r in rows])
-        last = rows[-1].id
-    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_customer_name")
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customer_sort_name ON customer (sort_name, id)")
-
-
-def _v12_to_v13(conn: Connection) -> None:
-    if "version" not in {c["name"] for c in inspect(conn).get_columns("app_user")}:
-        conn.exec_driver_sql("ALTER TABLE app_user ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
-
-
-def _v13_to_v14(conn: Connection) -> None:
-    """+L5 the SLA-due order: a stored deadline the database keeps (local_store/sla_due.py)."""
-    from sagicc_tui.local_store import sla_due
-
-    if "sla_due_at" not in {c["name"] for c in inspect(conn).get_columns("ticket")}:
-        conn.exec_driver_sql("ALTER TABLE ticket ADD COLUMN sla_due_at BIGINT")
-    sla_due.create_triggers(conn)
-    sla_due.backfill(conn)
-    conn.exec_driver_sql(sla_due.INDEX)
-
-
-def _v14_to_v15(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        ticket_words.create(conn, rebuild=False)  # CREATE OR REPLACE: the new trigger function
-
-
-STEPS: dict[int, Callable[[Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
-    8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13, 13: _v13_to_v14, 14: _v14_to_v15,
-}
+    command.stamp(_alembic_config(conn, REVISIONS), HEAD, purge=True)
 
 
 def read_version(conn: Connection) -> int | None:
@@ -241,9 +221,7 @@ def _indexes():
 
 def _create_indexes(conn: Connection) -> None:
     # IF NOT EXISTS, not checkfirst: the inspector cannot see expression indexes.
-    # Only on the tables already there: an upgrade step runs before the later
-    # steps have created their tables (which come with their indexes).
-    # And only over columns already there: a later step adds its column, then its index.
+    # Only on the tables and columns there (the bulk load's tables all are).
     found = inspect(conn)
     present = set(found.get_table_names())
     columns: dict[str, set[str]] = {}
@@ -295,7 +273,11 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
     bulk load was interrupted is completed the next time it is opened, so it
     never runs without its indexes or search triggers.
     """
-    with write_tx(engine) as conn:
+    with schema_tx(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # Two servers started together on an old store: the second waits,
+            # then finds it current, instead of repeating the first's DDL.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": _SCHEMA_LOCK_KEY})
         version = read_version(conn)
         if version is None:
             tables = list(schema.ALL_TABLES.sorted_tables)
@@ -311,6 +293,7 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
             else:
                 create_search(conn, rebuild=False)
             _set_version(conn, schema.SCHEMA_VERSION)
+            _stamp_head(conn)
             return schema.SCHEMA_VERSION
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
@@ -318,13 +301,30 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
                    "to {known}); upgrade sagicc-tui to open it."),
                 found=version, known=schema.SCHEMA_VERSION,
             )
-        while version < schema.SCHEMA_VERSION:
-            STEPS[version](conn)
-            version += 1
-            _set_version(conn, version)
+        if version < schema.SCHEMA_VERSION:
+            run_revisions(conn)
+            _check_foreign_keys(conn)
+            version = read_version(conn)
+        elif not conn.dialect.has_table(conn, _ALEMBIC_TABLE):
+            _stamp_head(conn)  # a current store from before alembic: its row, once
         if indexes and _bulk_load_pending(conn):
             _complete_bulk_load(conn)
         return version
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    """SQLite upgrades run with the foreign keys off (engine.schema_tx): every
+    row must still point at a row before the commit."""
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL checks each statement
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        table, _rowid, parent, _fk = broken[0]
+        raise StoreError(
+            N_("The upgrade of this store was undone: rows of {table} ({count}) would point at missing rows "
+               "of {parent}. The store is as it was; report this to the people who maintain sagicc."),
+            count=len(broken), table=table, parent=parent,
+        )
 
 
 def _complete_bulk_load(conn: Connection) -> None:

@@ -153,7 +153,7 @@ class TicketRow(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     closed_at: int | None = _int(default=None)
     assigned_at: int | None = _int(default=None)  # when the current assignee got it (L7 notices)
-    # +L5 the next SLA deadline (domain/rules.sla_due), kept by triggers (migrations.sla_triggers)
+    # +L5 the next SLA deadline (domain/rules.sla_due), kept by triggers (sla_due.py)
     # on every write of priority, campaign, first response, closing or the campaign's rules.
     sla_due_at: int | None = _int(default=None)
     version: int = 1

@@ -10,7 +10,9 @@ administration, the demo's bulk load). Triggers keep it on every one of them,
 in the same transaction, so no path can forget it; the column is indexed per
 campaign like the other orders, so the order pages by keyset at any size.
 
-Frozen DDL (schema step 11 -> 12 creates the same): the rules are read from
+A new store runs these statements; an upgraded one got the same from the
+frozen revision 0014 (local_store/revisions), so a change here is a new
+revision too (tests/test_revisions.py compares the two). The rules are read from
 the campaign's JSON config (`sla_rules`: priority, first_response_minutes,
 resolution_minutes). Times are epoch seconds.
 """

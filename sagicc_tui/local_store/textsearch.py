@@ -23,7 +23,8 @@ Python the same way (``words``) and matches them as prefixes (``'gom':*``).
 The SQL text of each expression is built once here and used verbatim by both
 the index (migrations) and the queries: PostgreSQL only uses an expression
 index for a query that spells the same expression. Changing fold_sql() means
-new indexes (a migration step), or the search stops using them.
+new indexes (a new revision in local_store/revisions, whose pg_fold_v5.py
+holds the frozen copy of today's), or the search stops using them.
 
 The customer vector weighs first/middle names A and last names B (the
 document stays unweighted), which lets the similar-customers search

@@ -29,8 +29,10 @@ stripped tsvector of the ticket's messages -- the concatenation of each
 message's own vector (textsearch.INTERACTION_TSV), so the folding is the
 message index's -- with a GIN index, kept by a trigger on ``interaction``.
 
-Every statement is idempotent (IF NOT EXISTS / OR REPLACE), so the
-migration step and a fresh store share ``create``.
+Every statement is idempotent (IF NOT EXISTS / OR REPLACE). A new store and
+a bulk load run ``create``; an upgraded store got the same statements from
+the frozen revisions 0007 and 0015 (local_store/revisions), so a change here
+is a new revision too -- tests/test_revisions.py compares the two stores.
 """
 
 from __future__ import annotations

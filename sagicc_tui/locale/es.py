@@ -908,6 +908,7 @@ CATALOG: dict[str, str] = {
     "The token is empty; paste the token an administrator gave you.": "El token está vacío; pegue el token que le dio un administrador.",
     "The token was refused by {url}; check that you pasted it whole, or ask an administrator for a new one.": "{url} rechazó el token; revise que lo haya pegado completo, o pida uno nuevo a un administrador.",
     "The TUI needs a terminal; use a headless verb (see `sagicc --help`) in scripts.": "La TUI necesita una terminal; en scripts use un verbo sin interfaz (vea `sagicc --help`).",
+    "The upgrade of this store was undone: rows of {table} ({count}) would point at missing rows of {parent}. The store is as it was; report this to the people who maintain sagicc.": "La actualización de estos datos se deshizo: filas de {table} ({count}) apuntarían a filas inexistentes de {parent}. Los datos quedaron como estaban; informe a quienes mantienen sagicc.",
     "The user {username} no longer exists or is disabled; choose another user.": "El usuario {username} ya no existe o está deshabilitado; elija otro usuario.",
     'The view name is too long; use at most {max} characters.': 'El nombre de la vista es demasiado largo; use como máximo {max} caracteres.',
     "The {channel} channel cannot carry attachments; remove them or choose another channel.": "El canal {channel} no admite adjuntos; quítelos o elija otro canal.",
