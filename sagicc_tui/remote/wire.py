@@ -76,6 +76,8 @@ def problem_for(exc: errors.SagiccError) -> tuple[int, dict[str, Any]]:
         doc["current_version"] = exc.current_version
     if isinstance(exc, DuplicateCustomer):
         doc["existing_id"] = exc.existing_id
+    if isinstance(exc, errors.InvalidInput) and exc.field is not None:
+        doc["field"] = exc.field  # the input it is about: a form routes it there in any language
     return status, doc
 
 
@@ -101,12 +103,13 @@ def error_from_problem(status: int, doc: Any) -> errors.SagiccError:
     template = str(doc["template"])
     params = doc.get("params") if isinstance(doc.get("params"), dict) else {}
     code = str(doc.get("type", "")).rsplit(":", 1)[-1]
+    field = doc.get("field") if isinstance(doc.get("field"), str) else None
     if code == "unauthorized" or status == 401:
         return Unauthorized(template, **params)
     if code == "stale-write":
         return errors.StaleWrite(template, current_version=int(doc.get("current_version") or 0), **params)
     if code == "duplicate-customer":
-        params = {k: v for k, v in params.items() if k != "id"}
+        params = {k: v for k, v in params.items() if k not in ("id", "field")}
         return DuplicateCustomer(template, existing_id=int(doc.get("existing_id") or 0), **params)
     cls = _BY_CODE.get(code)
     if cls is None:
@@ -114,6 +117,10 @@ def error_from_problem(status: int, doc: Any) -> errors.SagiccError:
                412: errors.StaleWrite, 422: errors.InvalidInput}.get(status, errors.StoreError)
     if cls is errors.StaleWrite:
         return errors.StaleWrite(template, **params)
+    if issubclass(cls, errors.InvalidInput):
+        # "field" is the document's own member; never a sentence parameter as well.
+        params = {k: v for k, v in params.items() if k != "field"}
+        return cls(template, field=field, **params)
     return cls(template, **params)
 
 
