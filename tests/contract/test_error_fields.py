@@ -50,10 +50,10 @@ async def test_a_duplicate_document_names_the_document_field(world):
 
 
 @pytest.mark.parametrize("values, field", [
-    ({"motivo": "sin resultado"}, "resultado"),  # required
+    ({"valor": "3"}, "resultado"),  # required
     ({"resultado": "Quizás"}, "resultado"),  # not one of the choices
     ({"resultado": "Solucionado", "valor": "mucho"}, "valor"),
-    ({"resultado": "Solucionado", "fecha_compromiso": "mañana"}, "fecha_compromiso"),
+    ({"resultado": "Solucionado", "compromiso": "mañana"}, "compromiso"),
     ({"resultado": "Solucionado", "inventado": "x"}, "inventado"),
 ])
 async def test_a_refused_task_names_its_task_field(world, values, field):
