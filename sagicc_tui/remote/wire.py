@@ -1,7 +1,10 @@
 """Plain models to and from JSON, and errors to and from problem+json.
 
 Both ends use pydantic's TypeAdapter over the domain's own dataclasses, so the
-wire format is derived from the models rather than written twice. Errors
+wire format is derived from the models rather than written twice. It is the
+one JSON form of our models: headless `--json` prints `jsonable(value)`,
+the same as the API answers (enums as their values, times ISO 8601 in UTC
+with "Z", tuples as lists). Errors
 travel as RFC 9457 problem documents that carry the sentence's template and
 parameters: the client raises the same domain error the local store would,
 and the UI shows it in the user's language.
@@ -13,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import to_jsonable_python
 
 from sagicc_tui.domain import errors
 from sagicc_tui.domain.customers import DuplicateCustomer
@@ -50,6 +54,12 @@ def adapter(tp: Any) -> TypeAdapter:
 def dump(tp: Any, value: Any) -> Any:
     """`value` (of type `tp`) as JSON-ready Python values."""
     return adapter(tp).dump_python(value, mode="json")
+
+
+def jsonable(value: Any) -> Any:
+    """Any value of models (a model, or lists, tuples and dicts of them) as
+    JSON-ready values, as `dump` writes them; for callers that hold no type."""
+    return to_jsonable_python(value)
 
 
 def load(tp: Any, data: Any) -> Any:
