@@ -259,9 +259,9 @@ def _acting_user(backend, args: argparse.Namespace):
 
 
 def _print_json(value: Any) -> None:
-    from sagicc_tui.serialize import to_jsonable
+    from sagicc_tui.remote.wire import jsonable
 
-    json.dump(to_jsonable(value), sys.stdout, ensure_ascii=False, indent=None)
+    json.dump(jsonable(value), sys.stdout, ensure_ascii=False, indent=None)
     sys.stdout.write("\n")
 
 

@@ -176,3 +176,29 @@ def test_missing_or_empty_stores_say_to_run_init(tmp_path, capsys):
     assert made["campaign"]["task_fields"] and made["campaign"]["name"] == "General"
     code, out, err = run(capsys, "users", "--db", str(empty))
     assert code == 0 and out.startswith("olga")
+
+
+def test_json_documents_are_the_apis_own(store, capsys):
+    """#17.6: --json is written by the API's serializer (remote/wire.py), so a
+    script reads the same document from `sagicc tickets show` as from /api/v1."""
+    from sagicc_tui.domain.models import Interaction, Ticket
+    from sagicc_tui.local_store.backend import LocalBackend
+    from sagicc_tui.remote import wire
+
+    db = ("--db", str(store), "--user", "admin")
+    number = min(c["number"] for c in doc(capsys, "tickets", "list", *db))
+    shown = doc(capsys, "tickets", "show", str(number), *db)
+
+    async def read():
+        b = LocalBackend(store)
+        try:
+            admin = next(u for u in await b.list_users() if u.username == "admin")
+            t = await b.get_ticket_by_number(admin, number)
+            return t, await b.list_interactions(admin, t.id)
+        finally:
+            await b.aclose()
+
+    ticket, interactions = asyncio.run(read())
+    assert shown["ticket"] == wire.dump(Ticket, ticket)
+    assert shown["ticket"]["created_at"].endswith("Z")  # UTC, as the API writes it
+    assert shown["interactions"] == wire.dump(list[Interaction], interactions)

@@ -34,6 +34,26 @@ def test_domain_contract_names_every_other_top_level_module():
     assert set(_contracts()["domain-alone"]["forbidden_modules"]) == ours
 
 
+def test_server_port_contract_names_every_server_module_but_the_factory():
+    """#17.4: a new server module reaches the store through ServedStore from the day
+    it is added; only serve.py, which builds the app, may name LocalBackend."""
+    import sagicc_tui.server
+
+    ours = {f"sagicc_tui.server.{m.name}" for m in pkgutil.iter_modules(sagicc_tui.server.__path__)}
+    assert set(_contracts()["server-through-its-port"]["source_modules"]) == ours - {"sagicc_tui.server.serve"}
+
+
+def test_the_local_store_is_a_served_store():
+    """What the server asks of its store, the local store has (store_port.py)."""
+    import inspect
+
+    from sagicc_tui.local_store.backend import LocalBackend
+    from sagicc_tui.server.store_port import ServedStore
+
+    wanted = {n for n, v in vars(ServedStore).items() if inspect.isfunction(v) and not n.startswith("_")}
+    assert wanted and all(callable(getattr(LocalBackend, n, None)) for n in wanted)
+
+
 def test_production_code_has_no_test_hooks() -> None:
     """#17.4: faults are injected by the tests (tests/support/die_after.py),
     never by a switch in the product that an environment variable turns on."""

@@ -29,9 +29,9 @@ def json_flag(p: argparse.ArgumentParser) -> None:
 
 
 def print_json(value: Any) -> None:
-    from sagicc_tui.serialize import to_jsonable
+    from sagicc_tui.remote.wire import jsonable
 
-    json.dump(to_jsonable(value), sys.stdout, ensure_ascii=False)
+    json.dump(jsonable(value), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
 
 

@@ -340,22 +340,24 @@ def _has_controls(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
 
 
-def _text(value: object, field_label: str, *, max_len: int = _NAME_MAX) -> str:
+def _text(value: object, label: str, field: str, *, max_len: int = _NAME_MAX) -> str:
+    """`label` names the input in the sentence; `field` is its attribute (InvalidInput.field)."""
     text = _SPACES.sub(" ", str(value or "")).strip()
     if _has_controls(text):
-        raise InvalidInput(N_("{field} contains control characters; type it again."), field=field_label)
+        raise InvalidInput(N_("{label} contains control characters; type it again."), label=label, field=field)
     if len(text) > max_len:
-        raise InvalidInput(N_("{field} is longer than {max} characters; shorten it."), field=field_label, max=max_len)
+        raise InvalidInput(N_("{label} is longer than {max} characters; shorten it."), label=label, field=field,
+                           max=max_len)
     return text
 
 
-def _enum(enum, value: object, field_label: str):
+def _enum(enum, value: object, label: str, field: str):
     try:
         return enum(value)
     except ValueError:
         raise InvalidInput(
-            N_("{value} is not a valid {field}; use one of: {choices}."),
-            value=value, field=field_label, choices=", ".join(e.value for e in enum),
+            N_("{value} is not a valid {label}; use one of: {choices}."),
+            value=value, label=label, field=field, choices=", ".join(e.value for e in enum),
         ) from None
 
 
@@ -375,16 +377,16 @@ def clean_document(id_type: IdType | str, value: str) -> str:
     is computed when left out, and checked when given); passport: 5-20
     letters or digits; other: anything non-empty up to 30 characters.
     """
-    id_type = _enum(IdType, id_type, N_("document type"))
+    id_type = _enum(IdType, id_type, N_("document type"), "id_type")
     raw = _SPACES.sub(" ", str(value or "")).strip()
     if not raw:
-        raise InvalidInput(N_("The document number is required; fill it in."))
+        raise InvalidInput(N_("The document number is required; fill it in."), field="id_number")
     if id_type is IdType.CC:
         doc = raw.replace(".", "").replace(" ", "")
         if not (doc.isascii() and doc.isdigit() and 6 <= len(doc) <= 10):
             raise InvalidInput(
                 N_("The document number {value} is not a cédula de ciudadanía: write 6 to 10 digits, like 1020304050."),
-                value=raw,
+                value=raw, field="id_number",
             )
         return doc
     if id_type is IdType.CE:
@@ -392,7 +394,7 @@ def clean_document(id_type: IdType | str, value: str) -> str:
         if not (_ALNUM.match(doc) and 6 <= len(doc) <= 12):
             raise InvalidInput(
                 N_("The document number {value} is not a cédula de extranjería: write 6 to 12 letters or digits."),
-                value=raw,
+                value=raw, field="id_number",
             )
         return doc
     if id_type is IdType.NIT:
@@ -401,13 +403,13 @@ def clean_document(id_type: IdType | str, value: str) -> str:
         if m is None:
             raise InvalidInput(
                 N_("The NIT {value} must be 9 digits, optionally followed by a dash and the check digit, like 900123456-7."),
-                value=raw,
+                value=raw, field="id_number",
             )
         expected = nit_check_digit(m.group(1))
         if m.group(2) is not None and int(m.group(2)) != expected:
             raise InvalidInput(
                 N_("The check digit of NIT {value} is wrong: it should be {digit}; check the number."),
-                value=raw, digit=expected,
+                value=raw, digit=expected, field="id_number",
             )
         return f"{m.group(1)}-{expected}"
     if id_type is IdType.PASSPORT:
@@ -415,29 +417,31 @@ def clean_document(id_type: IdType | str, value: str) -> str:
         if not (_ALNUM.match(doc) and 5 <= len(doc) <= 20):
             raise InvalidInput(
                 N_("The passport number {value} must be 5 to 20 letters or digits, without spaces or symbols."),
-                value=raw,
+                value=raw, field="id_number",
             )
         return doc
-    return _text(raw, N_("Document number"), max_len=30)
+    return _text(raw, N_("Document number"), "id_number", max_len=30)
 
 
 def validate_customer(data: CustomerInput, *, today: date | None = None) -> CustomerInput:
     """The customer form, clean; InvalidInput names the first wrong field."""
-    ctype = _enum(CustomerType, data.type, N_("customer type"))
-    id_type = _enum(IdType, data.id_type, N_("document type"))
-    first = _text(data.first_name, N_("Company name") if ctype is CustomerType.COMPANY else N_("First name"))
-    middle = _text(data.middle_name, N_("Middle name"))
-    last = _text(data.last_name, N_("Last name"))
-    second = _text(data.second_last_name, N_("Second last name"))
+    ctype = _enum(CustomerType, data.type, N_("customer type"), "type")
+    id_type = _enum(IdType, data.id_type, N_("document type"), "id_type")
+    first = _text(data.first_name, N_("Company name") if ctype is CustomerType.COMPANY else N_("First name"),
+                  "first_name")
+    middle = _text(data.middle_name, N_("Middle name"), "middle_name")
+    last = _text(data.last_name, N_("Last name"), "last_name")
+    second = _text(data.second_last_name, N_("Second last name"), "second_last_name")
     if not first:
         if ctype is CustomerType.COMPANY:
-            raise InvalidInput(N_("The company name is required; fill it in."))
-        raise InvalidInput(N_("The first name is required; fill it in."))
+            raise InvalidInput(N_("The company name is required; fill it in."), field="first_name")
+        raise InvalidInput(N_("The first name is required; fill it in."), field="first_name")
     if ctype is CustomerType.PERSON and not last:
-        raise InvalidInput(N_("The last name is required for a person; fill it in."))
+        raise InvalidInput(N_("The last name is required for a person; fill it in."), field="last_name")
     if ctype is CustomerType.COMPANY and (middle or last or second):
         raise InvalidInput(
-            N_("A company has no middle or last names; write the whole company name in the first field.")
+            N_("A company has no middle or last names; write the whole company name in the first field."),
+            field="middle_name" if middle else "last_name" if last else "second_last_name",
         )
     doc = clean_document(id_type, data.id_number)
     birth = data.birth_date
@@ -448,56 +452,69 @@ def validate_customer(data: CustomerInput, *, today: date | None = None) -> Cust
             try:
                 birth = date.fromisoformat(str(birth).strip())
             except ValueError:
-                raise InvalidInput(N_("The date of birth must be a date as YYYY-MM-DD.")) from None
+                raise InvalidInput(N_("The date of birth must be a date as YYYY-MM-DD."), field="birth_date") from None
         today = today or date.today()
         if birth > today or birth.year < 1900:
             raise InvalidInput(
-                N_("The date of birth {value} is not possible; check the year."), value=birth.isoformat()
+                N_("The date of birth {value} is not possible; check the year."), value=birth.isoformat(),
+                field="birth_date",
             )
     features = data.features
     if features is not None:
         seen: list[str] = []
         for f in features:
-            text = _text(f, N_("Feature"), max_len=40)
+            text = _text(f, N_("Feature"), "features", max_len=40)
             if text and text not in seen:
                 seen.append(text)
         features = tuple(seen)
     email = str(data.email or "").strip()
     if email:
-        email = validate_contact(ContactInput(kind=ContactKind.EMAIL, value=email)).value
+        email = _as_field(ContactInput(kind=ContactKind.EMAIL, value=email), "email")
     phone = str(data.phone or "").strip()
     if phone:
-        phone = validate_contact(ContactInput(kind=ContactKind.MOBILE, value=phone)).value
+        phone = _as_field(ContactInput(kind=ContactKind.MOBILE, value=phone), "phone")
     return CustomerInput(
         type=ctype, id_type=id_type, id_number=doc, first_name=first, middle_name=middle,
         last_name=last, second_last_name=second, birth_date=birth, features=features, email=email, phone=phone,
     )
 
 
+def _as_field(contact: ContactInput, field: str) -> str:
+    """A first contact of the customer form: its sentence is about that form's own input."""
+    try:
+        return validate_contact(contact).value
+    except InvalidInput as e:
+        e.field = field
+        raise
+
+
 def validate_contact(data: ContactInput) -> ContactInput:
     """A contact, clean: e-mails like name@example.com, phones 7-15 digits."""
-    kind = _enum(ContactKind, data.kind, N_("contact type"))
-    label = _text(data.label, N_("Label"), max_len=40)
+    kind = _enum(ContactKind, data.kind, N_("contact type"), "kind")
+    label = _text(data.label, N_("Label"), "label", max_len=40)
     if kind is ContactKind.ADDRESS:
-        value = _text(data.value, N_("Address"), max_len=300)
+        value = _text(data.value, N_("Address"), "value", max_len=300)
     else:
-        value = _text(data.value, N_("Contact information"), max_len=254)
+        value = _text(data.value, N_("Contact information"), "value", max_len=254)
     if not value:
-        raise InvalidInput(N_("The contact information is empty; write the e-mail, phone, address or account."))
+        raise InvalidInput(N_("The contact information is empty; write the e-mail, phone, address or account."),
+                           field="value")
     if kind is ContactKind.EMAIL:
         if not _EMAIL.match(value):
             raise InvalidInput(
-                N_("{value} is not an e-mail address; write it like name@example.com."), value=value
+                N_("{value} is not an e-mail address; write it like name@example.com."), value=value,
+                field="value",
             )
     elif kind in (ContactKind.PHONE, ContactKind.MOBILE):
         digits = "".join(ch for ch in value if ch.isdigit())
         if not _PHONE_CHARS.match(value) or not 7 <= len(digits) <= 15:
             raise InvalidInput(
-                N_("{value} is not a phone number; write 7 to 15 digits, like +57 300 123 4567."), value=value
+                N_("{value} is not a phone number; write 7 to 15 digits, like +57 300 123 4567."), value=value,
+                field="value",
             )
     elif kind is ContactKind.SOCIAL and len(value) > 100:
-        raise InvalidInput(N_("{field} is longer than {max} characters; shorten it."),
-                           field=N_("Social account"), max=100)
+        raise InvalidInput(N_("{label} is longer than {max} characters; shorten it."),
+                           label=N_("Social account"), field="value", max=100)
     return ContactInput(kind=kind, value=value, label=label)
 
 
@@ -510,32 +527,35 @@ def parse_account_extra(text: str) -> dict[str, str]:
             continue
         if "=" not in part:
             raise InvalidInput(N_("The additional information {item} has no = sign; write it as key=value, "
-                                  "like plan=Plus, and separate items with ;."), item=part.strip()[:60])
+                                  "like plan=Plus, and separate items with ;."), item=part.strip()[:60], field="extra")
         k, v = part.split("=", 1)
         if not k.strip():
-            raise InvalidInput(N_("An additional field of the account has no name; name it or remove it."))
+            raise InvalidInput(N_("An additional field of the account has no name; name it or remove it."),
+                               field="extra")
         extra[k.strip()] = v.strip()
     return extra
 
 
 def validate_account(data: AccountInput) -> AccountInput:
-    number = _text(data.number, N_("Account number"), max_len=40)
+    number = _text(data.number, N_("Account number"), "number", max_len=40)
     if not number:
-        raise InvalidInput(N_("The account number is required; fill it in."))
-    name = _text(data.name, N_("Account name"), max_len=120)
+        raise InvalidInput(N_("The account number is required; fill it in."), field="number")
+    name = _text(data.name, N_("Account name"), "name", max_len=120)
     extra: dict[str, str] = {}
     for k, v in (data.extra or {}).items():
-        key = _text(k, N_("Field name"), max_len=60)
+        key = _text(k, N_("Field name"), "extra", max_len=60)
         if not key:
-            raise InvalidInput(N_("An additional field of the account has no name; name it or remove it."))
-        extra[key] = _text(v, key, max_len=500)
+            raise InvalidInput(N_("An additional field of the account has no name; name it or remove it."),
+                               field="extra")
+        extra[key] = _text(v, key, "extra", max_len=500)
     return AccountInput(number=number, name=name, extra=extra)
 
 
 def validate_relation(text: str) -> str:
-    relation = _text(text, N_("Relation"), max_len=80)
+    relation = _text(text, N_("Relation"), "relation", max_len=80)
     if not relation:
-        raise InvalidInput(N_("Say how the customers are related, like Spouse or Legal representative."))
+        raise InvalidInput(N_("Say how the customers are related, like Spouse or Legal representative."),
+                           field="relation")
     return relation
 
 
@@ -544,5 +564,5 @@ class DuplicateCustomer(InvalidInput):
     so the UI can offer to open it (or save anyway with allow_duplicate)."""
 
     def __init__(self, template: str, *, existing_id: int, **params: object) -> None:
-        super().__init__(template, id=existing_id, **params)
+        super().__init__(template, id=existing_id, field="id_number", **params)
         self.existing_id = existing_id

@@ -41,7 +41,14 @@ class StaleWrite(SagiccError):
 
 
 class InvalidInput(SagiccError):
-    pass
+    """Input refused. `field` names the input it concerns (the model's attribute,
+    like "id_number", or a task field's key), so a form puts the sentence next
+    to that input in any language; None when it is about the request as a whole.
+    A sentence that names the input by its label takes it as {label}."""
+
+    def __init__(self, template: str, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(template, **params)
+        self.field = field
 
 
 class StoreError(SagiccError):

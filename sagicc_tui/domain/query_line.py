@@ -126,8 +126,8 @@ def _enum_values(values: str, table: dict, key: str) -> tuple:
         found = next((member for member, spellings in table.items() if v in spellings), None)
         if found is None:
             choices = ", ".join(spellings[0] for spellings in table.values())
-            raise InvalidInput(N_("{value} is not a valid {field}; use one of: {choices}."),
-                               field=key, value=raw, choices=choices)
+            raise InvalidInput(N_("{value} is not a valid {label}; use one of: {choices}."),
+                               label=key, value=raw, choices=choices)
         if found not in out:
             out.append(found)
     return tuple(out)
@@ -156,8 +156,8 @@ def _range(value: str, key: str, now: datetime, tz: tzinfo, *, forward: bool) ->
         start = _day_start(_date(a, key), tz) if a.strip() else None
         end = _day_start(_date(b, key), tz) + timedelta(days=1) if b.strip() else None
         if start and end and end <= start:
-            raise InvalidInput(N_("In {field}, the first day must not come after the last; write it like 2026-11-01..2026-11-30."),
-                               field=key)
+            raise InvalidInput(N_("In {label}, the first day must not come after the last; write it like 2026-11-01..2026-11-30."),
+                               label=key)
         return start, end
     d = _date(value, key)
     return _day_start(d, tz), _day_start(d, tz) + timedelta(days=1)
@@ -170,8 +170,8 @@ def _date(value: str, key: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise InvalidInput(N_("{value} is not a date for {field}; write <7d, >30d, 2026-11-25 or 2026-11-01..2026-11-30."),
-                       field=key, value=value)
+    raise InvalidInput(N_("{value} is not a date for {label}; write <7d, >30d, 2026-11-25 or 2026-11-01..2026-11-30."),
+                       label=key, value=value)
 
 
 def _tokens(text: str) -> list[str]:
@@ -194,7 +194,7 @@ def parse(text: str, *, base: TicketQuery, names: Names, now: datetime, tz: tzin
             words.append(token)
             continue
         if not value.strip():
-            raise InvalidInput(N_("{field}: needs a value, like {field}:{example}."), field=key_text,
+            raise InvalidInput(N_("{label}: needs a value, like {label}:{example}."), label=key_text,
                                example=_EXAMPLE[key])
         q = _apply(q, key, value, names, now, tz)
     return q.with_(search=" ".join(words))

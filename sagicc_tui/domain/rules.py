@@ -195,10 +195,11 @@ def check_storable_text(fields: Mapping[str, str]) -> None:
     surrogate (not encodable as UTF-8). Raises InvalidInput naming the field."""
     for name, value in fields.items():
         if "\x00" in value:
-            raise InvalidInput(N_("The field {field} contains a NUL character; remove it."), field=name)
+            raise InvalidInput(N_("The field {label} contains a NUL character; remove it."), label=name,
+                               field=name)
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as e:
-            raise InvalidInput(N_("The field {field} contains a lone surrogate (\\u{code}) at character {at}; "
+            raise InvalidInput(N_("The field {label} contains a lone surrogate (\\u{code}) at character {at}; "
                                   "send valid Unicode text."),
-                               field=name, code=f"{ord(value[e.start]):04x}", at=e.start + 1) from None
+                               label=name, field=name, code=f"{ord(value[e.start]):04x}", at=e.start + 1) from None

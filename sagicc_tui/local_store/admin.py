@@ -233,9 +233,9 @@ _LOGGED = ("name", "active", "view_all_tickets", "mass_close_allowed", "allow_ot
 
 def _shown(value: object) -> str:
     if isinstance(value, tuple) or dataclasses.is_dataclass(value):
-        from sagicc_tui.serialize import to_jsonable
+        from sagicc_tui.remote.wire import jsonable
 
-        return json.dumps(to_jsonable(value), ensure_ascii=False)
+        return json.dumps(jsonable(value), ensure_ascii=False)
     return "" if value is None else str(value.value if hasattr(value, "value") else value)
 
 

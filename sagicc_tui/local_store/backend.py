@@ -71,7 +71,7 @@ from sagicc_tui.domain.query import (
     TicketPage,
     TicketQuery,
 )
-from sagicc_tui.domain.rules import Permission, require
+from sagicc_tui.domain.rules import Permission, Scope, require
 from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
@@ -622,6 +622,34 @@ class LocalBackend(Backend):
 
     async def delete_note(self, user: User, note_id: int) -> None:
         return await self._write(notes.delete_note, user, note_id)
+
+    # --- what the server needs of its store (server/store_port.py ServedStore) ----------
+    def signed_in(self, token: str) -> tuple[int, User] | None:
+        from sagicc_tui.local_store import access
+
+        return access.signed_in(self.store, token)
+
+    def ticket_scope_rows(self, ids: list[int]) -> list[tuple[int, int, int | None, str]]:
+        t = schema.ticket.c
+        with self.store.read() as conn:
+            return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+                select(t.id, t.campaign_id, t.assignee_id, t.origin_channel).where(t.id.in_(ids)))]
+
+    def user_scope(self, user: User) -> Scope:
+        with self.store.read() as conn:
+            return reads.scope(self.store, conn, user)[0]
+
+    def probe(self) -> None:
+        from sqlalchemy import text
+
+        with self.store.read() as conn:
+            conn.execute(text("SELECT 1")).scalar()
+
+    def event_channel(self) -> tuple[str | None, str]:
+        url = self.store.engine.url
+        pg_dsn = (url.set(drivername="postgresql").render_as_string(hide_password=False)
+                  if self.store.dialect == "postgresql" else None)
+        return pg_dsn, url.render_as_string(hide_password=True)
 
 
 def _shown_to(me: User, campaign: Campaign) -> Campaign:

@@ -510,7 +510,8 @@ def _refuse_same_contact(conn: Connection, customer_id: int, kind: str, normaliz
     if exclude_id is not None:
         stmt = stmt.where(ct.id != exclude_id)
     if conn.execute(stmt.limit(1)).first() is not None:
-        raise InvalidInput(N_("The customer already has {value}; edit that contact instead."), value=value)
+        raise InvalidInput(N_("The customer already has {value}; edit that contact instead."), value=value,
+                           field="value")
 
 
 def add_contact(store: Store, conn: Connection, user: User, customer_id: int, data: ContactInput) -> ContactInfo:
@@ -622,7 +623,7 @@ def _refuse_same_number(conn: Connection, customer_id: int, number: str, but: in
         stmt = stmt.where(account.c.id != but)
     if conn.execute(stmt).first() is not None:
         raise InvalidInput(N_("The customer already has account {number}; choose it in the list to change it."),
-                           number=number)
+                           number=number, field="number")
 
 
 def add_account(store: Store, conn: Connection, user: User, customer_id: int, data: AccountInput) -> Account:

@@ -203,22 +203,21 @@ def _plan_assign(store, conn, user, action, rows, campaigns, p: Plan) -> None:
 def _plan_add_task(store, conn, user, action, rows, campaigns, p: Plan) -> None:
     if action.task is None:
         raise InvalidInput(N_("Fill in the task form first."))
-    errors: dict[int, Msg] = {}
+    errors: dict[int, InvalidInput] = {}
     for r in _split_closed(p, rows):
         c = campaigns[r.campaign_id]
         if c.id not in p.task_values and c.id not in errors:
             try:
                 p.task_values[c.id] = validate_task(c, action.task)
             except InvalidInput as e:
-                errors[c.id] = e.message
+                errors[c.id] = e
         if c.id in errors:
-            p.refused.append(TicketOutcome(r.id, r.number, False, errors[c.id]))
+            p.refused.append(TicketOutcome(r.id, r.number, False, errors[c.id].message))
         else:
             p.ok.append(r)
     if not p.ok and errors:
         # Every ticket fails the same form check: say it once, as an input error.
-        first = next(iter(errors.values()))
-        raise InvalidInput(first.template, **first.params)
+        raise next(iter(errors.values()))
     p.changes.append(msg(N_("Tickets that will each get the same new task: {count}."), count=len(p.ok)))
     if action.task.next_task_at:
         p.changes.append(msg(N_("Their next task will be scheduled for {when} (UTC)."), when=action.task.next_task_at.strftime("%Y-%m-%d %H:%M")))

@@ -280,7 +280,8 @@ def _addresses(raw: str, field: str) -> tuple[str, ...]:
         if not addr:
             continue
         if not _EMAIL.match(addr):
-            raise InvalidInput(N_("{value} in {field} is not a valid e-mail address."), value=addr, field=field)
+            raise InvalidInput(N_("{value} in {label} is not a valid e-mail address."), value=addr,
+                               label=field, field=field.lower())
         if addr.lower() not in (a.lower() for a in out):
             out.append(addr)
     return tuple(out)

@@ -93,7 +93,8 @@ def update_fields(
     refuse_closed(ticket)
     unknown = sorted(set(changes) - _EDITABLE)
     if unknown:
-        raise InvalidInput(N_("The ticket field {field} cannot be edited here."), field=unknown[0])
+        raise InvalidInput(N_("The ticket field {label} cannot be edited here."), label=unknown[0],
+                           field=unknown[0])
     values: dict[str, Any] = {}
     lines: list[LogLine] = []
     for name, raw in changes.items():
@@ -121,7 +122,7 @@ def _coerce(conn: Connection, ticket: Ticket, name: str, raw: object) -> Any:
         if name == "type":
             return TicketType(raw)
     except ValueError:
-        raise InvalidInput(N_("{value} is not a valid {field}."), value=raw, field=name) from None
+        raise InvalidInput(N_("{value} is not a valid {label}."), value=raw, label=name, field=name) from None
     if name == "account_id":
         if raw is None:
             return None

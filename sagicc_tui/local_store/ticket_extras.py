@@ -154,7 +154,8 @@ def update_ticket(
     try:
         target = int(campaign_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        raise InvalidInput(N_("{value} is not a valid {field}."), value=campaign_id, field="campaign_id") from None
+        raise InvalidInput(N_("{value} is not a valid {label}."), value=campaign_id, label="campaign_id",
+                           field="campaign_id") from None
     # An agent moves tickets only into campaigns they work in (the ones the tab offers them).
     if me.role is Role.AGENT and target not in me.campaign_ids:
         raise PermissionDenied(N_("You are not a member of that campaign; choose one of your campaigns."))

@@ -1,7 +1,10 @@
 """Plain models to and from JSON, and errors to and from problem+json.
 
 Both ends use pydantic's TypeAdapter over the domain's own dataclasses, so the
-wire format is derived from the models rather than written twice. Errors
+wire format is derived from the models rather than written twice. It is the
+one JSON form of our models: headless `--json` prints `jsonable(value)`,
+the same as the API answers (enums as their values, times ISO 8601 in UTC
+with "Z", tuples as lists). Errors
 travel as RFC 9457 problem documents that carry the sentence's template and
 parameters: the client raises the same domain error the local store would,
 and the UI shows it in the user's language.
@@ -13,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import to_jsonable_python
 
 from sagicc_tui.domain import errors
 from sagicc_tui.domain.customers import DuplicateCustomer
@@ -52,6 +56,12 @@ def dump(tp: Any, value: Any) -> Any:
     return adapter(tp).dump_python(value, mode="json")
 
 
+def jsonable(value: Any) -> Any:
+    """Any value of models (a model, or lists, tuples and dicts of them) as
+    JSON-ready values, as `dump` writes them; for callers that hold no type."""
+    return to_jsonable_python(value)
+
+
 def load(tp: Any, data: Any) -> Any:
     """JSON-ready values back into `tp` (dataclasses, enums, datetimes, tuples)."""
     return adapter(tp).validate_python(data)
@@ -76,6 +86,8 @@ def problem_for(exc: errors.SagiccError) -> tuple[int, dict[str, Any]]:
         doc["current_version"] = exc.current_version
     if isinstance(exc, DuplicateCustomer):
         doc["existing_id"] = exc.existing_id
+    if isinstance(exc, errors.InvalidInput) and exc.field is not None:
+        doc["field"] = exc.field  # the input it is about: a form routes it there in any language
     return status, doc
 
 
@@ -101,12 +113,13 @@ def error_from_problem(status: int, doc: Any) -> errors.SagiccError:
     template = str(doc["template"])
     params = doc.get("params") if isinstance(doc.get("params"), dict) else {}
     code = str(doc.get("type", "")).rsplit(":", 1)[-1]
+    field = doc.get("field") if isinstance(doc.get("field"), str) else None
     if code == "unauthorized" or status == 401:
         return Unauthorized(template, **params)
     if code == "stale-write":
         return errors.StaleWrite(template, current_version=int(doc.get("current_version") or 0), **params)
     if code == "duplicate-customer":
-        params = {k: v for k, v in params.items() if k != "id"}
+        params = {k: v for k, v in params.items() if k not in ("id", "field")}
         return DuplicateCustomer(template, existing_id=int(doc.get("existing_id") or 0), **params)
     cls = _BY_CODE.get(code)
     if cls is None:
@@ -114,6 +127,10 @@ def error_from_problem(status: int, doc: Any) -> errors.SagiccError:
                412: errors.StaleWrite, 422: errors.InvalidInput}.get(status, errors.StoreError)
     if cls is errors.StaleWrite:
         return errors.StaleWrite(template, **params)
+    if issubclass(cls, errors.InvalidInput):
+        # "field" is the document's own member; never a sentence parameter as well.
+        params = {k: v for k, v in params.items() if k != "field"}
+        return cls(template, field=field, **params)
     return cls(template, **params)
 
 

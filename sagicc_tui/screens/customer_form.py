@@ -45,49 +45,32 @@ FIELDS = ("type", "id-type", "id-number", "first", "middle", "last", "second", "
 #: Only when adding (C2): the customer's first contacts; an edit leaves contacts to T5.
 CONTACT_FIELDS = ("email", "phone")
 
-# Which field a sentence is about: by its {field} parameter, else by its template.
-_FIELD_BY_LABEL = {
-    "customer type": "type",
-    "document type": "id-type",
-    "Document number": "id-number",
-    "First name": "first",
-    "Company name": "first",
-    "Middle name": "middle",
-    "Last name": "last",
-    "Second last name": "second",
-}
-_FIELD_BY_TEMPLATE = {
-    "The company name is required; fill it in.": "first",
-    "The first name is required; fill it in.": "first",
-    "The last name is required for a person; fill it in.": "last",
-    "A company has no middle or last names; write the whole company name in the first field.": "middle",
-    "The date of birth must be a date as YYYY-MM-DD.": "birth",
-    "The date of birth {value} is not possible; check the year.": "birth",
-    "The document number is required; fill it in.": "id-number",
-    "{value} is not an e-mail address; write it like name@example.com.": "email",
-    "{value} is not a phone number; write 7 to 15 digits, like +57 300 123 4567.": "phone",
+# The input a sentence is about, by InvalidInput.field (the CustomerInput
+# attribute): never by its wording, which is in the user's language.
+_KEY_BY_FIELD = {
+    "type": "type",
+    "id_type": "id-type",
+    "id_number": "id-number",
+    "first_name": "first",
+    "middle_name": "middle",
+    "last_name": "last",
+    "second_last_name": "second",
+    "birth_date": "birth",
+    "email": "email",
+    "phone": "phone",
 }
 
 
-def field_of(message: Msg) -> str | None:
-    label = message.params.get("field")
-    if message.template in _FIELD_BY_TEMPLATE:  # before the label: a contact's sentence names its own
-        return _FIELD_BY_TEMPLATE[message.template]
-    if isinstance(label, str) and label in _FIELD_BY_LABEL:
-        return _FIELD_BY_LABEL[label]
-    if message.template in _FIELD_BY_TEMPLATE:
-        return _FIELD_BY_TEMPLATE[message.template]
-    lowered = message.template.lower()
-    if "document number" in lowered or "nit" in lowered or "passport" in lowered:
-        return "id-number"
-    return None
+def field_of(error: SagiccError) -> str | None:
+    """The form's key for the input `error` is about; None when it is about none."""
+    return _KEY_BY_FIELD.get(error.field or "") if isinstance(error, InvalidInput) else None
 
 
 def translated(message: Msg) -> str:
     """A sentence in the UI language, with field labels translated too."""
     params = dict(message.params)
-    if isinstance(params.get("field"), str):
-        params["field"] = _(params["field"])
+    if isinstance(params.get("label"), str):
+        params["label"] = _(params["label"])
     return labels.message(Msg(message.template, params))
 
 
@@ -203,9 +186,9 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
         widget.update(sanitize.content(text))
         widget.set_class(bool(text), "-shown")
 
-    def show_error(self, message: Msg) -> None:
-        text = translated(message)
-        key = field_of(message)
+    def show_error(self, error: SagiccError) -> None:
+        text = translated(error.message)
+        key = field_of(error)
         if key is None:
             self._set_error("#form-error", text)
             return
@@ -213,7 +196,10 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
         self._set_error("#form-error", _("Fix the marked field; what you typed is kept."))
         target = self.query_one(f"#f-{key}")
         target.focus()
-        target.scroll_visible(animate=False)
+        # The sentence sits under its input: once it has its height, scroll it
+        # into view too, so a short terminal does not keep it below the fold.
+        below = self.query_one(f"#err-{key}")
+        self.call_after_refresh(below.scroll_visible, animate=False)
 
     def field_error(self, key: str) -> str:
         widget = self.query_one(f"#err-{key}", Static)
@@ -233,7 +219,7 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
         try:
             data = validate_customer(self.read())
         except InvalidInput as e:
-            self.show_error(e.message)
+            self.show_error(e)
             return
         if self.customer is not None:
             data = CustomerInput(type=data.type, id_type=data.id_type, id_number=data.id_number,
@@ -275,7 +261,7 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
     def _failed(self, message: _Failed) -> None:
         self._saving = False
         e = message.error
-        self.show_error(e.message)
+        self.show_error(e)
         if isinstance(e, StaleWrite) and self.customer is not None:
             self._read_theirs(self.customer.id)
         if isinstance(e, DuplicateCustomer):

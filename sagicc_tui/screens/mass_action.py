@@ -481,23 +481,24 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         try:
             preview = await self.backend.preview_mass_action(self.user, action)
         except SagiccError as e:
-            self._preview_failed(action, e.message)
+            self._preview_failed(action, e)
             return
         except Exception as e:  # a broken connection must not end the session
             self.log.error("mass action preview failed", e)
-            self._preview_failed(action, msg(N_("The preview failed: {reason}"), reason=str(e)))
+            self._preview_failed(action, SagiccError(N_("The preview failed: {reason}"), reason=str(e)))
             return
         if action is not self.action or self.step != PREVIEW:
             return  # the user went back meanwhile
         self._show_preview(preview)
 
-    def _preview_failed(self, action: MassAction, message: Msg) -> None:
+    def _preview_failed(self, action: MassAction, error: SagiccError) -> None:
         if action is not self.action:
             return
+        message = error.message
         self.query_one("#step-preview").loading = False
         if self.has_form:
             self._go(FORM)
-            placed = self.kind is MassActionKind.ADD_TASK and self.query_one(TaskForm).show_error(message)
+            placed = self.kind is MassActionKind.ADD_TASK and self.query_one(TaskForm).show_error(error)
             self._show_error(tr(message))
             if not placed:
                 self._focus_form()

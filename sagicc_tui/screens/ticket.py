@@ -1183,7 +1183,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _task_failed(self, e: SagiccError) -> None:
         self._then_next = False
         form = self.task_form
-        if form is not None and form.show_error(e.message):
+        if form is not None and form.show_error(e):
             return
         self.query_one(TasksTab).set_error(labels.error_sentence(e))
 

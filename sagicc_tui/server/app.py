@@ -15,29 +15,29 @@ import functools
 
 from fastapi import APIRouter, FastAPI
 
-from sagicc_tui.local_store.backend import LocalBackend
+from sagicc_tui.backend import Backend
 from sagicc_tui.remote.routes import ROUTES
 from sagicc_tui.server import problems
 from sagicc_tui.server.events import EventHub
 from sagicc_tui.server.generated import READ_ONLY, add_route
 from sagicc_tui.server.hand_routes import add_hand_routes
 from sagicc_tui.server.scope import scope_rows
+from sagicc_tui.server.store_port import served
 from sagicc_tui.server.text_check import TextCheckedRoute
 
 __all__ = ["READ_ONLY", "create_app"]
 
 
-def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: str = "Sagicc",
+def create_app(backend: Backend, *, events: EventHub | None = None, title: str = "Sagicc",
                mail: bool = False) -> FastAPI:
-    """`mail`: read the support mailboxes in this process too (`serve --mail`, server/mail_service.py)."""
-    store = backend.store
+    """`backend`: a ServedStore (server/store_port.py), the one thing the server
+    knows of its store. `mail`: read the support mailboxes in this process too
+    (`serve --mail`, server/mail_service.py)."""
+    backend = served(backend)
     if events is None:
-        url = store.engine.url
-        pg_dsn = (url.set(drivername="postgresql").render_as_string(hide_password=False)
-                  if store.dialect == "postgresql" else None)
-        events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token,
-                          channel_seed=url.render_as_string(hide_password=True),
-                          ticket_rows=functools.partial(scope_rows, store))
+        pg_dsn, seed = backend.event_channel()
+        events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token, channel_seed=seed,
+                          ticket_rows=functools.partial(scope_rows, backend))
 
     async def lifespan(app: FastAPI):
         await events.start()
@@ -62,7 +62,7 @@ def create_app(backend: LocalBackend, *, events: EventHub | None = None, title: 
     if mail:
         from sagicc_tui.server.mail_service import MailService
 
-        app.state.mail = MailService(store, events)
+        app.state.mail = MailService(backend.store, events)
 
     problems.install(app)
     app.router.routes.extend(_router().routes)

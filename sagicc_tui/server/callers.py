@@ -11,19 +11,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
-from sagicc_tui.local_store import access
-from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.remote import wire
 from sagicc_tui.server import peercred
 from sagicc_tui.server.events import EventHub
 from sagicc_tui.server.problems import Refused, problem, unauthorized
+from sagicc_tui.server.store_port import ServedStore
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Caller:
     token_id: int
     user: User | None  # None: a channel gateway
-    backend: LocalBackend
+    backend: ServedStore
     events: EventHub
 
 
@@ -33,18 +32,17 @@ bearer = HTTPBearer(auto_error=False, description="A token from `sagicc users ad
 
 async def caller(request: Request,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-    backend: LocalBackend = request.app.state.backend
-    store = backend.store
+    backend: ServedStore = request.app.state.backend
     peer = peercred.peer_of(request.scope)
     if peer is not None:  # on the Unix socket the OS account is the caller; no token counts
-        token_id, user = await asyncio.to_thread(peercred.signed_in, store, peer)
+        token_id, user = await asyncio.to_thread(peercred.signed_in, backend.store, peer)
         return Caller(token_id, user, backend, request.app.state.events)
     if credentials is None or not credentials.credentials:
         raise Refused(unauthorized())
     token = credentials.credentials.strip()
 
     def look() -> Caller | None:
-        found = access.signed_in(store, token)
+        found = backend.signed_in(token)
         if found is None:
             return None
         return Caller(found[0], found[1], backend, request.app.state.events)

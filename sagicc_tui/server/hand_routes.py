@@ -45,7 +45,7 @@ def add_hand_routes(router: APIRouter) -> None:
                 response_class=StreamingResponse, responses=documented(401, 403))
     async def event_stream(request: Request, c: Annotated[Caller, Depends(user_caller)]) -> StreamingResponse:
         events = c.events
-        q = events.subscribe(await asyncio.to_thread(user_scope, c.backend.store, c.user))
+        q = events.subscribe(await asyncio.to_thread(user_scope, c.backend, c.user))
 
         async def stream():
             try:

@@ -23,7 +23,9 @@ problem_doc = {"application/problem+json": {"schema": {
     "type": "object", "required": ["type", "title", "status", "detail"],
     "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                    "detail": {"type": "string"}, "template": {"type": "string"}, "params": {"type": "object"},
-                   "current_version": {"type": "integer"}, "existing_id": {"type": "integer"}}}}}
+                   "current_version": {"type": "integer"}, "existing_id": {"type": "integer"},
+                   # Invalid input: the request field it is about (like "id_number"), for forms.
+                   "field": {"type": "string"}}}}}
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -9,30 +9,17 @@ from typing import Any
 from sagicc_tui.domain.models import User
 from sagicc_tui.server import live
 from sagicc_tui.server.callers import Caller
+from sagicc_tui.server.store_port import ServedStore
 
 
-def scope_rows(store, ids: list[int]):
+def scope_rows(backend: ServedStore, ids: list[int]):
     """The scope columns of some tickets, for scoping a live event (events.py)."""
-    from sagicc_tui.local_store import schema
-
-    t = schema.ticket.c
-
-    def read():
-        from sqlalchemy import select
-
-        with store.read() as conn:
-            return [tuple(r) for r in conn.execute(
-                select(t.id, t.campaign_id, t.assignee_id, t.origin_channel).where(t.id.in_(ids)))]
-
-    return asyncio.to_thread(read)
+    return asyncio.to_thread(backend.ticket_scope_rows, ids)
 
 
-def user_scope(store, user: User):
+def user_scope(backend: ServedStore, user: User):
     """The L2 scope of an event stream's user (its events name only tickets in it)."""
-    from sagicc_tui.local_store.tickets import scope
-
-    with store.read() as conn:
-        return scope(store, conn, user)[0]
+    return backend.user_scope(user)
 
 
 async def rows_before(c: Caller, route_name: str, args: dict[str, Any]) -> list:
@@ -42,4 +29,4 @@ async def rows_before(c: Caller, route_name: str, args: dict[str, Any]) -> list:
 
     if ASSIGNMENT not in live.TICKET_PARTS.get(route_name, ()) or not isinstance(args.get("ticket_id"), int):
         return []
-    return await scope_rows(c.backend.store, [args["ticket_id"]])
+    return await scope_rows(c.backend, [args["ticket_id"]])

@@ -10,7 +10,7 @@ Reading it::
     task = form.read()          # TaskInput, or None after showing what is wrong
     raw = form.raw_values()     # everything as typed (for drafts)
     form.restore(raw)           # put a draft back
-    form.show_error(msg)        # place a Backend sentence (InvalidInput) on its field
+    form.show_error(error)      # place a Backend sentence (InvalidInput) on its field
 
 Messages: `TaskForm.Submitted(form, task)` when Enter is pressed in one of its
 inputs and the form is valid; `TaskForm.Invalid(form, errors)` whenever `read()`
@@ -47,7 +47,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from sagicc_tui import sanitize
 from sagicc_tui.domain.enums import FieldType
-from sagicc_tui.domain.errors import InvalidInput
+from sagicc_tui.domain.errors import InvalidInput, SagiccError
 from sagicc_tui.domain.messages import Msg, msg
 from sagicc_tui.domain.models import Campaign, TaskField, TaskInput
 from sagicc_tui.domain.taskform import validate_task
@@ -461,20 +461,18 @@ class TaskForm(Widget):
         err = self.query_one(f"#{self._ids[key]}-error", Static)
         return str(err.render()) if err.has_class("-shown") else ""
 
-    def show_error(self, message: Msg) -> bool:
-        """Place a Backend sentence under the field it names (by label).
+    def show_error(self, error: SagiccError) -> bool:
+        """Place a Backend sentence under the field it is about (InvalidInput.field,
+        a task field's key: never its wording, which is in the user's language).
 
-        Returns False when it names no field of this form: the caller shows it.
+        Returns False when it is about no field of this form: the caller shows it.
         """
-        name = message.params.get("field")
-        if name is None:
+        key = error.field if isinstance(error, InvalidInput) else None
+        if key not in {f.key for f in self.campaign.task_fields}:
             return False
-        for f in self.campaign.task_fields:
-            if name in (f.label, f.key):
-                self._mark(f.key, message)
-                self.widget_for(f.key).focus()
-                return True
-        return False
+        self._mark(key, error.message)
+        self.widget_for(key).focus()
+        return True
 
     def focus_first(self) -> None:
         first = next(iter(self._ids))

@@ -14,7 +14,7 @@ from sagicc_tui.backend import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, EntityKind, MailSecurity
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, StaleWrite
 from sagicc_tui.domain.models import CampaignMailbox
-from sagicc_tui.serialize import to_jsonable
+from sagicc_tui.remote.wire import jsonable
 
 BOX = CampaignMailbox(host="imap.empresa.co", user="ventas@empresa.co", port=993, security=MailSecurity.SSL,
                       folder="INBOX", password_file="/etc/sagicc/ventas.password")
@@ -71,7 +71,7 @@ async def test_non_administrators_cannot_set_it_nor_read_it(world):
 def test_no_read_can_return_a_password_the_settings_never_hold_one():
     assert "password" not in {f.name for f in dataclasses.fields(CampaignMailbox)}
     # Only where it is kept: a file's path (or, empty, this machine's keyring).
-    assert [k for k in to_jsonable(BOX) if "password" in k] == ["password_file"]
+    assert [k for k in jsonable(BOX) if "password" in k] == ["password_file"]
 
 
 @pytest.mark.parametrize("box, words", [

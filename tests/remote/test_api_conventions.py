@@ -141,6 +141,21 @@ async def test_kept_answers_expire_after_a_day(api):
     assert again.status_code == 201 and "idempotent-replayed" not in again.headers
 
 
+async def test_an_invalid_input_problem_names_its_field(api):
+    """#17.1: the store's InvalidInput.field is the problem document's `field`."""
+    c = api["client"]
+    data = {"id_type": "cc", "id_number": "52000111", "first_name": "Ana", "last_name": "Ruiz"}
+    r = await c.post("/customers", json={"data": {**data, "email": "ana@"}}, headers=auth(api, "admin"))
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert (r.json()["type"], r.json()["field"]) == ("urn:sagicc:problem:invalid-input", "email")
+    assert "field" not in r.json()["params"]
+    r = await c.post("/customers", json={"data": {**data, "first_name": "", "last_name": ""}},
+                     headers=auth(api, "admin"))
+    assert r.json()["field"] == "first_name"
+    r = await c.post(f"/tickets/{api['mine']}/notes", json={"text": "", "color": "yellow"}, headers=auth(api))
+    assert r.status_code == 422 and "field" not in r.json()  # about no input of a form: no member
+
+
 async def test_unknown_fields_are_refused_at_every_depth(api):
     c, t = api["client"], api["mine"]
     r = await c.post(f"/tickets/{t}/notes", json={"text": "x", "color": "yellow", "author_id": 1},

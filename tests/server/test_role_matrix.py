@@ -189,10 +189,10 @@ def _campaign(t: Target) -> dict:
 
 def _same_campaign(t: Target) -> dict:
     """The campaign as it is, saved again with a new script (nothing the other cells depend on)."""
-    from sagicc_tui.serialize import to_jsonable
+    from sagicc_tui.remote.wire import jsonable
 
     current = next(c for c in t.ids.campaigns() if c.id == t.campaign_id)
-    return {"campaign": {**to_jsonable(current), "script": f"Guion {t.ids.next()}"}}
+    return {"campaign": {**jsonable(current), "script": f"Guion {t.ids.next()}"}}
 
 
 def _new_customer(t: Target) -> dict:

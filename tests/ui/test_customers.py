@@ -554,3 +554,44 @@ async def test_a_second_export_never_writes_over_the_first(world, tmp_path):
     assert earlier.read_bytes() == b"an earlier export"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [earlier.name, earlier.name.replace(".xlsx", "-2.xlsx"), earlier.name.replace(".xlsx", ".csv")])
+
+
+# --- #17.1: a refused input goes to its field by InvalidInput.field, in any language -------------
+
+
+def _in_view(form, key: str) -> bool:
+    """The field's sentence lies wholly inside the form's visible (scrolled) area."""
+    area = form.query_one("#form-fields").content_region
+    return area.contains_region(form.query_one(f"#err-{key}").region)
+
+
+async def test_spanish_form_routes_each_refusal_to_its_field_and_shows_it(world):
+    existing = await add(world, "52123456", "Lucía", "Gómez")
+    app = make_app(world, poll_interval=60, language="es")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customers(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        for key, value in (("id-number", "43555666"), ("first", "Marta"), ("last", "Lozano"),
+                           ("birth", "25/11/1990")):
+            form.query_one(f"#f-{key}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # The form's own check: under the date of birth, far down an 80x24 form.
+        assert "fecha de nacimiento" in form.field_error("birth")
+        assert not form.field_error("id-number")
+        assert app.screen.focused is form.query_one("#f-birth", Input)
+        assert _in_view(form, "birth")
+        assert "campo marcado" in form.error_text
+        # The store's refusal (a document another customer has), crossing the Backend.
+        form.query_one("#f-birth", Input).value = ""
+        form.query_one("#f-id-number", Input).value = "52.123.456"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Lucía Gómez" in form.field_error("id-number") and not form.field_error("birth")
+        assert _in_view(form, "id-number")
+        assert form.query_one("#btn-open-existing", Button).display
+    admin = await world.user("admin")
+    assert [c.id for c in (await world.backend.list_customers(admin, CustomerQuery())).rows] == [existing.id]

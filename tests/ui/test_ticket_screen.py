@@ -358,3 +358,32 @@ async def test_quoted_history_of_an_email_is_folded_and_kept(world):
         await pilot.press("enter")
         await settle(pilot, rounds=2)
         assert "pruebe reiniciando la aplicación" in str(app.screen.query_one("#text-body").render())
+
+
+async def test_spanish_task_form_puts_the_stores_refusal_under_its_field(world):
+    """#17.1: the store's sentence lands under the field it is about (InvalidInput.field),
+    whatever the language; the form checked the task against the campaign it loaded."""
+    import dataclasses
+
+    r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
+    app = make_app(world, poll_interval=3600, language="es")
+    admin = await world.user("admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("8")
+        await settle(pilot, rounds=1)
+        form = screen.query_one(TaskForm)
+        # Meanwhile an administrator narrows the outcomes: the open form still offers "Pendiente".
+        c = await world.backend.get_campaign(admin, form.campaign.id)
+        fields = tuple(dataclasses.replace(f, choices=("Solucionado", "Escalado")) if f.key == "resultado" else f
+                       for f in c.task_fields)
+        await world.backend.save_campaign(admin, c.id, dataclasses.replace(c, task_fields=fields),
+                                          expected_version=c.version)
+        form.restore({"resultado": "Pendiente", "observations": "Llamar mañana"})
+        await settle(pilot, rounds=1)
+        await _click(pilot, "#task-save")
+        await settle(pilot)
+        assert "debe ser uno de" in form.error_for("resultado")
+        assert screen.focused is form.widget_for("resultado")
+        assert form.raw_values()["observations"] == "Llamar mañana"  # the typing is kept
+    assert await world.backend.list_tasks(admin, r.ticket_id) == []
