@@ -37,6 +37,9 @@ def _catalog(name: str) -> dict[str, list]:
                             for row in conn.execute(query, {"s": name}))
                for kind, query in CATALOG.items()}
         out["meta"] = sorted(conn.execute(f'select key, value from "{name}".meta'))
+        tables = [t for (t,) in conn.execute(
+            "select tablename from pg_tables where schemaname = %(s)s order by 1", {"s": name})]
+        out["rows"] = [(t, sorted(map(str, conn.execute(f'select * from "{name}"."{t}"')))) for t in tables]
     return out
 
 
