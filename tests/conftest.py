@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -22,6 +23,19 @@ sys.dont_write_bytecode = False
 _HOME = tempfile.mkdtemp(prefix="sagicc-test-home-")
 os.environ.setdefault("SAGICC_CONFIG_DIR", os.path.join(_HOME, "config"))
 os.environ.setdefault("SAGICC_DATA_DIR", os.path.join(_HOME, "data"))
+
+
+def pytest_collection_finish(session):
+    """The collector's heap is frozen and young collections are rarer. The imported
+    modules, the collected items and their fixtures live until the end of the process,
+    yet each full collection walked them all again; and Textual's apps allocate fast
+    enough that the default threshold (700) ran a young collection every few
+    milliseconds of a UI test. Measured on tests/ui/test_ticket_card.py and
+    test_toggles.py: 6.7 s CPU -> 5.6 s, 2.1 s of it in the collector -> 0.8 s.
+    Only when cycles are freed changes; every object is still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 @pytest.fixture

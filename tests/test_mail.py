@@ -46,12 +46,12 @@ def dovecot(tmp_path):
 @pytest.fixture(params=["sqlite", "pg"])
 async def world(request, tmp_path):
     if request.param == "pg":
-        from tests.support.pg import drop_schema, new_schema, pg_available
+        from tests.support.pg import drop_schema, migrated_schema, pg_available
 
         reason = pg_available()
         if reason:
             pytest.fail(f"PostgreSQL is required and is not reachable: {reason}")
-        name, url = new_schema()
+        name, url = migrated_schema()
         request.addfinalizer(lambda: drop_schema(name))
     else:
         url = str(tmp_path / "store.db")

@@ -28,12 +28,12 @@ KINDS = tuple(k for k in os.environ.get("SAGICC_CONTRACT", ",".join(ALL_KINDS)).
 async def world(request, tmp_path):
     kind = request.param
     if kind.endswith("pg"):
-        from tests.support.pg import drop_schema, new_schema, pg_available
+        from tests.support.pg import drop_schema, migrated_schema, pg_available
 
         reason = pg_available()
         if reason:
             pytest.fail(f"PostgreSQL is required for the {kind} contract run and is not reachable: {reason}")
-        schema_name, url = new_schema()
+        schema_name, url = migrated_schema()
         request.addfinalizer(lambda: drop_schema(schema_name))
     else:
         url = str(tmp_path / "store.db")

@@ -14,7 +14,7 @@ import pytest
 from sagicc_tui.remote.backend import RemoteBackend
 from tests.factory import make_world
 from tests.remote.test_fault import free_port, start_server, wait_ready
-from tests.support.pg import drop_schema, new_schema, pg_available
+from tests.support.pg import drop_schema, migrated_schema, pg_available
 from tests.support.remote_world import user_tokens
 
 
@@ -30,7 +30,7 @@ async def test_two_server_processes_on_postgresql_share_changes_live(tmp_path):
     reason = pg_available()
     if reason:
         pytest.fail(f"PostgreSQL is required for this test and is not reachable: {reason}")
-    name, url = new_schema()
+    name, url = migrated_schema()
     procs = []
     try:
         world = await make_world(url, blob_dir=tmp_path / "files")

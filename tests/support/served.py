@@ -47,14 +47,14 @@ class Served:
 def store_url(dialect: str, tmp_path, request) -> str:
     if dialect == "sqlite":
         return str(tmp_path / "store.db")
-    from tests.support.pg import drop_schema, new_schema, pg_available
+    from tests.support.pg import drop_schema, migrated_schema, pg_available
 
     reason = pg_available()
     if reason:
         import pytest
 
         pytest.fail(f"PostgreSQL is required and is not reachable: {reason}")
-    name, url = new_schema()
+    name, url = migrated_schema()
     request.addfinalizer(lambda: drop_schema(name))
     return url
 
