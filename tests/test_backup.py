@@ -3,6 +3,8 @@ another process keeps writing; for PostgreSQL, the pg_dump line."""
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import sqlite3
 import subprocess
@@ -64,3 +66,17 @@ def test_postgresql_backup_prints_the_pg_dump_line(capsys):
     assert cli.main(["backup", "--db", url, "/backup/x.dump"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("pg_dump --format=custom --file=/backup/x.dump --schema=t_abc 'postgresql://sagicc@db.internal/sagicc'")
+
+
+@pytest.mark.parametrize(("options", "schemas"), [
+    ("-csearch_path%3Dt_abc%20-cstatement_timeout%3D5000", " --schema=t_abc"),
+    ("-c%20search_path%3Dt_abc", " --schema=t_abc"),
+    ("-cstatement_timeout%3D5000%20-csearch_path%3Da%2Cb", " --schema=a --schema=b"),
+    ("-cstatement_timeout%3D5000", ""),
+    ("--search-path%3Dt_x", " --schema=t_x"),
+])
+def test_the_pg_dump_line_names_only_the_search_paths_schemas(capsys, options, schemas):
+    url = f"postgresql+psycopg://sagicc@db.internal/sagicc?options={options}"
+    assert cli.main(["backup", "--db", url, "/backup/x.dump"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"pg_dump --format=custom --file=/backup/x.dump{schemas} 'postgresql://")

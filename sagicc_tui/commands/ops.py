@@ -22,16 +22,37 @@ def add_parsers(verbs) -> None:
     p.set_defaults(run=cmd_backup)
 
 
+def _search_path(options: str) -> list[str]:
+    """The schemas of libpq `options` (`-csearch_path=a,b -cstatement_timeout=5s`,
+    `-c search_path=a`, `--search_path=a`): the other settings are not schemas."""
+    import shlex
+
+    words = shlex.split(options)
+    settings = []
+    for i, word in enumerate(words):
+        if word == "-c" and i + 1 < len(words):
+            settings.append(words[i + 1])
+        elif word.startswith("-c"):
+            settings.append(word[2:])
+        elif word.startswith("--"):
+            name, _eq, value = word[2:].partition("=")
+            settings.append(name.replace("-", "_") + "=" + value)
+    for setting in settings:
+        name, _eq, value = setting.partition("=")
+        if name.strip() == "search_path":
+            return [s.strip().strip('"') for s in value.split(",") if s.strip()]
+    return []
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     db = local_db(args)
     if is_url(db) and not db.startswith("sqlite"):
         from sqlalchemy.engine import make_url
 
         url = make_url(db)
-        options = url.query.get("options", "")
-        schema = options.split("search_path=", 1)[1] if "search_path=" in options else ""
+        schemas = _search_path(url.query.get("options", ""))
         dsn = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
-        print(f"pg_dump --format=custom --file={args.target}" + (f" --schema={schema}" if schema else "")
+        print(f"pg_dump --format=custom --file={args.target}" + "".join(f" --schema={s}" for s in schemas)
               + f" '{dsn}'")
         print(_("PostgreSQL stores are backed up with pg_dump (above); restore with pg_restore."), file=sys.stderr)
         return 0
