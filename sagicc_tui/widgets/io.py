@@ -18,6 +18,10 @@ The error policy, once for every screen and widget:
 - `succeeded(text)` reports a success the same way and clears an earlier
   error, so a stale refusal never lingers after a later success.
 
+`settle=True` is for a caller that waits on the answer (a wizard's step, a
+list's page): `error` then runs after a defect too, with the defect as one
+`SagiccError` (`as_error`), so nothing stays "loading" for ever.
+
 `quiet=True` is for background reads (heartbeat, activity polls): their
 failures go to `error` only and never cover what the user is reading.
 """
@@ -32,7 +36,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.errors import SagiccError, as_error
 from sagicc_tui.i18n import _
 from sagicc_tui.widgets import labels
 
@@ -81,7 +85,8 @@ class BackendCalls:
     """Mixin for widgets and screens (see the module docstring)."""
 
     def call(self, group: str, make: Callable[[], Awaitable[Any]], done: Callable[[Any], Any],
-             error: Callable[[SagiccError], Any] | None = None, *, quiet: bool = False) -> None:
+             error: Callable[[SagiccError], Any] | None = None, *, quiet: bool = False,
+             settle: bool = False) -> None:
         def failed(e: SagiccError) -> Any:
             if not quiet:
                 self.feedback(error_text(e), "error")
@@ -95,8 +100,12 @@ class BackendCalls:
                 return
             except Exception as e:  # noqa: BLE001 - a defect: logged, one sentence, the app goes on
                 self.log.error(f"{group}: {e!r}")  # type: ignore[attr-defined]
-                if not quiet:
-                    self.post_message(CallResult(lambda exc: self.feedback(error_text(exc), "error"), e))  # type: ignore[attr-defined]
+                def defect(exc: Exception) -> Any:
+                    if not quiet:
+                        self.feedback(error_text(exc), "error")
+                    return error(as_error(exc)) if settle and error is not None else None
+
+                self.post_message(CallResult(defect, e))  # type: ignore[attr-defined]
                 return
             self.post_message(CallResult(done, value))  # type: ignore[attr-defined]
 
