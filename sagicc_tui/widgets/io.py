@@ -110,8 +110,15 @@ class BackendCalls:
             self.post_message(CallResult(done, value))  # type: ignore[attr-defined]
 
         # The function, not a coroutine: a worker replaced before it starts leaves nothing un-awaited.
-        self.run_worker(job, group=f"{id(self)}-{group}", exclusive=True,  # type: ignore[attr-defined]
+        self.run_worker(job, group=self._call_group(group), exclusive=True,  # type: ignore[attr-defined]
                         exit_on_error=False)
+
+    def _call_group(self, group: str) -> str:
+        return f"{id(self)}-{group}"
+
+    def cancel_calls(self, group: str) -> None:
+        """Drop the call of `group` still running (its answer never arrives)."""
+        self.workers.cancel_group(self, self._call_group(group))  # type: ignore[attr-defined]
 
     def feedback(self, text: str, severity: str = "information") -> None:
         """Show `text` where the user is looking (empty text clears the status line)."""

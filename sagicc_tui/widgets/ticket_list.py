@@ -40,12 +40,11 @@ from sagicc_tui.widgets.ticket_card import (
 from sagicc_tui.widgets.next_unread import find_next_unread
 from sagicc_tui.widgets.paged_list import PagedList
 from sagicc_tui.widgets.ticket_pages import PAGE_SIZE
-from sagicc_tui.widgets.translated import TranslatedBindings
 
 Clock = Callable[[], datetime]
 
 
-class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings=False):
+class TicketList(PagedList, can_focus=True, inherit_bindings=False):
     ROW_HEIGHT = CARD_HEIGHT
     DEFAULT_CSS = """
     TicketList {
