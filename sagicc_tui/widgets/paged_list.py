@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
+from textual.color import Color
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
@@ -75,6 +77,28 @@ class PagedList(BackendCalls, ScrollView):
 
     def _cursor_row(self) -> Any:
         return self._pages.card(self._cursor) if self._total else None
+
+    # --- theming ------------------------------------------------------------------------------
+
+    def component_style(self, name: str) -> Style:
+        """One of the list's COMPONENT_CLASSES as a Rich style, for the lines it draws.
+
+        Like `get_component_rich_style(name, partial=True)`, but a colour with
+        alpha ($foreground-muted, "$primary 30%") is blended over the list's
+        background, as Textual does for a widget's own CSS; Rich colours carry
+        no alpha, so the partial style alone would draw it at full strength."""
+        styles = self.get_component_styles(name)
+        under = Color.from_rich_color(self.rich_style.bgcolor) if self.rich_style.bgcolor else Color(0, 0, 0)
+
+        def solid(colour: Color) -> Color:
+            return under + colour if colour.a < 1 else colour
+
+        style = Style(
+            color=solid(styles.color).rich_color if styles.has_rule("color") and styles.color.a > 0 else None,
+            bgcolor=(solid(styles.background).rich_color
+                     if styles.has_rule("background") and styles.background.a > 0 else None),
+        )
+        return style + styles.text_style
 
     # --- loading --------------------------------------------------------------------------------
 

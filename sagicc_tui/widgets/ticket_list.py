@@ -26,14 +26,16 @@ from textual.strip import Strip
 from textual.theme import Theme
 
 from sagicc_tui.backend import Backend
+from sagicc_tui.domain.enums import Priority, TicketStatus
 from sagicc_tui.domain.models import TicketCard, User
 from sagicc_tui.domain.query import TicketPage, TicketQuery, TicketSelection
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.widgets.ticket_card import (
     CARD_HEIGHT,
+    PARTS,
     CardPalette,
     card_lines,
-    palette_from_variables,
+    palette_from_components,
     placeholder_lines,
     plain_palette,
 )
@@ -53,6 +55,13 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
         scrollbar-gutter: stable;
     }
     """
+    # Themed like the customer list: one component class per card part, the
+    # rules in styles/tickets.tcss under TicketsScreen.
+    COMPONENT_CLASSES = {
+        *(f"ticket-list--{part}" for part in PARTS),
+        *(f"ticket-list--status-{s.value}" for s in TicketStatus),
+        *(f"ticket-list--priority-{p.value}" for p in Priority),
+    }
 
     BINDINGS = [
         Binding("down,j", "cursor_down", N_("Down"), show=False, id="list.down"),
@@ -239,9 +248,11 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
         if self._palette is None:
             base = self.rich_style
             if self.app.no_color:
+                # NO_COLOR: attributes only (the cursor reversed), whatever the theme says.
                 self._palette = plain_palette(base)
             else:
-                self._palette = palette_from_variables(self.app.theme_variables, base)
+                self._palette = palette_from_components(
+                    lambda part: self.component_style(f"ticket-list--{part}"), base)
         return self._palette
 
     def render_line(self, y: int) -> Strip:
