@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from textual import events, on, work
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region
@@ -329,11 +329,6 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
 
     # --- n: the next ticket with unread interactions, in the list's order (mutt's n) ----
 
-    @dataclass
-    class _UnreadFound(Message):
-        index: int | None  # None: no unread ticket after the cursor
-        card: TicketCard | None
-
     def action_next_unread(self) -> None:
         self.open_next_unread(after=self._cursor)
 
@@ -346,8 +341,7 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
     def _generation_token(self) -> tuple[TicketQuery, int | None]:
         return (self._query, self._total)
 
-    @work(exclusive=True, group="next-unread", exit_on_error=False)
-    async def _find_unread(self, after: int, token: tuple) -> None:
+    def _find_unread(self, after: int, token: tuple) -> None:
         total = self._total or 0
 
         async def read_page(page_no: int) -> tuple[list[TicketCard | None], bool]:
@@ -357,17 +351,20 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
             # read, not cached: the cursor's move reads it the usual way
             return list((await self._read_page(None, page_no * PAGE_SIZE)).rows), last
 
-        found = await find_next_unread(read_page, after=after) if after + 1 < total else None
-        if token == self._generation_token():
-            self.post_message(self._UnreadFound(*found) if found else self._UnreadFound(None, None))
+        async def find() -> tuple[int, TicketCard] | None:
+            return await find_next_unread(read_page, after=after) if after + 1 < total else None
 
-    @on(_UnreadFound)
-    def _unread_found(self, message: _UnreadFound) -> None:
-        if message.index is None or message.card is None:
-            self.notify(_("No unread ticket after this one in this order."), timeout=3)
-            return
-        self._set_cursor(message.index)
-        self.post_message(self.TicketSelected(message.card.id, message.card))
+        def found(hit: tuple[int, TicketCard] | None) -> None:
+            if token != self._generation_token():
+                return  # the list changed meanwhile: its answer is not about this list
+            if hit is None:
+                self.notify(_("No unread ticket after this one in this order."), timeout=3)
+                return
+            index, card = hit
+            self._set_cursor(index)
+            self.post_message(self.TicketSelected(card.id, card))
+
+        self.call("next-unread", find, found)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
