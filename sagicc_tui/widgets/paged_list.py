@@ -250,9 +250,9 @@ class PagedList(BackendCalls, ScrollView):
             wanted = [p for p in self._near_pages() if not self._pages.has(p) and p not in self._failed][:1]
         if not wanted or set(wanted) <= self._fetching:
             return
-        # One worker reads every wanted page; starting it cancels the previous
-        # one (exclusive), which cannot be left half-done because the new set
-        # includes everything still on screen.
+        # One chain of reads covers every wanted page; starting it replaces the
+        # previous chain (exclusive group, newer `_chain`), which cannot be left
+        # half-done because the new set includes everything still on screen.
         self._fetching = frozenset(wanted)
         self._fetch_pages(self._generation, wanted)
 
