@@ -13,7 +13,8 @@ line 2: customer document and name (6), assignee (7), description (8), last
 interaction with its direction (5); line 3: the separator.
 
 Every state is also a word or a symbol, so a monochrome terminal (NO_COLOR)
-loses nothing; colour comes from the theme (see `palette_from_variables`).
+loses nothing; colour comes from the theme through the list's component classes
+(see `palette_from_components`).
 Customer text is sanitized and emitted as plain Segments: never markup.
 Truncation counts terminal cells (CJK, emoji), not code points.
 """
