@@ -33,7 +33,6 @@ from sagicc_tui.settings import Settings, load_settings, save_settings
 from sagicc_tui.unsaved import UnsavedDrafts
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.pending_watch import PendingWatch
-from sagicc_tui.widgets.translated import translate_bindings
 
 DEFAULT_THEME = "textual-dark"
 DRAFT_RETRY = 5.0  # seconds between tries to hand kept drafts to the store (#10.6)
@@ -94,11 +93,11 @@ class SagiccApp(App[None]):
         self._notices_until: dict[tuple[str, str, str], float] = {}  # notify(): one of each on screen
         self.settings_path = settings_path
         self.settings: Settings = load_settings(settings_path)
-        # The language is set before any screen exists: bindings and labels
-        # are translated when their objects are built (widgets/translated.py).
+        # The language is set before any screen exists: labels are translated
+        # when their objects are built; key descriptions (the app's too) when a
+        # screen shows them (widgets/translated.py).
         i18n.set_language(language or self.settings.language or i18n.default_language())
         super().__init__()
-        translate_bindings(self)
         self.open_backend = open_backend
         self.backend: Backend | None = None
         self.pending_watch: PendingWatch | None = None  # the session's L7 count and notices

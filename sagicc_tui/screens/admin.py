@@ -163,7 +163,7 @@ def surveys_to_text(surveys: tuple[Survey, ...]) -> str:
     return "\n".join(f"{s.name} | {s.url}" for s in surveys)
 
 
-class TokenShown(Screen[None]):
+class TokenShown(TranslatedBindings, Screen[None]):
     """A new token (a user's or a gateway's), shown once; Escape or Enter closes it."""
 
     BINDINGS = [Binding("escape,enter", "close", N_("Close"), id="admin.token.close")]

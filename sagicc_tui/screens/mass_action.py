@@ -11,6 +11,8 @@ changed the tickets in between.
 
 Keys: Enter: preview (form step) / confirm (preview) / done (result); y: confirm;
 b: back to the form; Escape: cancel (or close the result). Tab / shift+Tab move.
+The steps, keys and buttons are screens/wizard.py's; this module is the
+actions' forms and sentences.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -44,7 +45,7 @@ from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.enums import MassActionKind, Role, TicketStatus
 from sagicc_tui.domain.errors import SagiccError
-from sagicc_tui.domain.messages import Msg, msg
+from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import Campaign, TaskInput, TicketCard, User
 from sagicc_tui.domain.query import (
     MassAction,
@@ -58,7 +59,8 @@ from sagicc_tui.domain.text import fold
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.task_form import TaskForm
-from sagicc_tui.widgets.translated import translate_bindings
+from sagicc_tui.screens.wizard import FORM, PREVIEW, WizardScreen
+from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import Checkbox, RadioButton, SelectionList
 
 __all__ = ["MassActionScreen", "MAX_LINES"]
@@ -67,8 +69,6 @@ MAX_LINES = 500
 """Per-ticket lines drawn in the preview and result lists; the rest are counted."""
 
 UNASSIGNED = -1  # the "Unassigned" choice of the Assign form
-
-FORM, PREVIEW, RUNNING, RESULT = "form", "preview", "running", "result"
 
 
 def tr(message: Msg) -> str:
@@ -98,9 +98,8 @@ def outcome_line(outcome: TicketOutcome, *, result: bool) -> Text:
     return line
 
 
-class MassActionScreen(ModalScreen[MassResult | None]):
+class MassActionScreen(TranslatedBindings, WizardScreen[MassResult | None]):
     """Form, preview, run and result of one mass action (L8, L10)."""
-
 
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel"), id="mass.cancel"),
@@ -110,12 +109,12 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         Binding("enter,escape", "done", N_("Done"), id="mass.done"),
     ]
 
-    BUTTONS = {  # the buttons of the bar, per step
-        FORM: ("btn-preview", "btn-cancel"),
-        PREVIEW: ("btn-confirm", "btn-back", "btn-cancel"),
-        RUNNING: (),
-        RESULT: ("btn-done",),
-    }
+    SWITCHER = "#mass-steps"
+    STEP_PREFIX = "step-"
+    ERROR_ID = "mass-error"
+    BUTTON_IDS = {"preview": "btn-preview", "confirm": "btn-confirm", "back": "btn-back",
+                  "cancel": "btn-cancel", "done": "btn-done"}
+    SHOW_BLOCKED_CONFIRM = True  # Confirm stays in the footer, dimmed, when nothing can change
 
     def __init__(
         self,
@@ -138,14 +137,19 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         self.selection = selection
         self.cards = sorted(cards, key=lambda c: c.number)
         self.step = FORM if self.has_form else PREVIEW
-        self.action: MassAction | None = None
+        self.request: MassAction | None = None
         self.preview: MassPreview | None = None
         self.result: MassResult | None = None
         self._campaign_names: dict[int, str] = {}
         self._users_for: int | None = None  # campaign whose users the Assign form lists
         self._agents: list[User] = []  # Redistribute: the campaign's agents
         self._chosen: set[int] = set()  # Redistribute: the agents chosen, shown or filtered out
-        translate_bindings(self)  # BINDINGS hold N_() markers
+        self._task: TaskInput | None = None  # the task TaskForm.Submitted carried
+
+    @property
+    def action(self) -> MassAction | None:
+        """The action previewed and run (the wizard's request)."""
+        return self.request
 
     @property
     def has_form(self) -> bool:
@@ -269,7 +273,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
     def on_mount(self) -> None:
         self._go(self.step)
         if self.step == PREVIEW:  # Close needs no input
-            self._start_preview()
+            self.start_preview(MassAction(kind=self.kind, selection=self.selection))
             return
         if self.kind is MassActionKind.MERGE:
             ol = self.query_one("#merge-primary", OptionList)
@@ -289,22 +293,24 @@ class MassActionScreen(ModalScreen[MassResult | None]):
             self._load_choices(None)
 
     # --- choices for Assign and Redistribute ------------------------------------------
-    @work(exclusive=True, group="mass-choices")
-    async def _load_choices(self, target_campaign_id: int | None) -> None:
+    def _load_choices(self, target_campaign_id: int | None) -> None:
         cid = target_campaign_id or self.campaign.id
         self._users_for = cid
-        try:
+        need_campaigns = self.kind is MassActionKind.ASSIGN and not self._campaign_names
+
+        async def read() -> tuple[Any, Any]:
             choices = await self.backend.filter_choices(self.user, (cid,))
             campaigns = None
-            if self.kind is MassActionKind.ASSIGN and not self._campaign_names:
+            if need_campaigns:
                 campaigns = await self.backend.list_campaigns(self.user)
-        except SagiccError as e:
-            self._show_error(tr(e.message))
-            return
-        except Exception as e:  # a broken connection must not end the session
-            self.log.error("mass action choices failed", e)
-            self._show_error(_("The choices could not be loaded: {reason}", reason=str(e)))
-            return
+            return choices, campaigns
+
+        # Quiet + settle: a failure, a defect too, is one sentence on the dialog's error line.
+        self.call("mass-choices", read, self._choices_loaded, lambda e: self._show_error(tr(e.message)),
+                  quiet=True, settle=True)
+
+    def _choices_loaded(self, loaded: tuple[Any, Any]) -> None:
+        choices, campaigns = loaded
         users = sorted((u for u in choices.users if u.active), key=lambda u: u.full_name.lower())
         if self.kind is MassActionKind.ASSIGN:
             if campaigns is not None:
@@ -376,7 +382,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         self._chosen ^= {agent.id}
         self.query_one("#redis-chosen", RadioButton).value = True
         self.query_one("#redis-agents", SelectionList).disabled = False
-        self._clear_error()
+        self._show_error("")
         field.value = ""  # Input.Changed redraws the list with the choice ticked
 
     # --- building the action ---------------------------------------------------------
@@ -428,85 +434,47 @@ class MassActionScreen(ModalScreen[MassResult | None]):
                 return None
         return replace(base, redistribute=RedistributeSpec(agent_ids=agent_ids))
 
-    # --- steps -----------------------------------------------------------------------------
-    def _go(self, step: str) -> None:
-        self.step = step
-        self.query_one("#mass-steps", ContentSwitcher).current = f"step-{step}"
-        shown = set(self.BUTTONS[step])
-        if not self.has_form:
-            shown.discard("btn-back")
-        for button in self.query_one("#mass-buttons").query(Button):
-            button.display = button.id in shown
-        self.refresh_bindings()
-
-    def _show_error(self, text: str) -> None:
-        err = self.query_one("#mass-error", Static)
-        err.update(plain(text))
-        err.set_class(bool(text), "-shown")
-
-    def _clear_error(self) -> None:
-        self._show_error("")
-
-    @property
-    def error_text(self) -> str:
-        """The sentence on screen ("" when none)."""
-        err = self.query_one("#mass-error", Static)
-        return str(err.render()) if err.has_class("-shown") else ""
+    # --- the wizard's steps (screens/wizard.py) ---------------------------------------------
+    def build_request(self) -> MassAction | None:
+        task, self._task = self._task, None
+        return self._build_action(task)
 
     def _proceed(self, task: TaskInput | None = None) -> None:
-        if self.step != FORM:
-            return
-        self._clear_error()
-        action = self._build_action(task)
-        if action is None:
-            return
-        self.action = action
-        self._go(PREVIEW)
-        self._start_preview()
+        self._task = task
+        self.proceed()
 
-    def _start_preview(self) -> None:
-        self.preview = None
-        if self.action is None:
-            self.action = MassAction(kind=self.kind, selection=self.selection)
-        body = self.query_one("#step-preview")
+    def sentence(self, error: SagiccError) -> str:
+        return tr(error.message)
+
+    def read_preview(self, action: MassAction):
+        return self.backend.preview_mass_action(self.user, action)
+
+    def run_request(self, action: MassAction, preview: MassPreview):
+        return self.backend.run_mass_action(self.user, action)
+
+    def preview_started(self) -> None:
         for wid in ("#preview-summary", "#preview-changes", "#preview-refused-title", "#preview-sample"):
             self.query_one(wid, Static).update("")
         self.query_one("#preview-refused", RichLog).clear()
-        self.query_one("#btn-confirm", Button).disabled = True
-        body.loading = True
-        self._load_preview(self.action)
+        self.query_one("#step-preview").loading = True
 
-    @work(exclusive=True, group="mass")
-    async def _load_preview(self, action: MassAction) -> None:
-        try:
-            preview = await self.backend.preview_mass_action(self.user, action)
-        except SagiccError as e:
-            self._preview_failed(action, e)
-            return
-        except Exception as e:  # a broken connection must not end the session
-            self.log.error("mass action preview failed", e)
-            self._preview_failed(action, SagiccError(N_("The preview failed: {reason}"), reason=str(e)))
-            return
-        if action is not self.action or self.step != PREVIEW:
-            return  # the user went back meanwhile
-        self._show_preview(preview)
+    def preview_stopped(self) -> None:
+        self.query_one("#step-preview").loading = False
 
-    def _preview_failed(self, action: MassAction, error: SagiccError) -> None:
-        if action is not self.action:
-            return
-        message = error.message
+    def preview_failed(self, error: SagiccError) -> None:
+        message: Msg = error.message
         self.query_one("#step-preview").loading = False
         if self.has_form:
             self._go(FORM)
             placed = self.kind is MassActionKind.ADD_TASK and self.query_one(TaskForm).show_error(error)
             self._show_error(tr(message))
             if not placed:
-                self._focus_form()
+                self.focus_form()
         else:
             self._show_error(tr(message))
-            self.query_one("#btn-cancel", Button).focus()
+            self.button("cancel").focus()
 
-    def _focus_form(self) -> None:
+    def focus_form(self) -> None:
         targets = {
             MassActionKind.MERGE: "#merge-primary",
             MassActionKind.ASSIGN: "#assign-user",
@@ -517,8 +485,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         elif self.kind in targets:
             self.query_one(targets[self.kind]).focus()
 
-    def _show_preview(self, preview: MassPreview) -> None:
-        self.preview = preview
+    def show_preview(self, preview: MassPreview) -> None:
         self.query_one("#step-preview").loading = False
         refused = [o for o in preview.refused if o.ticket_id]
         self.query_one("#preview-summary", Static).update(
@@ -545,14 +512,13 @@ class MassActionScreen(ModalScreen[MassResult | None]):
             if self._will_change(preview) > len(preview.sample):
                 numbers += ", …"
             sample.update(plain(_("Will change, for example: {numbers}", numbers=numbers)))
-        confirm = self.query_one("#btn-confirm", Button)
+        confirm = self.button("confirm")
         confirm.disabled = not self.can_confirm
         if self.can_confirm:
             confirm.focus()
         else:
             self._show_error(_("No ticket can be changed; go back or cancel."))
-            self.query_one("#btn-back" if self.has_form else "#btn-cancel", Button).focus()
-        self.refresh_bindings()
+            self.button("back" if self.has_form else "cancel").focus()
 
     def _write_lines(self, log: RichLog, outcomes: tuple[TicketOutcome, ...], *, result: bool) -> None:
         log.clear()
@@ -561,28 +527,17 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         if len(outcomes) > MAX_LINES:
             log.write(Text(_("{count} more tickets are not listed.", count=len(outcomes) - MAX_LINES), style="italic"))
 
-    @work(exclusive=True, group="mass")
-    async def _run(self, action: MassAction) -> None:
-        try:
-            result = await self.backend.run_mass_action(self.user, action)
-        except SagiccError as e:
-            self._run_failed(e.message)
-            return
-        except Exception as e:  # a broken connection must not end the session
-            self.log.error("mass action run failed", e)
-            self._run_failed(msg(N_("The action failed: {reason}"), reason=str(e)))
-            return
-        self._show_result(result)
+    def run_started(self, preview: MassPreview) -> None:
+        self.query_one("#running-text", Static).update(
+            plain(plural(self._will_change(preview), "Applying to {n} ticket…", "Applying to {n} tickets…"))
+        )
 
-    def _run_failed(self, message: Msg) -> None:
+    def run_failed(self, error: SagiccError) -> None:
         """The store wrote nothing (one transaction): back to the preview."""
-        self._go(PREVIEW)
-        self._show_error(tr(message))
-        self.query_one("#btn-back" if self.has_form else "#btn-cancel", Button).focus()
+        super().run_failed(error)
+        self.button("back" if self.has_form else "cancel").focus()
 
-    def _show_result(self, result: MassResult) -> None:
-        self.result = result
-        self._go(RESULT)
+    def show_result(self, result: MassResult) -> None:
         self.query_one("#result-summary", Static).update(
             plain(_("Done: {done}. Refused: {refused}.", done=result.done, refused=result.refused))
         )
@@ -590,75 +545,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         self._write_lines(log, result.outcomes, result=True)
         log.focus()
 
-    # --- actions ------------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "preview":
-            return self.step == FORM
-        if action == "confirm":
-            if self.step != PREVIEW:
-                return False
-            return True if self.can_confirm else None
-        if action == "back":
-            return self.step == PREVIEW and self.has_form
-        if action == "done":
-            return self.step == RESULT
-        if action == "cancel":
-            if self.step == RESULT:
-                return False  # Escape is "done" there
-            return None if self.step == RUNNING else True
-        return True
-
-    def action_preview(self) -> None:
-        self._proceed()
-
-    def action_confirm(self) -> None:
-        if self.step != PREVIEW or not self.can_confirm or self.action is None or self.preview is None:
-            return
-        self._clear_error()
-        self._go(RUNNING)
-        self.query_one("#running-text", Static).update(
-            plain(plural(self._will_change(self.preview), "Applying to {n} ticket…", "Applying to {n} tickets…"))
-        )
-        self._run(self.action)
-
-    def action_back(self) -> None:
-        if self.step != PREVIEW or not self.has_form:
-            return
-        self.workers.cancel_group(self, "mass")
-        self.query_one("#step-preview").loading = False
-        self.preview = None
-        self.action = None
-        self._clear_error()
-        self._go(FORM)
-        self._focus_form()
-
-    def action_done(self) -> None:
-        if self.step == RESULT:
-            self.dismiss(self.result)
-
-    def action_cancel(self) -> None:
-        if self.step == RUNNING:
-            return  # the store is writing: the result comes next
-        if self.step == RESULT:
-            self.dismiss(self.result)
-            return
-        self.workers.cancel_group(self, "mass")
-        self.dismiss(None)
-
     # --- widget events ------------------------------------------------------------------------
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        handlers = {
-            "btn-preview": self.action_preview,
-            "btn-confirm": self.action_confirm,
-            "btn-back": self.action_back,
-            "btn-cancel": self.action_cancel,
-            "btn-done": self.action_done,
-        }
-        handler = handlers.get(event.button.id or "")
-        if handler is not None:
-            handler()
-
     @on(Checkbox.Changed, "#merge-customers")
     def _merge_customers_toggled(self, event: Checkbox.Changed) -> None:
         self.query_one("#merge-keep", Select).disabled = not event.value

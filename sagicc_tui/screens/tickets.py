@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -39,6 +39,7 @@ from sagicc_tui.screens.commands import PaletteCommand
 from sagicc_tui.screens.mass_prompt import MassActionPrompt
 from sagicc_tui.screens.text_prompt import TextPrompt
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.filter_bar import FilterBar, filter_summary
 from sagicc_tui.widgets.next_unread import ListPosition
 from sagicc_tui.widgets.ticket_list import TicketList
@@ -56,7 +57,7 @@ def local_tz():
 LEAVE_GRACE = 0.4  # seconds after a ticket closes during which keys still arriving are dropped
 
 
-class TicketsScreen(TranslatedBindings, Screen[None]):
+class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
     BINDINGS = [
         Binding("f", "toggle_filters", N_("Filters"), id="tickets.filters"),
         Binding("slash", "search", N_("Search"), id="tickets.search"),
@@ -82,15 +83,6 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     class UserChanged(Message):
         """Bubbles to the app: the user's details changed (agent status)."""
 
-        user: User
-
-    @dataclass
-    class _Token(Message):
-        token: int
-        change: Change | None = None  # None: unknown (first token, or reload all)
-
-    @dataclass
-    class _StatusSet(Message):
         user: User
 
     def __init__(self, backend: Backend, user: User, campaigns: list[Campaign], campaign: Campaign | None,
@@ -288,33 +280,23 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         event.stop()
         self._apply_query_line(event.value)
 
-    @work(exclusive=True, group="query-line", exit_on_error=False)
-    async def _apply_query_line(self, text: str) -> None:
-        try:
+    def _apply_query_line(self, text: str) -> None:
+        async def parse() -> TicketQuery:
             if self._line_names is None:
                 users = await self.backend.list_users()
                 self._line_names = query_line.Names.of(
                     {c.id: c.name for c in self.campaigns}, {u.id: u.username for u in users}, me=self.user.id)
-            query = query_line.parse(text, base=self._query, names=self._line_names, now=self._clock(),
-                                     tz=local_tz())
-        except SagiccError as e:
-            # The line keeps what was typed; the sentence says what to change.
-            self.notify(labels.error_sentence(e), severity="error", timeout=8)
-            return
-        self.post_message(self._LineApplied(query, text))
+            return query_line.parse(text, base=self._query, names=self._line_names, now=self._clock(),
+                                    tz=local_tz())
 
-    @dataclass
-    class _LineApplied(Message):
-        query: TicketQuery
-        text: str
+        # A refusal keeps the line as typed; the sentence (widgets/io.py) says what to change.
+        self.call("query-line", parse, lambda query: self._line_applied(query, text))
 
-    @on(_LineApplied)
-    def _line_applied(self, message: _LineApplied) -> None:
-        query = message.query
+    def _line_applied(self, query: TicketQuery, text: str) -> None:
         self.query_one("#search", Input).value = query.search
         self.filter_bar.show_query(query)
         self.set_query(query)
-        self._typed_line = (message.text, query)  # a view saved now keeps the text as typed
+        self._typed_line = (text, query)  # a view saved now keeps the text as typed
         self._hide_query_line()
         self.ticket_list.focus()
 
@@ -366,7 +348,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self._keys_blocked_until = time.monotonic() + LEAVE_GRACE
             self.call_after_refresh(self._hold_keys)
         if user is not None:
-            self.post_message(self._StatusSet(user))
+            self._status_set(user)
         position, self._position = self._position, None
         if position is not None and position.query == self._query and position.index >= 0:
             self.ticket_list.move_cursor(position.index)  # where `n` inside the ticket got to
@@ -473,32 +455,17 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     def action_views(self) -> None:
         self._load_views()
 
-    @work(exclusive=True, group="views")
-    async def _load_views(self) -> None:
-        try:
-            views = await self.backend.list_views(self.user)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.post_message(self._Views(views))
+    def _load_views(self) -> None:
+        self.call("views", lambda: self.backend.list_views(self.user), self._views_arrived)
 
-    @work(exclusive=True, group="views-quiet", exit_on_error=False)
-    async def _refresh_views(self) -> None:
-        try:
-            views = await self.backend.list_views(self.user)
-        except SagiccError:
-            return  # the palette goes without views; `v` says what went wrong
-        self.post_message(self._Views(views, show=False))
+    def _refresh_views(self) -> None:
+        # Quiet: the palette goes without views; `v` says what went wrong.
+        self.call("views-quiet", lambda: self.backend.list_views(self.user),
+                  lambda views: self._views_arrived(views, show=False), quiet=True)
 
-    @dataclass
-    class _Views(Message):
-        views: list[SavedView]
-        show: bool = True
-
-    @on(_Views)
-    def _views_arrived(self, message: _Views) -> None:
-        self._views = message.views
-        if not message.show:
+    def _views_arrived(self, views: list[SavedView], show: bool = True) -> None:
+        self._views = views
+        if not show:
             return
         names = self._line_names or self._known_names()
         current = self.campaign.id if self.campaign else None
@@ -509,10 +476,10 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             return Content.assemble(one_line(v.name), ("  " + one_line(line, max_len=60), "dim") if line else "")
 
         options: list[tuple[Content, tuple[str, SavedView | None]]] = [
-            (shown(v), ("apply", v)) for v in message.views
+            (shown(v), ("apply", v)) for v in views
         ]
         options.append((Content(_("Save the current filters as a view…")), ("save", None)))
-        if message.views:
+        if views:
             options.append((Content(_("Delete a view…")), ("delete", None)))
         self.app.push_screen(ChoiceScreen(_("Views"), options), self._view_chosen)
 
@@ -549,29 +516,25 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self.set_query(query)
         self.notify(_("View {name} applied.", name=one_line(view.name)))
 
-    @work(group="views")
-    async def _save_view(self, name: str | None) -> None:
+    def _save_view(self, name: str | None) -> None:
         if not name:
             return
-        try:
-            typed = self._typed_line
-            line = typed[0] if typed is not None and typed[1] == self._query else ""
-            view = await self.backend.save_view(self.user, name, self._query, line=line)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
+        typed = self._typed_line
+        line = typed[0] if typed is not None and typed[1] == self._query else ""
+        self.call("view-write", lambda: self.backend.save_view(self.user, name, self._query, line=line),
+                  self._view_saved)
+
+    def _view_saved(self, view: SavedView) -> None:
         self.notify(_("View {name} saved.", name=one_line(view.name)))
         self._refresh_views()
 
-    @work(group="views")
-    async def _delete_view(self, view: SavedView | None) -> None:
+    def _delete_view(self, view: SavedView | None) -> None:
         if view is None:
             return
-        try:
-            await self.backend.delete_view(self.user, view.id)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
+        self.call("view-write", lambda: self.backend.delete_view(self.user, view.id),
+                  lambda _none: self._view_deleted(view))
+
+    def _view_deleted(self, view: SavedView) -> None:
         self.notify(_("View {name} deleted.", name=one_line(view.name)))
         self._refresh_views()
 
@@ -615,28 +578,25 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
             self._reload_all()
         self._check_token()
 
-    @work(exclusive=True, group="change-token")
-    async def _check_token(self) -> None:
-        try:
+    def _check_token(self) -> None:
+        async def read() -> tuple[int, Change | None]:  # change None: unknown (first token, or reload all)
             if self._token is None:
-                token, change = await self.backend.change_token(), None
-            else:
-                found = await self.backend.changed_since(self._token)
-                token, change = found.token, found.change
-        except SagiccError:
-            return  # a locked store is retried at the next tick
-        self.post_message(self._Token(token, change))
+                return await self.backend.change_token(), None
+            found = await self.backend.changed_since(self._token)
+            return found.token, found.change
 
-    @on(_Token)
-    def _token_arrived(self, message: _Token) -> None:
+        # Quiet: a locked store is retried at the next tick.
+        self.call("change-token", read, self._token_arrived, quiet=True)
+
+    def _token_arrived(self, found: tuple[int, Change | None]) -> None:
+        token, change = found
         outbox = self.backend.outbox_state()
         self.query_one(TopBar).set_connection(self.backend.connection_state(), outbox)
         self._say_refused(outbox)
-        changed = self._token is not None and message.token != self._token
-        self._token = message.token
+        changed = self._token is not None and token != self._token
+        self._token = token
         if not changed:
             return
-        change = message.change
         if change is None or change.tickets is None:
             self._reload_all()
             return
@@ -684,21 +644,14 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         if watch is not None and self.campaign is not None:
             watch.refresh(self.user, self.campaign.id)
 
-    @work(exclusive=True, group="agent-status")
-    async def _set_status(self, status: AgentStatus) -> None:
-        try:
-            user = await self.backend.set_agent_status(self.user, status)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.post_message(self._StatusSet(user))
+    def _set_status(self, status: AgentStatus) -> None:
+        self.call("agent-status", lambda: self.backend.set_agent_status(self.user, status), self._status_set)
 
-    @on(_StatusSet)
-    def _status_set(self, message: _StatusSet) -> None:
-        self.user = message.user
-        self.top_bar.set_user(message.user)
-        self.ticket_list.set_user(message.user)
-        self.post_message(self.UserChanged(message.user))
+    def _status_set(self, user: User) -> None:
+        self.user = user
+        self.top_bar.set_user(user)
+        self.ticket_list.set_user(user)
+        self.post_message(self.UserChanged(user))
 
     @on(TopBar.CampaignRequested)
     def _campaign_clicked(self) -> None:

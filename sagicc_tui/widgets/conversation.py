@@ -37,7 +37,6 @@ from sagicc_tui.domain.ticket_screen import (
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets import labels
-from sagicc_tui.widgets.translated import TranslatedBindings
 
 PAGE = 100
 WINDOW_PAGES = 5  # at most this many pages kept; the far end is dropped
@@ -67,7 +66,7 @@ class _Line:
     kind: str  # "head", "body", "meta", "gap"
 
 
-class ConversationView(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
+class ConversationView(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES = {
         "conversation--incoming",
         "conversation--outgoing",

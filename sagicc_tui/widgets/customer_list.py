@@ -34,7 +34,6 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.ticket_card import format_created
 from sagicc_tui.widgets.paged_list import PagedList
 from sagicc_tui.widgets.ticket_pages import PAGE_SIZE
-from sagicc_tui.widgets.translated import TranslatedBindings
 
 HEADER_LINES = 1
 
@@ -84,7 +83,7 @@ def _cell(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-class CustomerList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings=False):
+class CustomerList(PagedList, can_focus=True, inherit_bindings=False):
     HEADER_LINES = HEADER_LINES
     COMPONENT_CLASSES = {
         "customer-list--header",

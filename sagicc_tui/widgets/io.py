@@ -18,6 +18,10 @@ The error policy, once for every screen and widget:
 - `succeeded(text)` reports a success the same way and clears an earlier
   error, so a stale refusal never lingers after a later success.
 
+`settle=True` is for a caller that waits on the answer (a wizard's step, a
+list's page): `error` then runs after a defect too, with the defect as one
+`SagiccError` (`as_error`), so nothing stays "loading" for ever.
+
 `quiet=True` is for background reads (heartbeat, activity polls): their
 failures go to `error` only and never cover what the user is reading.
 """
@@ -32,7 +36,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from sagicc_tui.domain.errors import SagiccError
+from sagicc_tui.domain.errors import SagiccError, as_error
 from sagicc_tui.i18n import _
 from sagicc_tui.widgets import labels
 
@@ -81,7 +85,8 @@ class BackendCalls:
     """Mixin for widgets and screens (see the module docstring)."""
 
     def call(self, group: str, make: Callable[[], Awaitable[Any]], done: Callable[[Any], Any],
-             error: Callable[[SagiccError], Any] | None = None, *, quiet: bool = False) -> None:
+             error: Callable[[SagiccError], Any] | None = None, *, quiet: bool = False,
+             settle: bool = False) -> None:
         def failed(e: SagiccError) -> Any:
             if not quiet:
                 self.feedback(error_text(e), "error")
@@ -95,14 +100,25 @@ class BackendCalls:
                 return
             except Exception as e:  # noqa: BLE001 - a defect: logged, one sentence, the app goes on
                 self.log.error(f"{group}: {e!r}")  # type: ignore[attr-defined]
-                if not quiet:
-                    self.post_message(CallResult(lambda exc: self.feedback(error_text(exc), "error"), e))  # type: ignore[attr-defined]
+                def defect(exc: Exception) -> Any:
+                    if not quiet:
+                        self.feedback(error_text(exc), "error")
+                    return error(as_error(exc)) if settle and error is not None else None
+
+                self.post_message(CallResult(defect, e))  # type: ignore[attr-defined]
                 return
             self.post_message(CallResult(done, value))  # type: ignore[attr-defined]
 
         # The function, not a coroutine: a worker replaced before it starts leaves nothing un-awaited.
-        self.run_worker(job, group=f"{id(self)}-{group}", exclusive=True,  # type: ignore[attr-defined]
+        self.run_worker(job, group=self._call_group(group), exclusive=True,  # type: ignore[attr-defined]
                         exit_on_error=False)
+
+    def _call_group(self, group: str) -> str:
+        return f"{id(self)}-{group}"
+
+    def cancel_calls(self, group: str) -> None:
+        """Drop the call of `group` still running (its answer never arrives)."""
+        self.workers.cancel_group(self, self._call_group(group))  # type: ignore[attr-defined]
 
     def feedback(self, text: str, severity: str = "information") -> None:
         """Show `text` where the user is looking (empty text clears the status line)."""

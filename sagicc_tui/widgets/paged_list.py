@@ -8,44 +8,26 @@ a fixed header sits above the rows (`HEADER_LINES`); it draws its own lines.
 A line asks for its page while drawing (`_request_page`); the read starts
 after the frame, keyset from the page before when it is known, else by
 offset. When the view nears a page not read yet, that page is read ahead, one
-at a time. Every reset bumps a generation so late answers are dropped.
+at a time. Every reset bumps a generation so late answers are dropped. Reads
+go through the one worker pattern (widgets/io.py), errors through its policy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from textual import on, work
+from rich.style import Style
+from textual.color import Color
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 
-from sagicc_tui.domain.errors import SagiccError
-from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.ticket_pages import PAGE_SIZE, PageCache
 
 
-class PagedList(ScrollView):
+class PagedList(BackendCalls, ScrollView):
     ROW_HEIGHT = 1
     HEADER_LINES = 0
-
-    @dataclass
-    class _PageArrived(Message):
-        generation: int
-        page_no: int
-        page: Any
-
-    @dataclass
-    class _PageFailed(Message):
-        generation: int
-        page_no: int
-        error: SagiccError
-
-    @dataclass
-    class _Counted(Message):
-        generation: int
-        total: int | None  # None: the count failed (offline): keep the rows on screen
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -57,6 +39,7 @@ class PagedList(ScrollView):
         self._fetching: frozenset[int] = frozenset()
         self._fetch_scheduled = False
         self._failed: set[int] = set()  # pages that failed in this generation: no retry loop
+        self._chain = 0  # bumped by every _fetch_pages: an older chain of page reads stops
 
     # --- what a subclass provides ------------------------------------------------------------
 
@@ -94,6 +77,28 @@ class PagedList(ScrollView):
 
     def _cursor_row(self) -> Any:
         return self._pages.card(self._cursor) if self._total else None
+
+    # --- theming ------------------------------------------------------------------------------
+
+    def component_style(self, name: str) -> Style:
+        """One of the list's COMPONENT_CLASSES as a Rich style, for the lines it draws.
+
+        Like `get_component_rich_style(name, partial=True)`, but a colour with
+        alpha ($foreground-muted, "$primary 30%") is blended over the list's
+        background, as Textual does for a widget's own CSS; Rich colours carry
+        no alpha, so the partial style alone would draw it at full strength."""
+        styles = self.get_component_styles(name)
+        under = Color.from_rich_color(self.rich_style.bgcolor) if self.rich_style.bgcolor else Color(0, 0, 0)
+
+        def solid(colour: Color) -> Color:
+            return under + colour if colour.a < 1 else colour
+
+        style = Style(
+            color=solid(styles.color).rich_color if styles.has_rule("color") and styles.color.a > 0 else None,
+            bgcolor=(solid(styles.background).rich_color
+                     if styles.has_rule("background") and styles.background.a > 0 else None),
+        )
+        return style + styles.text_style
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -145,32 +150,36 @@ class PagedList(ScrollView):
         self._start_fetch()
         self.refresh()
 
-    @work(exclusive=True, group="list-count")
-    async def _count(self, generation: int) -> None:
-        try:
-            total = await self._read_count()
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            total = None
-        self.post_message(self._Counted(generation, total))
+    def _count(self, generation: int) -> None:
+        # A failed count (offline) arrives as None: the rows read so far stay on screen.
+        self.call("list-count", self._read_count, lambda total: self._on_counted(generation, total),
+                  lambda _e: self._on_counted(generation, None), settle=True)
 
-    @work(exclusive=True, group="list-pages")
-    async def _fetch_pages(self, generation: int, pages: list[int]) -> None:
-        """Read the wanted pages, in order; one worker at a time (exclusive)."""
-        previous_no, previous = -1, None
-        for page_no in pages:
-            # Keyset from the page before when known (cached, or just read here):
-            # cost independent of depth. Otherwise jump with the offset.
-            after = self._pages.after(page_no)
-            if after is None and previous is not None and previous_no == page_no - 1:
-                after = previous.next_cursor
-            try:
-                page = await self._read_page(after, page_no * PAGE_SIZE)
-            except SagiccError as e:
-                self.post_message(self._PageFailed(generation, page_no, e))
-                return
-            previous_no, previous = page_no, page
-            self.post_message(self._PageArrived(generation, page_no, page))
+    def _fetch_pages(self, generation: int, pages: list[int]) -> None:
+        """Read the wanted pages in order, one call per page, each chained from the
+        answer of the one before (the one worker pattern of widgets/io.py: one
+        exclusive worker per group, the result back on the message loop).
+
+        A chain rather than one worker reading every page: each page reaches
+        the screen as soon as it is read, the page before is in the cache when
+        the next read starts (so the keyset cursor continues from it: cost
+        independent of depth), and a newer `_start_fetch` replaces the worker
+        (exclusive group) and bumps `_chain`, so an older chain never goes on."""
+        self._chain += 1
+        self._fetch_next(generation, self._chain, pages)
+
+    def _fetch_next(self, generation: int, chain: int, pages: list[int]) -> None:
+        page_no, rest = pages[0], pages[1:]
+        # Keyset from the page before when it is cached; otherwise jump with the offset.
+        after = self._pages.after(page_no)
+
+        def arrived(page: Any) -> None:
+            self._on_page_arrived(generation, page_no, page)
+            if rest and chain == self._chain and generation == self._generation:
+                self._fetch_next(generation, chain, rest)
+
+        self.call("list-pages", lambda: self._read_page(after, page_no * PAGE_SIZE), arrived,
+                  lambda _e: self._on_page_failed(generation, page_no), settle=True)
 
     def _rows_height(self) -> int:
         """Lines available for rows (the header, if any, stays on top)."""
@@ -241,53 +250,47 @@ class PagedList(ScrollView):
             wanted = [p for p in self._near_pages() if not self._pages.has(p) and p not in self._failed][:1]
         if not wanted or set(wanted) <= self._fetching:
             return
-        # One worker reads every wanted page; starting it cancels the previous
-        # one (exclusive), which cannot be left half-done because the new set
-        # includes everything still on screen.
+        # One chain of reads covers every wanted page; starting it replaces the
+        # previous chain (exclusive group, newer `_chain`), which cannot be left
+        # half-done because the new set includes everything still on screen.
         self._fetching = frozenset(wanted)
         self._fetch_pages(self._generation, wanted)
 
-    @on(_Counted)
-    def _on_counted(self, message: _Counted) -> None:
-        message.stop()
-        if message.generation != self._generation:
+    def _on_counted(self, generation: int, total: int | None) -> None:
+        if generation != self._generation:
             return
-        if message.total is None:
+        if total is None:
             # The store did not answer (a server offline): the last rows stay on
             # screen, drawn from the pages already read, rather than an empty list.
             if self._total is not None:
                 return
-            message = self._Counted(message.generation, 0)
-        self._total = message.total
-        self.virtual_size = Size(0, message.total * self.ROW_HEIGHT + self.HEADER_LINES)
-        if self._cursor >= message.total:
-            self._cursor = max(0, message.total - 1)
-        self._total_arrived(message.total)
+            total = 0
+        self._total = total
+        self.virtual_size = Size(0, total * self.ROW_HEIGHT + self.HEADER_LINES)
+        if self._cursor >= total:
+            self._cursor = max(0, total - 1)
+        self._total_arrived(total)
         self._start_fetch()
         self.refresh()
 
-    @on(_PageArrived)
-    def _on_page_arrived(self, message: _PageArrived) -> None:
-        message.stop()
-        if message.generation != self._generation:
+    def _on_page_arrived(self, generation: int, page_no: int, page: Any) -> None:
+        if generation != self._generation:
             return
-        self._fetching = self._fetching - {message.page_no}
-        self._pages.put(message.page_no, message.page)
+        self._fetching = self._fetching - {page_no}
+        self._pages.put(page_no, page)
         if not self._fetching:
             self.call_after_refresh(self._start_fetch)  # read ahead, if the view is near an edge
         if self._anchor is not None:
-            self._follow_anchor(message.page_no)
-        self._page_arrived(message.page_no, message.page)
+            self._follow_anchor(page_no)
+        self._page_arrived(page_no, page)
         self.refresh()
 
-    @on(_PageFailed)
-    def _on_page_failed(self, message: _PageFailed) -> None:
-        message.stop()
-        if message.generation != self._generation:
+    def _on_page_failed(self, generation: int, page_no: int) -> None:
+        """The sentence is already shown (widgets/io.py); this page is not retried in this generation."""
+        if generation != self._generation:
             return
-        self._fetching = self._fetching - {message.page_no}
-        self._failed.add(message.page_no)
-        self.notify(labels.error_sentence(message.error), severity="error")
+        self._fetching = self._fetching - {page_no}
+        self._failed.add(page_no)
 
     def _follow_anchor(self, page_no: int) -> None:
         """Keep the cursor on the same row after a refresh, else on the same index."""

@@ -13,7 +13,8 @@ line 2: customer document and name (6), assignee (7), description (8), last
 interaction with its direction (5); line 3: the separator.
 
 Every state is also a word or a symbol, so a monochrome terminal (NO_COLOR)
-loses nothing; colour comes from the theme (see `palette_from_variables`).
+loses nothing; colour comes from the theme through the list's component classes
+(see `palette_from_components`).
 Customer text is sanitized and emitted as plain Segments: never markup.
 Truncation counts terminal cells (CJK, emoji), not code points.
 """
@@ -21,14 +22,13 @@ Truncation counts terminal cells (CJK, emoji), not code points.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.color import Color
 from textual.strip import Strip
 
 from sagicc_tui.domain.enums import Priority, TicketStatus
@@ -78,52 +78,19 @@ def plain_palette(base: Style | None = None) -> CardPalette:
     )
 
 
-def palette_from_variables(variables: Mapping[str, str], base: Style | None = None) -> CardPalette:
-    """Styles from the App's theme variables ($primary, $error, ...), no literal colours.
+#: The card parts as TicketList component classes ("ticket-list--<part>"): the
+#: list is themed like every other widget, in CSS (TicketList.DEFAULT_CSS).
+PARTS = ("cursor", "muted", "number", "name", "separator", "tag", "unread", "due", "overdue", "sla", "outcome")
 
-    Some variables carry alpha (``foreground-muted`` is ``#E0E0E099``); they are
-    blended over the theme background, as Textual does for CSS.
-    """
-    background = Color.parse(variables.get("background", "black"))
 
-    def colour(name: str, fallback: str = "foreground") -> Color:
-        value = variables.get(name) or variables.get(fallback, "white")
-        try:
-            c = Color.parse(value)
-        except Exception:  # e.g. "auto 60%": not a plain colour
-            c = Color.parse(variables.get(fallback, "white"))
-        return background + c if c.a < 1 else c
-
-    def fg(name: str, **attrs: bool) -> Style:
-        return Style(color=colour(name).rich_color, **attrs)
-
-    muted = fg("foreground-muted")
+def palette_from_components(style: Callable[[str], Style], base: Style | None = None) -> CardPalette:
+    """Styles from the list's component classes; `style(part)` resolves one."""
+    parts = {part: style(part) for part in PARTS}
     return CardPalette(
         base=base or Style(),
-        cursor=Style(bgcolor=colour("primary-muted", "panel").rich_color),
-        muted=muted,
-        number=fg("foreground", bold=True),
-        name=fg("foreground", bold=True),
-        separator=fg("panel"),
-        tag=fg("accent", bold=True),
-        status={
-            TicketStatus.NEW: fg("success", bold=True),
-            TicketStatus.OPEN: fg("primary-lighten-2", bold=True),
-            TicketStatus.TRANSFERRED: fg("secondary-lighten-3", bold=True),
-            TicketStatus.ESCALATED: fg("warning", bold=True),
-            TicketStatus.CLOSED: muted,
-        },
-        priority={
-            Priority.CRITICAL: fg("error", bold=True),
-            Priority.HIGH: fg("warning"),
-            Priority.MEDIUM: fg("foreground"),
-            Priority.LOW: muted,
-        },
-        unread=fg("accent", bold=True),
-        due=fg("warning", bold=True),
-        overdue=fg("error", bold=True),
-        sla=fg("error", bold=True, reverse=True),
-        outcome=fg("primary-lighten-3", italic=True),
+        status={s: style("status-" + s.value) for s in TicketStatus},
+        priority={p: style("priority-" + p.value) for p in Priority},
+        **parts,
     )
 
 

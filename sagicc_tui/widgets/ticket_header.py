@@ -23,7 +23,6 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
-from sagicc_tui.widgets.translated import TranslatedBindings
 
 
 def ticket_line(h: TicketHeader) -> Content:
@@ -73,7 +72,7 @@ def header_content(h: TicketHeader, others: tuple[PresenceEntry, ...]) -> Conten
     return Content("\n").join([ticket_line(h), line2])
 
 
-class CustomerLink(TranslatedBindings, Static, can_focus=True):
+class CustomerLink(Static, can_focus=True):
     """The header's customer (document, names, account): a click, or Enter when
     focused, asks the screen for the customer profile (T2: "By clicking on the
     customer data at the top, you will be taken to the Customer Profile")."""

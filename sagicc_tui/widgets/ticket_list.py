@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from textual import events, on, work
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region
@@ -26,26 +26,27 @@ from textual.strip import Strip
 from textual.theme import Theme
 
 from sagicc_tui.backend import Backend
+from sagicc_tui.domain.enums import Priority, TicketStatus
 from sagicc_tui.domain.models import TicketCard, User
 from sagicc_tui.domain.query import TicketPage, TicketQuery, TicketSelection
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.widgets.ticket_card import (
     CARD_HEIGHT,
+    PARTS,
     CardPalette,
     card_lines,
-    palette_from_variables,
+    palette_from_components,
     placeholder_lines,
     plain_palette,
 )
 from sagicc_tui.widgets.next_unread import find_next_unread
 from sagicc_tui.widgets.paged_list import PagedList
 from sagicc_tui.widgets.ticket_pages import PAGE_SIZE
-from sagicc_tui.widgets.translated import TranslatedBindings
 
 Clock = Callable[[], datetime]
 
 
-class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings=False):
+class TicketList(PagedList, can_focus=True, inherit_bindings=False):
     ROW_HEIGHT = CARD_HEIGHT
     DEFAULT_CSS = """
     TicketList {
@@ -54,6 +55,13 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         scrollbar-gutter: stable;
     }
     """
+    # Themed like the customer list: one component class per card part, the
+    # rules in styles/tickets.tcss under TicketsScreen.
+    COMPONENT_CLASSES = {
+        *(f"ticket-list--{part}" for part in PARTS),
+        *(f"ticket-list--status-{s.value}" for s in TicketStatus),
+        *(f"ticket-list--priority-{p.value}" for p in Priority),
+    }
 
     BINDINGS = [
         Binding("down,j", "cursor_down", N_("Down"), show=False, id="list.down"),
@@ -240,9 +248,11 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
         if self._palette is None:
             base = self.rich_style
             if self.app.no_color:
+                # NO_COLOR: attributes only (the cursor reversed), whatever the theme says.
                 self._palette = plain_palette(base)
             else:
-                self._palette = palette_from_variables(self.app.theme_variables, base)
+                self._palette = palette_from_components(
+                    lambda part: self.component_style(f"ticket-list--{part}"), base)
         return self._palette
 
     def render_line(self, y: int) -> Strip:
@@ -319,11 +329,6 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
 
     # --- n: the next ticket with unread interactions, in the list's order (mutt's n) ----
 
-    @dataclass
-    class _UnreadFound(Message):
-        index: int | None  # None: no unread ticket after the cursor
-        card: TicketCard | None
-
     def action_next_unread(self) -> None:
         self.open_next_unread(after=self._cursor)
 
@@ -336,8 +341,7 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
     def _generation_token(self) -> tuple[TicketQuery, int | None]:
         return (self._query, self._total)
 
-    @work(exclusive=True, group="next-unread", exit_on_error=False)
-    async def _find_unread(self, after: int, token: tuple) -> None:
+    def _find_unread(self, after: int, token: tuple) -> None:
         total = self._total or 0
 
         async def read_page(page_no: int) -> tuple[list[TicketCard | None], bool]:
@@ -347,17 +351,20 @@ class TicketList(TranslatedBindings, PagedList, can_focus=True, inherit_bindings
             # read, not cached: the cursor's move reads it the usual way
             return list((await self._read_page(None, page_no * PAGE_SIZE)).rows), last
 
-        found = await find_next_unread(read_page, after=after) if after + 1 < total else None
-        if token == self._generation_token():
-            self.post_message(self._UnreadFound(*found) if found else self._UnreadFound(None, None))
+        async def find() -> tuple[int, TicketCard] | None:
+            return await find_next_unread(read_page, after=after) if after + 1 < total else None
 
-    @on(_UnreadFound)
-    def _unread_found(self, message: _UnreadFound) -> None:
-        if message.index is None or message.card is None:
-            self.notify(_("No unread ticket after this one in this order."), timeout=3)
-            return
-        self._set_cursor(message.index)
-        self.post_message(self.TicketSelected(message.card.id, message.card))
+        def found(hit: tuple[int, TicketCard] | None) -> None:
+            if token != self._generation_token():
+                return  # the list changed meanwhile: its answer is not about this list
+            if hit is None:
+                self.notify(_("No unread ticket after this one in this order."), timeout=3)
+                return
+            index, card = hit
+            self._set_cursor(index)
+            self.post_message(self.TicketSelected(card.id, card))
+
+        self.call("next-unread", find, found)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -34,6 +34,79 @@ def short_name(full_name: str) -> str:
 
 
 class TopBar(Horizontal):
+    # Its own rules, with it: a reusable widget looks the same on every screen
+    # that shows it (the list, the ticket). `.-narrow` is set on the screen, so
+    # the rules are not scoped (scoping would prefix them with TopBar); each
+    # one names TopBar itself.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    TopBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+    }
+
+    TopBar Static {
+        width: auto;
+        padding: 0 1;
+    }
+
+    TopBar #brand {
+        text-style: bold;
+        color: $accent;
+    }
+
+    TopBar #spacer {
+        width: 1fr;
+    }
+
+    TopBar #user {
+        text-style: bold;
+        padding-right: 0;
+    }
+
+    TopBar #role {
+        color: $foreground-muted;
+    }
+
+    .-narrow TopBar #brand, .-narrow TopBar #role, .-narrow TopBar #user {
+        display: none;
+    }
+
+    TopBar #user-short {
+        display: none;
+        text-style: bold;
+    }
+
+    .-narrow TopBar #user-short {
+        display: block;
+    }
+
+    TopBar #pending.-some {
+        color: $warning;
+    }
+
+    TopBar #status {
+        color: $success;
+    }
+
+    TopBar #connection {
+        width: auto;
+        display: none;
+    }
+
+    TopBar #connection.-offline {
+        display: block;
+        color: $error;
+        text-style: bold;
+        padding-right: 2;
+    }
+
+    TopBar #status.-busy {
+        color: $warning;
+    }
+    """
+
     @dataclass
     class CampaignRequested(Message):
         """The campaign name was clicked: choose another campaign."""

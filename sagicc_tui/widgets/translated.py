@@ -1,45 +1,50 @@
-"""Key binding descriptions in the UI language.
+"""Key binding descriptions in the UI language, through Textual's public API.
 
 Why not ``Binding("j", ..., _("Down"))``: class bodies run at import time,
 before the app has chosen its language (and tests run Spanish and English
 apps in one process). So BINDINGS carry the English source marked with
-``N_`` and every node translates its own copy of the bindings when it is
-constructed, which always happens after ``SagiccApp`` set the language.
+``N_`` and are translated where they are shown.
 
-Textual copies the class bindings into ``node._bindings`` in ``__init__`` and
-applies the user keymap to that copy on every lookup, so replacing the copy
-keeps keymaps working. This is the only place that touches that attribute.
+Where they are shown: the Footer, the `?` help (screens/help.py) and the
+palette's key commands (screens/commands.py) all read
+``Screen.active_bindings``, Textual's public, documented property ("may be
+used to inspect current bindings"), which gathers the bindings of the
+focused widget, its ancestors, the screen and the app. A screen with this
+mixin returns that map with each binding's description and tooltip
+translated, so one mixin per screen translates the widgets' and the app's
+bindings too; widgets need nothing.
+
+The other public levers do not reach descriptions: ``App.set_keymap`` /
+``update_keymap`` map binding ids to keys only (``BindingsMap.apply_keymap``
+keeps the description); ``check_action`` and ``refresh_bindings`` only hide,
+dim or redraw; ``BINDINGS`` are merged once per class at class creation
+(``DOMNode.__init_subclass__``), not per instance or per language. (The
+earlier version replaced the private ``node._bindings`` copy.)
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.binding import BindingsMap
-from textual.dom import DOMNode
+from textual.binding import ActiveBinding
 
 from sagicc_tui.i18n import _
 
 
-def translate_bindings(node: DOMNode) -> None:
-    node._bindings = BindingsMap.from_keys(
-        {
-            key: [
-                replace(
-                    b,
-                    description=_(b.description) if b.description else "",
-                    tooltip=_(b.tooltip) if b.tooltip else "",
-                )
-                for b in bindings
-            ]
-            for key, bindings in node._bindings.key_to_bindings.items()
-        }
-    )
-
-
 class TranslatedBindings:
-    """Mixin (put it first in the bases) for widgets and screens with BINDINGS."""
+    """Mixin for screens (put it before the Screen class in the bases)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        translate_bindings(self)  # type: ignore[arg-type]
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        shown = super().active_bindings  # type: ignore[misc]
+        return {
+            key: active._replace(
+                binding=replace(
+                    active.binding,
+                    description=_(active.binding.description) if active.binding.description else "",
+                    tooltip=_(active.binding.tooltip) if active.binding.tooltip else "",
+                ),
+                tooltip=_(active.tooltip) if active.tooltip else "",
+            )
+            for key, active in shown.items()
+        }

@@ -9,10 +9,17 @@ import inspect
 import pkgutil
 from pathlib import Path
 
+from textual.color import Color
 from textual.screen import Screen
+from textual.widgets import Static
 
 import sagicc_tui.screens
 from sagicc_tui.app import SagiccApp
+from sagicc_tui.domain.enums import TicketStatus
+from sagicc_tui.widgets.customer_list import CustomerList
+from sagicc_tui.widgets.ticket_list import TicketList
+from sagicc_tui.widgets.top_bar import TopBar
+from tests.ui.conftest import make_app, settle, ticket_list
 
 STYLES = Path(sagicc_tui.screens.__file__).parent.parent / "styles"
 
@@ -48,3 +55,57 @@ def test_no_bare_form_classes_outside_a_screen_type():
         for line in sheet.read_text().splitlines():
             if line.startswith((".field", ".buttons", ".form-", ".-hidden", ".section-title", "TabPane")):
                 raise AssertionError(f"{sheet.name}: {line!r} is not under a screen type")
+
+
+# --- #17.4: one way to theme a list, and a reusable widget that carries its rules ---------------
+
+def _sheets() -> str:
+    return "\n".join(p.read_text() for p in STYLES.glob("*.tcss"))
+
+
+def test_every_list_part_is_styled_in_the_sheets():
+    """Both virtual lists draw their parts from COMPONENT_CLASSES, each with a rule."""
+    sheets = _sheets()
+    for widget in (TicketList, CustomerList):
+        assert widget.COMPONENT_CLASSES
+        missing = sorted(c for c in widget.COMPONENT_CLASSES if f"{widget.__name__} > .{c}" not in sheets)
+        assert missing == [], missing
+
+
+def test_the_top_bar_carries_its_own_rules():
+    assert "TopBar" not in _sheets()
+    assert "TopBar #connection.-offline" in TopBar.DEFAULT_CSS
+
+
+async def test_the_ticket_list_colours_come_from_its_component_classes(world):
+    await world.incoming("a@x.com", "hola", name="Ana")
+    app = make_app(world, username="sofia")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        tl = ticket_list(app)
+        palette = tl._get_palette()  # noqa: SLF001 - what the cards are drawn with
+        theme = app.theme_variables
+        assert palette.status[TicketStatus.NEW].color.triplet == Color.parse(theme["success"]).rich_color.triplet
+        assert palette.status[TicketStatus.NEW].bold
+        # A colour with alpha is blended over the list's background, not drawn at full strength.
+        muted = Color.parse(theme["foreground-muted"])
+        assert muted.a < 1
+        under = Color.from_rich_color(tl.rich_style.bgcolor)
+        assert palette.muted.color.triplet == (under + muted).rich_color.triplet
+        assert palette.muted.color.triplet != muted.rich_color.triplet
+
+
+async def test_the_narrow_top_bar_shows_the_short_name(world):
+    """`.-narrow` is the screen's class: the bar's rules must not be scoped under TopBar."""
+    app = make_app(world, username="sofia")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#top-bar")
+        assert not bar.query_one("#user", Static).display
+        assert bar.query_one("#user-short", Static).display
+    app = make_app(world, username="sofia")
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#top-bar")
+        assert bar.query_one("#user", Static).display
+        assert not bar.query_one("#user-short", Static).display

@@ -9,9 +9,10 @@ from rich.cells import cell_len
 from sagicc_tui.domain.enums import ChannelType, Direction, Priority, TicketStatus, TicketType
 from sagicc_tui.domain.models import TicketCard
 from sagicc_tui.widgets.ticket_card import (
+    PARTS,
     card_lines,
     fit,
-    palette_from_variables,
+    palette_from_components,
     placeholder_lines,
     plain_palette,
 )
@@ -95,13 +96,22 @@ def test_hostile_text_is_inert():
     assert "^[[31mX[@click=app.quit]<U+202E>" in joined
 
 
-def test_theme_palette_uses_theme_colours():
-    from textual.app import App
+def test_the_palette_is_the_component_classes_of_the_parts():
+    """Each card part is resolved by its own name (TicketList draws them from
+    its COMPONENT_CLASSES; the colours are checked in test_styles.py)."""
+    from rich.style import Style
 
-    variables = App().get_css_variables()
-    palette = palette_from_variables(variables)
-    assert palette.sla.color is not None and palette.status[TicketStatus.NEW].color is not None
-    assert palette.muted.color is not None  # alpha variables are blended, not dropped
+    asked: list[str] = []
+
+    def style(part: str) -> Style:
+        asked.append(part)
+        return Style(color=f"color({len(asked)})")
+
+    palette = palette_from_components(style)
+    assert sorted(asked) == sorted([*PARTS, *(f"status-{s.value}" for s in TicketStatus),
+                                    *(f"priority-{p.value}" for p in Priority)])
+    assert palette.status[TicketStatus.NEW] == Style(color=f"color({asked.index('status-new') + 1})")
+    assert palette.sla == Style(color=f"color({asked.index('sla') + 1})")
     assert [s.cell_length for s in placeholder_lines(50, palette)] == [50, 50, 50]
 
 
