@@ -188,7 +188,7 @@ class CustomerList(PagedList, can_focus=True, inherit_bindings=False):
     # --- drawing -------------------------------------------------------------------------------
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        return self.component_style(name)  # transparent colours blended, as the ticket list
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
