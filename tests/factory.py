@@ -17,7 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
-from sagicc_tui.backend import Backend, IncomingMessage
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField
 from sagicc_tui.local_store import schema

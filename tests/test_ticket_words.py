@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import and_, select, text
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, TicketOrder
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.local_store import schema, ticket_words

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from sagicc_tui.backend import Backend, FilterChoices, IncomingMessage, IngestResult
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.query import FilterChoices
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.channels.driver import ChannelDrivers
 from sagicc_tui.domain.admin import IssuedToken, UserChanges, UserInput  # the ticket screen (T1-T15)
 from sagicc_tui.domain.customers import (

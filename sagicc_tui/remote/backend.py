@@ -34,7 +34,8 @@ from urllib.parse import quote
 
 import httpx
 
-from sagicc_tui.backend import Backend, IncomingMessage, IngestResult, OutboxState, RefusedWrite
+from sagicc_tui.backend import Backend, OutboxState, RefusedWrite
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.customers import ExportResult
 from sagicc_tui.domain.errors import PermissionDenied, StoreError
 from sagicc_tui.domain.live import Change, ChangeSet

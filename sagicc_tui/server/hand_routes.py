@@ -17,7 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.customers import ExportResult
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain import live
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.query import TicketQuery

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.remote.backend import RemoteBackend
 from sagicc_tui.screens.tickets import TicketsScreen

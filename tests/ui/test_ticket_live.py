@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input, RadioButton, Select, TextArea
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.collision import Keep
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketStatus
 from sagicc_tui.screens.ticket import TicketScreen
