@@ -64,6 +64,7 @@ from sagicc_tui.domain.query import (
     TicketPage,
     TicketQuery,
 )
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
@@ -215,16 +216,6 @@ class Backend(ABC):
     async def get_customer(self, user: User, customer_id: int) -> Customer: ...
 
     @abstractmethod
-    async def list_interactions(
-        self, user: User, ticket_id: int, *, after_id: int = 0, limit: int = 100
-    ) -> list[Interaction]:
-        """Oldest first, a page at a time."""
-
-    @abstractmethod
-    async def list_tasks(self, user: User, ticket_id: int, *, limit: int = 50) -> list[Task]:
-        """Newest first."""
-
-    @abstractmethod
     async def add_task(
         self, user: User, ticket_id: int, task: TaskInput, *, expected_version: int | None = None
     ) -> Task: ...
@@ -235,10 +226,11 @@ class Backend(ABC):
 
     @abstractmethod
     async def update_ticket(
-        self, user: User, ticket_id: int, changes: dict[str, object], *, expected_version: int
+        self, user: User, ticket_id: int, changes: TicketChanges, *, expected_version: int
     ) -> Ticket:
-        """Edit status, priority, type, description, account and campaign (T7); stale versions
-        are refused. A campaign change follows Assign -> move to a campaign's rules."""
+        """Edit status, priority, type, description, account and campaign (T7): only the
+        fields given change; stale versions are refused. A campaign change follows
+        Assign -> move to a campaign's rules."""
 
     @abstractmethod
     async def change_log(

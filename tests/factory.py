@@ -118,6 +118,16 @@ class World:
             await close()
         await self.local.aclose()
 
+    async def interactions(self, user, ticket_id: int) -> list:
+        """The ticket's whole conversation (its own interactions), oldest first."""
+        out, after = [], None
+        while True:
+            page = await self.backend.conversation(user, ticket_id, after_key=after)
+            out += [item.interaction for item in page.items]
+            if page.next_key is None:
+                return out
+            after = page.next_key
+
     async def user(self, username: str):
         return await self.backend.get_user(username)
 

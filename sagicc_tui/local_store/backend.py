@@ -74,6 +74,7 @@ from sagicc_tui.domain.query import (
     TicketQuery,
 )
 from sagicc_tui.domain.rules import Permission, require
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
@@ -287,21 +288,6 @@ class LocalBackend(Backend):
 
         return await self._read(fn)
 
-    async def list_interactions(self, user: User, ticket_id: int, *, after_id: int = 0,
-                                limit: int = 100) -> list[Interaction]:
-        def fn(s: Store, c) -> list[Interaction]:
-            reads.get(s, c, user, ticket_id=ticket_id)  # scope check
-            return reads.interactions(c, ticket_id, after_id, min(limit, 500))
-
-        return await self._read(fn)
-
-    async def list_tasks(self, user: User, ticket_id: int, *, limit: int = 50) -> list[Task]:
-        def fn(s: Store, c) -> list[Task]:
-            reads.get(s, c, user, ticket_id=ticket_id)
-            return reads.tasks(c, ticket_id, limit)
-
-        return await self._read(fn)
-
     async def add_task(self, user: User, ticket_id: int, task: TaskInput, *,
                        expected_version: int | None = None) -> Task:
         return await self._write(ticket_actions.add_task, user, ticket_id, task, expected_version)
@@ -309,7 +295,7 @@ class LocalBackend(Backend):
     async def close_ticket(self, user: User, ticket_id: int, *, expected_version: int) -> Ticket:
         return await self._write(ticket_actions.close, user, ticket_id, expected_version)
 
-    async def update_ticket(self, user: User, ticket_id: int, changes: dict[str, object], *,
+    async def update_ticket(self, user: User, ticket_id: int, changes: TicketChanges, *,
                             expected_version: int) -> Ticket:
         return await self._write(ticket_extras.update_ticket, user, ticket_id, changes, expected_version)
 

@@ -115,8 +115,6 @@ ROUTES: tuple[Route, ...] = (
     # one ticket
     _r("get_ticket", "GET", "/tickets/{ticket_id}"),
     _r("get_ticket_by_number", "GET", "/tickets/by-number/{number}"),
-    _r("list_interactions", "GET", "/tickets/{ticket_id}/interactions"),
-    _r("list_tasks", "GET", "/tickets/{ticket_id}/tasks"),
     _r("add_task", "POST", "/tickets/{ticket_id}/tasks", create=True),
     _r("close_ticket", "POST", "/tickets/{ticket_id}/close"),
     _r("update_ticket", "PATCH", "/tickets/{ticket_id}"),

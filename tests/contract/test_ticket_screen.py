@@ -25,6 +25,7 @@ from sagicc_tui.domain.enums import (
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.domain.models import Survey, TaskInput
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES, PRESENCE_TTL, WRITING_TTL, OutgoingMessage
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.convert import campaign_to_config
@@ -589,10 +590,10 @@ async def test_stale_write_between_two_terminals_names_who_and_overwrites_nothin
         bruno = await other.get_user("bruno")
         loaded_by_ana = await world.backend.get_ticket(ana, r.ticket_id)
         loaded_by_bruno = await other.get_ticket(bruno, r.ticket_id)
-        await other.update_ticket(bruno, r.ticket_id, {"description": "Bruno lo editó"},
+        await other.update_ticket(bruno, r.ticket_id, TicketChanges(description="Bruno lo editó"),
                                   expected_version=loaded_by_bruno.version)
         with pytest.raises(StaleWrite) as err:
-            await world.backend.update_ticket(ana, r.ticket_id, {"description": "Ana lo editó"},
+            await world.backend.update_ticket(ana, r.ticket_id, TicketChanges(description="Ana lo editó"),
                                               expected_version=loaded_by_ana.version)
         assert "Bruno Agente" in str(err.value)
         with pytest.raises(StaleWrite):
@@ -654,7 +655,7 @@ async def test_ticket_activity_moves_with_each_part_and_says_who(world, tmp_path
 
     # Sofía changes the description: the version moves and the stamp names her and the field.
     t = await b.get_ticket(sofia, r.ticket_id)
-    await b.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"}, expected_version=t.version)
+    await b.update_ticket(sofia, r.ticket_id, TicketChanges(description="Cambiado por Sofía"), expected_version=t.version)
     edited = await b.ticket_activity(ana, r.ticket_id)
     assert edited.ticket_version > after_mail.ticket_version
     assert (edited.ticket_updated_by, edited.change_by, edited.change_field) == (

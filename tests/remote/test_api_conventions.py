@@ -89,6 +89,23 @@ async def test_etag_and_if_match(api):
     assert r.status_code == 400
 
 
+async def test_a_ticket_change_set_names_only_editable_fields(api):
+    """#17.1: the body is TicketChanges' JSON; a field it has not (the number) is a 422, nothing written."""
+    c, t = api["client"], api["mine"]
+    r = await c.get(f"/tickets/{t}", headers=auth(api))
+    etag, number = r.headers["etag"], r.json()["number"]
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"number": number + 1}}, headers={**auth(api), "If-Match": etag})
+    assert r.status_code == 422
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"priority": "urgent!"}}, headers={**auth(api), "If-Match": etag})
+    assert r.status_code == 422
+    after = await c.get(f"/tickets/{t}", headers=auth(api))
+    assert after.headers["etag"] == etag and after.json()["number"] == number
+    # Only the fields given change (the others travel as null, or not at all).
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"priority": "high"}}, headers={**auth(api), "If-Match": etag})
+    assert r.status_code == 200 and r.json()["priority"] == "high"
+    assert r.json()["description"] == after.json()["description"]
+
+
 async def test_a_user_is_saved_with_if_match_like_every_versioned_record(api):
     """#18: PATCH /users/{name} names the version read; stale is 412, missing is 428."""
     c, admin = api["client"], auth(api, "admin")
@@ -157,7 +174,7 @@ async def test_unknown_fields_are_refused_at_every_depth(api):
 async def test_outside_scope_is_404_by_every_url(api):
     c, theirs = api["client"], api["theirs"]
     for path in (f"/tickets/{theirs}", f"/tickets/{theirs}/header", f"/tickets/{theirs}/notes",
-                 f"/tickets/{theirs}/interactions", f"/tickets/{theirs}/attachments"):
+                 f"/tickets/{theirs}/task-history", f"/tickets/{theirs}/attachments"):
         r = await c.get(path, headers=auth(api))
         assert r.status_code == 404, path
         assert r.json()["type"] == "urn:sagicc:problem:not-found"

@@ -322,8 +322,6 @@ RULES: dict[str, Rule] = {
     # --- one ticket -------------------------------------------------------------------------
     "get_ticket": Rule(TICKET, scoped=True),
     "get_ticket_by_number": Rule(TICKET, scoped=True),
-    "list_interactions": Rule(TICKET, scoped=True),
-    "list_tasks": Rule(TICKET, scoped=True),
     "add_task": Rule(TICKET, scoped=True, body=_task, etag="ticket"),
     "close_ticket": Rule(TICKET, scoped=True, etag="ticket"),
     "update_ticket": Rule(TICKET, scoped=True, body=lambda t: {"changes": {"priority": "high"}}, etag="ticket"),
