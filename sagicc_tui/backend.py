@@ -22,13 +22,13 @@ from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
     AccountInput,
     ContactInput,
     CustomerCursor,
+    CustomerExport,
     CustomerInput,
     CustomerMergePreview,
     CustomerMergeResult,
     CustomerPage,
     CustomerProfile,
     CustomerQuery,
-    ExportResult,
     MergeParts,
     RelatedCustomer,
     SimilarCustomer,
@@ -40,6 +40,7 @@ from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import (  # the ticket screen (T1-T15)
     Account,
     Attachment,
+    AttachmentContent,
     Campaign,
     ChangeLogEntry,
     ContactInfo,
@@ -294,6 +295,12 @@ class Backend(ABC):
     def dismiss_refused(self, refused_id: str) -> None:
         """The refused write is back in its form (and saved as a draft): forget it."""
 
+    def local_path(self, path: str) -> str:
+        """Where a path its user typed is on this machine (attach from, save
+        to, export to); a shared host keeps it inside the agent's folder
+        (shared_host/files.py) and refuses others with InvalidInput."""
+        return path
+
     # --- customers (C1-C6, T4) ------------------------------------------------
     # Any active user may list, read and edit customers (agents work them from
     # the ticket, T4-T6); disable and delete need DELETE_CUSTOMERS, merge
@@ -410,15 +417,14 @@ class Backend(ABC):
     async def export_customers(
         self,
         user: User,
-        path: str,
         fmt: str = "xlsx",
         progress: Callable[[int, int], None] | None = None,
-    ) -> ExportResult:
-        """C3: the whole base to `path` (xlsx or csv), streamed, all or nothing.
+    ) -> CustomerExport:
+        """C3: the whole base (xlsx or csv), one consistent snapshot, streamed.
 
-        Writes a file on this machine: the local store does it itself; a
-        remote backend streams the server's file here. `progress(done, total)`
-        may be called from a worker thread."""
+        The export is complete and logged when this returns; its bytes come
+        from `chunks` (the caller writes the file: files.export_to_file).
+        `progress(done, total)` (customers) may be called from a worker thread."""
 
     @abstractmethod
     async def similar_customers(self, user: User, customer_id: int, *, limit: int = 10) -> list[SimilarCustomer]:
@@ -572,18 +578,18 @@ class Backend(ABC):
     async def list_attachments(self, user: User, ticket_id: int) -> list[Attachment]: ...
 
     @abstractmethod
-    async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
-        """T13: a file from disk, at most 10 MB."""
+    async def add_attachment(self, user: User, ticket_id: int, name: str, data: bytes) -> Attachment:
+        """T13: a file's content, at most 10 MB, under its name (made safe).
+        Reading it from disk is the caller's (files.attach_file)."""
 
     @abstractmethod
     async def remove_attachment(self, user: User, attachment_id: int) -> None:
         """T13: files added by hand; a message's files stay with it."""
 
     @abstractmethod
-    async def save_attachment(
-        self, user: User, attachment_id: int, target_path: str, *, overwrite: bool = False
-    ) -> str:
-        """T13 Download: to a folder (safe name) or a file path; returns the path written."""
+    async def read_attachment(self, user: User, attachment_id: int) -> AttachmentContent:
+        """T13 Download: the file's name and bytes; writing them to disk is the
+        caller's (files.save_attachment_to: safe name, no overwrite unasked)."""
 
     @abstractmethod
     async def list_notes(self, user: User, ticket_id: int) -> list[Note]:

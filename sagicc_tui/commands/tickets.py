@@ -312,8 +312,10 @@ def tickets_note(args: argparse.Namespace) -> int:
 
 
 def tickets_attach(args: argparse.Namespace) -> int:
+    from sagicc_tui.files import attach_file
+
     async def verb(s: Session):
-        return await _each(s, [args.number], lambda t: s.backend.add_attachment(s.user, t.id, args.path))
+        return await _each(s, [args.number], lambda t: attach_file(s.backend, s.user, t.id, args.path))
 
     return _report(args, run(args, verb), _("{path} attached", path=args.path))
 

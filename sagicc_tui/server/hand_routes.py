@@ -5,11 +5,8 @@ the external page. Everything else is generated from remote/routes.py
 
 import asyncio
 import json
-import shutil
-import tempfile
 import typing
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
@@ -17,10 +14,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.customers import ExportResult
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
@@ -107,14 +104,8 @@ def add_hand_routes(router: APIRouter) -> None:
             if len(data) > MAX_ATTACHMENT_BYTES:
                 raise InvalidInput(N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
                                    path=name, size="> 10")
-        folder = Path(tempfile.mkdtemp(prefix="sagicc-upload-"))
-        try:
-            path = folder / safe_file_name(name)
-            path.write_bytes(bytes(data))
-            with c.events.writing():
-                result = await c.backend.add_attachment(c.user, ticket_id, str(path))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        with c.events.writing():
+            result = await c.backend.add_attachment(c.user, ticket_id, name, bytes(data))
         await c.events.publish("add_attachment", live.change_of("add_attachment", {"ticket_id": ticket_id}, result))
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
 
@@ -122,43 +113,25 @@ def add_hand_routes(router: APIRouter) -> None:
              summary="T13: the file's bytes", response_class=Response,
              responses=documented(401, 403, 404, 422, 503))
     async def download(attachment_id: int, c: Annotated[Caller, Depends(user_caller)]) -> Response:
-        folder = Path(tempfile.mkdtemp(prefix="sagicc-download-"))
-        try:
-            path = Path(await c.backend.save_attachment(c.user, attachment_id, str(folder)))
-            data = path.read_bytes()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return Response(data, media_type="application/octet-stream",
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(path.name)}",
-                                 "X-Sagicc-Name": _quote(path.name)})
+        content = await c.backend.read_attachment(c.user, attachment_id)
+        name = safe_file_name(content.name)  # a customer's name: one plain file name
+        return Response(content.data, media_type="application/octet-stream",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}",
+                                 "X-Sagicc-Name": _quote(name)})
 
     @router.get(API + "/customers/export", tags=["customers"], response_class=Response,
              summary="C3: the whole customer base as a spreadsheet (export permission)",
              responses=documented(401, 403, 422, 503))
     async def export(c: Annotated[Caller, Depends(user_caller)],
                      format: Annotated[typing.Literal["xlsx", "csv"], Query()] = "xlsx") -> Response:
-        folder = Path(tempfile.mkdtemp(prefix="sagicc-export-"))
-        target = folder / f"customers.{format}"
-        try:
-            result = await c.backend.export_customers(c.user, str(target), format)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-
-        def chunks():
-            try:
-                with open(target, "rb") as fh:
-                    while block := fh.read(1 << 20):
-                        yield block
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-
+        export = await c.backend.export_customers(c.user, format)
+        result = export.result
         media = ("text/csv" if format == "csv"
                  else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return StreamingResponse(chunks(), media_type=media, headers={
+        return StreamingResponse(export.chunks, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="customers.{format}"',
             "X-Sagicc-Export": wire.adapter(ExportResult).dump_json(result).decode(),
-            "Content-Length": str(target.stat().st_size)})
+            "Content-Length": str(result.bytes)})
 
     @router.get("/external/{token}", response_class=HTMLResponse, tags=["external"],
              summary="T3: the read-only page of a ticket (no notes), by its unguessable token",

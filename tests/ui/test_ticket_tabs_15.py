@@ -246,7 +246,7 @@ async def test_removing_an_attachment_asks_first(world, tmp_path):
     admin = await world.user("admin")
     path = tmp_path / "factura.txt"
     path.write_text("factura")
-    await world.backend.add_attachment(admin, r.ticket_id, str(path))
+    await world.backend.add_attachment(admin, r.ticket_id, path.name, path.read_bytes())
     app = make_app(world, poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot)
