@@ -51,7 +51,7 @@ from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
 from sagicc_tui.remote import wire
 
-READS = {"list_tickets", "count_tickets", "pending_tickets", "ticket_header", "conversation", "list_tasks",
+READS = {"list_tickets", "count_tickets", "pending_tickets", "ticket_header", "conversation", "list_tasks_page",
          "list_contacts", "search"}
 WRITES = {"send_message", "add_task", "add_note"}
 SEARCH_WORDS = ["factura", "pago", "garantia", "envio", "devolucion"]
@@ -216,7 +216,7 @@ class Agent:
         await asyncio.gather(
             self.rec.time("ticket_header", self.b.ticket_header(self.me, card.id)),
             self.rec.time("conversation", self.b.conversation(self.me, card.id)),
-            self.rec.time("list_tasks", self.b.list_tasks(self.me, card.id)),
+            self.rec.time("list_tasks_page", self.b.list_tasks_page(self.me, card.id)),
         )
 
     async def write(self) -> None:

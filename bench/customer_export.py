@@ -29,6 +29,7 @@ from pathlib import Path
 
 from sagicc_tui.domain.customers import CustomerOrder, CustomerQuery
 from sagicc_tui.domain.enums import CustomerStatus
+from sagicc_tui.files import export_to_file
 from sagicc_tui.local_store.backend import LocalBackend
 
 
@@ -118,7 +119,7 @@ async def main() -> None:
         target = out / f"customers.{fmt}"
         with Sampler() as s:
             t0 = time.perf_counter()
-            result = await b.export_customers(admin, str(target), fmt)
+            result = await export_to_file(b, admin, str(target), fmt)
             seconds = time.perf_counter() - t0
         lo, hi = min(s.samples), max(s.samples)
         growth = hi - s.samples[0]

@@ -22,23 +22,25 @@ from sagicc_tui.domain.customers import (  # the customers module (C1-C6, T4)
     AccountInput,
     ContactInput,
     CustomerCursor,
+    CustomerExport,
     CustomerInput,
     CustomerMergePreview,
     CustomerMergeResult,
     CustomerPage,
     CustomerProfile,
     CustomerQuery,
-    ExportResult,
     MergeParts,
     RelatedCustomer,
     SimilarCustomer,
 )
 from sagicc_tui.domain.enums import AgentStatus, ChannelType, EntityKind
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.live import Change, ChangeSet
 from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import (  # the ticket screen (T1-T15)
     Account,
     Attachment,
+    AttachmentContent,
     Campaign,
     ChangeLogEntry,
     ContactInfo,
@@ -54,6 +56,7 @@ from sagicc_tui.domain.models import (  # the ticket screen (T1-T15)
     User,
 )
 from sagicc_tui.domain.query import (
+    FilterChoices,
     MassAction,
     MassPreview,
     MassResult,
@@ -62,6 +65,7 @@ from sagicc_tui.domain.query import (
     TicketPage,
     TicketQuery,
 )
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
@@ -98,55 +102,6 @@ class OutboxState:
 
     queued: int = 0
     refused: tuple[RefusedWrite, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IncomingMessage:
-    """One line of `sagicc ingest`: an interaction a channel received."""
-
-    channel: ChannelType
-    sender: str  # the contact value: e-mail address or phone number
-    text: str
-    name: str = ""
-    subject: str = ""
-    at: datetime | None = None
-    attachments: tuple[str, ...] = ()  # paths on this machine
-    # The channel's own id of this message (a gateway's `id`, an e-mail's
-    # Message-ID): the same id again is the same message, never added twice.
-    # Without one, a hash of channel, sender, time, subject, text and files is.
-    id: str = ""
-    # E-mail threading: the Message-IDs it answers, the most recent first
-    # (In-Reply-To, then References from the end).
-    references: tuple[str, ...] = ()
-    # An auto-reply or a delivery report: recorded on its ticket, never opens
-    # or reopens one, never answered.
-    automatic: bool = False
-    # Set by the server from POST /inbound's Idempotency-Key header (with the
-    # token's id): a retry with the same key is the same message.
-    idempotency_key: str = ""
-    # The campaign it goes to when it came through that campaign's own
-    # channel (its mailbox, #13); 0: the campaign that receives the channel.
-    campaign_id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    ticket_id: int  # 0: an automatic message that matched no ticket (recorded as seen only)
-    ticket_number: int
-    customer_id: int
-    new_ticket: bool
-    new_customer: bool
-    duplicate: bool = False  # this message was already in the store: nothing was added
-    automatic: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FilterChoices:
-    """Values the filter sidebar offers for one campaign set (L4)."""
-
-    users: tuple[User, ...]
-    features: tuple[str, ...]
-    primary_values: tuple[str, ...]
 
 
 class Backend(ABC):
@@ -262,16 +217,6 @@ class Backend(ABC):
     async def get_customer(self, user: User, customer_id: int) -> Customer: ...
 
     @abstractmethod
-    async def list_interactions(
-        self, user: User, ticket_id: int, *, after_id: int = 0, limit: int = 100
-    ) -> list[Interaction]:
-        """Oldest first, a page at a time."""
-
-    @abstractmethod
-    async def list_tasks(self, user: User, ticket_id: int, *, limit: int = 50) -> list[Task]:
-        """Newest first."""
-
-    @abstractmethod
     async def add_task(
         self, user: User, ticket_id: int, task: TaskInput, *, expected_version: int | None = None
     ) -> Task: ...
@@ -282,10 +227,11 @@ class Backend(ABC):
 
     @abstractmethod
     async def update_ticket(
-        self, user: User, ticket_id: int, changes: dict[str, object], *, expected_version: int
+        self, user: User, ticket_id: int, changes: TicketChanges, *, expected_version: int
     ) -> Ticket:
-        """Edit status, priority, type, description, account and campaign (T7); stale versions
-        are refused. A campaign change follows Assign -> move to a campaign's rules."""
+        """Edit status, priority, type, description, account and campaign (T7): only the
+        fields given change; stale versions are refused. A campaign change follows
+        Assign -> move to a campaign's rules."""
 
     @abstractmethod
     async def change_log(
@@ -348,6 +294,12 @@ class Backend(ABC):
 
     def dismiss_refused(self, refused_id: str) -> None:
         """The refused write is back in its form (and saved as a draft): forget it."""
+
+    def local_path(self, path: str) -> str:
+        """Where a path its user typed is on this machine (attach from, save
+        to, export to); a shared host keeps it inside the agent's folder
+        (shared_host/files.py) and refuses others with InvalidInput."""
+        return path
 
     # --- customers (C1-C6, T4) ------------------------------------------------
     # Any active user may list, read and edit customers (agents work them from
@@ -465,15 +417,14 @@ class Backend(ABC):
     async def export_customers(
         self,
         user: User,
-        path: str,
         fmt: str = "xlsx",
         progress: Callable[[int, int], None] | None = None,
-    ) -> ExportResult:
-        """C3: the whole base to `path` (xlsx or csv), streamed, all or nothing.
+    ) -> CustomerExport:
+        """C3: the whole base (xlsx or csv), one consistent snapshot, streamed.
 
-        Writes a file on this machine: the local store does it itself; a
-        remote backend streams the server's file here. `progress(done, total)`
-        may be called from a worker thread."""
+        The export is complete and logged when this returns; its bytes come
+        from `chunks` (the caller writes the file: files.export_to_file).
+        `progress(done, total)` (customers) may be called from a worker thread."""
 
     @abstractmethod
     async def similar_customers(self, user: User, customer_id: int, *, limit: int = 10) -> list[SimilarCustomer]:
@@ -627,18 +578,18 @@ class Backend(ABC):
     async def list_attachments(self, user: User, ticket_id: int) -> list[Attachment]: ...
 
     @abstractmethod
-    async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
-        """T13: a file from disk, at most 10 MB."""
+    async def add_attachment(self, user: User, ticket_id: int, name: str, data: bytes) -> Attachment:
+        """T13: a file's content, at most 10 MB, under its name (made safe).
+        Reading it from disk is the caller's (files.attach_file)."""
 
     @abstractmethod
     async def remove_attachment(self, user: User, attachment_id: int) -> None:
         """T13: files added by hand; a message's files stay with it."""
 
     @abstractmethod
-    async def save_attachment(
-        self, user: User, attachment_id: int, target_path: str, *, overwrite: bool = False
-    ) -> str:
-        """T13 Download: to a folder (safe name) or a file path; returns the path written."""
+    async def read_attachment(self, user: User, attachment_id: int) -> AttachmentContent:
+        """T13 Download: the file's name and bytes; writing them to disk is the
+        caller's (files.save_attachment_to: safe name, no overwrite unasked)."""
 
     @abstractmethod
     async def list_notes(self, user: User, ticket_id: int) -> list[Note]:

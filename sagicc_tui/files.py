@@ -1,22 +1,36 @@
-"""Files on this machine: reading one to attach, writing one downloaded.
+"""Files on this machine: reading one to attach, writing one downloaded or
+exported.
 
-Shared by the local store and the remote backend, so a file attached or saved
-behaves the same whichever store is behind the UI. Imports no ORM.
+The Backend takes and gives bytes (a server needs no files for them); the UI
+and the CLI read and write the user's files here, so a file attached, saved
+or exported behaves the same whichever store is behind them: the same
+sanitised names, never an existing file replaced unasked, nothing half
+written. Imports no ORM.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import mimetypes
 import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
-from sagicc_tui.private_files import open_private, write_private
+from sagicc_tui.private_files import open_private, part_path, remove_stale_parts, write_private
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sagicc_tui.backend import Backend
+    from sagicc_tui.domain.customers import ExportResult
+    from sagicc_tui.domain.models import Attachment, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +59,18 @@ def read_file(path: str | os.PathLike[str]) -> LocalFile:
     except OSError as e:
         raise InvalidInput(N_("Cannot read the attachment {path}: {reason}."), path=shown,
                            reason=e.strerror or e) from None
-    if len(data) > MAX_ATTACHMENT_BYTES:  # grew while we looked
+    return local_file(p.name, data, shown)  # checked again: it may have grown while we looked
+
+
+def local_file(name: str, data: bytes, shown: str | None = None) -> LocalFile:
+    """Content to attach under `name` (made safe); refuses over 10 MB.
+    `shown`: how the user named it (their path), for the sentence."""
+    if len(data) > MAX_ATTACHMENT_BYTES:
         raise InvalidInput(
             N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
-            path=shown, size=f"{len(data) / (1024 * 1024):.1f}",
+            path=shown or name, size=f"{len(data) / (1024 * 1024):.1f}",
         )
-    name = safe_file_name(p.name)
+    name = safe_file_name(name)
     return LocalFile(name, data, mimetypes.guess_type(name)[0] or "application/octet-stream")
 
 
@@ -117,3 +137,63 @@ def write_download(name: str, data: bytes, target: str | os.PathLike[str], overw
     except OSError as e:
         raise InvalidInput(N_("Cannot write {path}: {reason}."), path=str(dest), reason=e.strerror or e) from None
     return dest
+
+
+# --- the Backend's files, to and from this machine's disk ------------------------------------
+
+
+async def attach_file(backend: Backend, user: User, ticket_id: int, path: str) -> Attachment:
+    """T13 Add: the file at `path` (at most 10 MB), attached under its own name."""
+    f = await asyncio.to_thread(read_file, backend.local_path(path))
+    return await backend.add_attachment(user, ticket_id, f.name, f.data)
+
+
+async def save_attachment_to(backend: Backend, user: User, attachment_id: int, target: str, *,
+                             overwrite: bool = False) -> str:
+    """T13 Download: to a folder (the name made safe) or a new file's path;
+    returns the path written."""
+    where = backend.local_path(target)
+    content = await backend.read_attachment(user, attachment_id)
+    return str(await asyncio.to_thread(write_download, content.name, content.data, where, overwrite))
+
+
+async def export_to_file(backend: Backend, user: User, path: str, fmt: str = "xlsx",
+                         progress: Callable[[int, int], None] | None = None) -> ExportResult:
+    """C3 to `path`: streamed into a private part file beside it, renamed into
+    place only when complete (all or nothing; an existing file is replaced, as
+    a spreadsheet program's Save As does after asking)."""
+    import dataclasses
+    import time
+
+    started = time.monotonic()
+    target = Path(backend.local_path(path)).expanduser().absolute()
+    if target.is_dir():
+        raise _unwritable(target, N_("it is a folder"))
+    try:
+        # Before the store's work: a folder we cannot write to is said at once.
+        remove_stale_parts(target)  # left by an export that was killed
+        tmp = part_path(target)
+        fh = open_private(tmp, exclusive=True)  # 0600: the whole customer base
+    except OSError as e:
+        raise _unwritable(target, e) from None
+    try:
+        with fh:
+            export = await backend.export_customers(user, fmt, progress)
+            async with contextlib.aclosing(export.chunks) as chunks:
+                async for block in chunks:
+                    await asyncio.to_thread(fh.write, block)
+        os.replace(tmp, target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise _unwritable(target, e) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return dataclasses.replace(export.result, path=str(target), seconds=time.monotonic() - started)
+
+
+def _unwritable(path: Path, reason: object) -> InvalidInput:
+    if isinstance(reason, OSError):
+        reason = (reason.strerror or str(reason)).lower()
+    return InvalidInput(N_("Cannot write the export to {path}: {reason}; choose another file or folder."),
+                        path=str(path), reason=reason)

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from sagicc_tui.backend import Backend, IncomingMessage, IngestResult
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.errors import SagiccError, StoreError
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
-from sagicc_tui.backend import Backend, IncomingMessage
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField
 from sagicc_tui.local_store import schema
@@ -116,6 +117,16 @@ class World:
         for close in self._closers:
             await close()
         await self.local.aclose()
+
+    async def interactions(self, user, ticket_id: int) -> list:
+        """The ticket's whole conversation (its own interactions), oldest first."""
+        out, after = [], None
+        while True:
+            page = await self.backend.conversation(user, ticket_id, after_key=after)
+            out += [item.interaction for item in page.items]
+            if page.next_key is None:
+                return out
+            after = page.next_key
 
     async def user(self, username: str):
         return await self.backend.get_user(username)

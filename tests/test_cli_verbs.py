@@ -194,7 +194,13 @@ def test_json_documents_are_the_apis_own(store, capsys):
         try:
             admin = next(u for u in await b.list_users() if u.username == "admin")
             t = await b.get_ticket_by_number(admin, number)
-            return t, await b.list_interactions(admin, t.id)
+            out, after = [], None
+            while True:  # the whole conversation, as `tickets show` reads it
+                page = await b.conversation(admin, t.id, after_key=after)
+                out += [item.interaction for item in page.items]
+                if page.next_key is None:
+                    return t, out
+                after = page.next_key
         finally:
             await b.aclose()
 

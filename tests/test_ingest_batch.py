@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from sagicc_tui.backend import IncomingMessage, IngestResult
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.local_store import ingest

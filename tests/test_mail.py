@@ -164,7 +164,7 @@ async def test_round_trip_customer_mail_ticket_reply_and_the_customers_answer(wo
     out = fetch(world, dovecot)
     assert "1 added to the store (0 new tickets)" in out.stderr
     assert await world.backend.count_tickets(admin, TicketQuery()) == 1
-    texts = [i.content for i in await world.backend.list_interactions(admin, ticket.id)]
+    texts = [i.content for i in await world.interactions(admin, ticket.id)]
     assert texts[-1].startswith("Gracias, ¿cuándo llega el reembolso?")
     # Our reply to that names the whole thread.
     await world.backend.send_message(admin, ticket.id, OutgoingMessage(
@@ -275,7 +275,7 @@ async def test_the_mime_corpus_arrives_readable_through_imap(world, dovecot):
     by_customer = {r.customer_name: r for r in rows}
     for name, (phrase, files, customer) in SHAPES.items():
         ticket = by_customer[customer]
-        [interaction] = await world.backend.list_interactions(admin, ticket.id)
+        [interaction] = await world.interactions(admin, ticket.id)
         assert phrase in interaction.content, (name, interaction.content)
         with world.store.read() as conn:
             names = conn.execute(text("SELECT name FROM attachment WHERE interaction_id = :i ORDER BY id"),

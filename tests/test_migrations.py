@@ -9,6 +9,7 @@ import pytest
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from tests.factory import seed_reference
@@ -123,12 +124,12 @@ async def test_store_of_the_first_release_upgrades_with_its_data(tmp_path):
         page = await backend.conversation(admin, first.id)
         assert [i.interaction.content for i in page.items] == [
             "Me cobraron dos veces la factura de octubre", "Sigo esperando la devolución"]
-        (task,) = await backend.list_tasks(admin, first.id)
+        (task,) = await backend.list_tasks_page(admin, first.id)
         assert (task.values, task.observations) == ({"resultado": "Pendiente"}, "Llamar el lunes")
         for words in ("factura", "gomez", "devolucion"):  # the search index came along
             assert [c.number for c in (await backend.list_tickets(admin, TicketQuery(search=words))).rows] == [100001]
         # Today's writes work on the upgraded file (tables and columns added since).
-        await backend.update_ticket(admin, second.id, {"priority": "low"}, expected_version=second.version)
+        await backend.update_ticket(admin, second.id, TicketChanges(priority="low"), expected_version=second.version)
         assert (await backend.get_ticket(admin, second.id)).priority.value == "low"
     finally:
         await backend.aclose()

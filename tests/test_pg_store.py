@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.customers import CustomerQuery
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.query import TicketQuery

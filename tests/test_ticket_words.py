@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import and_, select, text
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, TicketOrder
 from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.local_store import schema, ticket_words
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.backend import LocalBackend
@@ -117,7 +118,7 @@ async def test_the_index_follows_messages_and_descriptions(demo_url, tmp_path) -
             assert {c.id for c in (await backend.list_tickets(admin, TicketQuery(search=word))).rows} == {
                 result.ticket_id}, word
         ticket = await backend.get_ticket(admin, result.ticket_id)
-        await backend.update_ticket(admin, ticket.id, {"description": "chirridoqw"}, expected_version=ticket.version)
+        await backend.update_ticket(admin, ticket.id, TicketChanges(description="chirridoqw"), expected_version=ticket.version)
         assert (await backend.count_tickets(admin, TicketQuery(search="chirridoqw"))) == 1
         assert (await backend.count_tickets(admin, TicketQuery(search="zumbidoxq"))) == 1
         store = backend.store

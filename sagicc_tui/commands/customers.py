@@ -287,7 +287,9 @@ def customers_export(args: argparse.Namespace) -> int:
               end="" if tty else "\n", file=sys.stderr, flush=True)
 
     async def verb(s: Session):
-        return await s.backend.export_customers(s.user, args.output, fmt, progress)
+        from sagicc_tui.files import export_to_file
+
+        return await export_to_file(s.backend, s.user, args.output, fmt, progress)
 
     result = run(args, verb)
     if tty:

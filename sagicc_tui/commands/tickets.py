@@ -203,17 +203,17 @@ def tickets_show(args: argparse.Namespace) -> int:
     async def verb(s: Session):
         t = await s.backend.get_ticket_by_number(s.user, args.number)
         customer = await s.backend.get_customer(s.user, t.customer_id)
-        interactions, after = [], 0
+        interactions, after = [], None
         while True:
-            page = await s.backend.list_interactions(s.user, t.id, after_id=after, limit=100)
-            interactions += page
-            if len(page) < 100 or len(interactions) >= 2000:
+            page = await s.backend.conversation(s.user, t.id, after_key=after, limit=100)
+            interactions += [item.interaction for item in page.items]
+            if page.next_key is None or len(interactions) >= 2000:
                 break
-            after = page[-1].id
+            after = page.next_key
         # The list gives no files; the ones that have any are read whole (T8 View more).
         files = {a.interaction_id for a in await s.backend.list_attachments(s.user, t.id) if a.interaction_id}
         interactions = [await s.backend.get_interaction(s.user, i.id) if i.id in files else i for i in interactions]
-        tasks = await s.backend.list_tasks(s.user, t.id)
+        tasks = await s.backend.list_tasks_page(s.user, t.id)
         return t, customer, interactions, tasks
 
     t, customer, interactions, tasks = run(args, verb)
@@ -312,8 +312,10 @@ def tickets_note(args: argparse.Namespace) -> int:
 
 
 def tickets_attach(args: argparse.Namespace) -> int:
+    from sagicc_tui.files import attach_file
+
     async def verb(s: Session):
-        return await _each(s, [args.number], lambda t: s.backend.add_attachment(s.user, t.id, args.path))
+        return await _each(s, [args.number], lambda t: attach_file(s.backend, s.user, t.id, args.path))
 
     return _report(args, run(args, verb), _("{path} attached", path=args.path))
 

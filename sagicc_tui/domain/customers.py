@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -247,6 +248,17 @@ class ExportResult:
     accounts: int
     bytes: int
     seconds: float
+
+
+@model
+class CustomerExport:
+    """C3 from the Backend: the spreadsheet, complete and its export logged,
+    as `chunks` to read once (`result.path` is "" until the caller has written
+    it somewhere: sagicc_tui/files.py). The store keeps no file for it: a
+    caller that stops reading (aclose) leaves nothing behind."""
+
+    result: ExportResult
+    chunks: AsyncIterator[bytes]
 
 
 # --- similar customers (T4) -------------------------------------------------------------

@@ -351,6 +351,17 @@ class Attachment:
 
 
 @model
+class AttachmentContent:
+    """T13 Download: an attachment's bytes. The caller writes them where its
+    user chose (sagicc_tui/files.py); `name` is the customer's, untrusted,
+    made safe when it names a file."""
+
+    name: str
+    mime: str
+    data: bytes
+
+
+@model
 class ChangeLogEntry:
     id: int
     entity: EntityKind

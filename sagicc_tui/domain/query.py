@@ -15,7 +15,7 @@ from sagicc_tui.domain.enums import (
     UserFilter,
 )
 from sagicc_tui.domain.messages import Msg
-from sagicc_tui.domain.models import TaskInput, TicketCard
+from sagicc_tui.domain.models import TaskInput, TicketCard, User
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,3 +216,12 @@ def query_from_dict(data: dict) -> TicketQuery:
         else:
             kw[name] = tuple(value)
     return TicketQuery(**kw)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilterChoices:
+    """Values the filter sidebar offers for one campaign set (L4)."""
+
+    users: tuple[User, ...]
+    features: tuple[str, ...]
+    primary_values: tuple[str, ...]

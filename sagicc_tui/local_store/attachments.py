@@ -1,17 +1,16 @@
-"""T13 Attachments: list, add from disk, remove, save (download) to disk.
+"""T13 Attachments: list, add, remove, read (download).
 
 Contents are stored once by SHA-256 under the store's blob dir
-(`ingest.store_blob`); the row keeps the name, size and type. A file is read
-from disk before the write transaction starts, so a slow disk never holds the
-store's write lock.
+(`ingest.store_blob`); the row keeps the name, size and type. Contents go to
+the blob store before the write transaction starts, so a slow disk never
+holds the store's write lock.
 
-Names come from customers (an e-mail attachment called "../../.bashrc"), so
-saving to a folder always goes through `safe_file_name`.
+Names come from customers (an e-mail attachment called "../../.bashrc"):
+whoever writes one to disk goes through `safe_file_name` (files.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, insert, select
@@ -19,16 +18,14 @@ from sqlalchemy import Connection, delete, insert, select
 from sagicc_tui.domain.enums import ChangeKind, EntityKind
 from sagicc_tui.domain.errors import NotFound, RuleViolation
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.domain.models import Attachment, AttachmentRef, User
+from sagicc_tui.domain.models import Attachment, AttachmentContent, AttachmentRef, User
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import from_epoch
 from sagicc_tui.local_store.core import LogLine, Store
 from sagicc_tui.local_store.ingest import store_blob
 from sagicc_tui.local_store.ticket_actions import refuse_closed
-from sagicc_tui.files import LocalFile, read_file, safe_file_name, write_download
-
-__all__ = ["LocalFile", "read_file", "safe_file_name", "write_download"]
+from sagicc_tui.files import LocalFile, read_file
 
 at = schema.AttachmentRow.__table__
 
@@ -121,14 +118,8 @@ def remove(store: Store, conn: Connection, user: User, attachment_id: int) -> No
     store.log(conn, me, [LogLine(EntityKind.TICKET, ticket.id, ChangeKind.ATTACHMENT_REMOVED, "attachment", row.name, "")])
 
 
-def save(store: Store, conn: Connection, user: User, attachment_id: int, target: str | os.PathLike[str],
-         overwrite: bool) -> Path:
-    """T13 Download: copy the content out to `target`.
-
-    `target` is a folder (the attachment's name, made safe, is used inside
-    it) or the full path of the new file. An existing file is refused unless
-    `overwrite`. Returns the path written.
-    """
+def content(store: Store, conn: Connection, user: User, attachment_id: int) -> AttachmentContent:
+    """T13 Download: the name and bytes; the caller writes them (files.py)."""
     row, _ticket = _owned(store, conn, store.fresh_user(conn, user), attachment_id)
     source = blob_path(store, row.sha256)
     try:
@@ -136,4 +127,4 @@ def save(store: Store, conn: Connection, user: User, attachment_id: int, target:
     except OSError:
         raise NotFound(N_("The content of {name} is missing from the store's files ({path})."),
                        name=row.name, path=str(source)) from None
-    return write_download(row.name, data, target, overwrite)
+    return AttachmentContent(name=row.name, mime=row.mime, data=data)

@@ -10,28 +10,28 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from sagicc_tui.backend import Backend, FilterChoices, IncomingMessage, IngestResult
+from sagicc_tui.backend import Backend
 from sagicc_tui.channels.driver import ChannelDrivers
 from sagicc_tui.domain.admin import IssuedToken, UserChanges, UserInput  # the ticket screen (T1-T15)
 from sagicc_tui.domain.customers import (
     AccountInput,
     ContactInput,
     CustomerCursor,
+    CustomerExport,
     CustomerInput,
     CustomerMergePreview,
     CustomerMergeResult,
     CustomerPage,
     CustomerProfile,
     CustomerQuery,
-    ExportResult,
     MergeParts,
     RelatedCustomer,
     SimilarCustomer,
@@ -44,10 +44,12 @@ from sagicc_tui.domain.enums import (
     Role,
 )
 from sagicc_tui.domain.errors import InvalidInput, NotFound
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import (
     Account,
     Attachment,
+    AttachmentContent,
     Campaign,
     ChangeLogEntry,
     ContactInfo,
@@ -63,6 +65,7 @@ from sagicc_tui.domain.models import (
     User,
 )
 from sagicc_tui.domain.query import (
+    FilterChoices,
     MassAction,
     MassPreview,
     MassResult,
@@ -72,6 +75,7 @@ from sagicc_tui.domain.query import (
     TicketQuery,
 )
 from sagicc_tui.domain.rules import Permission, Scope, require
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.domain.ticket_screen import (
     AgendaItem,
     ConversationKey,
@@ -83,6 +87,7 @@ from sagicc_tui.domain.ticket_screen import (
     TicketActivity,
     TicketHeader,
 )
+from sagicc_tui.files import local_file
 from sagicc_tui.local_store import attachments as attachments_mod
 from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
     admin,
@@ -285,21 +290,6 @@ class LocalBackend(Backend):
 
         return await self._read(fn)
 
-    async def list_interactions(self, user: User, ticket_id: int, *, after_id: int = 0,
-                                limit: int = 100) -> list[Interaction]:
-        def fn(s: Store, c) -> list[Interaction]:
-            reads.get(s, c, user, ticket_id=ticket_id)  # scope check
-            return reads.interactions(c, ticket_id, after_id, min(limit, 500))
-
-        return await self._read(fn)
-
-    async def list_tasks(self, user: User, ticket_id: int, *, limit: int = 50) -> list[Task]:
-        def fn(s: Store, c) -> list[Task]:
-            reads.get(s, c, user, ticket_id=ticket_id)
-            return reads.tasks(c, ticket_id, limit)
-
-        return await self._read(fn)
-
     async def add_task(self, user: User, ticket_id: int, task: TaskInput, *,
                        expected_version: int | None = None) -> Task:
         return await self._write(ticket_actions.add_task, user, ticket_id, task, expected_version)
@@ -307,7 +297,7 @@ class LocalBackend(Backend):
     async def close_ticket(self, user: User, ticket_id: int, *, expected_version: int) -> Ticket:
         return await self._write(ticket_actions.close, user, ticket_id, expected_version)
 
-    async def update_ticket(self, user: User, ticket_id: int, changes: dict[str, object], *,
+    async def update_ticket(self, user: User, ticket_id: int, changes: TicketChanges, *,
                             expected_version: int) -> Ticket:
         return await self._write(ticket_extras.update_ticket, user, ticket_id, changes, expected_version)
 
@@ -445,16 +435,17 @@ class LocalBackend(Backend):
     async def delete_customer(self, user: User, customer_id: int) -> None:
         return await self._write(customers.delete_customer, user, customer_id)
 
-    async def export_customers(self, user: User, path: str, fmt: str = "xlsx",
-                               progress: Callable[[int, int], None] | None = None) -> ExportResult:
-        # One read snapshot writes the file beside `path`; one write transaction
-        # logs the export and renames the file into place (see customer_export.py).
-        tmp = await self._read(customer_export.export, user, path, fmt, progress)
+    async def export_customers(self, user: User, fmt: str = "xlsx",
+                               progress: Callable[[int, int], None] | None = None) -> CustomerExport:
+        # One read snapshot writes the scratch file; one write transaction logs
+        # the export (see customer_export.py); then its bytes are the caller's.
+        result, fh = await self._read(customer_export.export, user, fmt, progress)
         try:
-            return await self._write(customer_export.finish, user, tmp, path)
+            await self._write(customer_export.log_export, user, result)
         except BaseException:
-            customer_export.discard(tmp)
+            fh.close()
             raise
+        return CustomerExport(result=result, chunks=_chunks_of(fh))
 
     async def similar_customers(self, user: User, customer_id: int, *, limit: int = 10) -> list[SimilarCustomer]:
         return await self._read(similar.similar, user, customer_id, limit)
@@ -603,16 +594,18 @@ class LocalBackend(Backend):
     async def list_attachments(self, user: User, ticket_id: int) -> list[Attachment]:
         return await self._read(attachments_mod.list_for_ticket, user, ticket_id)
 
-    async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
-        (f, digest), = await asyncio.to_thread(attachments_mod.read_and_store, self.store, [path])
+    async def add_attachment(self, user: User, ticket_id: int, name: str, data: bytes) -> Attachment:
+        f = local_file(name, data)
+        # The content goes to the blob store before the write transaction: a
+        # slow disk never holds the store's write lock.
+        digest = await asyncio.to_thread(attachments_mod.store_file, self.store, f)
         return await self._write(attachments_mod.add, user, ticket_id, f, digest)
 
     async def remove_attachment(self, user: User, attachment_id: int) -> None:
         return await self._write(attachments_mod.remove, user, attachment_id)
 
-    async def save_attachment(self, user: User, attachment_id: int, target_path: str, *,
-                              overwrite: bool = False) -> str:
-        return str(await self._read(attachments_mod.save, user, attachment_id, target_path, overwrite))
+    async def read_attachment(self, user: User, attachment_id: int) -> AttachmentContent:
+        return await self._read(attachments_mod.content, user, attachment_id)
 
     async def list_notes(self, user: User, ticket_id: int) -> list[Note]:
         return await self._read(notes.list_for_ticket, user, ticket_id)
@@ -650,6 +643,16 @@ class LocalBackend(Backend):
         pg_dsn = (url.set(drivername="postgresql").render_as_string(hide_password=False)
                   if self.store.dialect == "postgresql" else None)
         return pg_dsn, url.render_as_string(hide_password=True)
+
+
+async def _chunks_of(fh: BinaryIO, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    """The export's bytes, read in a worker thread; the file closes when done
+    or when the reader stops (it has no name left: nothing stays behind)."""
+    try:
+        while block := await asyncio.to_thread(fh.read, size):
+            yield block
+    finally:
+        fh.close()
 
 
 def _shown_to(me: User, campaign: Campaign) -> Campaign:

@@ -10,16 +10,15 @@
 - CSV: UTF-8 with a byte-order mark (spreadsheets then read the accents
   right), comma separated. A value a spreadsheet would run as a formula
   (=, @, or + and - not followed by a phone number) is prefixed with "'".
-- Written to a temporary file in the target's directory, renamed into place
-  at the end: a failed export leaves no half file, and a reader never sees one.
+- Written to a scratch file (unlinked once open for reading), streamed to
+  the caller, who writes the user's file (sagicc_tui/files.py: a part file
+  renamed into place at the end, so a failed export leaves no half file).
 
 Runs in the caller's read transaction, so the file is one consistent snapshot
-even while agents keep writing. LocalBackend writes the change-log entry and
-renames the file in a write transaction right after (`finish`).
+even while agents keep writing. LocalBackend writes the change-log entry in a
+write transaction right after (`log_export`).
 
-The Backend is async but this writes a local file: right for LocalBackend,
-where the TUI and the store share the disk. The remote backend will stream
-the file from the server instead. `progress(done, total)` is called from the
+`progress(done, total)` is called from the
 worker thread; a UI must hop back to its event loop (call_from_thread). A
 progress callback that raises cancels the export: the temporary file is
 removed and the exception propagates.
@@ -33,8 +32,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, func, select
 
@@ -210,34 +208,27 @@ def write_csv(path: str, header: list[str], data: Iterator[list[Any]]) -> None:
 # --- the export ------------------------------------------------------------------------------------
 
 
-def _unwritable(path: str, reason: object) -> InvalidInput:
+def _unwritable(reason: object) -> InvalidInput:
     if isinstance(reason, OSError):
         reason = (reason.strerror or str(reason)).lower()
     return InvalidInput(N_("Cannot write the export to {path}: {reason}; choose another file or folder."),
-                        path=path, reason=reason)
+                        path=tempfile.gettempdir(), reason=reason)
 
 
-def export(store: Store, conn: Connection, user: User, path: str, fmt: str,
-           progress: Progress | None) -> ExportResult:
-    """Write the export to a temporary file beside `path`; `finish` renames it.
-
-    The returned result's `path` is the temporary file until `finish` runs.
-    """
+def export(store: Store, conn: Connection, user: User, fmt: str,
+           progress: Progress | None) -> tuple[ExportResult, BinaryIO]:
+    """Write the export to a scratch file and return it open for reading,
+    already unlinked: nothing is left behind whoever stops reading it, and
+    no other process can open it (0600 while it had a name)."""
     me = store.fresh_user(conn, user)
     require(me, Permission.EXPORT_CUSTOMERS)
     kind = _formats(fmt)
-    target = Path(path).expanduser().absolute()
-    if target.is_dir():
-        raise _unwritable(str(target), N_("it is a folder"))
     started = time.perf_counter()
-    from sagicc_tui.private_files import open_private, part_path, remove_stale_parts
-
     try:
-        remove_stale_parts(target)  # left by an export that was killed
-        tmp = str(part_path(target))
-        open_private(tmp, exclusive=True).close()  # 0600 (the rename keeps it): the whole customer base
+        fd, tmp = tempfile.mkstemp(prefix="sagicc-export-", suffix=f".{kind.value}")  # 0600
+        os.close(fd)
     except OSError as e:
-        raise _unwritable(str(target), e) from None
+        raise _unwritable(e) from None
     try:
         from sagicc_tui.i18n import _
 
@@ -252,36 +243,21 @@ def export(store: Store, conn: Connection, user: User, path: str, fmt: str,
             write_xlsx(tmp, header, data, _("Customers"))
         else:
             write_csv(tmp, header, data)
-        size = os.path.getsize(tmp)
+        fh = open(tmp, "rb")  # noqa: SIM115 - handed to the caller, who reads and closes it
+        size = os.fstat(fh.fileno()).st_size
     except OSError as e:
+        raise _unwritable(e) from None
+    finally:
         _remove(tmp)
-        raise _unwritable(str(target), e) from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return ExportResult(path=tmp, format=kind, customers=counts["customers"], contacts=counts["contacts"],
-                        accounts=counts["accounts"], bytes=size, seconds=time.perf_counter() - started)
+    return ExportResult(path="", format=kind, customers=counts["customers"], contacts=counts["contacts"],
+                        accounts=counts["accounts"], bytes=size, seconds=time.perf_counter() - started), fh
 
 
-def finish(store: Store, conn: Connection, user: User, result: ExportResult, path: str) -> ExportResult:
-    """In a write transaction: log the export, then move the file into place.
-
-    A failed rename rolls the log entry back; the temporary file is removed.
-    """
-    target = str(Path(path).expanduser().absolute())
+def log_export(store: Store, conn: Connection, user: User, result: ExportResult) -> None:
+    """In a write transaction once the file is complete: who exported how many.
+    Where the file goes is the caller's (its own disk), so not named here."""
     store.log(conn, user, [LogLine(EntityKind.CUSTOMER, 0, ChangeKind.EXPORTED, result.format.value, "",
-                                   f"{target} ({result.customers} customers)")])
-    try:
-        os.replace(result.path, target)
-    except OSError as e:
-        _remove(result.path)
-        raise _unwritable(target, e) from None
-    return ExportResult(path=target, format=result.format, customers=result.customers, contacts=result.contacts,
-                        accounts=result.accounts, bytes=result.bytes, seconds=result.seconds)
-
-
-def discard(result: ExportResult) -> None:
-    _remove(result.path)
+                                   f"{result.customers} customers")])
 
 
 def _remove(path: str) -> None:
@@ -291,5 +267,4 @@ def _remove(path: str) -> None:
         pass
 
 
-__all__ = ["COLUMNS", "PAGE", "csv_safe", "discard", "export", "finish", "write_csv", "write_xlsx"]
-
+__all__ = ["COLUMNS", "PAGE", "csv_safe", "export", "log_export", "write_csv", "write_xlsx"]

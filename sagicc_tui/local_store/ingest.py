@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from sagicc_tui.backend import IncomingMessage, IngestResult
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain import phones
 from sagicc_tui.domain.customers import name_sort_key
 from sagicc_tui.domain.enums import (

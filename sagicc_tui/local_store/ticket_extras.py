@@ -29,6 +29,7 @@ from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Task, Ticket, TicketRelation, User
 from sagicc_tui.domain.query import MassAction, TicketSelection
 from sagicc_tui.domain.rules import Permission, require, sla_breached
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.domain.ticket_screen import AgendaItem, ExternalView, TicketHeader
 from sagicc_tui.local_store import customer_merge, external_links, mail_thread, mass_actions, presence, schema
 from sagicc_tui.local_store import ticket_query as tq
@@ -139,13 +140,13 @@ def _assign_one(store: Store, conn: Connection, me: User, ticket: Ticket, action
 
 
 def update_ticket(
-    store: Store, conn: Connection, user: User, ticket_id: int, changes: dict[str, object],
+    store: Store, conn: Connection, user: User, ticket_id: int, changes: TicketChanges,
     expected_version: int,
 ) -> Ticket:
     """The Ticket tab's Save in one transaction: its fields (ticket_actions.update_fields)
     and, when `campaign_id` is among the changes, the move to that campaign exactly as
     Assign -> move to a campaign does it (the assignee stays only where they belong)."""
-    fields = dict(changes)
+    fields = changes.given()
     campaign_id = fields.pop("campaign_id", None)
     ticket = update_fields(store, conn, user, ticket_id, fields, expected_version)
     if campaign_id is None or campaign_id == ticket.campaign_id:

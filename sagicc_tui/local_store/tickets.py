@@ -9,14 +9,13 @@ from sqlalchemy import Connection, and_, func, select
 from sagicc_tui.domain.enums import Role
 from sagicc_tui.domain.errors import NotFound
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.domain.models import Campaign, Interaction, Task, Ticket, User
+from sagicc_tui.domain.models import Campaign, Task, Ticket, User
 from sagicc_tui.domain.query import TicketCursor, TicketPage, TicketQuery
 from sagicc_tui.domain.rules import Scope, scope_for
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.cards import card_from_row
 from sagicc_tui.local_store.convert import (
-    interaction_from_row,
     task_from_row,
     ticket_from_row,
 )
@@ -107,14 +106,6 @@ def child_in_scope(store: Store, conn: Connection, user: User, table, row_id: in
         return row, get(store, conn, user, ticket_id=row.ticket_id)
     except NotFound:
         raise missing from None
-
-
-def interactions(conn: Connection, ticket_id: int, after_id: int, limit: int) -> list[Interaction]:
-    it = schema.InteractionRow.__table__
-    rows = conn.execute(
-        select(it).where(it.c.ticket_id == ticket_id, it.c.id > after_id).order_by(it.c.id).limit(limit)
-    )
-    return [interaction_from_row(r) for r in rows]
 
 
 def tasks(conn: Connection, ticket_id: int, limit: int) -> list[Task]:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sagicc_tui.backend import IngestResult
+from sagicc_tui.domain.ingest import IngestResult
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, SagiccError
 from sagicc_tui.i18n import _
 from sagicc_tui.mail.config import ImapConfig, ImapSecurity

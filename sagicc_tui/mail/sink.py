@@ -15,7 +15,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from sagicc_tui.backend import Backend, IncomingMessage, IngestResult
+from sagicc_tui.backend import Backend
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.mail.parse import ParsedMail
 

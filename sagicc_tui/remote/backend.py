@@ -27,19 +27,19 @@ import inspect
 import logging
 import socket
 import uuid
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from sagicc_tui.backend import Backend, IncomingMessage, IngestResult, OutboxState, RefusedWrite
-from sagicc_tui.domain.customers import ExportResult
+from sagicc_tui.backend import Backend, OutboxState, RefusedWrite
+from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
+from sagicc_tui.domain.customers import CustomerExport, ExportResult
 from sagicc_tui.domain.errors import PermissionDenied, StoreError
 from sagicc_tui.domain.live import Change, ChangeSet
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.domain.models import Attachment, User
+from sagicc_tui.domain.models import Attachment, AttachmentContent, User
 from sagicc_tui.domain.ticket_screen import ExternalView
 from sagicc_tui.remote import wire
 from sagicc_tui.remote.outbox import Outbox, Pending
@@ -247,6 +247,10 @@ class RemoteBackend(Backend):
         if isinstance(args.get("limit"), int) and args["limit"] > MAX_PAGE:
             args["limit"] = MAX_PAGE  # the API's page size; paged calls continue from their key
         values = {k: wire.dump(hints[k], v) for k, v in args.items() if k in hints}
+        if route.name == "update_ticket":
+            # Only the fields given travel: on /api/v1 an explicit null account_id
+            # clears the account (scripts send it so), so "unchanged" is absent.
+            values["changes"] = {k: v for k, v in values["changes"].items() if v is not None}
         if route.name == "send_message" and args["message"].attachment_paths:
             # The files travel as content: the server never reads a path of ours.
             values["message"] = wire.dump(hints["message"], dataclasses.replace(args["message"], attachment_paths=()))
@@ -388,78 +392,67 @@ class RemoteBackend(Backend):
         return wire.load(IngestResult, await self._send(verb, path, token=token, retryable=True, json=body,
                                                         headers=headers))
 
-    async def add_attachment(self, user: User, ticket_id: int, path: str) -> Attachment:
-        from sagicc_tui.files import read_file
+    async def add_attachment(self, user: User, ticket_id: int, name: str, data: bytes) -> Attachment:
+        from sagicc_tui.files import local_file
 
-        f = await asyncio.to_thread(read_file, path)
+        f = local_file(name, data)  # the local store's sentence for a file over 10 MB, before sending it
         verb, route_path = BY_HAND["add_attachment"]
-        data = await self._send(verb, route_path.format(ticket_id=ticket_id), token=self._token_for(user),
-                                retryable=False, params={"name": f.name}, content=f.data,
-                                headers={"Content-Type": "application/octet-stream"})
-        return wire.load(Attachment, data)
+        answer = await self._send(verb, route_path.format(ticket_id=ticket_id), token=self._token_for(user),
+                                  retryable=False, params={"name": f.name}, content=f.data,
+                                  headers={"Content-Type": "application/octet-stream"})
+        return wire.load(Attachment, answer)
 
-    async def save_attachment(self, user: User, attachment_id: int, target_path: str, *,
-                              overwrite: bool = False) -> str:
+    async def read_attachment(self, user: User, attachment_id: int) -> AttachmentContent:
         from urllib.parse import unquote
 
-        from sagicc_tui.files import write_download
-
-        verb, path = BY_HAND["save_attachment"]
+        verb, path = BY_HAND["read_attachment"]
         r = await self._send(verb, path.format(attachment_id=attachment_id), token=self._token_for(user),
                              retryable=True, raw=True)
-        name = unquote(r.headers.get("X-Sagicc-Name", "attachment"))
-        return str(await asyncio.to_thread(write_download, name, r.content, target_path, overwrite))
+        return AttachmentContent(name=unquote(r.headers.get("X-Sagicc-Name", "attachment")),
+                                 mime=r.headers.get("Content-Type", "application/octet-stream"), data=r.content)
 
-    async def export_customers(self, user: User, path: str, fmt: str = "xlsx",
-                               progress: Callable[[int, int], None] | None = None) -> ExportResult:
-        """The server writes the spreadsheet; it is streamed here beside `path`
-        and renamed into place only when complete (all or nothing)."""
-        import os
-        import time
-
-        from sagicc_tui.domain.errors import InvalidInput
-
+    async def export_customers(self, user: User, fmt: str = "xlsx",
+                               progress: Callable[[int, int], None] | None = None) -> CustomerExport:
+        """The server has written and logged the spreadsheet when it answers;
+        its bytes stream from the open response (`chunks` closes it)."""
         verb, route_path = BY_HAND["export_customers"]
-        target = Path(path).expanduser()
-        if not target.parent.is_dir():
-            raise InvalidInput(N_("The folder {path} does not exist; choose an existing folder."),
-                               path=str(target.parent))
-        from sagicc_tui.private_files import open_private, part_path, remove_stale_parts
-
-        remove_stale_parts(target)  # left by an export that was killed
-        tmp = part_path(target)
-        started = time.monotonic()
-        headers = _authorization(self._token_for(user))
+        request = self._client.build_request(
+            verb, API + route_path, params={"format": fmt}, headers=_authorization(self._token_for(user)),
+            timeout=httpx.Timeout(connect=5.0, read=600.0, write=30.0, pool=5.0))
         try:
-            async with self._client.stream(verb, API + route_path, params={"format": fmt}, headers=headers,
-                                           timeout=httpx.Timeout(connect=5.0, read=600.0, write=30.0,
-                                                                 pool=5.0)) as r:
-                if r.status_code >= 400:
-                    await r.aread()
-                    try:
-                        doc = r.json()
-                    except ValueError:
-                        doc = None
-                    raise wire.error_from_problem(r.status_code, doc)
-                result = wire.load(ExportResult, _json.loads(r.headers.get("X-Sagicc-Export", "null")))
-                rows = result.customers
-                total = int(r.headers.get("Content-Length", "0")) or 1
-                done = 0
-                with open_private(tmp, exclusive=True) as fh:  # 0600: the whole customer base
-                    async for block in r.aiter_bytes():
-                        fh.write(block)
-                        done += len(block)
-                        if progress is not None:
-                            progress(min(rows, rows * done // total), rows)
-            os.replace(tmp, target)
+            r = await self._client.send(request, stream=True)
         except _CONNECT_ERRORS + _LOST_ANSWER as exc:
-            tmp.unlink(missing_ok=True)
             self._set_online(False)
             raise self._unreachable(exc) from None
+        try:
+            if r.status_code >= 400:
+                await r.aread()
+                try:
+                    doc = r.json()
+                except ValueError:
+                    doc = None
+                raise wire.error_from_problem(r.status_code, doc)
+            result = wire.load(ExportResult, _json.loads(r.headers.get("X-Sagicc-Export", "null")))
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            await r.aclose()
             raise
-        return dataclasses.replace(result, path=str(target), seconds=time.monotonic() - started)
+        return CustomerExport(result=result, chunks=self._export_chunks(r, result.customers, progress))
+
+    async def _export_chunks(self, r: httpx.Response, rows: int,
+                             progress: Callable[[int, int], None] | None) -> AsyncIterator[bytes]:
+        total = int(r.headers.get("Content-Length", "0")) or 1
+        done = 0
+        try:
+            async for block in r.aiter_bytes():
+                done += len(block)
+                if progress is not None:
+                    progress(min(rows, rows * done // total), rows)  # customers, by the bytes come
+                yield block
+        except _CONNECT_ERRORS + _LOST_ANSWER as exc:
+            self._set_online(False)
+            raise self._unreachable(exc) from None
+        finally:
+            await r.aclose()
 
     async def external_view(self, user: User, ticket_id: int) -> ExternalView:
         view = await self._call(_ROUTE["external_view"],

@@ -115,8 +115,6 @@ ROUTES: tuple[Route, ...] = (
     # one ticket
     _r("get_ticket", "GET", "/tickets/{ticket_id}"),
     _r("get_ticket_by_number", "GET", "/tickets/by-number/{number}"),
-    _r("list_interactions", "GET", "/tickets/{ticket_id}/interactions"),
-    _r("list_tasks", "GET", "/tickets/{ticket_id}/tasks"),
     _r("add_task", "POST", "/tickets/{ticket_id}/tasks", create=True),
     _r("close_ticket", "POST", "/tickets/{ticket_id}/close"),
     _r("update_ticket", "PATCH", "/tickets/{ticket_id}"),
@@ -186,12 +184,13 @@ ROUTES: tuple[Route, ...] = (
     _r("delete_note", "DELETE", "/notes/{note_id}", status=204),
 )
 
-#: Methods whose arguments are files on the caller's machine: the server and
-#: the client handle them by hand (uploads and downloads), not from the table.
+#: Methods whose arguments or answers are files' bytes (and the gateway's
+#: inbound): the server and the client handle them by hand (uploads,
+#: downloads, the streamed export), not from the table.
 BY_HAND = {
     "ingest": ("POST", "/inbound"),  # a channel gateway's token, attachments inline
-    "add_attachment": ("POST", "/tickets/{ticket_id}/attachments"),  # multipart upload
-    "save_attachment": ("GET", "/attachments/{attachment_id}/content"),  # the file's bytes
+    "add_attachment": ("POST", "/tickets/{ticket_id}/attachments"),  # the body is the file's bytes
+    "read_attachment": ("GET", "/attachments/{attachment_id}/content"),  # the file's bytes
     "export_customers": ("GET", "/customers/export"),  # the spreadsheet, streamed
 }
 

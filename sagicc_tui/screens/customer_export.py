@@ -39,6 +39,7 @@ from sagicc_tui.backend import Backend
 from sagicc_tui.domain.customers import ExportFormat, ExportResult
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import User
+from sagicc_tui.files import export_to_file
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
 from sagicc_tui.widgets.translated import TranslatedBindings
@@ -167,7 +168,7 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
             self.post_message(self._Progress(done, total))  # thread safe
 
         try:
-            result = await self.backend.export_customers(self.user, path, fmt.value, progress)
+            result = await export_to_file(self.backend, self.user, path, fmt.value, progress)
         except SagiccError as e:
             self.post_message(self._Failed(e))
             return

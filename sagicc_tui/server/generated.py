@@ -8,15 +8,17 @@ import contextlib
 import dataclasses
 import inspect
 import typing
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import ConfigDict, Field, create_model
 
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.ticket_changes import NO_ACCOUNT
 from sagicc_tui.remote import wire
 from sagicc_tui.remote.routes import API, MAX_PAGE, Route
 from sagicc_tui.remote.routes import signature as route_signature
@@ -64,6 +66,19 @@ def _query_type(tp: Any) -> Any:
     return tp
 
 
+def _null_account_clears(raw: Any, args: dict[str, Any]) -> None:
+    """/api/v1 has always read `"account_id": null` in a ticket's changes as "no
+    account" (the changes were a dict); TicketChanges says that with NO_ACCOUNT,
+    None being "unchanged". The route keeps its meaning for the scripts using it."""
+    changes = raw.get("changes") if isinstance(raw, dict) else None
+    if isinstance(changes, dict) and "account_id" in changes and changes["account_id"] is None:
+        args["changes"] = dataclasses.replace(args["changes"], account_id=NO_ACCOUNT)
+
+
+#: Routes that read their raw JSON body too, for what the typed body cannot say.
+_RAW_BODY: dict[str, Callable[[Any, dict[str, Any]], None]] = {"update_ticket": _null_account_clears}
+
+
 def add_route(router: APIRouter, route: Route) -> None:
     hints = route.hints()
     returns = hints.get("return")
@@ -101,6 +116,8 @@ def add_route(router: APIRouter, route: Route) -> None:
         params.append(inspect.Parameter("idempotency_key", kw_only, default=None, annotation=Annotated[
             str | None, Header(alias="Idempotency-Key", max_length=200)]))
     params.append(inspect.Parameter("caller_", kw_only, annotation=Annotated[Caller, Depends(user_caller)]))
+    if route.name in _RAW_BODY:
+        params.append(inspect.Parameter("request_", kw_only, annotation=Request))
 
     takes_user = "user" in route_signature(route.name).parameters
 
@@ -111,9 +128,12 @@ def add_route(router: APIRouter, route: Route) -> None:
         if_match = kw.pop("if_match", None)
         key = kw.pop("idempotency_key", None)
         body = kw.pop("body", None)
+        request: Request | None = kw.pop("request_", None)
         args = dict(kw)
         if body is not None:
             args.update({name: getattr(body, name) for name in body_fields})
+        if request is not None:
+            _RAW_BODY[route.name](await request.json(), args)
         for p in route.wire_params():
             if isinstance(args.get(p.name), list) and typing.get_origin(hints[p.name]) is tuple:
                 args[p.name] = tuple(args[p.name])

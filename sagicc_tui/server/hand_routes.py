@@ -5,11 +5,8 @@ the external page. Everything else is generated from remote/routes.py
 
 import asyncio
 import json
-import shutil
-import tempfile
 import typing
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
@@ -17,17 +14,17 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sagicc_tui.backend import IncomingMessage
 from sagicc_tui.domain.customers import ExportResult
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.domain.models import User
+from sagicc_tui.domain.models import Interaction, Task, User
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
 from sagicc_tui.files import safe_file_name
 from sagicc_tui.i18n import available_languages
 from sagicc_tui.remote import wire
-from sagicc_tui.remote.routes import API
+from sagicc_tui.remote.routes import API, MAX_PAGE
 from sagicc_tui.server import live
 from sagicc_tui.server.callers import Caller, caller, user_caller
 from sagicc_tui.server.files import InboundAttachment, files_on_disk
@@ -107,58 +104,60 @@ def add_hand_routes(router: APIRouter) -> None:
             if len(data) > MAX_ATTACHMENT_BYTES:
                 raise InvalidInput(N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
                                    path=name, size="> 10")
-        folder = Path(tempfile.mkdtemp(prefix="sagicc-upload-"))
-        try:
-            path = folder / safe_file_name(name)
-            path.write_bytes(bytes(data))
-            with c.events.writing():
-                result = await c.backend.add_attachment(c.user, ticket_id, str(path))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        with c.events.writing():
+            result = await c.backend.add_attachment(c.user, ticket_id, name, bytes(data))
         await c.events.publish("add_attachment", live.change_of("add_attachment", {"ticket_id": ticket_id}, result))
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
+
+    # Two reads of /api/v1 whose contract methods went (#17.1: `conversation` and
+    # `list_tasks_page` cover them); the paths and answers stay for the scripts using them.
+    @router.get(API + "/tickets/{ticket_id}/interactions", response_model=list[Interaction], tags=["tickets"],
+                summary="The ticket's interactions by id, oldest first, after `after_id`",
+                responses=documented(401, 403, 404, 422, 503))
+    async def list_interactions(ticket_id: int, c: Annotated[Caller, Depends(user_caller)],
+                                after_id: Annotated[int, Query(ge=0)] = 0,
+                                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE) -> Response:
+        found: list[Interaction] = []
+        key = None
+        while True:
+            page = await c.backend.conversation(c.user, ticket_id, after_key=key, limit=MAX_PAGE)
+            found += [item.interaction for item in page.items if not item.previous]
+            if page.next_key is None:
+                break
+            key = page.next_key
+        rows = sorted((i for i in found if i.id > after_id), key=lambda i: i.id)[:limit]
+        return Response(wire.adapter(list[Interaction]).dump_json(rows), media_type="application/json")
+
+    @router.get(API + "/tickets/{ticket_id}/tasks", response_model=list[Task], tags=["tickets"],
+                summary="The ticket's tasks, newest first", responses=documented(401, 403, 404, 422, 503))
+    async def list_tasks(ticket_id: int, c: Annotated[Caller, Depends(user_caller)],
+                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> Response:
+        rows = await c.backend.list_tasks_page(c.user, ticket_id, limit=limit)
+        return Response(wire.adapter(list[Task]).dump_json(rows), media_type="application/json")
 
     @router.get(API + "/attachments/{attachment_id}/content", tags=["tickets"],
              summary="T13: the file's bytes", response_class=Response,
              responses=documented(401, 403, 404, 422, 503))
     async def download(attachment_id: int, c: Annotated[Caller, Depends(user_caller)]) -> Response:
-        folder = Path(tempfile.mkdtemp(prefix="sagicc-download-"))
-        try:
-            path = Path(await c.backend.save_attachment(c.user, attachment_id, str(folder)))
-            data = path.read_bytes()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return Response(data, media_type="application/octet-stream",
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(path.name)}",
-                                 "X-Sagicc-Name": _quote(path.name)})
+        content = await c.backend.read_attachment(c.user, attachment_id)
+        name = safe_file_name(content.name)  # a customer's name: one plain file name
+        return Response(content.data, media_type="application/octet-stream",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}",
+                                 "X-Sagicc-Name": _quote(name)})
 
     @router.get(API + "/customers/export", tags=["customers"], response_class=Response,
              summary="C3: the whole customer base as a spreadsheet (export permission)",
              responses=documented(401, 403, 422, 503))
     async def export(c: Annotated[Caller, Depends(user_caller)],
                      format: Annotated[typing.Literal["xlsx", "csv"], Query()] = "xlsx") -> Response:
-        folder = Path(tempfile.mkdtemp(prefix="sagicc-export-"))
-        target = folder / f"customers.{format}"
-        try:
-            result = await c.backend.export_customers(c.user, str(target), format)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-
-        def chunks():
-            try:
-                with open(target, "rb") as fh:
-                    while block := fh.read(1 << 20):
-                        yield block
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-
+        export = await c.backend.export_customers(c.user, format)
+        result = export.result
         media = ("text/csv" if format == "csv"
                  else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return StreamingResponse(chunks(), media_type=media, headers={
+        return StreamingResponse(export.chunks, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="customers.{format}"',
             "X-Sagicc-Export": wire.adapter(ExportResult).dump_json(result).decode(),
-            "Content-Length": str(target.stat().st_size)})
+            "Content-Length": str(result.bytes)})
 
     @router.get("/external/{token}", response_class=HTMLResponse, tags=["external"],
              summary="T3: the read-only page of a ticket (no notes), by its unguessable token",

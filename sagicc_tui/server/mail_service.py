@@ -31,7 +31,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from sagicc_tui.backend import IngestResult
+from sagicc_tui.domain.ingest import IngestResult
 from sagicc_tui.local_store.core import Store
 from sagicc_tui.mail.mailboxes import Mailbox, configured
 from sagicc_tui.mail.sink import StoreSink

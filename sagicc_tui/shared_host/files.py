@@ -48,15 +48,9 @@ class ConfinedFiles:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
 
-    async def export_customers(self, user, path: str, fmt: str = "xlsx", progress=None):
-        return await self._backend.export_customers(user, confine(self.root, path), fmt, progress)
-
-    async def add_attachment(self, user, ticket_id: int, path: str):
-        return await self._backend.add_attachment(user, ticket_id, confine(self.root, path))
-
-    async def save_attachment(self, user, attachment_id: int, target_path: str, *, overwrite: bool = False):
-        return await self._backend.save_attachment(user, attachment_id, confine(self.root, target_path),
-                                                   overwrite=overwrite)
+    def local_path(self, path: str) -> str:
+        # Attach from, save to, export to (sagicc_tui/files.py) all resolve here.
+        return confine(self.root, path)
 
     async def send_message(self, user, ticket_id: int, message):
         paths = tuple(confine(self.root, p) for p in message.attachment_paths)

@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, EntityKind, MailSecurity
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, StaleWrite
 from sagicc_tui.domain.models import CampaignMailbox

@@ -9,6 +9,7 @@ import pytest
 from sagicc_tui.domain.customers import AccountInput, CustomerInput, MergeParts
 from sagicc_tui.domain.enums import ChangeKind, ChannelType, EntityKind, IdType
 from sagicc_tui.domain.errors import NotFound, StaleWrite
+from sagicc_tui.domain.ticket_changes import TicketChanges
 
 
 async def test_namesakes_are_told_apart_and_lost_accounts_are_named(world):
@@ -17,7 +18,7 @@ async def test_namesakes_are_told_apart_and_lost_accounts_are_named(world):
     b = await world.incoming("+57 301 555 0077", "hola", name="Duplicado Remoto", channel=ChannelType.WHATSAPP)
     acc = await world.backend.add_account(admin, b.customer_id, AccountInput(number="CTA-77"))
     ticket = await world.backend.get_ticket(admin, b.ticket_id)
-    await world.backend.update_ticket(admin, ticket.id, {"account_id": acc.id}, expected_version=ticket.version)
+    await world.backend.update_ticket(admin, ticket.id, TicketChanges(account_id=acc.id), expected_version=ticket.version)
     parts = MergeParts(accounts=False)
     preview = await world.backend.preview_customer_merge(admin, a.customer_id, [b.customer_id], parts)
     assert (preview.main.reach, preview.others[0].reach) == ("remoto@uno.co", "+57 301 555 0077")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, TicketStatus
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.query import TicketQuery

@@ -58,9 +58,9 @@ async def test_merge_moves_everything_to_the_primary_and_closes_the_others(world
     primary = await world.backend.get_ticket(admin, a.ticket_id)
     assert primary.status is TicketStatus.NEW and primary.unread_count == 3
     assert primary.next_task_at == world.clock() + timedelta(hours=1)  # taken from b
-    texts = [i.content for i in await world.backend.list_interactions(admin, a.ticket_id)]
+    texts = [i.content for i in await world.interactions(admin, a.ticket_id)]
     assert texts == ["primero", "segundo", "tercero"]
-    assert len(await world.backend.list_tasks(admin, a.ticket_id)) == 1
+    assert len(await world.backend.list_tasks_page(admin, a.ticket_id)) == 1
     for r in (b, c):
         t = await world.backend.get_ticket(admin, r.ticket_id)
         assert t.status is TicketStatus.CLOSED and t.merged_into_id == a.ticket_id
@@ -113,7 +113,7 @@ async def test_add_task_to_each_ticket(world):
     res = await world.backend.run_mass_action(ana, MassAction(kind=MassActionKind.ADD_TASK, selection=ids(a, b), task=task))
     assert res.done == 2
     for r in (a, b):
-        assert [t.observations for t in await world.backend.list_tasks(ana, r.ticket_id)] == ["Masivo"]
+        assert [t.observations for t in await world.backend.list_tasks_page(ana, r.ticket_id)] == ["Masivo"]
         assert (await world.backend.get_ticket(ana, r.ticket_id)).last_outcome == "Solucionado"
 
 

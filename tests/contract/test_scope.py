@@ -47,7 +47,7 @@ async def test_out_of_scope_ticket_reads_as_missing(world):
     with pytest.raises(NotFound):
         await world.backend.get_ticket_by_number(ana, theirs.ticket_number)
     with pytest.raises(NotFound):
-        await world.backend.list_interactions(ana, theirs.ticket_id)
+        await world.interactions(ana, theirs.ticket_id)
 
 
 async def test_view_all_tickets_campaign_lifts_the_restriction(world):

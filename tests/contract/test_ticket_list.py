@@ -191,7 +191,7 @@ async def test_change_token_moves_when_another_connection_writes(world):
     assert await world.backend.change_token() == first
     other = await world.other_terminal()
     try:
-        await other.ingest(__import__("sagicc_tui.backend", fromlist=["IncomingMessage"]).IncomingMessage(
+        await other.ingest(__import__("sagicc_tui.domain.ingest", fromlist=["IncomingMessage"]).IncomingMessage(
             channel=ChannelType.EMAIL, sender="z@x.com", text="desde otra terminal"))
     finally:
         await other.aclose()

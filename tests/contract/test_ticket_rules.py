@@ -9,6 +9,7 @@ import pytest
 from sagicc_tui.domain.enums import ChangeKind, EntityKind, Priority, TicketStatus
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.domain.models import TaskInput
+from sagicc_tui.domain.ticket_changes import TicketChanges
 
 
 async def test_closed_ticket_stays_closed(world):
@@ -20,7 +21,7 @@ async def test_closed_ticket_stays_closed(world):
     with pytest.raises(RuleViolation):
         await world.backend.close_ticket(admin, t.id, expected_version=closed.version)
     with pytest.raises(RuleViolation):
-        await world.backend.update_ticket(admin, t.id, {"status": "open"}, expected_version=closed.version)
+        await world.backend.update_ticket(admin, t.id, TicketChanges(status="open"), expected_version=closed.version)
     with pytest.raises(RuleViolation):
         await world.backend.add_task(admin, t.id, TaskInput(values={"resultado": "Solucionado"}))
     # A new message from the customer opens a new ticket instead of reopening.
@@ -33,9 +34,9 @@ async def test_stale_write_is_refused_and_names_who(world):
     ana, bruno = await world.user("ana"), await world.user("bruno")
     loaded_by_ana = await world.backend.get_ticket(ana, r.ticket_id)
     loaded_by_bruno = await world.backend.get_ticket(bruno, r.ticket_id)
-    await world.backend.update_ticket(bruno, r.ticket_id, {"priority": "high"}, expected_version=loaded_by_bruno.version)
+    await world.backend.update_ticket(bruno, r.ticket_id, TicketChanges(priority="high"), expected_version=loaded_by_bruno.version)
     with pytest.raises(StaleWrite) as err:
-        await world.backend.update_ticket(ana, r.ticket_id, {"priority": "low"}, expected_version=loaded_by_ana.version)
+        await world.backend.update_ticket(ana, r.ticket_id, TicketChanges(priority="low"), expected_version=loaded_by_ana.version)
     assert "Bruno Agente" in str(err.value)
     assert err.value.current_version == loaded_by_ana.version + 1
     now = await world.backend.get_ticket(ana, r.ticket_id)
@@ -47,7 +48,7 @@ async def test_edit_writes_change_log_in_same_transaction(world):
     admin = await world.user("admin")
     t = await world.backend.get_ticket(admin, r.ticket_id)
     t2 = await world.backend.update_ticket(
-        admin, t.id, {"priority": "critical", "description": "Pedido perdido", "status": "escalated"},
+        admin, t.id, TicketChanges(priority="critical", description="Pedido perdido", status="escalated"),
         expected_version=t.version,
     )
     log = await world.backend.change_log(admin, EntityKind.TICKET, t.id)
@@ -58,7 +59,7 @@ async def test_edit_writes_change_log_in_same_transaction(world):
     assert all(e.user_name == "Ada Admin" for e in log if e.field in ("priority", "status"))
     # A failed edit (bad value) writes neither the change nor a log entry.
     with pytest.raises(InvalidInput):
-        await world.backend.update_ticket(admin, t.id, {"priority": "urgent!"}, expected_version=t2.version)
+        await world.backend.update_ticket(admin, t.id, TicketChanges(priority="urgent!"), expected_version=t2.version)
     assert len(await world.backend.change_log(admin, EntityKind.TICKET, t.id)) == len(log)
     assert (await world.backend.get_ticket(admin, t.id)).version == t2.version
 
@@ -75,7 +76,7 @@ async def test_change_log_date_filter(world):
     admin = await world.user("admin")
     t = await world.backend.get_ticket(admin, r.ticket_id)
     world.clock.advance(days=2)
-    await world.backend.update_ticket(admin, t.id, {"priority": "low"}, expected_version=t.version)
+    await world.backend.update_ticket(admin, t.id, TicketChanges(priority="low"), expected_version=t.version)
     recent = await world.backend.change_log(admin, EntityKind.TICKET, t.id, since=world.clock() - timedelta(days=1))
     assert [e.field for e in recent] == ["priority"]
 
@@ -100,7 +101,7 @@ async def test_task_validates_and_schedules_next_task(world):
     admin = await world.user("admin")
     kinds = [e.kind for e in await world.backend.change_log(admin, EntityKind.TICKET, t.id)]
     assert ChangeKind.TASK_ADDED in kinds and ChangeKind.STATUS in kinds
-    assert (await world.backend.list_tasks(ana, t.id))[0].observations == "Llamar mañana"
+    assert (await world.backend.list_tasks_page(ana, t.id))[0].observations == "Llamar mañana"
 
 
 async def test_disabled_user_is_refused(world):
@@ -140,5 +141,5 @@ async def test_reading_or_a_new_message_does_not_make_an_edit_stale(world):
     mine = await world.backend.get_ticket(ana, r.ticket_id)
     await world.backend.mark_read(bruno, r.ticket_id)
     await world.incoming("a@x.com", "¿hay novedades?")
-    saved = await world.backend.update_ticket(ana, r.ticket_id, {"priority": "high"}, expected_version=mine.version)
+    saved = await world.backend.update_ticket(ana, r.ticket_id, TicketChanges(priority="high"), expected_version=mine.version)
     assert saved.priority is Priority.HIGH and saved.unread_count == 1

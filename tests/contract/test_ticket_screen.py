@@ -24,7 +24,9 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.domain.models import Survey, TaskInput
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES, PRESENCE_TTL, WRITING_TTL, OutgoingMessage
+from sagicc_tui.files import attach_file, save_attachment_to
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.convert import campaign_to_config
@@ -171,7 +173,7 @@ def _calls(ticket_id, number, tmp_file):
         "list_notes": lambda b, u: b.list_notes(u, ticket_id),
         "add_note": lambda b, u: b.add_note(u, ticket_id, "nota", "yellow"),
         "list_attachments": lambda b, u: b.list_attachments(u, ticket_id),
-        "add_attachment": lambda b, u: b.add_attachment(u, ticket_id, str(tmp_file)),
+        "add_attachment": lambda b, u: b.add_attachment(u, ticket_id, "f.txt", b"x"),
         "related_tickets": lambda b, u: b.related_tickets(u, ticket_id),
         "relate_ticket": lambda b, u: b.relate_ticket(u, ticket_id, number),
         "external_view": lambda b, u: b.external_view(u, ticket_id),
@@ -522,7 +524,7 @@ async def test_attachments_add_save_remove(world, tmp_path):
     r = await world.incoming("a@x.com", "con adjunto", attachments=(str(src),))
     b = world.backend
     ana = await world.user("ana")
-    added = await b.add_attachment(ana, r.ticket_id, str(src))
+    added = await attach_file(b, ana, r.ticket_id, str(src))
     listed = await b.list_attachments(ana, r.ticket_id)
     assert [(x.name, x.interaction_id is None) for x in listed] == [("contrato.pdf", False), ("contrato.pdf", True)]
     assert len({x.sha256 for x in listed}) == 1  # the content is stored once
@@ -531,13 +533,13 @@ async def test_attachments_add_save_remove(world, tmp_path):
     world.sql(update(at).where(at.c.id == listed[0].id).values(name="../../.bashrc"))
     out = tmp_path / "out"
     out.mkdir()
-    saved = await b.save_attachment(ana, listed[0].id, str(out))
+    saved = await save_attachment_to(b, ana, listed[0].id, str(out))
     assert saved == str(out / "bashrc") and (out / "bashrc").read_bytes() == b"%PDF contrato"
     with pytest.raises(InvalidInput) as err:
-        await b.save_attachment(ana, listed[0].id, str(out))
+        await save_attachment_to(b, ana, listed[0].id, str(out))
     assert "already exists" in str(err.value)
     (out / "bashrc").write_bytes(b"old")
-    await b.save_attachment(ana, listed[0].id, str(out / "bashrc"), overwrite=True)
+    await save_attachment_to(b, ana, listed[0].id, str(out / "bashrc"), overwrite=True)
     assert (out / "bashrc").read_bytes() == b"%PDF contrato"
     # Files of a message stay with it; files added by hand can go.
     with pytest.raises(RuleViolation):
@@ -547,9 +549,9 @@ async def test_attachments_add_save_remove(world, tmp_path):
     kinds = await log_kinds(world, r.ticket_id)
     assert ChangeKind.ATTACHMENT_ADDED in kinds and ChangeKind.ATTACHMENT_REMOVED in kinds
     with pytest.raises(InvalidInput):
-        await b.add_attachment(ana, r.ticket_id, str(tmp_path / "missing.pdf"))
+        await attach_file(b, ana, r.ticket_id, str(tmp_path / "missing.pdf"))
     with pytest.raises(NotFound):
-        await b.save_attachment(ana, 9999, str(out))
+        await save_attachment_to(b, ana, 9999, str(out))
 
 
 # --- T14 notes ------------------------------------------------------------------------------------------
@@ -589,10 +591,10 @@ async def test_stale_write_between_two_terminals_names_who_and_overwrites_nothin
         bruno = await other.get_user("bruno")
         loaded_by_ana = await world.backend.get_ticket(ana, r.ticket_id)
         loaded_by_bruno = await other.get_ticket(bruno, r.ticket_id)
-        await other.update_ticket(bruno, r.ticket_id, {"description": "Bruno lo editó"},
+        await other.update_ticket(bruno, r.ticket_id, TicketChanges(description="Bruno lo editó"),
                                   expected_version=loaded_by_bruno.version)
         with pytest.raises(StaleWrite) as err:
-            await world.backend.update_ticket(ana, r.ticket_id, {"description": "Ana lo editó"},
+            await world.backend.update_ticket(ana, r.ticket_id, TicketChanges(description="Ana lo editó"),
                                               expected_version=loaded_by_ana.version)
         assert "Bruno Agente" in str(err.value)
         with pytest.raises(StaleWrite):
@@ -654,7 +656,7 @@ async def test_ticket_activity_moves_with_each_part_and_says_who(world, tmp_path
 
     # Sofía changes the description: the version moves and the stamp names her and the field.
     t = await b.get_ticket(sofia, r.ticket_id)
-    await b.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"}, expected_version=t.version)
+    await b.update_ticket(sofia, r.ticket_id, TicketChanges(description="Cambiado por Sofía"), expected_version=t.version)
     edited = await b.ticket_activity(ana, r.ticket_id)
     assert edited.ticket_version > after_mail.ticket_version
     assert (edited.ticket_updated_by, edited.change_by, edited.change_field) == (

@@ -13,6 +13,7 @@ from sagicc_tui.domain.admin import fill_placeholders
 from sagicc_tui.domain.customers import AccountInput, CustomerInput, parse_account_extra
 from sagicc_tui.domain.enums import ChangeKind, ChannelType, EntityKind, IdType, TicketStatus
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, RuleViolation, StaleWrite
+from sagicc_tui.domain.ticket_changes import TicketChanges
 
 # --- 2. T7: the campaign, in the Ticket tab's save ---------------------------------------------
 
@@ -23,7 +24,7 @@ async def test_update_ticket_moves_the_campaign_with_assigns_rules(world):
     world.set_ticket(r.ticket_id, assignee_id=3)  # ana: Servicio only
     sofia = await world.user("sofia")
     t = await b.get_ticket(sofia, r.ticket_id)
-    moved = await b.update_ticket(sofia, t.id, {"campaign_id": 2, "priority": "high"}, expected_version=t.version)
+    moved = await b.update_ticket(sofia, t.id, TicketChanges(campaign_id=2, priority="high"), expected_version=t.version)
     # Ana does not work in Ventas: unassigned, as Assign -> move to a campaign does.
     assert (moved.campaign_id, moved.assignee_id, moved.priority.value) == (2, None, "high")
     log = await b.change_log(await world.user("admin"), EntityKind.TICKET, t.id)
@@ -32,13 +33,13 @@ async def test_update_ticket_moves_the_campaign_with_assigns_rules(world):
     # Diego works in both: he keeps it on the way back.
     world.set_ticket(t.id, assignee_id=6)
     t = await b.get_ticket(sofia, t.id)
-    back = await b.update_ticket(sofia, t.id, {"campaign_id": 1}, expected_version=t.version)
+    back = await b.update_ticket(sofia, t.id, TicketChanges(campaign_id=1), expected_version=t.version)
     assert (back.campaign_id, back.assignee_id) == (1, 6)
     # The same campaign again changes nothing and still checks the version.
-    same = await b.update_ticket(sofia, t.id, {"campaign_id": 1}, expected_version=back.version)
+    same = await b.update_ticket(sofia, t.id, TicketChanges(campaign_id=1), expected_version=back.version)
     assert same.version == back.version
     with pytest.raises(StaleWrite):
-        await b.update_ticket(sofia, t.id, {"campaign_id": 2}, expected_version=t.version)
+        await b.update_ticket(sofia, t.id, TicketChanges(campaign_id=2), expected_version=t.version)
     assert (await b.get_ticket(sofia, t.id)).campaign_id == 1
 
 
@@ -49,16 +50,16 @@ async def test_a_campaign_move_is_refused_where_assign_refuses_it(world):
     ana = await world.user("ana")
     t = await b.get_ticket(ana, r.ticket_id)
     with pytest.raises(PermissionDenied):  # an agent moves tickets only into their campaigns
-        await b.update_ticket(ana, t.id, {"campaign_id": 2, "priority": "high"}, expected_version=t.version)
+        await b.update_ticket(ana, t.id, TicketChanges(campaign_id=2, priority="high"), expected_version=t.version)
     after = await b.get_ticket(ana, t.id)
     assert (after.campaign_id, after.priority, after.version) == (1, t.priority, t.version)  # nothing half-written
     sofia = await world.user("sofia")
     with pytest.raises(Exception) as missing:
-        await b.update_ticket(sofia, t.id, {"campaign_id": 99}, expected_version=t.version)
+        await b.update_ticket(sofia, t.id, TicketChanges(campaign_id=99), expected_version=t.version)
     assert "no campaign with id 99" in str(missing.value)
     closed = await b.close_ticket(sofia, t.id, expected_version=t.version)
     with pytest.raises(RuleViolation):
-        await b.update_ticket(sofia, t.id, {"campaign_id": 2}, expected_version=closed.version)
+        await b.update_ticket(sofia, t.id, TicketChanges(campaign_id=2), expected_version=closed.version)
 
 
 # --- 4. T10: Spanish placeholders --------------------------------------------------------------
@@ -145,7 +146,7 @@ async def test_the_change_log_names_the_ids_it_records(world):
                                                          first_name="Laura", last_name="Gómez"))
     t = await b.switch_ticket_customer(admin, t.id, laura.id, expected_version=t.version)
     account = await b.add_account(admin, laura.id, AccountInput(number="CTA-77", name="Hogar"))
-    t = await b.update_ticket(admin, t.id, {"account_id": account.id, "campaign_id": 2}, expected_version=t.version)
+    t = await b.update_ticket(admin, t.id, TicketChanges(account_id=account.id, campaign_id=2), expected_version=t.version)
     log = await b.change_log(admin, EntityKind.TICKET, t.id)
     named = {e.field: (e.previous_name, e.new_name) for e in log if e.field in ("customer_id", "account_id",
                                                                               "campaign_id")}

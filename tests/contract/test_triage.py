@@ -18,6 +18,7 @@ from sagicc_tui.domain.models import SlaRule
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.domain.rules import sla_due
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.convert import campaign_to_config
 from tests.factory import SERVICE
@@ -58,9 +59,9 @@ async def test_the_sla_order_follows_each_campaigns_rules_and_every_write(world)
               .values(config=campaign_to_config(replace(SERVICE, sla_rules=rules))))
     for i in (made[5].ticket_id, made[6].ticket_id):
         t = await world.backend.get_ticket(admin, i)
-        await world.backend.update_ticket(admin, i, {"priority": Priority.CRITICAL}, expected_version=t.version)
+        await world.backend.update_ticket(admin, i, TicketChanges(priority=Priority.CRITICAL), expected_version=t.version)
     t = await world.backend.get_ticket(admin, made[2].ticket_id)
-    await world.backend.update_ticket(admin, made[2].ticket_id, {"priority": Priority.LOW},
+    await world.backend.update_ticket(admin, made[2].ticket_id, TicketChanges(priority=Priority.LOW),
                                       expected_version=t.version)
     # The oldest is answered: its deadline becomes the resolution's (600 min).
     (contact,) = await world.backend.list_contacts(admin, made[0].customer_id)

@@ -10,6 +10,7 @@ import pytest
 from sagicc_tui.domain.customers import AccountInput, ContactInput, CustomerInput
 from sagicc_tui.domain.enums import ContactKind, CustomerStatus, IdType
 from sagicc_tui.domain.errors import StaleWrite
+from sagicc_tui.domain.ticket_changes import TicketChanges
 
 
 async def test_ticket_writes_refuse_a_stale_version_with_equal_values(world):
@@ -17,16 +18,16 @@ async def test_ticket_writes_refuse_a_stale_version_with_equal_values(world):
     admin = await world.user("admin")
     b = world.backend
     t = await b.get_ticket(admin, r.ticket_id)
-    moved = await b.update_ticket(admin, t.id, {"description": "6"}, expected_version=t.version)
+    moved = await b.update_ticket(admin, t.id, TicketChanges(description="6"), expected_version=t.version)
     with pytest.raises(StaleWrite) as err:  # read version t, wrote the value someone else already wrote
-        await b.update_ticket(admin, t.id, {"description": "6"}, expected_version=t.version)
+        await b.update_ticket(admin, t.id, TicketChanges(description="6"), expected_version=t.version)
     assert err.value.current_version == moved.version
     with pytest.raises(StaleWrite):
         await b.reassign_ticket(admin, t.id, assignee_id=moved.assignee_id, expected_version=t.version)
     with pytest.raises(StaleWrite):
         await b.switch_ticket_customer(admin, t.id, moved.customer_id, expected_version=t.version)
     # The current version with equal values is a no-op, not an error.
-    same = await b.update_ticket(admin, t.id, {"description": "6"}, expected_version=moved.version)
+    same = await b.update_ticket(admin, t.id, TicketChanges(description="6"), expected_version=moved.version)
     assert same.version == moved.version
 
 

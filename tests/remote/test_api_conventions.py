@@ -89,6 +89,60 @@ async def test_etag_and_if_match(api):
     assert r.status_code == 400
 
 
+async def test_a_ticket_change_set_names_only_editable_fields(api):
+    """#17.1: the body is TicketChanges' JSON; a field it has not (the number) is a 422, nothing written."""
+    c, t = api["client"], api["mine"]
+    r = await c.get(f"/tickets/{t}", headers=auth(api))
+    etag, number = r.headers["etag"], r.json()["number"]
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"number": number + 1}}, headers={**auth(api), "If-Match": etag})
+    assert r.status_code == 422
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"priority": "urgent!"}}, headers={**auth(api), "If-Match": etag})
+    assert r.status_code == 422
+    after = await c.get(f"/tickets/{t}", headers=auth(api))
+    assert after.headers["etag"] == etag and after.json()["number"] == number
+    # Only the fields given change (the others travel as null, or not at all).
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"priority": "high"}}, headers={**auth(api), "If-Match": etag})
+    assert r.status_code == 200 and r.json()["priority"] == "high"
+    assert r.json()["description"] == after.json()["description"]
+
+
+async def test_a_null_account_still_clears_it_and_an_absent_one_leaves_it(api):
+    """/api/v1 keeps its meaning (#17.1): the changes were a dict, where null cleared the account."""
+    from sagicc_tui.domain.customers import AccountInput
+
+    c, t, world = api["client"], api["mine"], api["world"]
+    admin = await world.backend.get_user("admin")
+    ticket = await world.backend.get_ticket(admin, t)
+    acc = await world.backend.add_account(admin, ticket.customer_id, AccountInput(number="CTA-9"))
+    etag = (await c.get(f"/tickets/{t}", headers=auth(api))).headers["etag"]
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"account_id": acc.id}}, headers={**auth(api), "If-Match": etag})
+    assert r.status_code == 200 and r.json()["account_id"] == acc.id
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"priority": "high"}},
+                      headers={**auth(api), "If-Match": r.headers["etag"]})
+    assert r.status_code == 200 and r.json()["account_id"] == acc.id  # absent: unchanged
+    r = await c.patch(f"/tickets/{t}", json={"changes": {"account_id": None}},
+                      headers={**auth(api), "If-Match": r.headers["etag"]})
+    assert r.status_code == 200 and r.json()["account_id"] is None  # null: no account, as before
+
+
+async def test_the_tickets_interactions_and_tasks_are_still_read_by_their_urls(api):
+    """GET /tickets/{id}/interactions and /tasks stay on /api/v1 though their contract methods went."""
+    from sagicc_tui.domain.models import TaskInput
+
+    c, t, world = api["client"], api["mine"], api["world"]
+    ana = await world.backend.get_user("ana")
+    await world.incoming("a@x.com", "segundo mensaje", name="Ana Cliente")
+    mine = await world.interactions(ana, t)
+    r = await c.get(f"/tickets/{t}/interactions", headers=auth(api))
+    assert r.status_code == 200 and [i["id"] for i in r.json()] == sorted(i.id for i in mine) and len(mine) == 2
+    r = await c.get(f"/tickets/{t}/interactions", params={"after_id": mine[0].id, "limit": 5}, headers=auth(api))
+    assert [i["content"] for i in r.json()] == ["segundo mensaje"]
+    await world.backend.add_task(ana, t, TaskInput(values={"resultado": "Solucionado"}, observations="llamar"))
+    r = await c.get(f"/tickets/{t}/tasks", headers=auth(api))
+    assert r.status_code == 200 and len(r.json()) == 1
+    assert (await c.get(f"/tickets/{api['theirs']}/tasks", headers=auth(api))).status_code == 404  # outside her scope
+
+
 async def test_a_user_is_saved_with_if_match_like_every_versioned_record(api):
     """#18: PATCH /users/{name} names the version read; stale is 412, missing is 428."""
     c, admin = api["client"], auth(api, "admin")
@@ -172,7 +226,7 @@ async def test_unknown_fields_are_refused_at_every_depth(api):
 async def test_outside_scope_is_404_by_every_url(api):
     c, theirs = api["client"], api["theirs"]
     for path in (f"/tickets/{theirs}", f"/tickets/{theirs}/header", f"/tickets/{theirs}/notes",
-                 f"/tickets/{theirs}/interactions", f"/tickets/{theirs}/attachments"):
+                 f"/tickets/{theirs}/task-history", f"/tickets/{theirs}/attachments"):
         r = await c.get(path, headers=auth(api))
         assert r.status_code == 404, path
         assert r.json()["type"] == "urn:sagicc:problem:not-found"

@@ -16,6 +16,7 @@ from tests.factory import make_world
 from tests.remote.test_fault import free_port, start_server, wait_ready
 from tests.support.pg import drop_schema, migrated_schema, pg_available
 from tests.support.remote_world import user_tokens
+from sagicc_tui.domain.ticket_changes import TicketChanges
 
 
 async def _moves(backend: RemoteBackend, before: int, seconds: float = 10) -> bool:
@@ -50,7 +51,7 @@ async def test_two_server_processes_on_postgresql_share_changes_live(tmp_path):
         try:
             before = await sofia.change_token()  # subscribes to server 2's events
             ticket = await ana.get_ticket(ana.me, r.ticket_id)
-            await ana.update_ticket(ana.me, r.ticket_id, {"description": "Ana lo cambió en el servidor 1"},
+            await ana.update_ticket(ana.me, r.ticket_id, TicketChanges(description="Ana lo cambió en el servidor 1"),
                                     expected_version=ticket.version)
             assert await _moves(sofia, before), "server 2's client never heard of server 1's change"
             seen = await sofia.get_ticket(sofia.me, r.ticket_id)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain import live
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.remote.backend import RemoteBackend
 from sagicc_tui.server.app import create_app
 from tests.factory import make_world
@@ -51,7 +52,7 @@ async def test_events_name_changed_tickets_within_each_recipients_scope(tmp_path
 
         admin = clients["admin"]
         ticket = await admin.get_ticket(admin.me, mine.ticket_id)
-        await admin.update_ticket(admin.me, ticket.id, {"description": "cambiada"}, expected_version=ticket.version)
+        await admin.update_ticket(admin.me, ticket.id, TicketChanges(description="cambiada"), expected_version=ticket.version)
 
         seen = await _changes(clients["ana"], tokens_before["ana"])
         assert seen is not None and not seen.refresh

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.remote.backend import RemoteBackend
 from sagicc_tui.screens.tickets import TicketsScreen
 from tests.remote.test_tui_remote import SIZE, serve, until, world  # noqa: F401 - the fixture
@@ -57,7 +58,7 @@ async def test_a_change_on_screen_rereads_the_page_and_one_elsewhere_nothing(wor
 
             # Bruno's ticket changes: Ana's stream names nothing, her screen reads nothing.
             ticket = await admin.get_ticket(admin.me, hidden.ticket_id)
-            await admin.update_ticket(admin.me, hidden.ticket_id, {"description": "otra"},
+            await admin.update_ticket(admin.me, hidden.ticket_id, TicketChanges(description="otra"),
                                       expected_version=ticket.version)
             await asyncio.sleep(1.0)
             await settle(pilot)
@@ -65,7 +66,7 @@ async def test_a_change_on_screen_rereads_the_page_and_one_elsewhere_nothing(wor
 
             # Her ticket on screen changes: the page is read again, the count is not.
             ticket = await admin.get_ticket(admin.me, shown.ticket_id)
-            await admin.update_ticket(admin.me, shown.ticket_id, {"description": "cambiada"},
+            await admin.update_ticket(admin.me, shown.ticket_id, TicketChanges(description="cambiada"),
                                       expected_version=ticket.version)
             await until(pilot, lambda: ana.calls["list_tickets"] > before["list_tickets"], "the page re-read")
             await settle(pilot)

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import pytest
 from sqlalchemy import select, update
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.channels.driver import DeliveryReport
 from sagicc_tui.domain.customers import AccountInput, ContactInput, CustomerInput
 from sagicc_tui.domain.enums import (

@@ -322,8 +322,6 @@ RULES: dict[str, Rule] = {
     # --- one ticket -------------------------------------------------------------------------
     "get_ticket": Rule(TICKET, scoped=True),
     "get_ticket_by_number": Rule(TICKET, scoped=True),
-    "list_interactions": Rule(TICKET, scoped=True),
-    "list_tasks": Rule(TICKET, scoped=True),
     "add_task": Rule(TICKET, scoped=True, body=_task, etag="ticket"),
     "close_ticket": Rule(TICKET, scoped=True, etag="ticket"),
     "update_ticket": Rule(TICKET, scoped=True, body=lambda t: {"changes": {"priority": "high"}}, etag="ticket"),
@@ -416,11 +414,11 @@ BY_HAND_RULES: dict[str, Rule] = {
         "channel": "email", "sender": f"nuevo{t.ids.next()}@example.com", "text": "Hola"}),
     "add_attachment": Rule(TICKET, scoped=True, query=lambda t: {"name": "recibo.txt"},
                            raw=lambda t: (b"recibo de pago\n", "application/octet-stream")),
-    "save_attachment": Rule(TICKET, scoped=True),
+    "read_attachment": Rule(TICKET, scoped=True),
     "export_customers": Rule(ANY, perm=Permission.EXPORT_CUSTOMERS, query=lambda t: {"format": "csv"}),
 }
 
-_BY_HAND_STATUS = {"ingest": 201, "add_attachment": 201, "save_attachment": 200, "export_customers": 200}
+_BY_HAND_STATUS = {"ingest": 201, "add_attachment": 201, "read_attachment": 200, "export_customers": 200}
 
 #: Cells that fail today because of a server bug (reported); each names the bug. Remove an entry
 #: when its bug is fixed: the cell then passes, and strict xfail says so.

@@ -128,6 +128,32 @@ def test_paths_resolve_inside_the_agents_folder_only(tmp_path):
             confine(root, bad)
 
 
+async def test_attach_save_and_export_through_a_confined_backend_stay_in_the_folder(world, tmp_path):
+    """#17.1: the Backend takes bytes; the file helpers resolve every typed path
+    through the backend's local_path, which the shared host confines."""
+    from sagicc_tui.files import attach_file, export_to_file, save_attachment_to
+    from sagicc_tui.shared_host.files import ConfinedFiles
+
+    root = tmp_path / "files" / "admin"
+    root.mkdir(parents=True)
+    (root / "recibo.txt").write_text("recibo")
+    (tmp_path / "secreto.txt").write_text("la clave del servicio")
+    b = ConfinedFiles(world.backend, root)
+    admin = await world.user("admin")
+    r = await world.incoming("a@x.com", "hola")
+    for bad in (str(tmp_path / "secreto.txt"), "../../secreto.txt"):
+        with pytest.raises(InvalidInput, match="your files live in"):
+            await attach_file(b, admin, r.ticket_id, bad)
+    added = await attach_file(b, admin, r.ticket_id, "recibo.txt")
+    with pytest.raises(InvalidInput, match="your files live in"):
+        await save_attachment_to(b, admin, added.id, str(tmp_path))
+    assert await save_attachment_to(b, admin, added.id, "copia.txt") == os.path.realpath(root / "copia.txt")
+    with pytest.raises(InvalidInput, match="your files live in"):
+        await export_to_file(b, admin, "../clientes.csv", "csv")
+    assert (await export_to_file(b, admin, "clientes.csv", "csv")).path == os.path.realpath(root / "clientes.csv")
+    assert not (tmp_path / "files" / "clientes.csv").exists()
+
+
 # --- authorized_keys ---------------------------------------------------------------------------------
 
 

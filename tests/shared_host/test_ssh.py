@@ -163,6 +163,7 @@ def test_two_agents_at_once_on_one_store(host, tmux):
 def test_files_typed_in_the_tui_stay_in_the_agents_folder(host):
     """The export a TUI user asks for cannot land on the service account's keys."""
     probe = ("import asyncio, os\n"
+             "from sagicc_tui.files import export_to_file\n"
              "from sagicc_tui.shared_host.files import ConfinedFiles, user_folder\n"
              "from sagicc_tui.local_store.backend import LocalBackend\n"
              "from sagicc_tui.paths import data_dir\n"
@@ -171,10 +172,10 @@ def test_files_typed_in_the_tui_stay_in_the_agents_folder(host):
              "    admin = await b.get_user('admin')\n"
              "    for path in ('~/../../.ssh/authorized_keys', os.path.expanduser('~/.ssh/authorized_keys'), '../x.csv'):\n"
              "        try:\n"
-             "            await b.export_customers(admin, path, 'csv')\n"
+             "            await export_to_file(b, admin, path, 'csv')\n"
              "        except Exception as e:\n"
              "            print('refused', type(e).__name__)\n"
-             "    print((await b.export_customers(admin, 'mine.csv', 'csv')).path)\n"
+             "    print((await export_to_file(b, admin, 'mine.csv', 'csv')).path)\n"
              "asyncio.run(go())\n")
     done = host.svc.run(host.python, "-I", "-c", probe)
     assert done.returncode == 0, done.stderr

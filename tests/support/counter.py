@@ -17,6 +17,7 @@ import sys
 
 from sagicc_tui.domain.customers import AccountInput
 from sagicc_tui.domain.errors import StaleWrite
+from sagicc_tui.domain.ticket_changes import TicketChanges
 
 
 async def main(mode: str, target: str, ticket_id: int, customer_id: int, account_id: int,
@@ -34,7 +35,7 @@ async def main(mode: str, target: str, ticket_id: int, customer_id: int, account
 
     async def ticket() -> None:
         t = await backend.get_ticket(user, ticket_id)
-        await backend.update_ticket(user, ticket_id, {"description": str(int(t.description or 0) + 1)},
+        await backend.update_ticket(user, ticket_id, TicketChanges(description=str(int(t.description or 0) + 1)),
                                     expected_version=t.version)
 
     async def account() -> None:

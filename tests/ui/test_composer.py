@@ -41,7 +41,7 @@ async def test_the_composer_shows_the_default_subject_and_the_agent_may_change_i
         assert screen.composer.raw_values()["subject"] == "Devolución aprobada"
         await pilot.press("m", "ctrl+s")
         await settle(pilot)
-    sent = [i for i in await world.backend.list_interactions(admin, r.ticket_id) if i.direction is Direction.OUTGOING]
+    sent = [i for i in await world.interactions(admin, r.ticket_id) if i.direction is Direction.OUTGOING]
     assert [(i.subject, i.content) for i in sent] == [
         (f"Re: Factura duplicada [#{r.ticket_number}]", "Ya lo revisamos."),
         ("Devolución aprobada", "Le devolvemos el cobro."),
@@ -93,7 +93,7 @@ async def test_the_composer_finds_another_customers_contact_where_the_campaign_a
         await settle(pilot, rounds=1)
         await pilot.press("m", "ctrl+s")
         await settle(pilot)
-    sent = [i for i in await world.backend.list_interactions(admin, mine.ticket_id)
+    sent = [i for i in await world.interactions(admin, mine.ticket_id)
             if i.direction is Direction.OUTGOING]
     assert [(i.contact, i.content) for i in sent] == [("maria@correo.co", "Le reenvío la factura.")]
 

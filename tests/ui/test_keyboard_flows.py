@@ -213,14 +213,14 @@ async def test_agent_triages_the_next_unread_ticket_in_twelve_keys(world):
 
     ana = await world.user("ana")
     ticket = await world.backend.get_ticket(ana, target.ticket_id)
-    sent = [i for i in await world.backend.list_interactions(ana, target.ticket_id) if i.direction.value == "outgoing"]
+    sent = [i for i in await world.interactions(ana, target.ticket_id) if i.direction.value == "outgoing"]
     assert [i.content for i in sent] == [f"Hola Cliente 1, caso {ticket.number}."]
-    (task,) = await world.backend.list_tasks(ana, target.ticket_id)
+    (task,) = await world.backend.list_tasks_page(ana, target.ticket_id)
     assert task.values["resultado"] == "Pendiente"
     assert task.next_task_at is not None and task.next_task_at.isoformat().startswith("2026-11-26T09:00")
     assert ticket.next_task_at == task.next_task_at and ticket.last_outcome == "Pendiente"
     for other in (made[0], made[2]):
-        assert await world.backend.list_tasks(ana, other.ticket_id) == []
+        assert await world.backend.list_tasks_page(ana, other.ticket_id) == []
 
 
 async def test_n_inside_a_ticket_goes_on_in_the_lists_order_and_ctrl_n_sends_then_goes_on(world):
@@ -260,7 +260,7 @@ async def test_n_inside_a_ticket_goes_on_in_the_lists_order_and_ctrl_n_sends_the
         await settle(pilot)
         assert isinstance(app.screen, TicketsScreen)
         assert ticket_list(app).cursor_card.id == third.ticket_id  # the list is where n got to
-    sent = [i.content for i in await world.backend.list_interactions(admin, second.ticket_id)
+    sent = [i.content for i in await world.interactions(admin, second.ticket_id)
             if i.direction.value == "outgoing"]
     assert sent == ["Ya casi"]
 

@@ -161,7 +161,7 @@ async def test_merge_into_the_chosen_primary_with_customers(world):
     admin = await world.user("admin")
     primary = await world.backend.get_ticket(admin, b.ticket_id)
     assert primary.status is not TicketStatus.CLOSED
-    texts = sorted(i.content for i in await world.backend.list_interactions(admin, b.ticket_id))
+    texts = sorted(i.content for i in await world.interactions(admin, b.ticket_id))
     assert texts == ["primero", "segundo", "tercero"]
     for r in (a, c):
         t = await world.backend.get_ticket(admin, r.ticket_id)
@@ -303,7 +303,7 @@ async def test_add_task_to_every_ticket(world):
     assert isinstance(app.result, MassResult) and app.result.done == 2
     expected_next = datetime(2026, 12, 2, 9, 30).astimezone().astimezone(UTC)  # typed as local time
     for r in (a, b):
-        tasks = await world.backend.list_tasks(await world.user("ana"), r.ticket_id)
+        tasks = await world.backend.list_tasks_page(await world.user("ana"), r.ticket_id)
         assert len(tasks) == 1
         task = tasks[0]
         assert task.values == {"resultado": "Solucionado", "valor": 42, "compromiso": "2026-12-01"}
@@ -344,7 +344,7 @@ async def test_add_task_form_keeps_typed_text_after_a_validation_error(world):
         assert form.error_for("compromiso") == ""
         await keys(app, pilot, "escape")
     assert app.result is None
-    assert await world.backend.list_tasks(await world.user("ana"), a.ticket_id) == []
+    assert await world.backend.list_tasks_page(await world.user("ana"), a.ticket_id) == []
 
 
 # --- Redistribute -----------------------------------------------------------------------------

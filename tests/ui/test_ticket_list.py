@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.local_store.backend import LocalBackend

@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input, RadioButton, Select, TextArea
 
-from sagicc_tui.backend import IncomingMessage
+from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.collision import Keep
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketStatus
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.screens.ticket import TicketScreen
 from sagicc_tui.screens.ticket_compare import CompareScreen
 from sagicc_tui.widgets.composer import Composer
@@ -140,7 +141,7 @@ async def test_two_apps_on_one_ticket_never_overwrite_each_other_unseen(world):
     r = await world.incoming("pedro@correo.co", "Hola", name="Pedro Pérez")
     admin = await world.user("admin")
     t = await world.backend.get_ticket(admin, r.ticket_id)
-    await world.backend.update_ticket(admin, r.ticket_id, {"description": "Cobro doble."}, expected_version=t.version)
+    await world.backend.update_ticket(admin, r.ticket_id, TicketChanges(description="Cobro doble."), expected_version=t.version)
     other = await world.other_terminal()
     first = make_app(world, poll_interval=3600)
     second = make_app(world, username="sofia", backend=other, poll_interval=3600)
@@ -192,7 +193,7 @@ async def test_a_cancelled_comparison_keeps_my_typing_and_writes_nothing(world):
         text = screen.query_one("#tt-description", TextArea)
         text.text = "Mi descripción"
         t = await other.get_ticket(sofia, r.ticket_id)
-        await other.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"},
+        await other.update_ticket(sofia, r.ticket_id, TicketChanges(description="Cambiado por Sofía"),
                                   expected_version=t.version)
         # The live poll sees her change: my typing stays (the form does not jump to hers).
         assert await _until(pilot, lambda: "Sofía Supervisora changed the description"
@@ -218,7 +219,7 @@ async def test_an_untouched_ticket_tab_follows_the_other_users_change(world):
         screen = await _open(pilot)
         await _ticket_tab(pilot, screen)
         t = await other.get_ticket(sofia, r.ticket_id)
-        await other.update_ticket(sofia, r.ticket_id, {"priority": Priority.CRITICAL, "description": "Urgente"},
+        await other.update_ticket(sofia, r.ticket_id, TicketChanges(priority=Priority.CRITICAL, description="Urgente"),
                                   expected_version=t.version)
         assert await _until(pilot, lambda: screen.query_one("#tt-description", TextArea).text == "Urgente")
         assert screen.query_one("#tt-priority", Select).value == Priority.CRITICAL.value
@@ -256,7 +257,7 @@ async def _compare_world(world):
                              subject="Factura duplicada")
     admin = await world.user("admin")
     t = await world.backend.get_ticket(admin, r.ticket_id)
-    await world.backend.update_ticket(admin, r.ticket_id, {"description": "Cobro doble en octubre."},
+    await world.backend.update_ticket(admin, r.ticket_id, TicketChanges(description="Cobro doble en octubre."),
                                       expected_version=t.version)
     return r.ticket_id
 
@@ -274,8 +275,7 @@ def _compare_ready(world, ticket_id):
         sofia = await world.user("sofia")
         world.clock.advance(minutes=3)
         t = await world.backend.get_ticket(sofia, ticket_id)
-        await world.backend.update_ticket(sofia, ticket_id, {
-            "description": "Cobro doble en octubre. Sofía: ya llamé al banco.", "priority": Priority.CRITICAL},
+        await world.backend.update_ticket(sofia, ticket_id, TicketChanges(description="Cobro doble en octubre. Sofía: ya llamé al banco.", priority=Priority.CRITICAL),
             expected_version=t.version)
         screen.query_one("#tt-save", Button).press()
         await settle(pilot, rounds=4)

@@ -18,6 +18,7 @@ from sagicc_tui.domain.enums import (
     Priority,
     TicketStatus,
 )
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.screens.tickets import TicketsScreen
 from sagicc_tui.widgets.conversation import ConversationView
 from sagicc_tui.widgets.task_form import TaskForm
@@ -188,7 +189,7 @@ async def test_task_note_and_priority(world):
                       "next_date": "2026-11-26", "next_time": "09:30"})
         await settle(pilot, rounds=1)
         await _click(pilot, "#task-save")
-        tasks = await world.backend.list_tasks(admin, r.ticket_id)
+        tasks = await world.backend.list_tasks_page(admin, r.ticket_id)
         assert len(tasks) == 1 and tasks[0].values["resultado"] == "Pendiente"
         ticket = await world.backend.get_ticket(admin, r.ticket_id)
         assert ticket.next_task_at is not None
@@ -231,7 +232,7 @@ async def test_stale_ticket_save_shows_sentence_and_keeps_input(world):
         screen.query_one("#tt-description", TextArea).text = "Mi descripción"
         sofia = await world.user("sofia")
         current = await world.backend.get_ticket(sofia, r.ticket_id)
-        await world.backend.update_ticket(sofia, r.ticket_id, {"description": "Cambiado por Sofía"},
+        await world.backend.update_ticket(sofia, r.ticket_id, TicketChanges(description="Cambiado por Sofía"),
                                           expected_version=current.version)
         await _click(pilot, "#tt-save")
         await settle(pilot)
@@ -386,4 +387,4 @@ async def test_spanish_task_form_puts_the_stores_refusal_under_its_field(world):
         assert "debe ser uno de" in form.error_for("resultado")
         assert screen.focused is form.widget_for("resultado")
         assert form.raw_values()["observations"] == "Llamar mañana"  # the typing is kept
-    assert await world.backend.list_tasks(admin, r.ticket_id) == []
+    assert await world.backend.list_tasks_page(admin, r.ticket_id) == []

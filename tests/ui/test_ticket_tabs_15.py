@@ -11,6 +11,7 @@ from textual.widgets import Button, DataTable, Input, OptionList, Select, TextAr
 
 from sagicc_tui.domain.customers import AccountInput, ContactInput, CustomerInput
 from sagicc_tui.domain.enums import ChangeKind, ContactKind, EntityKind, IdType
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.screens.ticket import TicketScreen
 from sagicc_tui.screens.ticket_dialogs import ChangeLogScreen, ConfirmScreen, RelatedScreen, TextScreen
 from sagicc_tui.widgets.ticket_header import CustomerLink
@@ -245,7 +246,7 @@ async def test_removing_an_attachment_asks_first(world, tmp_path):
     admin = await world.user("admin")
     path = tmp_path / "factura.txt"
     path.write_text("factura")
-    await world.backend.add_attachment(admin, r.ticket_id, str(path))
+    await world.backend.add_attachment(admin, r.ticket_id, path.name, path.read_bytes())
     app = make_app(world, poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot)
@@ -301,7 +302,7 @@ async def test_the_change_log_names_customers_accounts_campaigns_at_160_columns(
     laura = await _customer(world, admin, "Laura", "52123456")
     t = await world.backend.switch_ticket_customer(admin, t.id, laura.id, expected_version=t.version)
     account = await world.backend.add_account(admin, laura.id, AccountInput(number="CTA-77", name="Hogar"))
-    t = await world.backend.update_ticket(admin, t.id, {"account_id": account.id, "status": "open"},
+    t = await world.backend.update_ticket(admin, t.id, TicketChanges(account_id=account.id, status="open"),
                                           expected_version=t.version)
     app = make_app(world, poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:

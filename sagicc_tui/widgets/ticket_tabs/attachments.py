@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from sagicc_tui.domain.models import Attachment
+from sagicc_tui.files import attach_file, save_attachment_to
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets.conversation import when
@@ -65,7 +66,7 @@ class AttachmentsTab(TicketTabBase):
             self.set_error(_("Write the path of the file to add."))
             return
         self.set_error("")
-        self.write_once("add", lambda: self.backend.add_attachment(self.user, self.ctx.ticket_id, path),
+        self.write_once("add", lambda: attach_file(self.backend, self.user, self.ctx.ticket_id, path),
                         self._added, self.error_here)
 
     def _added(self, _a: object) -> None:
@@ -99,7 +100,7 @@ class AttachmentsTab(TicketTabBase):
         if not path:
             self.set_error(_("Write the folder or file path to save it to."))
             return
-        self.call("save", lambda: self.backend.save_attachment(self.user, a.id, path), self._saved,
+        self.call("save", lambda: save_attachment_to(self.backend, self.user, a.id, path), self._saved,
                   self.error_here)
 
     def _saved(self, path: str) -> None:

@@ -5,6 +5,8 @@ ticket as Assign -> move to a campaign does, in the Backend's same save."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -14,6 +16,7 @@ from sagicc_tui.domain.collision import FieldVersions, Keep, fields_to_review, r
 from sagicc_tui.domain.enums import Priority, TicketType
 from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import Account, Ticket
+from sagicc_tui.domain.ticket_changes import NO_ACCOUNT, TicketChanges
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.widgets import labels
@@ -166,13 +169,12 @@ class TicketTab(TicketTabBase):
             self.set_error(self.ctx.closed_reason())
             return
         mine = self.mine()
-        changes: dict[str, object] = {
-            "type": TicketType(str(mine["type"])),
-            "priority": Priority(str(mine["priority"])),
-            "description": mine["description"],
-        }
-        if mine["account_id"] != self.base["account_id"]:
-            changes["account_id"] = mine["account_id"]
+        account_changed = mine["account_id"] != self.base["account_id"]
+        changes = TicketChanges(
+            type=TicketType(str(mine["type"])), priority=Priority(str(mine["priority"])),
+            description=str(mine["description"]),
+            account_id=(mine["account_id"] or NO_ACCOUNT) if account_changed else None,  # type: ignore[arg-type]
+        )
         version = self.version
         self.set_error("")
 
@@ -183,7 +185,7 @@ class TicketTab(TicketTabBase):
         if mine["campaign_id"] == self.base["campaign_id"]:
             write()
             return
-        changes["campaign_id"] = mine["campaign_id"]
+        changes = dataclasses.replace(changes, campaign_id=int(mine["campaign_id"]))  # type: ignore[call-overload]
         name = self._campaign_names.get(mine["campaign_id"], "")  # type: ignore[call-overload]
         self.confirm(_("Move to another campaign"), _(
             "Move ticket #{number} to {campaign}? Its script and task form become that campaign's, and the "
