@@ -17,6 +17,7 @@ from typing import Any
 
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.session import Session
 
 
 def user_folder(data_dir: Path, username: str) -> Path:
@@ -47,6 +48,11 @@ class ConfinedFiles:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
+
+    def session(self, user: Any) -> Session:
+        """Bound to this wrapper, not (through __getattr__) to the backend
+        inside: the session's file paths must be confined too."""
+        return Session(self, user)  # type: ignore[arg-type]  # a Backend by delegation
 
     async def export_customers(self, user, path: str, fmt: str = "xlsx", progress=None):
         return await self._backend.export_customers(user, confine(self.root, path), fmt, progress)
