@@ -56,6 +56,7 @@ from sagicc_tui.domain.query import (
 )
 from sagicc_tui.domain.similarity import fold
 from sagicc_tui.i18n import N_, _, plural
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.translated import translate_bindings
@@ -146,6 +147,11 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         self._agents: list[User] = []  # Redistribute: the campaign's agents
         self._chosen: set[int] = set()  # Redistribute: the agents chosen, shown or filtered out
         translate_bindings(self)  # BINDINGS hold N_() markers
+
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
 
     @property
     def has_form(self) -> bool:
@@ -294,10 +300,10 @@ class MassActionScreen(ModalScreen[MassResult | None]):
         cid = target_campaign_id or self.campaign.id
         self._users_for = cid
         try:
-            choices = await self.backend.filter_choices(self.user, (cid,))
+            choices = await self.session.lists.filter_choices((cid,))
             campaigns = None
             if self.kind is MassActionKind.ASSIGN and not self._campaign_names:
-                campaigns = await self.backend.list_campaigns(self.user)
+                campaigns = await self.session.agent.list_campaigns()
         except SagiccError as e:
             self._show_error(tr(e.message))
             return
@@ -479,7 +485,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
     @work(exclusive=True, group="mass")
     async def _load_preview(self, action: MassAction) -> None:
         try:
-            preview = await self.backend.preview_mass_action(self.user, action)
+            preview = await self.session.lists.preview_mass_action(action)
         except SagiccError as e:
             self._preview_failed(action, e.message)
             return
@@ -563,7 +569,7 @@ class MassActionScreen(ModalScreen[MassResult | None]):
     @work(exclusive=True, group="mass")
     async def _run(self, action: MassAction) -> None:
         try:
-            result = await self.backend.run_mass_action(self.user, action)
+            result = await self.session.lists.run_mass_action(action)
         except SagiccError as e:
             self._run_failed(e.message)
             return

@@ -38,6 +38,7 @@ from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.screens.commands import PaletteCommand
 from sagicc_tui.screens.mass_prompt import MassActionPrompt
 from sagicc_tui.screens.text_prompt import TextPrompt
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.filter_bar import FilterBar, filter_summary
 from sagicc_tui.widgets.next_unread import ListPosition
@@ -113,6 +114,11 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         self._line_names: query_line.Names | None = None  # users are read on the first `:`
         self._typed_line: tuple[str, TicketQuery] | None = None  # the last line applied, and what it gave
         self._position: ListPosition | None = None  # of the ticket open from this list
+
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
 
     # --- layout --------------------------------------------------------------------
 
@@ -291,7 +297,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     async def _apply_query_line(self, text: str) -> None:
         try:
             if self._line_names is None:
-                users = await self.backend.list_users()
+                users = await self.session.agent.list_users()
                 self._line_names = query_line.Names.of(
                     {c.id: c.name for c in self.campaigns}, {u.id: u.username for u in users}, me=self.user.id)
             query = query_line.parse(text, base=self._query, names=self._line_names, now=self._clock(),
@@ -475,7 +481,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     @work(exclusive=True, group="views")
     async def _load_views(self) -> None:
         try:
-            views = await self.backend.list_views(self.user)
+            views = await self.session.lists.list_views()
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -484,7 +490,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     @work(exclusive=True, group="views-quiet", exit_on_error=False)
     async def _refresh_views(self) -> None:
         try:
-            views = await self.backend.list_views(self.user)
+            views = await self.session.lists.list_views()
         except SagiccError:
             return  # the palette goes without views; `v` says what went wrong
         self.post_message(self._Views(views, show=False))
@@ -555,7 +561,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         try:
             typed = self._typed_line
             line = typed[0] if typed is not None and typed[1] == self._query else ""
-            view = await self.backend.save_view(self.user, name, self._query, line=line)
+            view = await self.session.lists.save_view(name, self._query, line=line)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -567,7 +573,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
         if view is None:
             return
         try:
-            await self.backend.delete_view(self.user, view.id)
+            await self.session.lists.delete_view(view.id)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -618,9 +624,9 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     async def _check_token(self) -> None:
         try:
             if self._token is None:
-                token, change = await self.backend.change_token(), None
+                token, change = await self.session.lists.change_token(), None
             else:
-                found = await self.backend.changed_since(self._token)
+                found = await self.session.lists.changed_since(self._token)
                 token, change = found.token, found.change
         except SagiccError:
             return  # a locked store is retried at the next tick
@@ -686,7 +692,7 @@ class TicketsScreen(TranslatedBindings, Screen[None]):
     @work(exclusive=True, group="agent-status")
     async def _set_status(self, status: AgentStatus) -> None:
         try:
-            user = await self.backend.set_agent_status(self.user, status)
+            user = await self.session.agent.set_agent_status(status)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
