@@ -44,6 +44,7 @@ from sagicc_tui.domain.errors import SagiccError, StaleWrite
 from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
+from sagicc_tui.session import Session
 from sagicc_tui.widgets.customer_list import id_type_label
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import Checkbox, RadioButton
@@ -113,6 +114,11 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
         self.result: CustomerMergeResult | None = None
         self._request: tuple[int, tuple[int, ...], MergeParts] | None = None
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="merge-dialog", classes="customer-dialog"):
             yield Static(Content(_("Merge customers")), classes="customer-dialog-title")
@@ -155,7 +161,7 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
         """Each choice's e-mail or phone, read by a preview (which writes nothing)."""
         ids = [i.id for i in self.items]
         try:
-            p = await self.backend.preview_customer_merge(self.user, ids[0], ids[1:], MergeParts())
+            p = await self.session.customers.preview_customer_merge(ids[0], ids[1:], MergeParts())
         except SagiccError:
             return  # the choices keep their id and document; the preview step says what is wrong
         self.post_message(self._Identified((p.main, *p.others)))
@@ -237,7 +243,7 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
     async def _load_preview(self, request: tuple[int, tuple[int, ...], MergeParts]) -> None:
         main, others, parts = request
         try:
-            preview = await self.backend.preview_customer_merge(self.user, main, list(others), parts)
+            preview = await self.session.customers.preview_customer_merge(main, list(others), parts)
         except SagiccError as e:
             self.post_message(self._Failed(request, e))
             return
@@ -289,7 +295,7 @@ class CustomerMergeScreen(TranslatedBindings, ModalScreen[CustomerMergeResult | 
         main, others, parts = request
         try:
             # The versions the preview showed: a customer edited since refuses the merge.
-            result = await self.backend.merge_customers(self.user, main, list(others), parts, versions)
+            result = await self.session.customers.merge_customers(main, list(others), parts, versions)
         except SagiccError as e:
             self.post_message(self._Failed(request, e))
             return
