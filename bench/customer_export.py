@@ -119,7 +119,7 @@ async def main() -> None:
         target = out / f"customers.{fmt}"
         with Sampler() as s:
             t0 = time.perf_counter()
-            result = await export_to_file(b, admin, str(target), fmt)
+            result = await export_to_file(b.session(admin), str(target), fmt)
             seconds = time.perf_counter() - t0
         lo, hi = min(s.samples), max(s.samples)
         growth = hi - s.samples[0]

@@ -29,6 +29,7 @@ from sagicc_tui.backend import Backend
 from sagicc_tui.domain.errors import NotFound, PermissionDenied, SagiccError
 from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.i18n import N_, _
+from sagicc_tui.session import Session
 from sagicc_tui.settings import Settings, load_settings, save_settings
 from sagicc_tui.unsaved import UnsavedDrafts
 from sagicc_tui.widgets import labels
@@ -101,6 +102,7 @@ class SagiccApp(App[None]):
         self.open_backend = open_backend
         self.backend: Backend | None = None
         self.pending_watch: PendingWatch | None = None  # the session's L7 count and notices
+        self.session: Session | None = None  # the backend as `user`: what the app calls
         self.user: User | None = None
         self.campaigns: list[Campaign] = []
         self.campaign: Campaign | None = None
@@ -165,6 +167,16 @@ class SagiccApp(App[None]):
         # After the first frame: opening the store imports the ORM (~0.4 s),
         # which must not hold back the first paint.
         self.call_after_refresh(self._open)
+
+    @property
+    def user(self) -> User | None:
+        return self._signed_in
+
+    @user.setter
+    def user(self, user: User | None) -> None:
+        """Signed in, another user, or the same with a new status: the session follows."""
+        self._signed_in = user
+        self.session = None if user is None or self.backend is None else self.backend.session(user)
 
     def on_ready(self) -> None:
         self.startup_seconds = time.perf_counter() - self._started
@@ -282,7 +294,7 @@ class SagiccApp(App[None]):
     async def _start_session(self, user: User) -> None:
         assert self.backend is not None
         try:
-            campaigns = await self.backend.list_campaigns(user)
+            campaigns = await self.backend.session(user).agent.list_campaigns()
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return

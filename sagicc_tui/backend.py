@@ -3,7 +3,8 @@
 Every implementation (the local SQLite store, the remote HTTP client) passes
 the same contract test suite (tests/contract/). Methods take the acting user
 and return plain models from `sagicc_tui.domain`; they raise the errors of
-`sagicc_tui.domain.errors`, whose text is the sentence to show.
+`sagicc_tui.domain.errors`, whose text is the sentence to show. The UI does
+not pass the user: it calls `backend.session(user)`'s areas (session.py).
 
 This module imports no ORM and no HTTP client: the UI imports it on the
 first-paint path.
@@ -77,6 +78,7 @@ from sagicc_tui.domain.ticket_screen import (
     TicketActivity,
     TicketHeader,
 )
+from sagicc_tui.session import Session
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +108,11 @@ class OutboxState:
 
 class Backend(ABC):
     """What every store behind the UI provides."""
+
+    def session(self, user: User) -> Session:
+        """This backend as `user` (session.py): the UI calls it through the
+        session, never passing a user itself."""
+        return Session(self, user)
 
     # --- session ---------------------------------------------------------
     @abstractmethod

@@ -28,9 +28,9 @@ from sagicc_tui.private_files import open_private, part_path, remove_stale_parts
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sagicc_tui.backend import Backend
     from sagicc_tui.domain.customers import ExportResult
-    from sagicc_tui.domain.models import Attachment, User
+    from sagicc_tui.domain.models import Attachment
+    from sagicc_tui.session import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,22 +142,22 @@ def write_download(name: str, data: bytes, target: str | os.PathLike[str], overw
 # --- the Backend's files, to and from this machine's disk ------------------------------------
 
 
-async def attach_file(backend: Backend, user: User, ticket_id: int, path: str) -> Attachment:
+async def attach_file(session: Session, ticket_id: int, path: str) -> Attachment:
     """T13 Add: the file at `path` (at most 10 MB), attached under its own name."""
-    f = await asyncio.to_thread(read_file, backend.local_path(path))
-    return await backend.add_attachment(user, ticket_id, f.name, f.data)
+    f = await asyncio.to_thread(read_file, session.local_path(path))
+    return await session.tickets.add_attachment(ticket_id, f.name, f.data)
 
 
-async def save_attachment_to(backend: Backend, user: User, attachment_id: int, target: str, *,
+async def save_attachment_to(session: Session, attachment_id: int, target: str, *,
                              overwrite: bool = False) -> str:
     """T13 Download: to a folder (the name made safe) or a new file's path;
     returns the path written."""
-    where = backend.local_path(target)
-    content = await backend.read_attachment(user, attachment_id)
+    where = session.local_path(target)
+    content = await session.tickets.read_attachment(attachment_id)
     return str(await asyncio.to_thread(write_download, content.name, content.data, where, overwrite))
 
 
-async def export_to_file(backend: Backend, user: User, path: str, fmt: str = "xlsx",
+async def export_to_file(session: Session, path: str, fmt: str = "xlsx",
                          progress: Callable[[int, int], None] | None = None) -> ExportResult:
     """C3 to `path`: streamed into a private part file beside it, renamed into
     place only when complete (all or nothing; an existing file is replaced, as
@@ -166,7 +166,7 @@ async def export_to_file(backend: Backend, user: User, path: str, fmt: str = "xl
     import time
 
     started = time.monotonic()
-    target = Path(backend.local_path(path)).expanduser().absolute()
+    target = Path(session.local_path(path)).expanduser().absolute()
     if target.is_dir():
         raise _unwritable(target, N_("it is a folder"))
     try:
@@ -178,7 +178,7 @@ async def export_to_file(backend: Backend, user: User, path: str, fmt: str = "xl
         raise _unwritable(target, e) from None
     try:
         with fh:
-            export = await backend.export_customers(user, fmt, progress)
+            export = await session.customers.export_customers(fmt, progress)
             async with contextlib.aclosing(export.chunks) as chunks:
                 async for block in chunks:
                     await asyncio.to_thread(fh.write, block)

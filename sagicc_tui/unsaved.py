@@ -16,18 +16,19 @@ from typing import Any
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.errors import SagiccError, as_error
 from sagicc_tui.domain.models import User
+from sagicc_tui.session import TicketsArea
 
 #: The fields that make a composer draft worth keeping (the channel alone is not).
 COMPOSER_TEXT = ("subject", "cc", "bcc", "text", "files", "other")
 
 
-async def write_draft(backend: Backend, user: User, ticket_id: int, form: str, data: dict[str, Any]) -> None:
-    """Save the draft, or clear it when nothing was typed."""
+async def write_draft(tickets: TicketsArea, ticket_id: int, form: str, data: dict[str, Any]) -> None:
+    """Save the draft, or clear it when nothing was typed (as the session's user)."""
     keys = COMPOSER_TEXT if form == "composer" else tuple(data)
     if any(data.get(k) for k in keys):
-        await backend.save_draft(user, ticket_id, form, data)
+        await tickets.save_draft(ticket_id, form, data)
     else:
-        await backend.clear_draft(user, ticket_id, form)
+        await tickets.clear_draft(ticket_id, form)
 
 
 class UnsavedDrafts:
@@ -61,7 +62,7 @@ class UnsavedDrafts:
         problem: SagiccError | None = None
         for (_uid, ticket_id, form), (user, data) in list(self._items.items()):
             try:
-                await write_draft(backend, user, ticket_id, form, data)
+                await write_draft(backend.session(user).tickets, ticket_id, form, data)
             except Exception as e:  # noqa: BLE001 - kept for the next try; the caller says it once
                 problem = problem or as_error(e)
                 continue

@@ -83,7 +83,7 @@ async def test_xlsx_holds_every_customer_contact_and_account(base, out):
     admin = await base.user("admin")
     seen: list[tuple[int, int]] = []
     target = out / "clientes.xlsx"
-    result = await export_to_file(base.backend, admin, str(target), "xlsx", lambda d, t: seen.append((d, t)))
+    result = await export_to_file(base.backend.session(admin), str(target), "xlsx", lambda d, t: seen.append((d, t)))
     expected = await expected_rows(base)
     assert (result.customers, result.path, result.bytes) == (22, str(target), target.stat().st_size)
     contacts = accounts = 0
@@ -115,7 +115,7 @@ async def test_xlsx_holds_every_customer_contact_and_account(base, out):
 async def test_csv_holds_the_same_and_neutralises_formulas(base, out):
     admin = await base.user("admin")
     target = out / "clientes.csv"
-    result = await export_to_file(base.backend, admin, str(target), "csv")
+    result = await export_to_file(base.backend.session(admin), str(target), "csv")
     assert result.customers == 22
     with open(target, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
@@ -142,7 +142,7 @@ async def test_only_the_export_permission_may_export(world, out, who):
     user = await world.user(who)
     target = out / "x.xlsx"
     with pytest.raises(PermissionDenied, match="permission to export the customer base"):
-        await export_to_file(world.backend, user, str(target), "xlsx")
+        await export_to_file(world.backend.session(user), str(target), "xlsx")
     assert os.listdir(out) == [p for p in os.listdir(out) if not p.startswith(".x.xlsx")]
     assert not target.exists()
 
@@ -152,13 +152,13 @@ async def test_the_per_user_setting_overrides_the_role(world, out):
     world.sql(update(users).where(users.c.username == "ana").values(can_export=True))
     world.sql(update(users).where(users.c.username == "admin").values(can_export=False))
     ana, admin = await world.user("ana"), await world.user("admin")
-    assert (await export_to_file(world.backend, ana, str(out / "a.csv"), "csv")).customers == 0
+    assert (await export_to_file(world.backend.session(ana), str(out / "a.csv"), "csv")).customers == 0
     with pytest.raises(PermissionDenied):
-        await export_to_file(world.backend, admin, str(out / "b.csv"), "csv")
+        await export_to_file(world.backend.session(admin), str(out / "b.csv"), "csv")
     # The store decides, not the caller's copy of the user.
     world.sql(update(users).where(users.c.username == "ana").values(can_export=None))
     with pytest.raises(PermissionDenied):
-        await export_to_file(world.backend, ana, str(out / "c.csv"), "csv")
+        await export_to_file(world.backend.session(ana), str(out / "c.csv"), "csv")
 
 
 async def test_an_unwritable_path_leaves_no_file_and_says_why(world, out):
@@ -166,12 +166,12 @@ async def test_an_unwritable_path_leaves_no_file_and_says_why(world, out):
     await world.incoming("a@x.com", "hola", name="Ana")
     missing = out / "no" / "such" / "dir" / "x.xlsx"
     with pytest.raises(InvalidInput) as err:
-        await export_to_file(world.backend, admin, str(missing), "xlsx")
+        await export_to_file(world.backend.session(admin), str(missing), "xlsx")
     assert str(err.value).startswith(f"Cannot write the export to {missing}: no such file or directory;")
     with pytest.raises(InvalidInput, match="it is a folder"):
-        await export_to_file(world.backend, admin, str(out), "xlsx")
+        await export_to_file(world.backend.session(admin), str(out), "xlsx")
     with pytest.raises(InvalidInput, match="not an export format; use xlsx or csv"):
-        await export_to_file(world.backend, admin, str(out / "x.pdf"), "pdf")
+        await export_to_file(world.backend.session(admin), str(out / "x.pdf"), "pdf")
     assert os.listdir(out) == []
     assert await world.backend.change_log(admin, EntityKind.CUSTOMER, 0) == []
 
@@ -192,7 +192,7 @@ async def test_a_failure_midway_keeps_the_old_file_and_leaves_no_part(base, out,
 
     monkeypatch.setattr(customer_export, "write_xlsx", full_disk)
     with pytest.raises(InvalidInput, match="no space left on device"):
-        await export_to_file(base.backend, admin, str(target), "xlsx")
+        await export_to_file(base.backend.session(admin), str(target), "xlsx")
     assert target.read_bytes() == b"the previous export" and os.listdir(out) == ["clientes.xlsx"]
     monkeypatch.setattr(customer_export, "write_xlsx", real)
 
@@ -201,7 +201,7 @@ async def test_a_failure_midway_keeps_the_old_file_and_leaves_no_part(base, out,
 
     monkeypatch.setattr(customer_export.os, "replace", no_rename)
     with pytest.raises(InvalidInput, match="permission denied"):
-        await export_to_file(base.backend, admin, str(target), "xlsx")
+        await export_to_file(base.backend.session(admin), str(target), "xlsx")
     assert target.read_bytes() == b"the previous export" and os.listdir(out) == ["clientes.xlsx"]
     # The store did export (its bytes were handed out) before this disk refused them: logged once.
     assert len(await base.backend.change_log(admin, EntityKind.CUSTOMER, 0)) == 1
@@ -218,7 +218,7 @@ async def test_a_progress_callback_that_raises_cancels_the_export(base, out):
             raise Cancelled
 
     with pytest.raises(Cancelled):
-        await export_to_file(base.backend, admin, str(out / "c.xlsx"), "xlsx", progress)
+        await export_to_file(base.backend.session(admin), str(out / "c.xlsx"), "xlsx", progress)
     assert os.listdir(out) == []
 
 
@@ -235,7 +235,7 @@ async def test_export_is_one_snapshot_while_others_write(base, out):
                     created_at=0, updated_at=0))
             added.append(True)
 
-    result = await export_to_file(base.backend, admin, str(out / "c.csv"), "csv", progress)
+    result = await export_to_file(base.backend.session(admin), str(out / "c.csv"), "csv", progress)
     assert added and result.customers == 22
     assert await base.backend.count_customers(admin, CustomerQuery()) == 23
 
@@ -243,6 +243,6 @@ async def test_export_is_one_snapshot_while_others_write(base, out):
 async def test_incoming_channel_customers_export_too(world, out):
     admin = await world.user("admin")
     await world.incoming("3001112233", "hola", channel=ChannelType.WHATSAPP)
-    result = await export_to_file(world.backend, admin, str(out / "c.xlsx"), "xlsx")
+    result = await export_to_file(world.backend.session(admin), str(out / "c.xlsx"), "xlsx")
     rows = list(openpyxl.load_workbook(result.path).active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][2] == "other" and rows[1][14] == "3001112233"

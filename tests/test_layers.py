@@ -60,3 +60,41 @@ def test_production_code_has_no_test_hooks() -> None:
     package = Path(__file__).resolve().parent.parent / "sagicc_tui"
     hooked = [str(p.relative_to(package)) for p in package.rglob("*.py") if "SAGICC_TEST_" in p.read_text()]
     assert hooked == []
+
+
+def _backend_calls_with_a_user(root: Path, parts: tuple[str, ...] = ("app.py", "screens", "widgets")) -> list[str]:
+    """Calls of a user-taking Backend method made on the backend itself, or given a user."""
+    import ast
+    import inspect
+    import re
+
+    from sagicc_tui.backend import Backend
+
+    user_taking = {n for n, f in vars(Backend).items()
+                   if inspect.iscoroutinefunction(f) and list(inspect.signature(f).parameters)[1:2] == ["user"]}
+    package = root / "sagicc_tui"
+    found = []
+    paths = [p for part in parts for p in ([package / part] if part.endswith(".py") else (package / part).rglob("*.py"))]
+    for path in sorted(paths):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in user_taking):
+                continue
+            receiver = ast.unparse(node.func.value)
+            first = ast.unparse(node.args[0]) if node.args else ""
+            on_backend = "backend" in receiver.lower() and "session(" not in receiver
+            given_user = bool(re.search(r"(^|\.)_?user$", first)) or any(k.arg == "user" for k in node.keywords)
+            if on_backend or given_user:
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node.func)}({first}, ...)")
+    return found
+
+
+def test_the_ui_never_passes_a_user_to_the_backend() -> None:
+    """#17.1: screens, widgets and the app call the areas of `backend.session(user)`
+    (sagicc_tui/session.py); `backend.get_ticket(user, 7)` in a UI module fails here."""
+    assert _backend_calls_with_a_user(ROOT) == []
+
+
+def test_the_headless_verbs_never_pass_a_user_to_the_backend() -> None:
+    """The same for `sagicc` verbs: they call `Session.acting` (commands/session.py)."""
+    assert _backend_calls_with_a_user(ROOT, ("commands", "headless.py")) == []

@@ -75,9 +75,9 @@ async def test_store_wal_attachments_settings_outbox_and_exports_are_private(tmp
         [att] = await world.backend.list_attachments(admin, r.ticket_id)
         downloads = tmp_path / "downloads"
         downloads.mkdir()
-        saved = await save_attachment_to(world.backend, admin, att.id, str(downloads))
+        saved = await save_attachment_to(world.backend.session(admin), att.id, str(downloads))
         assert mode(saved) == 0o600
-        again = await save_attachment_to(world.backend, admin, att.id, saved, overwrite=True)
+        again = await save_attachment_to(world.backend.session(admin), att.id, saved, overwrite=True)
         assert mode(again) == 0o600
 
         # settings.json in a config folder that does not exist yet.
@@ -95,7 +95,7 @@ async def test_store_wal_attachments_settings_outbox_and_exports_are_private(tmp
         # A local export.
         exports = tmp_path / "exports"
         exports.mkdir()
-        result = await export_to_file(world.backend, admin, str(exports / "clientes.csv"), "csv")
+        result = await export_to_file(world.backend.session(admin), str(exports / "clientes.csv"), "csv")
         assert mode(result.path) == 0o600
 
         # A remote export, streamed from a real server.
@@ -105,7 +105,7 @@ async def test_store_wal_attachments_settings_outbox_and_exports_are_private(tmp
             tokens, _channel = user_tokens(world)
             remote = await RemoteBackend.open(url, tokens["admin"], user_tokens=tokens)
             try:
-                result = await export_to_file(remote, admin, str(exports / "remoto.xlsx"), "xlsx")
+                result = await export_to_file(remote.session(admin), str(exports / "remoto.xlsx"), "xlsx")
             finally:
                 await remote.aclose()
         finally:
@@ -150,7 +150,7 @@ async def test_unfinished_parts_of_a_killed_export_are_removed_on_the_next_run(t
             tokens, _channel = user_tokens(world)
             backend = await RemoteBackend.open(url, tokens["admin"], user_tokens=tokens)
         try:
-            await export_to_file(backend, admin, str(target), "csv")
+            await export_to_file(backend.session(admin), str(target), "csv")
         finally:
             if backend is not world.backend:
                 await backend.aclose()

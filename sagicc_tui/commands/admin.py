@@ -144,8 +144,8 @@ def users_add(args: argparse.Namespace) -> int:
                      language=args.language, os_user=getattr(args, "os_user", None))
 
     async def verb(s: Session):
-        user = await s.backend.add_user(s.user, data)
-        issued = await s.backend.issue_user_token(s.user, user.username)
+        user = await s.acting.admin.add_user(data)
+        issued = await s.acting.admin.issue_user_token(user.username)
         return user, issued.token
 
     user, token = run(args, verb)
@@ -159,7 +159,7 @@ def _edit(args: argparse.Namespace, changes) -> int:
 
     async def verb(s: Session):
         current = await s.backend.get_user(args.name)
-        return await s.backend.update_user(s.user, args.name, changes, expected_version=current.version)
+        return await s.acting.admin.update_user(args.name, changes, expected_version=current.version)
 
     user = run(args, verb)
     if args.json:
@@ -195,7 +195,7 @@ def users_enable(args: argparse.Namespace) -> int:
 
 def users_token(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        issued = await s.backend.issue_user_token(s.user, args.name)
+        issued = await s.acting.admin.issue_user_token(args.name)
         return await s.backend.get_user(args.name), issued.token
 
     user, token = run(args, verb)
@@ -205,7 +205,7 @@ def users_token(args: argparse.Namespace) -> int:
 
 def users_revoke(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await s.backend.revoke_user_tokens(s.user, args.name)
+        return await s.acting.admin.revoke_user_tokens(args.name)
 
     n = run(args, verb)
     if args.json:
@@ -235,7 +235,7 @@ def _channels_parser(verbs) -> None:
 
 def channels_token(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await s.backend.issue_channel_token(s.user, args.name)
+        return await s.acting.admin.issue_channel_token(args.name)
 
     issued = run(args, verb)
     if args.json:
@@ -249,7 +249,7 @@ def channels_token(args: argparse.Namespace) -> int:
 
 def channels_revoke(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await s.backend.revoke_channel_tokens(s.user, args.name)
+        return await s.acting.admin.revoke_channel_tokens(args.name)
 
     n = run(args, verb)
     if args.json:
@@ -375,7 +375,7 @@ def _show(args, campaign) -> int:
 
 def campaigns_list(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await s.backend.list_campaigns(s.user)
+        return await s.acting.agent.list_campaigns()
 
     found = run(args, verb)
     if args.json:
@@ -390,7 +390,7 @@ def campaigns_list(args: argparse.Namespace) -> int:
 
 def campaigns_show(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await s.backend.get_campaign(s.user, args.id)
+        return await s.acting.agent.get_campaign(args.id)
 
     return _show(args, run(args, verb))
 
@@ -399,7 +399,7 @@ def campaigns_add(args: argparse.Namespace) -> int:
     from sagicc_tui.domain.admin import starter_campaign
 
     async def verb(s: Session):
-        return await s.backend.add_campaign(s.user, starter_campaign(args.name))
+        return await s.acting.admin.add_campaign(starter_campaign(args.name))
 
     return _show(args, run(args, verb))
 
@@ -408,8 +408,8 @@ def _change(args: argparse.Namespace, change) -> int:
     """Read the campaign, apply `change(campaign) -> campaign`, save at the version read."""
 
     async def verb(s: Session):
-        current = await s.backend.get_campaign(s.user, args.id)
-        return await s.backend.save_campaign(s.user, args.id, change(current), expected_version=current.version)
+        current = await s.acting.agent.get_campaign(args.id)
+        return await s.acting.admin.save_campaign(args.id, change(current), expected_version=current.version)
 
     return _show(args, run(args, verb))
 

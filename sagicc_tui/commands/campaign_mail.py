@@ -74,11 +74,11 @@ def _text(c) -> str:
 
 def campaigns_mail(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        current = await s.backend.get_campaign(s.user, args.id)
+        current = await s.acting.agent.get_campaign(args.id)
         changed = _changed(args, current)
         if changed is None:
             return current
-        return await s.backend.save_campaign(s.user, args.id, changed, expected_version=current.version)
+        return await s.acting.admin.save_campaign(args.id, changed, expected_version=current.version)
 
     campaign = run(args, verb)
     if args.json:

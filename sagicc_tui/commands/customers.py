@@ -112,12 +112,12 @@ def customers_list(args: argparse.Namespace) -> int:
     async def verb(s: Session):
         rows, after = [], None
         while len(rows) < limit:
-            page = await s.backend.list_customers(s.user, query, limit=min(100, limit - len(rows)), after=after)
+            page = await s.acting.customers.list_customers(query, limit=min(100, limit - len(rows)), after=after)
             rows += page.rows
             after = page.next_cursor
             if after is None:
                 break
-        return rows, (None if args.json else await s.backend.count_customers(s.user, query))
+        return rows, (None if args.json else await s.acting.customers.count_customers(query))
 
     rows, total = run(args, verb)
     if args.json:
@@ -132,8 +132,8 @@ def customers_list(args: argparse.Namespace) -> int:
 
 def customers_show(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        c = await s.backend.get_customer(s.user, args.id)
-        return c, await s.backend.list_contacts(s.user, c.id), await s.backend.list_accounts(s.user, c.id)
+        c = await s.acting.customers.get_customer(args.id)
+        return c, await s.acting.customers.list_contacts(c.id), await s.acting.customers.list_accounts(c.id)
 
     c, contacts, accounts = run(args, verb)
     if args.json:
@@ -186,11 +186,11 @@ def customers_add(args: argparse.Namespace) -> int:
     data = _input(args)
 
     async def verb(s: Session):
-        c = await s.backend.create_customer(s.user, data, allow_duplicate=args.allow_duplicate)
+        c = await s.acting.customers.create_customer(data, allow_duplicate=args.allow_duplicate)
         for value in args.email:
-            await s.backend.add_contact(s.user, c.id, ContactInput(kind=ContactKind.EMAIL, value=value))
+            await s.acting.customers.add_contact(c.id, ContactInput(kind=ContactKind.EMAIL, value=value))
         for value in args.phone:
-            await s.backend.add_contact(s.user, c.id, ContactInput(kind=ContactKind.PHONE, value=value))
+            await s.acting.customers.add_contact(c.id, ContactInput(kind=ContactKind.PHONE, value=value))
         return c
 
     c = run(args, verb)
@@ -199,8 +199,8 @@ def customers_add(args: argparse.Namespace) -> int:
 
 def customers_edit(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        current = await s.backend.get_customer(s.user, args.id)
-        return await s.backend.update_customer(s.user, args.id, _input(args, current),
+        current = await s.acting.customers.get_customer(args.id)
+        return await s.acting.customers.update_customer(args.id, _input(args, current),
                                                expected_version=current.version,
                                                allow_duplicate=args.allow_duplicate)
 
@@ -210,8 +210,8 @@ def customers_edit(args: argparse.Namespace) -> int:
 
 def customers_disable(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        current = await s.backend.get_customer(s.user, args.id)
-        return await s.backend.disable_customer(s.user, args.id, expected_version=current.version)
+        current = await s.acting.customers.get_customer(args.id)
+        return await s.acting.customers.disable_customer(args.id, expected_version=current.version)
 
     c = run(args, verb)
     return _out(args, c, _line(c))
@@ -219,8 +219,8 @@ def customers_disable(args: argparse.Namespace) -> int:
 
 def customers_enable(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        current = await s.backend.get_customer(s.user, args.id)
-        return await s.backend.enable_customer(s.user, args.id, expected_version=current.version)
+        current = await s.acting.customers.get_customer(args.id)
+        return await s.acting.customers.enable_customer(args.id, expected_version=current.version)
 
     c = run(args, verb)
     return _out(args, c, _line(c))
@@ -228,7 +228,7 @@ def customers_enable(args: argparse.Namespace) -> int:
 
 def customers_delete(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        await s.backend.delete_customer(s.user, args.id)
+        await s.acting.customers.delete_customer(args.id)
 
     run(args, verb)
     return _out(args, {"deleted": args.id}, f"Customer {args.id} deleted.")
@@ -251,10 +251,10 @@ def customers_contacts(args: argparse.Namespace) -> int:
 
     async def verb(s: Session):
         if new is not None:
-            await s.backend.add_contact(s.user, args.id, new)
+            await s.acting.customers.add_contact(args.id, new)
         if args.remove:
-            await s.backend.delete_contact(s.user, args.remove)
-        return await s.backend.list_contacts(s.user, args.id)
+            await s.acting.customers.delete_contact(args.remove)
+        return await s.acting.customers.list_contacts(args.id)
 
     contacts = run(args, verb)
     from sagicc_tui.sanitize import one_line
@@ -268,8 +268,8 @@ def customers_accounts(args: argparse.Namespace) -> int:
 
     async def verb(s: Session):
         if args.add:
-            await s.backend.add_account(s.user, args.id, AccountInput(number=args.add, name=args.name))
-        return await s.backend.list_accounts(s.user, args.id)
+            await s.acting.customers.add_account(args.id, AccountInput(number=args.add, name=args.name))
+        return await s.acting.customers.list_accounts(args.id)
 
     accounts = run(args, verb)
     from sagicc_tui.sanitize import one_line
@@ -289,7 +289,7 @@ def customers_export(args: argparse.Namespace) -> int:
     async def verb(s: Session):
         from sagicc_tui.files import export_to_file
 
-        return await export_to_file(s.backend, s.user, args.output, fmt, progress)
+        return await export_to_file(s.acting, args.output, fmt, progress)
 
     result = run(args, verb)
     if tty:
@@ -307,12 +307,12 @@ def customers_merge(args: argparse.Namespace) -> int:
     parts = MergeParts(*chosen) if any(chosen) else MergeParts()
 
     async def verb(s: Session):
-        preview = await s.backend.preview_customer_merge(s.user, args.main, args.others, parts)
+        preview = await s.acting.customers.preview_customer_merge(args.main, args.others, parts)
         if preview.blocked is not None:
             raise UserError(say(preview.blocked.template, **preview.blocked.params))
         if args.dry_run:
             return preview
-        return await s.backend.merge_customers(s.user, args.main, args.others, parts)
+        return await s.acting.customers.merge_customers(args.main, args.others, parts)
 
     result = run(args, verb)
     if args.json:

@@ -17,9 +17,12 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sagicc_tui.i18n import _
+
+if TYPE_CHECKING:
+    from sagicc_tui.session import Session as BoundSession
 
 T = TypeVar("T")
 
@@ -33,6 +36,11 @@ class Session:
     backend: Any  # sagicc_tui.backend.Backend
     user: Any  # sagicc_tui.domain.models.User (the acting user)
     where: str  # "the server https://..." or "the store /path": said in messages
+
+    @property
+    def acting(self) -> BoundSession:
+        """The backend as the acting user: the verbs never pass the user themselves."""
+        return self.backend.session(self.user)
 
 
 def is_url(db: str) -> bool:

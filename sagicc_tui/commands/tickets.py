@@ -111,7 +111,7 @@ async def query_from(s: Session, args: argparse.Namespace):
     from sagicc_tui.domain.query import TicketQuery
     from sagicc_tui.headless import _day, _list
 
-    campaigns = await s.backend.list_campaigns(s.user)
+    campaigns = await s.acting.agent.list_campaigns()
     campaign_ids = []
     for ref in args.campaign:
         match = [c for c in campaigns if str(c.id) == ref or c.name.lower() == ref.lower()]
@@ -152,7 +152,7 @@ async def _each(s: Session, numbers, act) -> list[dict]:
     results = []
     for n in numbers:
         try:
-            t = await s.backend.get_ticket_by_number(s.user, n)
+            t = await s.acting.tickets.get_ticket_by_number(n)
             value = await act(t)
             results.append({"number": n, "ok": True, "result": value})
         except SagiccError as e:
@@ -181,12 +181,12 @@ def tickets_list(args: argparse.Namespace) -> int:
         rows, after = [], None
         limit = min(args.limit, 500)
         while len(rows) < limit:
-            page = await s.backend.list_tickets(s.user, query, limit=min(100, limit - len(rows)), after=after)
+            page = await s.acting.lists.list_tickets(query, limit=min(100, limit - len(rows)), after=after)
             rows += page.rows
             after = page.next_cursor
             if after is None:
                 break
-        return rows, (None if args.json else await s.backend.count_tickets(s.user, query))
+        return rows, (None if args.json else await s.acting.lists.count_tickets(query))
 
     rows, total = run(args, verb)
     if args.json:
@@ -201,19 +201,19 @@ def tickets_list(args: argparse.Namespace) -> int:
 
 def tickets_show(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        t = await s.backend.get_ticket_by_number(s.user, args.number)
-        customer = await s.backend.get_customer(s.user, t.customer_id)
+        t = await s.acting.tickets.get_ticket_by_number(args.number)
+        customer = await s.acting.customers.get_customer(t.customer_id)
         interactions, after = [], None
         while True:
-            page = await s.backend.conversation(s.user, t.id, after_key=after, limit=100)
+            page = await s.acting.tickets.conversation(t.id, after_key=after, limit=100)
             interactions += [item.interaction for item in page.items]
             if page.next_key is None or len(interactions) >= 2000:
                 break
             after = page.next_key
         # The list gives no files; the ones that have any are read whole (T8 View more).
-        files = {a.interaction_id for a in await s.backend.list_attachments(s.user, t.id) if a.interaction_id}
-        interactions = [await s.backend.get_interaction(s.user, i.id) if i.id in files else i for i in interactions]
-        tasks = await s.backend.list_tasks_page(s.user, t.id)
+        files = {a.interaction_id for a in await s.acting.tickets.list_attachments(t.id) if a.interaction_id}
+        interactions = [await s.acting.tickets.get_interaction(i.id) if i.id in files else i for i in interactions]
+        tasks = await s.acting.tickets.list_tasks_page(t.id)
         return t, customer, interactions, tasks
 
     t, customer, interactions, tasks = run(args, verb)
@@ -228,8 +228,8 @@ def tickets_show(args: argparse.Namespace) -> int:
 
 def tickets_attachments(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        t = await s.backend.get_ticket_by_number(s.user, args.number)
-        return await s.backend.list_attachments(s.user, t.id)
+        t = await s.acting.tickets.get_ticket_by_number(args.number)
+        return await s.acting.tickets.list_attachments(t.id)
 
     found = run(args, verb)
     if args.json:
@@ -247,7 +247,7 @@ def tickets_attachments(args: argparse.Namespace) -> int:
 
 def tickets_close(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await _each(s, args.numbers, lambda t: s.backend.close_ticket(s.user, t.id, expected_version=t.version))
+        return await _each(s, args.numbers, lambda t: s.acting.tickets.close_ticket(t.id, expected_version=t.version))
 
     return _report(args, run(args, verb), _("closed"))
 
@@ -260,8 +260,8 @@ def tickets_assign(args: argparse.Namespace) -> int:
 
     async def verb(s: Session):
         assignee = (await s.backend.get_user(args.to)).id if args.to else None
-        return await _each(s, args.numbers, lambda t: s.backend.reassign_ticket(
-            s.user, t.id, assignee_id=assignee, campaign_id=args.campaign, expected_version=t.version))
+        return await _each(s, args.numbers, lambda t: s.acting.tickets.reassign_ticket(
+            t.id, assignee_id=assignee, campaign_id=args.campaign, expected_version=t.version))
 
     done = (_("assigned to {user}", user=args.to) if args.to else _("unassigned") if args.unassign
             else _("moved to campaign {id}", id=args.campaign))
@@ -270,8 +270,8 @@ def tickets_assign(args: argparse.Namespace) -> int:
 
 def tickets_merge(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await _each(s, [args.number], lambda t: s.backend.merge_ticket(
-            s.user, t.id, args.other, merge_customers=args.merge_customers, expected_version=t.version))
+        return await _each(s, [args.number], lambda t: s.acting.tickets.merge_ticket(
+            t.id, args.other, merge_customers=args.merge_customers, expected_version=t.version))
 
     return _report(args, run(args, verb), _("received everything of #{other}, which is now closed", other=args.other))
 
@@ -299,14 +299,14 @@ def tickets_task(args: argparse.Namespace) -> int:
     task = TaskInput(values=values, observations=args.observations, next_task_at=_when(args.next))
 
     async def verb(s: Session):
-        return await _each(s, args.numbers, lambda t: s.backend.add_task(s.user, t.id, task, expected_version=t.version))
+        return await _each(s, args.numbers, lambda t: s.acting.tickets.add_task(t.id, task, expected_version=t.version))
 
     return _report(args, run(args, verb), _("task added"))
 
 
 def tickets_note(args: argparse.Namespace) -> int:
     async def verb(s: Session):
-        return await _each(s, [args.number], lambda t: s.backend.add_note(s.user, t.id, args.text, args.color))
+        return await _each(s, [args.number], lambda t: s.acting.tickets.add_note(t.id, args.text, args.color))
 
     return _report(args, run(args, verb), _("note added"))
 
@@ -315,7 +315,7 @@ def tickets_attach(args: argparse.Namespace) -> int:
     from sagicc_tui.files import attach_file
 
     async def verb(s: Session):
-        return await _each(s, [args.number], lambda t: attach_file(s.backend, s.user, t.id, args.path))
+        return await _each(s, [args.number], lambda t: attach_file(s.acting, t.id, args.path))
 
     return _report(args, run(args, verb), _("{path} attached", path=args.path))
 
@@ -328,8 +328,8 @@ def tickets_reply(args: argparse.Namespace) -> int:
         raise UserError(_("Give the message with --text TEXT or --template NAME."))
 
     async def verb(s: Session):
-        t = await s.backend.get_ticket_by_number(s.user, args.number)
-        campaign = await s.backend.get_campaign(s.user, t.campaign_id)
+        t = await s.acting.tickets.get_ticket_by_number(args.number)
+        campaign = await s.acting.agent.get_campaign(t.campaign_id)
         try:
             channel = ChannelType(args.channel) if args.channel else (t.last_channel or t.origin_channel)
         except ValueError:
@@ -352,7 +352,7 @@ def tickets_reply(args: argparse.Namespace) -> int:
             client_key=str(uuid.uuid4()), channel=channel, contact=contact, text=args.text,
             subject=args.subject or (template.subject if template else ""),
             template_key=template.key if template else None, attachment_paths=tuple(args.file))
-        return await s.backend.send_message(s.user, t.id, message)
+        return await s.acting.tickets.send_message(t.id, message)
 
     sent = run(args, verb)
     if args.json:
@@ -369,7 +369,7 @@ async def _contact_for(s: Session, customer_id: int, channel) -> int:
     from sagicc_tui.domain.enums import ChannelType, ContactKind
 
     wanted = ContactKind.EMAIL if channel is ChannelType.EMAIL else None
-    contacts = await s.backend.list_contacts(s.user, customer_id)
+    contacts = await s.acting.customers.list_contacts(customer_id)
     fit = [c for c in contacts if (c.kind is wanted if wanted else c.kind is not ContactKind.EMAIL)]
     if not fit:
         raise UserError(_("The customer has no contact for {channel}; give one with --contact VALUE.",
@@ -388,14 +388,14 @@ def tickets_redistribute(args: argparse.Namespace) -> int:
         if args.query:
             selection = TicketSelection(query=await query_from(s, args))
         else:
-            ids = [(await s.backend.get_ticket_by_number(s.user, n)).id for n in args.numbers]
+            ids = [(await s.acting.tickets.get_ticket_by_number(n)).id for n in args.numbers]
             selection = TicketSelection(ids=frozenset(ids))
         agents = tuple([(await s.backend.get_user(n.strip())).id for n in args.agents.split(",") if n.strip()])
         action = MassAction(kind=MassActionKind.REDISTRIBUTE, selection=selection,
                             redistribute=RedistributeSpec(agent_ids=agents, seed=args.seed))
         if args.dry_run:
-            return await s.backend.preview_mass_action(s.user, action)
-        return await s.backend.run_mass_action(s.user, action)
+            return await s.acting.lists.preview_mass_action(action)
+        return await s.acting.lists.run_mass_action(action)
 
     result = run(args, verb)
     if args.json:

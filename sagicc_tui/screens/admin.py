@@ -54,6 +54,7 @@ from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
 from sagicc_tui.domain.errors import InvalidInput, SagiccError, StaleWrite
 from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, Survey, TaskField, User
 from sagicc_tui.i18n import N_, _
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.campaign_mail import CampaignMailForm
 from sagicc_tui.widgets.translated import TranslatedBindings
@@ -208,6 +209,11 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         self.campaigns: list[Campaign] = []
         self.campaign: Campaign | None = None
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with TabbedContent(id="admin-tabs"):
             with TabPane(_("Users"), id="tab-users"), Horizontal():
@@ -285,8 +291,8 @@ class AdminScreen(TranslatedBindings, Screen[None]):
     @work(exclusive=True, group="admin-load", exit_on_error=False)
     async def reload(self, select_campaign: int | None = None) -> None:
         try:
-            users = await self.backend.list_users()
-            campaigns = await self.backend.list_campaigns(self.user)
+            users = await self.session.agent.list_users()
+            campaigns = await self.session.agent.list_campaigns()
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -365,10 +371,10 @@ class AdminScreen(TranslatedBindings, Screen[None]):
 
         try:
             name, full, role, camps, export, language = self._user_form()
-            made = await self.backend.add_user(self.user, UserInput(
+            made = await self.session.admin.add_user(UserInput(
                 username=name, role=role, full_name=full, campaign_ids=camps, can_export=check_export(export),
                 language=language or None))
-            issued = await self.backend.issue_user_token(self.user, made.username)
+            issued = await self.session.admin.issue_user_token(made.username)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -385,7 +391,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
             if current is None:
                 return
             # Saved at the version this screen read: another administrator's change in between is refused.
-            await self.backend.update_user(self.user, name, UserChanges(
+            await self.session.admin.update_user(name, UserChanges(
                 full_name=full, role=role, campaign_ids=camps, export=export, language=language),
                 expected_version=current.version)
         except SagiccError as e:  # the form keeps what was typed
@@ -404,7 +410,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         if current is None:
             return
         try:
-            await self.backend.update_user(self.user, name, UserChanges(active=not current.active),
+            await self.session.admin.update_user(name, UserChanges(active=not current.active),
                                            expected_version=current.version)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
@@ -444,7 +450,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         if self.campaign is None:
             return
         try:
-            saved = await self.backend.save_campaign(self.user, self.campaign.id, self._campaign_form(self.campaign),
+            saved = await self.session.admin.save_campaign(self.campaign.id, self._campaign_form(self.campaign),
                                                      expected_version=self.campaign.version)
         except SagiccError as e:  # the form keeps what was typed
             self.notify(labels.error_sentence(e), severity="error", timeout=10)
@@ -458,7 +464,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
     async def new_campaign(self) -> None:
         name = _("New campaign {n}", n=len(self.campaigns) + 1)
         try:
-            made = await self.backend.add_campaign(self.user, starter_campaign(name))
+            made = await self.session.admin.add_campaign(starter_campaign(name))
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -481,7 +487,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         if name is None:
             return
         try:
-            issued = await self.backend.issue_channel_token(self.user, name)
+            issued = await self.session.admin.issue_channel_token(name)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -494,7 +500,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         if name is None:
             return
         try:
-            n = await self.backend.revoke_channel_tokens(self.user, name)
+            n = await self.session.admin.revoke_channel_tokens(name)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return

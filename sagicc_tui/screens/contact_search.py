@@ -29,6 +29,7 @@ from sagicc_tui.domain.enums import ContactKind
 from sagicc_tui.domain.models import ContactInfo, User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import one_line
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
@@ -46,6 +47,11 @@ class ContactSearchScreen(BackendCalls, TranslatedBindings, ModalScreen[tuple[Co
         self._kinds = frozenset(kinds)
         self._exclude = exclude_customer
         self._found: list[tuple[ContactInfo, str]] = []
+
+    @property
+    def _session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self._backend.session(self._user)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -67,14 +73,14 @@ class ContactSearchScreen(BackendCalls, TranslatedBindings, ModalScreen[tuple[Co
         if not text:
             self._note(_("Type part of a name, a document, an e-mail or a phone first."))
             return
-        user, kinds, exclude = self._user, self._kinds, self._exclude
+        customers, kinds, exclude = self._session.customers, self._kinds, self._exclude
 
         async def find() -> list[tuple[ContactInfo, str]]:
-            page = await self._backend.list_customers(user, CustomerQuery(search=text), limit=CUSTOMERS)
+            page = await customers.list_customers(CustomerQuery(search=text), limit=CUSTOMERS)
             others = [c for c in page.rows if c.id != exclude]
             # One read a customer, all at once: over the server they overlap
             # instead of queueing one round trip behind another.
-            contacts = await asyncio.gather(*(self._backend.list_contacts(user, c.id) for c in others))
+            contacts = await asyncio.gather(*(customers.list_contacts(c.id) for c in others))
             return [(contact, customer.full_name) for customer, theirs in zip(others, contacts)
                     for contact in theirs if contact.kind in kinds]
 

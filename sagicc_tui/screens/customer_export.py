@@ -42,6 +42,7 @@ from sagicc_tui.domain.models import User
 from sagicc_tui.files import export_to_file
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
+from sagicc_tui.session import Session
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import RadioButton
 
@@ -95,6 +96,11 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
         self.result: ExportResult | None = None
         self.running = False
         self._offered = default_path(directory, ExportFormat.XLSX)  # what the field holds until the user types
+
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog", classes="customer-dialog"):
@@ -168,7 +174,7 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
             self.post_message(self._Progress(done, total))  # thread safe
 
         try:
-            result = await export_to_file(self.backend, self.user, path, fmt.value, progress)
+            result = await export_to_file(self.session, path, fmt.value, progress)
         except SagiccError as e:
             self.post_message(self._Failed(e))
             return

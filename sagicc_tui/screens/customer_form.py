@@ -37,6 +37,7 @@ from sagicc_tui.domain.errors import InvalidInput, SagiccError, StaleWrite
 from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import Customer, User
 from sagicc_tui.i18n import N_, _
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.customer_list import customer_type_label, id_type_label
 from sagicc_tui.widgets.translated import TranslatedBindings
@@ -102,6 +103,11 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
         self._existing_id: int | None = None
         self._last: CustomerInput | None = None
         self._saving = False
+
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
 
     def compose(self) -> ComposeResult:
         c = self.customer
@@ -242,9 +248,9 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
     async def _save(self, data: CustomerInput, allow_duplicate: bool = False) -> None:
         try:
             if self.customer is None:
-                saved = await self.backend.create_customer(self.user, data, allow_duplicate=allow_duplicate)
+                saved = await self.session.customers.create_customer(data, allow_duplicate=allow_duplicate)
             else:
-                saved = await self.backend.update_customer(self.user, self.customer.id, data,
+                saved = await self.session.customers.update_customer(self.customer.id, data,
                                                            expected_version=self.customer.version,
                                                            allow_duplicate=allow_duplicate)
         except SagiccError as e:
@@ -293,8 +299,8 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
     @work(exclusive=True, group="customer-theirs")
     async def _read_theirs(self, customer_id: int) -> None:
         try:
-            current = await self.backend.get_customer(self.user, customer_id)
-            names = {u.id: u.full_name for u in await self.backend.list_users()}
+            current = await self.session.customers.get_customer(customer_id)
+            names = {u.id: u.full_name for u in await self.session.agent.list_users()}
         except SagiccError as e:
             self.post_message(self._Failed(e))
             return

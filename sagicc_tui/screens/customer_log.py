@@ -28,6 +28,7 @@ from sagicc_tui.domain.enums import ChangeKind, EntityKind
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import ChangeLogEntry, Customer, User
 from sagicc_tui.i18n import N_, _
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
 from sagicc_tui.widgets.io import BackendCalls
@@ -54,6 +55,11 @@ class CustomerLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
         self.backend, self.user, self.customer = backend, user, customer
         self.entries: list[tuple[int, ChangeLogEntry]] = []  # (whose entry, the entry)
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="customer-log", classes="customer-dialog"):
             yield Static(sanitize.content(_("Change log of {name} (id {id})",
@@ -71,10 +77,10 @@ class CustomerLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
         self.call("log", self._read, self._show, self._error)
 
     async def _read(self) -> list[tuple[int, ChangeLogEntry]]:
-        own = await self.backend.change_log(self.user, EntityKind.CUSTOMER, self.customer.id)
+        own = await self.session.admin.change_log(EntityKind.CUSTOMER, self.customer.id)
         rows = [(self.customer.id, e) for e in own]
         for other in merged_ids(own):
-            rows += [(other, e) for e in await self.backend.change_log(self.user, EntityKind.CUSTOMER, other)]
+            rows += [(other, e) for e in await self.session.admin.change_log(EntityKind.CUSTOMER, other)]
         rows.sort(key=lambda r: (r[1].at, r[1].id), reverse=True)
         return rows
 

@@ -41,6 +41,7 @@ from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
 from sagicc_tui.screens.wizard import FORM, PREVIEW, WizardScreen
+from sagicc_tui.session import Session
 from sagicc_tui.widgets.customer_list import id_type_label
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import Checkbox, RadioButton
@@ -86,6 +87,11 @@ class CustomerMergeScreen(TranslatedBindings, WizardScreen[CustomerMergeResult |
         self.preview: CustomerMergePreview | None = None
         self.result: CustomerMergeResult | None = None
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="merge-dialog", classes="customer-dialog"):
             yield Static(Content(_("Merge customers")), classes="customer-dialog-title")
@@ -127,7 +133,7 @@ class CustomerMergeScreen(TranslatedBindings, WizardScreen[CustomerMergeResult |
         """Each choice's e-mail or phone, read by a preview (which writes nothing)."""
         ids = [i.id for i in self.items]
         # Quiet: the choices keep their id and document; the preview step says what is wrong.
-        self.call("merge-ids", lambda: self.backend.preview_customer_merge(self.user, ids[0], ids[1:], MergeParts()),
+        self.call("merge-ids", lambda: self.session.customers.preview_customer_merge(ids[0], ids[1:], MergeParts()),
                   lambda p: self._identified((p.main, *p.others)), quiet=True)
 
     def _identified(self, counts: tuple[MergeCounts, ...]) -> None:
@@ -167,13 +173,13 @@ class CustomerMergeScreen(TranslatedBindings, WizardScreen[CustomerMergeResult |
 
     def read_preview(self, request: tuple[int, tuple[int, ...], MergeParts]):
         main, others, parts = request
-        return self.backend.preview_customer_merge(self.user, main, list(others), parts)
+        return self.session.customers.preview_customer_merge(main, list(others), parts)
 
     def run_request(self, request: tuple[int, tuple[int, ...], MergeParts], preview: CustomerMergePreview):
         main, others, parts = request
         versions = preview.expected_versions
         # The versions the preview showed: a customer edited since refuses the merge.
-        return self.backend.merge_customers(self.user, main, list(others), parts, versions)
+        return self.session.customers.merge_customers(main, list(others), parts, versions)
 
     def preview_started(self) -> None:
         self.query_one("#merge-preview-counts", Static).update(Content(_("Loading…")))

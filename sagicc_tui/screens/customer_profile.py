@@ -43,6 +43,7 @@ from sagicc_tui.domain.models import Customer, User
 from sagicc_tui.domain.rules import Permission, can
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.choose import ChoiceScreen
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.customer_list import (
     customer_status_label,
@@ -141,6 +142,11 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         self.profile: CustomerProfile | None = None
         self.changed = False
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="profile-body"):
             yield Static(Content(_("Loading…")), id="profile-title")
@@ -172,7 +178,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
     @work(exclusive=True, group="customer-profile")
     async def _load(self) -> None:
         try:
-            profile = await self.backend.customer_profile(self.user, self.customer_id)
+            profile = await self.session.customers.customer_profile(self.customer_id)
         except SagiccError as e:
             self.post_message(self._Failed(e, leave=True))
             return
@@ -321,10 +327,10 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
     async def _set_status(self, customer: Customer) -> None:
         try:
             if customer.status is CustomerStatus.ACTIVE:
-                saved = await self.backend.disable_customer(self.user, customer.id, expected_version=customer.version)
+                saved = await self.session.customers.disable_customer(customer.id, expected_version=customer.version)
                 note = _("The customer is disabled.")
             else:
-                saved = await self.backend.enable_customer(self.user, customer.id, expected_version=customer.version)
+                saved = await self.session.customers.enable_customer(customer.id, expected_version=customer.version)
                 note = _("The customer is enabled.")
         except SagiccError as e:
             self.post_message(self._Failed(e))
@@ -349,7 +355,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
     @work(exclusive=True, group="customer-write")
     async def _delete(self, customer_id: int) -> None:
         try:
-            await self.backend.delete_customer(self.user, customer_id)
+            await self.session.customers.delete_customer(customer_id)
         except SagiccError as e:
             self.post_message(self._Failed(e))
             return
@@ -387,7 +393,7 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
     @work(exclusive=True, group="customer-similar")
     async def _load_similar(self, customer_id: int) -> None:
         try:
-            similar = await self.backend.similar_customers(self.user, customer_id)
+            similar = await self.session.customers.similar_customers(customer_id)
         except SagiccError as e:
             self.post_message(self._Failed(e))
             return

@@ -57,6 +57,7 @@ from sagicc_tui.domain.query import (
 )
 from sagicc_tui.domain.text import fold
 from sagicc_tui.i18n import N_, _, plural
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.screens.wizard import FORM, PREVIEW, WizardScreen
@@ -150,6 +151,11 @@ class MassActionScreen(TranslatedBindings, WizardScreen[MassResult | None]):
     def action(self) -> MassAction | None:
         """The action previewed and run (the wizard's request)."""
         return self.request
+
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
 
     @property
     def has_form(self) -> bool:
@@ -299,10 +305,10 @@ class MassActionScreen(TranslatedBindings, WizardScreen[MassResult | None]):
         need_campaigns = self.kind is MassActionKind.ASSIGN and not self._campaign_names
 
         async def read() -> tuple[Any, Any]:
-            choices = await self.backend.filter_choices(self.user, (cid,))
+            choices = await self.session.lists.filter_choices((cid,))
             campaigns = None
             if need_campaigns:
-                campaigns = await self.backend.list_campaigns(self.user)
+                campaigns = await self.session.agent.list_campaigns()
             return choices, campaigns
 
         # Quiet + settle: a failure, a defect too, is one sentence on the dialog's error line.
@@ -447,10 +453,10 @@ class MassActionScreen(TranslatedBindings, WizardScreen[MassResult | None]):
         return tr(error.message)
 
     def read_preview(self, action: MassAction):
-        return self.backend.preview_mass_action(self.user, action)
+        return self.session.lists.preview_mass_action(action)
 
     def run_request(self, action: MassAction, preview: MassPreview):
-        return self.backend.run_mass_action(self.user, action)
+        return self.session.lists.run_mass_action(action)
 
     def preview_started(self) -> None:
         for wid in ("#preview-summary", "#preview-changes", "#preview-refused-title", "#preview-sample"):

@@ -76,6 +76,7 @@ from sagicc_tui.screens.ticket_dialogs import (
     TextScreen,
     interaction_text,
 )
+from sagicc_tui.session import Session
 from sagicc_tui.unsaved import COMPOSER_TEXT, UnsavedDrafts, write_draft
 from sagicc_tui.screens.ticket_live import LIVE_POLL
 from sagicc_tui.widgets import labels
@@ -211,6 +212,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.activity: TicketActivity | None = None  # the stamp of what the screen shows (T8, +T16)
         self._writing_from: TicketActivity | None = None  # the stamp when the reply was begun (+T17)
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     # --- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -266,20 +272,21 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         async def load() -> dict[str, Any]:
             problem: StoreError | None = None
             try:
-                user = await self.backend.enter_ticket(self.user, self.ticket_id)
+                user = await self.session.tickets.enter_ticket(self.ticket_id)
             except StoreError as e:
                 # Presence is a write: a full or read-only store refuses it, but the
                 # ticket can still be read and typed in (the typing is kept).
                 user, problem = self.user, e
+            inside = self.backend.session(user)  # as the user who entered (Busy now)
             # The stamp first: whatever changes while the rest is read shows as news.
-            token = await self.backend.change_token()
-            activity = await self.backend.ticket_activity(user, self.ticket_id)
-            header = await self.backend.ticket_header(user, self.ticket_id)
-            campaign = await self.backend.get_campaign(self.user, header.ticket.campaign_id)
-            customer = await self.backend.get_customer(user, header.ticket.customer_id)
-            contacts = await self.backend.list_contacts(user, header.ticket.customer_id)
-            composer = await self.backend.get_draft(user, self.ticket_id, "composer")
-            task = await self.backend.get_draft(user, self.ticket_id, "task")
+            token = await inside.lists.change_token()
+            activity = await inside.tickets.ticket_activity(self.ticket_id)
+            header = await inside.tickets.ticket_header(self.ticket_id)
+            campaign = await self.session.agent.get_campaign(header.ticket.campaign_id)
+            customer = await inside.customers.get_customer(header.ticket.customer_id)
+            contacts = await inside.customers.list_contacts(header.ticket.customer_id)
+            composer = await inside.tickets.get_draft(self.ticket_id, "composer")
+            task = await inside.tickets.get_draft(self.ticket_id, "task")
             return {"user": user, "header": header, "campaign": campaign, "customer": customer,
                     "contacts": contacts, "composer": composer, "task": task, "problem": problem,
                     "token": token, "activity": activity}
@@ -289,7 +296,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _load_failed(self, e: SagiccError) -> None:
         self.notify(error_text(e), severity="error")
         self._leaving = True
-        self.call("leave", lambda: self.backend.leave_ticket(self.user, self.ticket_id), self._left,
+        self.call("leave", lambda: self.session.tickets.leave_ticket(self.ticket_id), self._left,
                   lambda _e: self._left(None))
 
     async def _loaded(self, data: dict[str, Any]) -> None:
@@ -325,7 +332,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if self.closed:
             self._show_closed()
         if ticket.unread_count:
-            self.call("read", lambda: self.backend.mark_read(self.user, self.ticket_id), self._read_done)
+            self.call("read", lambda: self.session.tickets.mark_read(self.ticket_id), self._read_done)
 
     def _draft_to_show(self, form: str, stored: Draft | None) -> dict | None:
         """What was typed last: a draft the store has not taken yet wins over the store's."""
@@ -348,7 +355,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _beat(self) -> None:
         if self._leaving:
             return
-        self.call("heartbeat", lambda: self.backend.heartbeat(self.user, self.ticket_id), self._others,
+        self.call("heartbeat", lambda: self.session.tickets.heartbeat(self.ticket_id), self._others,
                   self._beat_failed)
 
     def _others(self, others: tuple[PresenceEntry, ...]) -> None:
@@ -393,7 +400,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.unsaved.keep(user, self.ticket_id, refused.form, data)
 
         async def keep_as_draft() -> None:
-            await write_draft(self.backend, user, self.ticket_id, refused.form, data)
+            await write_draft(self.session.tickets, self.ticket_id, refused.form, data)
 
         def kept(_result: None) -> None:
             self.unsaved.taken(user, self.ticket_id, refused.form, data)
@@ -448,7 +455,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         pending = {form: data for form in self._dirty if (data := self._draft_data(form)) is not None}
         for form, data in pending.items():
             self.unsaved.keep(self.user, self.ticket_id, form, data)  # until the store takes it
-        user, ticket_id = self.user, self.ticket_id
+        user, ticket_id, tickets = self.user, self.ticket_id, self.session.tickets
         kept = [form for form in ("composer", "task") if self._has_typing(form)]
         if kept:
             self.app.notify(_("What you were writing on ticket #{number} is kept as a draft; it is there when you open it again.",
@@ -457,11 +464,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         async def leave() -> User:
             for form, data in pending.items():
                 try:
-                    await write_draft(self.backend, user, ticket_id, form, data)
+                    await write_draft(tickets, ticket_id, form, data)
                 except Exception:  # noqa: BLE001 - kept in memory; the app retries and says so
                     continue
                 self.unsaved.taken(user, ticket_id, form, data)
-            return await self.backend.leave_ticket(user, ticket_id)
+            return await tickets.leave_ticket(ticket_id)
 
         return leave
 
@@ -486,7 +493,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return
         self._leaving = True
         try:
-            await self.backend.leave_ticket(self.user, self.ticket_id)
+            await self.session.tickets.leave_ticket(self.ticket_id)
         except Exception:  # noqa: BLE001 - quitting must not end in a traceback; presence expires anyway
             self.log.warning("leaving the ticket on quit failed")
 
@@ -577,7 +584,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if ticket is None:
             return
         customer_id = ticket.customer_id
-        self.call("customer", lambda: self.backend.get_customer(self.user, customer_id), self._customer_read)
+        self.call("customer", lambda: self.session.customers.get_customer(customer_id), self._customer_read)
         for tab_type in (CustomerTab, ContactTab, AccountTab):
             self.query_one(tab_type).load()
 
@@ -596,7 +603,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if ticket is None:
             return
         campaign_id = ticket.campaign_id
-        self.call("campaign", lambda: self.backend.get_campaign(self.user, campaign_id), self._campaign_read)
+        self.call("campaign", lambda: self.session.agent.get_campaign(campaign_id), self._campaign_read)
 
     async def _campaign_read(self, campaign: Campaign) -> None:
         if self.ticket is None or campaign.id != self.ticket.campaign_id or not self._built:
@@ -615,13 +622,13 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _poll_live(self) -> None:
         if not self._built or self._leaving:
             return
-        self.call("live-token", self.backend.change_token, self._token_read, quiet=True)
+        self.call("live-token", self.session.lists.change_token, self._token_read, quiet=True)
 
     def _token_read(self, token: int) -> None:
         if token == self._token:
             return
         self._token = token
-        self.call("live-activity", lambda: self.backend.ticket_activity(self.user, self.ticket_id),
+        self.call("live-activity", lambda: self.session.tickets.ticket_activity(self.ticket_id),
                   self._activity_read, self._activity_failed, quiet=True)
 
     def _activity_failed(self, e: SagiccError) -> None:
@@ -668,7 +675,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 tab.load()
 
     def _refresh_header(self) -> None:
-        self.call("header", lambda: self.backend.ticket_header(self.user, self.ticket_id), self._show_header)
+        self.call("header", lambda: self.session.tickets.ticket_header(self.ticket_id), self._show_header)
 
     def _ticket_written(self, ticket: Ticket) -> None:
         self._follow(ticket)
@@ -837,11 +844,11 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             self.position = ListPosition(TicketQuery(campaign_ids=(ticket.campaign_id,)), -1, {ticket.id})
         position = self.position
         position.seen.add(ticket.id)
-        user = self.user
+        lists = self.session.lists
 
         async def find():
             async def read_page(page_no: int):
-                page = await self.backend.list_tickets(user, position.query, limit=PAGE_SIZE,
+                page = await lists.list_tickets(position.query, limit=PAGE_SIZE,
                                                        offset=page_no * PAGE_SIZE)
                 return page.rows, page.next_cursor is None
 
@@ -974,14 +981,14 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _open_interaction(self, event: ConversationView.OpenRequested) -> None:
         event.stop()
         iid = event.interaction_id
-        self.call("interaction", lambda: self.backend.get_interaction(self.user, iid),
+        self.call("interaction", lambda: self.session.tickets.get_interaction(iid),
                   lambda i: self.app.push_screen(TextScreen(_("Interaction"), interaction_text(i))))
 
     @on(ConversationView.RetryRequested)
     def _retry(self, event: ConversationView.RetryRequested) -> None:
         event.stop()
         iid = event.interaction_id
-        self.call("retry", lambda: self.backend.retry_delivery(self.user, iid), self._delivered)
+        self.call("retry", lambda: self.session.tickets.retry_delivery(iid), self._delivered)
 
     @on(Composer.SendRequested)
     def _send(self, event: Composer.SendRequested) -> None:
@@ -991,7 +998,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if since is None:
             self._do_send(message)
             return
-        self.call("news", lambda: self.backend.ticket_activity(self.user, self.ticket_id),
+        self.call("news", lambda: self.session.tickets.ticket_activity(self.ticket_id),
                   lambda now: self._check_news(message, since, now))
 
     def _check_news(self, message: OutgoingMessage, since: TicketActivity, now: TicketActivity) -> None:
@@ -1022,8 +1029,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         was_unassigned = self.ticket is not None and self.ticket.assignee_id is None
 
         async def send() -> Interaction:
-            interaction = await self.backend.send_message(self.user, self.ticket_id, message)
-            await self.backend.clear_draft(self.user, self.ticket_id, "composer")
+            interaction = await self.session.tickets.send_message(self.ticket_id, message)
+            await self.session.tickets.clear_draft(self.ticket_id, "composer")
             return interaction
 
         self.call("send", send, lambda i: self._sent(i, was_unassigned), self._send_failed)
@@ -1045,7 +1052,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 self.query_one(ConversationView).focus()
         self._delivered(interaction)
         if was_unassigned:
-            self.call("taken", lambda: self.backend.get_ticket(self.user, self.ticket_id), self._maybe_taken)
+            self.call("taken", lambda: self.session.tickets.get_ticket(self.ticket_id), self._maybe_taken)
         self._go_on()
 
     def _maybe_taken(self, ticket: Ticket) -> None:
@@ -1088,7 +1095,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._stop_draft("composer")
         self.unsaved.forget(self.user, self.ticket_id, "composer")
         self._writing_from = None
-        self.call("clear-composer", lambda: self.backend.clear_draft(self.user, self.ticket_id, "composer"),
+        self.call("clear-composer", lambda: self.session.tickets.clear_draft(self.ticket_id, "composer"),
                   lambda _r: None)
 
     # --- drafts -------------------------------------------------------------------------------------------
@@ -1136,7 +1143,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         def taken(_result: None) -> None:
             self.unsaved.taken(user, self.ticket_id, form, data)
 
-        self.call(f"draft-{form}", lambda: write_draft(self.backend, user, self.ticket_id, form, data), taken,
+        self.call(f"draft-{form}", lambda: write_draft(self.session.tickets, self.ticket_id, form, data), taken,
                   self._say_store_problem)
 
     # --- T11 tasks -------------------------------------------------------------------------------------------
@@ -1159,7 +1166,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 form.clear_errors()
             self._stop_draft("task")
             self.unsaved.forget(self.user, self.ticket_id, "task")
-            self.call("clear-task", lambda: self.backend.clear_draft(self.user, self.ticket_id, "task"),
+            self.call("clear-task", lambda: self.session.tickets.clear_draft(self.ticket_id, "task"),
                       lambda _r: None)
 
     def save_task(self) -> None:
@@ -1174,8 +1181,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         tab.set_error("")
 
         async def add() -> Task:
-            saved = await self.backend.add_task(self.user, self.ticket_id, task, expected_version=ticket.version)
-            await self.backend.clear_draft(self.user, self.ticket_id, "task")
+            saved = await self.session.tickets.add_task(self.ticket_id, task, expected_version=ticket.version)
+            await self.session.tickets.clear_draft(self.ticket_id, "task")
             return saved
 
         self.call("add-task", add, self._task_saved, self._task_failed)
@@ -1240,9 +1247,9 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         elif key == "related":
             self.app.push_screen(RelatedScreen(self.backend, self.user, ticket), self._jump)
         elif key == "external":
-            self.call("external", lambda: self.backend.external_view(self.user, ticket.id), self._external)
+            self.call("external", lambda: self.session.tickets.external_view(ticket.id), self._external)
         elif key == "links":
-            self.call("links", lambda: self.backend.list_external_views(self.user, ticket_id=ticket.id), self._links)
+            self.call("links", lambda: self.session.tickets.list_external_views(ticket_id=ticket.id), self._links)
         elif key == "transcript":
             emails = [c for c in self.contacts if c.kind is ContactKind.EMAIL]
             options = [(Content(one_line(c.value, max_len=60)), c.id) for c in emails]
@@ -1250,7 +1257,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                                               empty=_("The customer has no e-mail contact; add one in the Contact tab.")),
                                  self._transcript)
         elif key == "reassign":
-            self.call("users", self.backend.list_users, self._choose_assignee)
+            self.call("users", self.session.agent.list_users, self._choose_assignee)
 
     def _close_confirmed(self, ok: bool | None) -> None:
         ticket = self.ticket
@@ -1258,8 +1265,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return
 
         async def close() -> User:
-            await self.backend.close_ticket(self.user, ticket.id, expected_version=ticket.version)
-            return await self.backend.leave_ticket(self.user, ticket.id)
+            await self.session.tickets.close_ticket(ticket.id, expected_version=ticket.version)
+            return await self.session.tickets.leave_ticket(ticket.id)
 
         self._leaving = True
         self.call("close", close, self._ticket_closed, self._close_failed)
@@ -1285,7 +1292,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         target = ticket_id
 
         async def leave() -> User:
-            return await self.backend.leave_ticket(self.user, self.ticket_id)
+            return await self.session.tickets.leave_ticket(self.ticket_id)
 
         def left(user: User) -> None:
             self._set_user(user)
@@ -1336,7 +1343,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.call("revoke", lambda: self.backend.revoke_external_view(self.user, token),
+                self.call("revoke", lambda: self.session.tickets.revoke_external_view(token),
                           lambda _none: self.notify(_("The link was revoked; its address no longer opens.")))
 
         self.app.push_screen(ConfirmScreen(_("Revoke link"), _(
@@ -1349,7 +1356,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         from uuid import uuid4
 
         key = uuid4().hex
-        self.call("transcript", lambda: self.backend.send_transcript(self.user, self.ticket_id, contact_id,
+        self.call("transcript", lambda: self.session.tickets.send_transcript(self.ticket_id, contact_id,
                                                                      client_key=key), self._delivered)
 
     def _choose_assignee(self, users: list[User]) -> None:
@@ -1373,8 +1380,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         campaign_id = None
         if user is not None and ticket.campaign_id not in user.campaign_ids and user.campaign_ids:
             campaign_id = user.campaign_ids[0]
-        self.call("reassign", lambda: self.backend.reassign_ticket(
-            self.user, ticket.id, assignee_id=user.id if user else None, campaign_id=campaign_id,
+        self.call("reassign", lambda: self.session.tickets.reassign_ticket(
+            ticket.id, assignee_id=user.id if user else None, campaign_id=campaign_id,
             expected_version=ticket.version), self._reassigned)
 
     def _reassigned(self, ticket: Ticket) -> None:

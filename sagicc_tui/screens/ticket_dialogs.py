@@ -36,6 +36,7 @@ from sagicc_tui.domain.models import (
 )
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
 from sagicc_tui.widgets.io import BackendCalls
@@ -130,6 +131,11 @@ class MergeScreen(BackendCalls, TranslatedBindings, ModalScreen[Ticket | None]):
         self._other: Ticket | None = None
         self._other_customer: Customer | None = None
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Content(_("Merge ticket #{number} with another", number=self.ticket.number)),
@@ -155,13 +161,13 @@ class MergeScreen(BackendCalls, TranslatedBindings, ModalScreen[Ticket | None]):
         if not text.isdigit():
             return
         number = int(text)
-        self.call("look", lambda: self.backend.get_ticket_by_number(self.user, number), self._found, self._error)
+        self.call("look", lambda: self.session.tickets.get_ticket_by_number(number), self._found, self._error)
 
     def _found(self, other: Ticket) -> None:
         self._other = other
         self.query_one("#merge-error", Label).update("")
         if other.customer_id != self.ticket.customer_id:
-            self.call("cust", lambda: self.backend.get_customer(self.user, other.customer_id), self._other_cust)
+            self.call("cust", lambda: self.session.customers.get_customer(other.customer_id), self._other_cust)
         self._preview()
 
     def _other_cust(self, c: Customer) -> None:
@@ -211,8 +217,8 @@ class MergeScreen(BackendCalls, TranslatedBindings, ModalScreen[Ticket | None]):
         merge_customers = self.query_one("#merge-customers", Checkbox).value and self._other_customer is not None
         keep = self.query_one("#merge-keep", Select).value if merge_customers else None
         number, version = self._other.number, self.ticket.version
-        self.call("merge", lambda: self.backend.merge_ticket(
-            self.user, self.ticket.id, number, merge_customers=merge_customers,
+        self.call("merge", lambda: self.session.tickets.merge_ticket(
+            self.ticket.id, number, merge_customers=merge_customers,
             keep_customer_id=keep if isinstance(keep, int) else None, expected_version=version),
             self.dismiss, self._error)
 
@@ -231,6 +237,11 @@ class RelatedScreen(BackendCalls, TranslatedBindings, ModalScreen[int | None]):
         self.backend, self.user, self.ticket = backend, user, ticket
         self._related: list[TicketRelation] = []
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog"):
             yield Label(Content(_("Related tickets")), classes="dialog-title")
@@ -241,7 +252,7 @@ class RelatedScreen(BackendCalls, TranslatedBindings, ModalScreen[int | None]):
             yield Label(Content(_("Enter on a ticket opens it · Esc closes")), classes="dialog-help")
 
     def on_mount(self) -> None:
-        self.call("list", lambda: self.backend.related_tickets(self.user, self.ticket.id), self._show)
+        self.call("list", lambda: self.session.tickets.related_tickets(self.ticket.id), self._show)
         self.query_one("#related-number", Input).focus()
 
     def _show(self, related: list[TicketRelation]) -> None:
@@ -262,7 +273,7 @@ class RelatedScreen(BackendCalls, TranslatedBindings, ModalScreen[int | None]):
         if not event.value.strip().isdigit():
             return
         number = int(event.value.strip())
-        self.call("relate", lambda: self.backend.relate_ticket(self.user, self.ticket.id, number), self._related_done,
+        self.call("relate", lambda: self.session.tickets.relate_ticket(self.ticket.id, number), self._related_done,
                   lambda e: self.query_one("#related-error", Label).update(Content(labels.error_sentence(e))))
 
     def _related_done(self, related: list[TicketRelation]) -> None:
@@ -292,6 +303,11 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
         super().__init__()
         self.backend, self.user, self.ticket_id = backend, user, ticket_id
 
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog", id="log-dialog"):
             yield Label(Content(_("Change log")), classes="dialog-title")
@@ -309,7 +325,7 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
         table.add_columns(*(_(h) for h in _KIND_HEADERS))
         self.query_one("#rule-table", DataTable).add_columns(_("Rule"), _("Detail"), _("Date"))
         self._load()
-        self.call("rules", lambda: self.backend.rule_log(self.user, self.ticket_id), self._show_rules,
+        self.call("rules", lambda: self.session.admin.rule_log(self.ticket_id), self._show_rules,
                   lambda e: self.query_one("#log-error", Label).update(Content(labels.error_sentence(e))))
         table.focus()
 
@@ -329,7 +345,7 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
             self.query_one("#log-error", Label).update(Content(_("Write dates as YYYY-MM-DD.")))
             return
         self.query_one("#log-error", Label).update("")
-        self.call("log", lambda: self.backend.change_log(self.user, EntityKind.TICKET, self.ticket_id, since=since,
+        self.call("log", lambda: self.session.admin.change_log(EntityKind.TICKET, self.ticket_id, since=since,
                                                          until=until), self._show,
                   lambda e: self.query_one("#log-error", Label).update(Content(labels.error_sentence(e))))
 

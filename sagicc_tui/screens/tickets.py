@@ -38,6 +38,7 @@ from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.screens.commands import PaletteCommand
 from sagicc_tui.screens.mass_prompt import MassActionPrompt
 from sagicc_tui.screens.text_prompt import TextPrompt
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.filter_bar import FilterBar, filter_summary
@@ -105,6 +106,11 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
         self._line_names: query_line.Names | None = None  # users are read on the first `:`
         self._typed_line: tuple[str, TicketQuery] | None = None  # the last line applied, and what it gave
         self._position: ListPosition | None = None  # of the ticket open from this list
+
+    @property
+    def session(self) -> Session:
+        """The backend as this screen's user (made again when the user changes)."""
+        return self.backend.session(self.user)
 
     # --- layout --------------------------------------------------------------------
 
@@ -283,7 +289,7 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
     def _apply_query_line(self, text: str) -> None:
         async def parse() -> TicketQuery:
             if self._line_names is None:
-                users = await self.backend.list_users()
+                users = await self.session.agent.list_users()
                 self._line_names = query_line.Names.of(
                     {c.id: c.name for c in self.campaigns}, {u.id: u.username for u in users}, me=self.user.id)
             return query_line.parse(text, base=self._query, names=self._line_names, now=self._clock(),
@@ -456,11 +462,11 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
         self._load_views()
 
     def _load_views(self) -> None:
-        self.call("views", lambda: self.backend.list_views(self.user), self._views_arrived)
+        self.call("views", lambda: self.session.lists.list_views(), self._views_arrived)
 
     def _refresh_views(self) -> None:
         # Quiet: the palette goes without views; `v` says what went wrong.
-        self.call("views-quiet", lambda: self.backend.list_views(self.user),
+        self.call("views-quiet", lambda: self.session.lists.list_views(),
                   lambda views: self._views_arrived(views, show=False), quiet=True)
 
     def _views_arrived(self, views: list[SavedView], show: bool = True) -> None:
@@ -521,7 +527,7 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
             return
         typed = self._typed_line
         line = typed[0] if typed is not None and typed[1] == self._query else ""
-        self.call("view-write", lambda: self.backend.save_view(self.user, name, self._query, line=line),
+        self.call("view-write", lambda: self.session.lists.save_view(name, self._query, line=line),
                   self._view_saved)
 
     def _view_saved(self, view: SavedView) -> None:
@@ -531,7 +537,7 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
     def _delete_view(self, view: SavedView | None) -> None:
         if view is None:
             return
-        self.call("view-write", lambda: self.backend.delete_view(self.user, view.id),
+        self.call("view-write", lambda: self.session.lists.delete_view(view.id),
                   lambda _none: self._view_deleted(view))
 
     def _view_deleted(self, view: SavedView) -> None:
@@ -581,8 +587,8 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
     def _check_token(self) -> None:
         async def read() -> tuple[int, Change | None]:  # change None: unknown (first token, or reload all)
             if self._token is None:
-                return await self.backend.change_token(), None
-            found = await self.backend.changed_since(self._token)
+                return await self.session.lists.change_token(), None
+            found = await self.session.lists.changed_since(self._token)
             return found.token, found.change
 
         # Quiet: a locked store is retried at the next tick.
@@ -645,7 +651,7 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
             watch.refresh(self.user, self.campaign.id)
 
     def _set_status(self, status: AgentStatus) -> None:
-        self.call("agent-status", lambda: self.backend.set_agent_status(self.user, status), self._status_set)
+        self.call("agent-status", lambda: self.session.agent.set_agent_status(status), self._status_set)
 
     def _status_set(self, user: User) -> None:
         self.user = user

@@ -17,6 +17,7 @@ from typing import Any
 
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.session import Session
 
 
 def user_folder(data_dir: Path, username: str) -> Path:
@@ -51,6 +52,11 @@ class ConfinedFiles:
     def local_path(self, path: str) -> str:
         # Attach from, save to, export to (sagicc_tui/files.py) all resolve here.
         return confine(self.root, path)
+
+    def session(self, user: Any) -> Session:
+        """Bound to this wrapper, not (through __getattr__) to the backend
+        inside: the session's paths resolve through local_path here."""
+        return Session(self, user)  # type: ignore[arg-type]  # a Backend by delegation
 
     async def send_message(self, user, ticket_id: int, message):
         paths = tuple(confine(self.root, p) for p in message.attachment_paths)

@@ -36,6 +36,7 @@ from sagicc_tui.domain.ticket_screen import (
 )
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 
 PAGE = 100
@@ -127,6 +128,11 @@ class ConversationView(ScrollView, can_focus=True, inherit_bindings=False):
         self._width = 0
         self.loaded = False
 
+    @property
+    def _session(self) -> Session:
+        """The backend as this widget's user (made again when the user changes)."""
+        return self._backend.session(self._user)
+
     # --- reading ----------------------------------------------------------------------
 
     def reload(self, *, at_end: bool = True) -> None:
@@ -156,8 +162,8 @@ class ConversationView(ScrollView, can_focus=True, inherit_bindings=False):
         # the generation drops any answer that belongs to an older window.
         self._loading = True
         try:
-            page = await self._backend.conversation(
-                self._user, self._ticket_id, channels=self.channels, include_previous=self.include_previous,
+            page = await self._session.tickets.conversation(
+                self._ticket_id, channels=self.channels, include_previous=self.include_previous,
                 since=self.since, until=self.until, after_key=after, before_key=before, from_end=mode in ("reset-end", "live"), limit=PAGE)
         except SagiccError as e:
             self._loading = False

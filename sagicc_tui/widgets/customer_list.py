@@ -30,6 +30,7 @@ from sagicc_tui.domain.customers import CustomerListItem, CustomerPage, Customer
 from sagicc_tui.domain.enums import CustomerStatus
 from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.ticket_card import format_created
 from sagicc_tui.widgets.paged_list import PagedList
@@ -126,6 +127,11 @@ class CustomerList(PagedList, can_focus=True, inherit_bindings=False):
         self._query = query
         self._tags: dict[int, CustomerListItem] = {}
 
+    @property
+    def _session(self) -> Session:
+        """The backend as this widget's user (made again when the user changes)."""
+        return self._backend.session(self._user)
+
     # --- public state ------------------------------------------------------------------
 
     @property
@@ -171,10 +177,10 @@ class CustomerList(PagedList, can_focus=True, inherit_bindings=False):
     # --- the page engine's hooks (widgets/paged_list.py) ---------------------------------------
 
     async def _read_count(self) -> int:
-        return await self._backend.count_customers(self._user, self._query)
+        return await self._session.customers.count_customers(self._query)
 
     async def _read_page(self, after, offset: int) -> CustomerPage:
-        return await self._backend.list_customers(self._user, self._query, limit=PAGE_SIZE, after=after,
+        return await self._session.customers.list_customers(self._query, limit=PAGE_SIZE, after=after,
                                                   offset=0 if after is not None else offset)
 
     def _total_arrived(self, total: int) -> None:

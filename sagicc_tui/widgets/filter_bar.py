@@ -47,6 +47,7 @@ from sagicc_tui.domain.models import Campaign, User
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
+from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.toggles import RadioButton, SelectionList
 
@@ -152,6 +153,11 @@ class FilterBar(VerticalScroll):
         self._fields_mounted = False
         self._focus_when_ready = False
         self._ready = False  # the fields are mounted and show the query
+
+    @property
+    def _session(self) -> Session:
+        """The backend as this widget's user (made again when the user changes)."""
+        return self._backend.session(self._user)
 
     # --- layout ----------------------------------------------------------------------
 
@@ -431,7 +437,7 @@ class FilterBar(VerticalScroll):
     @work(exclusive=True, group="filter-choices")
     async def _load_choices(self, campaign_ids: tuple[int, ...]) -> None:
         try:
-            choices = await self._backend.filter_choices(self._user, campaign_ids)
+            choices = await self._session.lists.filter_choices(campaign_ids)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return
@@ -457,7 +463,7 @@ class FilterBar(VerticalScroll):
     async def _find_customers(self, text: str) -> None:
         query = TicketQuery(search=text, campaign_ids=self._campaign_ids())
         try:
-            page = await self._backend.list_tickets(self._user, query, limit=100)
+            page = await self._session.lists.list_tickets(query, limit=100)
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
             return

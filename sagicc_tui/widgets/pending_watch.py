@@ -63,7 +63,7 @@ class PendingWatch:
             self._since, self._told = self._clock(), set()
         q = self.query(user, campaign_id)
         try:
-            count = await self._backend.count_tickets(user, q)
+            count = await self._backend.session(user).lists.count_tickets(q)
             news = await self._news(user, q) if self._since is not None else []
         except SagiccError as e:
             self._owner.notify(labels.error_sentence(e), severity="error")
@@ -80,7 +80,7 @@ class PendingWatch:
         news: list[TicketCard] = []
         after = None
         for _page in range(NEWS_PAGES):
-            page = await self._backend.list_tickets(user, recent, limit=NEWS_PAGE, after=after)
+            page = await self._backend.session(user).lists.list_tickets(recent, limit=NEWS_PAGE, after=after)
             news += [c for c in page.rows if c.id not in self._told]
             after = page.next_cursor
             if after is None:

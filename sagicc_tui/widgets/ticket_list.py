@@ -30,6 +30,7 @@ from sagicc_tui.domain.enums import Priority, TicketStatus
 from sagicc_tui.domain.models import TicketCard, User
 from sagicc_tui.domain.query import TicketPage, TicketQuery, TicketSelection
 from sagicc_tui.i18n import N_, _
+from sagicc_tui.session import Session
 from sagicc_tui.widgets.ticket_card import (
     CARD_HEIGHT,
     PARTS,
@@ -132,6 +133,11 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[int, tuple[tuple[object, ...], tuple[Strip, Strip, Strip]]] = LRUCache(256)
         self._minute = self._clock().replace(second=0, microsecond=0)
 
+    @property
+    def _session(self) -> Session:
+        """The backend as this widget's user (made again when the user changes)."""
+        return self._backend.session(self._user)
+
     # --- public state ----------------------------------------------------------------------
 
     @property
@@ -209,10 +215,10 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
     # --- the page engine's hooks (widgets/paged_list.py) ---------------------------------------
 
     async def _read_count(self) -> int:
-        return await self._backend.count_tickets(self._user, self._query)
+        return await self._session.lists.count_tickets(self._query)
 
     async def _read_page(self, after, offset: int) -> TicketPage:
-        return await self._backend.list_tickets(self._user, self._query, limit=PAGE_SIZE, after=after,
+        return await self._session.lists.list_tickets(self._query, limit=PAGE_SIZE, after=after,
                                                 offset=offset)
 
     def _total_arrived(self, total: int) -> None:

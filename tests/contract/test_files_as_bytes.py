@@ -84,7 +84,7 @@ async def test_the_export_needs_the_permission_and_a_known_format(world, tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(PermissionDenied):
-        await export_to_file(world.backend, await world.user("ana"), str(out / "c.csv"), "csv")
+        await export_to_file(world.backend.session(await world.user("ana")), str(out / "c.csv"), "csv")
     assert list(out.iterdir()) == []
 
 
@@ -94,7 +94,7 @@ async def test_export_to_file_writes_it_all_or_nothing(world, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     seen = []
-    result = await export_to_file(world.backend, admin, str(out / "c.csv"), "csv",
+    result = await export_to_file(world.backend.session(admin), str(out / "c.csv"), "csv",
                                   lambda done, total: seen.append((done, total)))
     assert result.path == str(out / "c.csv") and result.customers == 1
     assert (out / "c.csv").stat().st_size == result.bytes
@@ -102,5 +102,5 @@ async def test_export_to_file_writes_it_all_or_nothing(world, tmp_path):
     assert seen and seen[-1] == (1, 1)
     assert [p.name for p in out.iterdir()] == ["c.csv"]  # no part file left
     (out / "c.csv").write_bytes(b"old")  # an existing file is replaced whole, never appended to
-    again = await export_to_file(world.backend, admin, str(out / "c.csv"), "csv")
+    again = await export_to_file(world.backend.session(admin), str(out / "c.csv"), "csv")
     assert (out / "c.csv").stat().st_size == again.bytes

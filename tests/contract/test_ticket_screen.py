@@ -524,7 +524,7 @@ async def test_attachments_add_save_remove(world, tmp_path):
     r = await world.incoming("a@x.com", "con adjunto", attachments=(str(src),))
     b = world.backend
     ana = await world.user("ana")
-    added = await attach_file(b, ana, r.ticket_id, str(src))
+    added = await attach_file(b.session(ana), r.ticket_id, str(src))
     listed = await b.list_attachments(ana, r.ticket_id)
     assert [(x.name, x.interaction_id is None) for x in listed] == [("contrato.pdf", False), ("contrato.pdf", True)]
     assert len({x.sha256 for x in listed}) == 1  # the content is stored once
@@ -533,13 +533,13 @@ async def test_attachments_add_save_remove(world, tmp_path):
     world.sql(update(at).where(at.c.id == listed[0].id).values(name="../../.bashrc"))
     out = tmp_path / "out"
     out.mkdir()
-    saved = await save_attachment_to(b, ana, listed[0].id, str(out))
+    saved = await save_attachment_to(b.session(ana), listed[0].id, str(out))
     assert saved == str(out / "bashrc") and (out / "bashrc").read_bytes() == b"%PDF contrato"
     with pytest.raises(InvalidInput) as err:
-        await save_attachment_to(b, ana, listed[0].id, str(out))
+        await save_attachment_to(b.session(ana), listed[0].id, str(out))
     assert "already exists" in str(err.value)
     (out / "bashrc").write_bytes(b"old")
-    await save_attachment_to(b, ana, listed[0].id, str(out / "bashrc"), overwrite=True)
+    await save_attachment_to(b.session(ana), listed[0].id, str(out / "bashrc"), overwrite=True)
     assert (out / "bashrc").read_bytes() == b"%PDF contrato"
     # Files of a message stay with it; files added by hand can go.
     with pytest.raises(RuleViolation):
@@ -549,9 +549,9 @@ async def test_attachments_add_save_remove(world, tmp_path):
     kinds = await log_kinds(world, r.ticket_id)
     assert ChangeKind.ATTACHMENT_ADDED in kinds and ChangeKind.ATTACHMENT_REMOVED in kinds
     with pytest.raises(InvalidInput):
-        await attach_file(b, ana, r.ticket_id, str(tmp_path / "missing.pdf"))
+        await attach_file(b.session(ana), r.ticket_id, str(tmp_path / "missing.pdf"))
     with pytest.raises(NotFound):
-        await save_attachment_to(b, ana, 9999, str(out))
+        await save_attachment_to(b.session(ana), 9999, str(out))
 
 
 # --- T14 notes ------------------------------------------------------------------------------------------

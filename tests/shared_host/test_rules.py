@@ -143,14 +143,14 @@ async def test_attach_save_and_export_through_a_confined_backend_stay_in_the_fol
     r = await world.incoming("a@x.com", "hola")
     for bad in (str(tmp_path / "secreto.txt"), "../../secreto.txt"):
         with pytest.raises(InvalidInput, match="your files live in"):
-            await attach_file(b, admin, r.ticket_id, bad)
-    added = await attach_file(b, admin, r.ticket_id, "recibo.txt")
+            await attach_file(b.session(admin), r.ticket_id, bad)
+    added = await attach_file(b.session(admin), r.ticket_id, "recibo.txt")
     with pytest.raises(InvalidInput, match="your files live in"):
-        await save_attachment_to(b, admin, added.id, str(tmp_path))
-    assert await save_attachment_to(b, admin, added.id, "copia.txt") == os.path.realpath(root / "copia.txt")
+        await save_attachment_to(b.session(admin), added.id, str(tmp_path))
+    assert await save_attachment_to(b.session(admin), added.id, "copia.txt") == os.path.realpath(root / "copia.txt")
     with pytest.raises(InvalidInput, match="your files live in"):
-        await export_to_file(b, admin, "../clientes.csv", "csv")
-    assert (await export_to_file(b, admin, "clientes.csv", "csv")).path == os.path.realpath(root / "clientes.csv")
+        await export_to_file(b.session(admin), "../clientes.csv", "csv")
+    assert (await export_to_file(b.session(admin), "clientes.csv", "csv")).path == os.path.realpath(root / "clientes.csv")
     assert not (tmp_path / "files" / "clientes.csv").exists()
 
 

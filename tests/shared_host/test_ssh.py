@@ -172,10 +172,10 @@ def test_files_typed_in_the_tui_stay_in_the_agents_folder(host):
              "    admin = await b.get_user('admin')\n"
              "    for path in ('~/../../.ssh/authorized_keys', os.path.expanduser('~/.ssh/authorized_keys'), '../x.csv'):\n"
              "        try:\n"
-             "            await export_to_file(b, admin, path, 'csv')\n"
+             "            await export_to_file(b.session(admin), path, 'csv')\n"
              "        except Exception as e:\n"
              "            print('refused', type(e).__name__)\n"
-             "    print((await export_to_file(b, admin, 'mine.csv', 'csv')).path)\n"
+             "    print((await export_to_file(b.session(admin), 'mine.csv', 'csv')).path)\n"
              "asyncio.run(go())\n")
     done = host.svc.run(host.python, "-I", "-c", probe)
     assert done.returncode == 0, done.stderr

@@ -407,6 +407,11 @@ class BigBackend:
 
     N = 1200
 
+    def session(self, user):
+        from sagicc_tui.session import Session
+
+        return Session(self, user)  # type: ignore[arg-type]  # the screen calls it through its session
+
     async def preview_mass_action(self, user, action):
         refused = tuple(
             TicketOutcome(i, 200000 + i, False, msg("already closed; a closed ticket cannot change"))

@@ -163,7 +163,9 @@ async def test_two_apps_on_one_ticket_never_overwrite_each_other_unseen(world):
         mine_type = a_type.value
         a_text.focus()
         await pa.press("ctrl+s")
-        assert await _until(pa, lambda: isinstance(first.screen, CompareScreen))
+        # The comparison's rows mount a frame after the screen itself: wait for them, not just the screen.
+        assert await _until(pa, lambda: isinstance(first.screen, CompareScreen)
+                            and bool(first.screen.query(".compare-value")))
         compare = first.screen
         shown = " ".join(str(w.render()) for w in compare.query("Static, Label"))
         assert "Sofía Supervisora" in shown and "ya llamé al banco" in shown and "pedir extracto" in shown

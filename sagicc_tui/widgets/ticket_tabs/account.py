@@ -47,7 +47,7 @@ class AccountTab(TicketTabBase):
     def load(self) -> None:
         t = self.ctx.ticket
         if t is not None:
-            self.call("list", lambda: self.backend.list_accounts(self.user, t.customer_id), self._show)
+            self.call("list", lambda: self.session.customers.list_accounts(t.customer_id), self._show)
 
     def _show(self, accounts: list[Account]) -> None:
         self._accounts = accounts
@@ -90,7 +90,7 @@ class AccountTab(TicketTabBase):
         self.error_here(e)
         if isinstance(e, StaleWrite) and self._editing is not None and self.ctx.ticket is not None:
             customer_id = self.ctx.ticket.customer_id
-            self.call("theirs", lambda: self.backend.list_accounts(self.user, customer_id), self._compare)
+            self.call("theirs", lambda: self.session.customers.list_accounts(customer_id), self._compare)
 
     def _compare(self, accounts: list[Account]) -> None:
         current = next((a for a in accounts if a.id == self._editing), None)
@@ -141,7 +141,7 @@ class AccountTab(TicketTabBase):
             return
         self.set_error("")
         # Once per press, even pressed twice before the store answers (#15.5).
-        self.write_once("add", lambda: self.backend.add_account(self.user, t.customer_id, data), self._added,
+        self.write_once("add", lambda: self.session.customers.add_account(t.customer_id, data), self._added,
                         self.error_here)
 
     def _added(self, account: Account) -> None:
@@ -164,7 +164,7 @@ class AccountTab(TicketTabBase):
             if started else None
         self.set_error("")
         version = started.version if started else None  # If-Match too (P10): a stale version is refused
-        self.call("write", lambda: self.backend.update_account(self.user, aid, data, expected_version=version,
+        self.call("write", lambda: self.session.customers.update_account(aid, data, expected_version=version,
                                                                expected=expected),
                   self._written, self._failed)
 

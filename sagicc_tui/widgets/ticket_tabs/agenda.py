@@ -28,7 +28,7 @@ class AgendaTab(TicketTabBase):
             self.query_one("#agenda-title", Label).update(Content(_("The ticket is not assigned: no agenda.")))
             return
         self.query_one("#agenda-title", Label).update(Content(_("Scheduled next tasks of the assignee")))
-        self.call("agenda", lambda: self.backend.agenda(self.user, t.assignee_id), self._show)
+        self.call("agenda", lambda: self.session.agent.agenda(t.assignee_id), self._show)
 
     def _show(self, items: list[AgendaItem]) -> None:
         box = self.query_one("#agenda-list", OptionList)

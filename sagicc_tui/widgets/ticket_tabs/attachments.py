@@ -40,7 +40,7 @@ class AttachmentsTab(TicketTabBase):
         yield Label("", classes="form-error")
 
     def load(self) -> None:
-        self.call("list", lambda: self.backend.list_attachments(self.user, self.ctx.ticket_id), self._show)
+        self.call("list", lambda: self.session.tickets.list_attachments(self.ctx.ticket_id), self._show)
 
     def _show(self, items: list[Attachment]) -> None:
         self._items = items
@@ -66,7 +66,7 @@ class AttachmentsTab(TicketTabBase):
             self.set_error(_("Write the path of the file to add."))
             return
         self.set_error("")
-        self.write_once("add", lambda: attach_file(self.backend, self.user, self.ctx.ticket_id, path),
+        self.write_once("add", lambda: attach_file(self.session, self.ctx.ticket_id, path),
                         self._added, self.error_here)
 
     def _added(self, _a: object) -> None:
@@ -85,7 +85,7 @@ class AttachmentsTab(TicketTabBase):
             return
 
         def confirmed() -> None:
-            self.call("write", lambda: self.backend.remove_attachment(self.user, a.id), self._changed,
+            self.call("write", lambda: self.session.tickets.remove_attachment(a.id), self._changed,
                       self.error_here)
 
         self.confirm(_("Remove attachment"), _("Remove {name} from this ticket? It cannot be undone.",
@@ -100,7 +100,7 @@ class AttachmentsTab(TicketTabBase):
         if not path:
             self.set_error(_("Write the folder or file path to save it to."))
             return
-        self.call("save", lambda: save_attachment_to(self.backend, self.user, a.id, path), self._saved,
+        self.call("save", lambda: save_attachment_to(self.session, a.id, path), self._saved,
                   self.error_here)
 
     def _saved(self, path: str) -> None:

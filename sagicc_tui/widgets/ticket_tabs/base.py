@@ -26,6 +26,7 @@ from sagicc_tui.backend import Backend
 from sagicc_tui.domain.collision import FieldVersions, Keep
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import Campaign, Customer, Ticket, User
+from sagicc_tui.session import Session
 from sagicc_tui.widgets.io import BackendCalls, error_text
 
 
@@ -114,6 +115,11 @@ class TicketTabBase(BackendCalls, Widget):
     @property
     def user(self) -> User:
         return self.ctx.user
+
+    @property
+    def session(self) -> Session:
+        """The backend as this ticket's user (made again when the user changes)."""
+        return self.backend.session(self.user)
 
     def load(self) -> None:
         """Read what the tab shows (called when the ticket is known and on refresh)."""

@@ -50,7 +50,7 @@ class ContactTab(TicketTabBase):
     def load(self) -> None:
         t = self.ctx.ticket
         if t is not None:
-            self.call("list", lambda: self.backend.list_contacts(self.user, t.customer_id), self._show)
+            self.call("list", lambda: self.session.customers.list_contacts(t.customer_id), self._show)
 
     def _show(self, contacts: list[ContactInfo]) -> None:
         self._contacts = contacts
@@ -93,7 +93,7 @@ class ContactTab(TicketTabBase):
         self.error_here(e)
         if isinstance(e, StaleWrite) and self._editing is not None and self.ctx.ticket is not None:
             customer_id = self.ctx.ticket.customer_id
-            self.call("theirs", lambda: self.backend.list_contacts(self.user, customer_id), self._compare)
+            self.call("theirs", lambda: self.session.customers.list_contacts(customer_id), self._compare)
 
     def _compare(self, contacts: list[ContactInfo]) -> None:
         current = next((c for c in contacts if c.id == self._editing), None)
@@ -132,7 +132,7 @@ class ContactTab(TicketTabBase):
             return
         data = self._input()
         self.set_error("")
-        self.write_once("add", lambda: self.backend.add_contact(self.user, t.customer_id, data), self._added,
+        self.write_once("add", lambda: self.session.customers.add_contact(t.customer_id, data), self._added,
                         self.error_here)
 
     def _added(self, contact: ContactInfo) -> None:
@@ -150,7 +150,7 @@ class ContactTab(TicketTabBase):
         expected = ContactInput(kind=started.kind, value=started.value, label=started.label) if started else None
         self.set_error("")
         version = started.version if started else None  # If-Match too (P10): a stale version is refused
-        self.call("write", lambda: self.backend.update_contact(self.user, cid, data, expected_version=version,
+        self.call("write", lambda: self.session.customers.update_contact(cid, data, expected_version=version,
                                                                expected=expected),
                   self._written, self._failed)
 
@@ -167,7 +167,7 @@ class ContactTab(TicketTabBase):
         def confirmed() -> None:
             if self._editing == cid:
                 self._editing = None
-            self.call("write", lambda: self.backend.delete_contact(self.user, cid), self._written, self.error_here)
+            self.call("write", lambda: self.session.customers.delete_contact(cid), self._written, self.error_here)
 
         self.confirm(_("Delete contact"), _("Delete the contact {value} of this customer? It cannot be undone.",
                                             value=value), confirmed, yes=_("Delete"))

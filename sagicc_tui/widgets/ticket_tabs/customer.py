@@ -94,14 +94,14 @@ class CustomerTab(TicketTabBase):
         t = self.ctx.ticket
         if t is None:
             return
-        self.call("customer", lambda: self.backend.get_customer(self.user, t.customer_id), self._show)
-        self.call("similar", lambda: self.backend.similar_customers(self.user, t.customer_id), self._show_similar)
+        self.call("customer", lambda: self.session.customers.get_customer(t.customer_id), self._show)
+        self.call("similar", lambda: self.session.customers.similar_customers(t.customer_id), self._show_similar)
         self._load_sections(t.customer_id)
 
     def _load_sections(self, customer_id: int) -> None:
-        self.call("relations", lambda: self.backend.list_relations(self.user, customer_id), self._show_relations,
+        self.call("relations", lambda: self.session.customers.list_relations(customer_id), self._show_relations,
                   self._section_error)
-        self.call("assignees", lambda: self.backend.customer_profile(self.user, customer_id), self._show_assignees,
+        self.call("assignees", lambda: self.session.customers.customer_profile(customer_id), self._show_assignees,
                   self._section_error)
 
     # The form's values as compared for a collision (T15): widget id -> text.
@@ -138,7 +138,7 @@ class CustomerTab(TicketTabBase):
         t = self.ctx.ticket
         if t is None:
             return
-        self.call("customer", lambda: self.backend.get_customer(self.user, t.customer_id), self._live_read)
+        self.call("customer", lambda: self.session.customers.get_customer(t.customer_id), self._live_read)
         self._load_sections(t.customer_id)
 
     def _live_read(self, c: Customer) -> None:
@@ -180,7 +180,7 @@ class CustomerTab(TicketTabBase):
             second_last_name=self.query_one("#cust-second", Input).value, birth_date=birth,
         )
         self.set_error("")
-        self.call("save", lambda: self.backend.update_customer(self.user, c.id, data, expected_version=c.version),
+        self.call("save", lambda: self.session.customers.update_customer(c.id, data, expected_version=c.version),
                   self._saved, self._failed)
 
     def _saved(self, c: Customer) -> None:
@@ -195,8 +195,8 @@ class CustomerTab(TicketTabBase):
             customer_id = self._customer.id
 
             async def theirs() -> tuple[Customer, str]:
-                c = await self.backend.get_customer(self.user, customer_id)
-                names = {u.id: u.full_name for u in await self.backend.list_users()}
+                c = await self.session.customers.get_customer(customer_id)
+                names = {u.id: u.full_name for u in await self.session.agent.list_users()}
                 return c, names.get(c.updated_by or 0, "")
 
             self.call("theirs", theirs, self._compare)
@@ -266,8 +266,8 @@ class CustomerTab(TicketTabBase):
         t = self.ctx.ticket
         if t is None:
             return
-        self.call("switch", lambda: self.backend.switch_ticket_customer(
-            self.user, t.id, customer_id, expected_version=t.version), self._switched, self.error_here)
+        self.call("switch", lambda: self.session.tickets.switch_ticket_customer(
+            t.id, customer_id, expected_version=t.version), self._switched, self.error_here)
 
     def _switched(self, ticket: Ticket) -> None:
         self.succeeded(_("The ticket now belongs to the chosen customer."))
@@ -326,7 +326,7 @@ class CustomerTab(TicketTabBase):
         if not text or not text.strip():
             return
         search = text.strip()
-        self.call("find", lambda: self.backend.list_customers(self.user, CustomerQuery(search=search), limit=20),
+        self.call("find", lambda: self.session.customers.list_customers(CustomerQuery(search=search), limit=20),
                   lambda page: self._choose_related(search, page), self._section_error)
 
     def _choose_related(self, search: str, page: CustomerPage) -> None:
@@ -347,7 +347,7 @@ class CustomerTab(TicketTabBase):
         t = self.ctx.ticket
         if text is None or t is None:
             return
-        self.call("relation", lambda: self.backend.add_relation(self.user, t.customer_id, related_id, text),
+        self.call("relation", lambda: self.session.customers.add_relation(t.customer_id, related_id, text),
                   self._relations_written, self._section_error)
 
     @on(Button.Pressed, "#cust-rel-edit")
@@ -362,7 +362,7 @@ class CustomerTab(TicketTabBase):
     def _update_relation(self, relation_id: int, text: str | None, version: int | None = None) -> None:
         if text is None:
             return
-        self.call("relation", lambda: self.backend.update_relation(self.user, relation_id, text,
+        self.call("relation", lambda: self.session.customers.update_relation(relation_id, text,
                                                                    expected_version=version),
                   self._relations_written, self._section_error)
 
@@ -375,12 +375,12 @@ class CustomerTab(TicketTabBase):
         self.confirm(_("Remove relation"), text, lambda: self._remove_relation(r.id))
 
     def _remove_relation(self, relation_id: int) -> None:
-        self.call("relation", lambda: self.backend.remove_relation(self.user, relation_id),
+        self.call("relation", lambda: self.session.customers.remove_relation(relation_id),
                   self._relations_written, self._section_error)
 
     @on(Button.Pressed, "#cust-assign")
     def change_assignee(self) -> None:
-        self.call("users", self.backend.list_users, self._choose_assignee, self._section_error)
+        self.call("users", self.session.agent.list_users, self._choose_assignee, self._section_error)
 
     def _choose_assignee(self, users: list[User]) -> None:
         options: list[tuple[Content, Any]] = [(Content(_("Nobody (remove the assignment)")), ("none", None))]
@@ -404,8 +404,8 @@ class CustomerTab(TicketTabBase):
         c = self._customer
         if c is None:
             return
-        self.call("assign", lambda: self.backend.set_customer_assignee(
-            self.user, c.id, assignee_id, campaign_id=campaign_id, expected_version=c.version),
+        self.call("assign", lambda: self.session.customers.set_customer_assignee(
+            c.id, assignee_id, campaign_id=campaign_id, expected_version=c.version),
             self._assigned, self._section_error)
 
     def _assigned(self, c: Customer) -> None:

@@ -31,7 +31,7 @@ class HistoryTab(TicketTabBase):
 
     def load(self) -> None:
         self._tasks = []
-        self.call("page", lambda: self.backend.list_tasks_page(self.user, self.ctx.ticket_id, limit=HISTORY_PAGE),
+        self.call("page", lambda: self.session.tickets.list_tasks_page(self.ctx.ticket_id, limit=HISTORY_PAGE),
                   self._page)
 
     @on(Button.Pressed, "#history-more")
@@ -40,7 +40,7 @@ class HistoryTab(TicketTabBase):
             self.notify(_("There are no older tasks."))
             return
         before = self._tasks[-1].id
-        self.call("page", lambda: self.backend.list_tasks_page(self.user, self.ctx.ticket_id, before_id=before,
+        self.call("page", lambda: self.session.tickets.list_tasks_page(self.ctx.ticket_id, before_id=before,
                                                                limit=HISTORY_PAGE), self._page)
 
     def _page(self, tasks: list[Task]) -> None:

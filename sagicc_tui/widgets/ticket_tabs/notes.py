@@ -49,7 +49,7 @@ class NotesTab(TicketTabBase):
         yield Label("", classes="form-error")
 
     def load(self) -> None:
-        self.call("list", lambda: self.backend.list_notes(self.user, self.ctx.ticket_id), self._show)
+        self.call("list", lambda: self.session.tickets.list_notes(self.ctx.ticket_id), self._show)
 
     def _show(self, notes: list[Note]) -> None:
         self.notes = notes
@@ -69,7 +69,7 @@ class NotesTab(TicketTabBase):
             return
         color = self.query_one("#note-color", Select).value
         self.set_error("")
-        self.write_once("add", lambda: self.backend.add_note(self.user, self.ctx.ticket_id, text, str(color)),
+        self.write_once("add", lambda: self.session.tickets.add_note(self.ctx.ticket_id, text, str(color)),
                         self._added, self.error_here)
 
     def _added(self, _n: object) -> None:
@@ -110,7 +110,7 @@ class NotesTab(TicketTabBase):
             return
 
         def confirmed() -> None:
-            self.call("write", lambda: self.backend.delete_note(self.user, note.id), self._changed,
+            self.call("write", lambda: self.session.tickets.delete_note(note.id), self._changed,
                       self.error_here)
 
         self.confirm(_("Delete note"), _("Delete the note «{start}»? It cannot be undone.",

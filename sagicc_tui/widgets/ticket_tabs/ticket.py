@@ -127,7 +127,7 @@ class TicketTab(TicketTabBase):
     # The campaigns offered: the user's active ones (list_campaigns), and always the ticket's own.
 
     def load(self) -> None:
-        self.call("campaigns", lambda: self.backend.list_campaigns(self.user), self._set_campaigns)
+        self.call("campaigns", lambda: self.session.agent.list_campaigns(), self._set_campaigns)
 
     def _initial_campaign(self) -> list[tuple[str, int]]:
         """Until the user's campaigns are read, the ticket's own (the tabs are built once it is known)."""
@@ -179,7 +179,7 @@ class TicketTab(TicketTabBase):
         self.set_error("")
 
         def write() -> None:
-            self.call("save", lambda: self.backend.update_ticket(self.user, t.id, changes, expected_version=version),
+            self.call("save", lambda: self.session.tickets.update_ticket(t.id, changes, expected_version=version),
                       self._saved, self._failed)
 
         if mine["campaign_id"] == self.base["campaign_id"]:
@@ -217,8 +217,8 @@ class TicketTab(TicketTabBase):
             return
 
         async def theirs() -> tuple[Ticket, str]:
-            ticket = await self.backend.get_ticket(self.user, t.id)
-            names = {u.id: u.full_name for u in await self.backend.list_users()}
+            ticket = await self.session.tickets.get_ticket(t.id)
+            names = {u.id: u.full_name for u in await self.session.agent.list_users()}
             return ticket, names.get(ticket.updated_by or 0, "")
 
         self.call("theirs", theirs, self._compare)
