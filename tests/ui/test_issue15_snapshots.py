@@ -110,8 +110,17 @@ async def _open_ticket(pilot, ticket_id: int):
 async def _tab(pilot, pane_id: str) -> None:
     # The action the tab's digit key runs: a key can land in whatever field the
     # opening focused meanwhile (its focus runs on a timer); the picture is the point here.
+    from textual.widgets import TabbedContent, Tabs
+
     screen = pilot.app.screen
     screen.action_tab(pane_id)
+    tabbed = next(t for t in screen.query(TabbedContent) if t.query(f"#{pane_id}"))
+    await steady(pilot, lambda: tabbed.active == pane_id)
+    # The strip centres the active tab after a refresh, from wherever it was
+    # scrolled before, and at 80x24 sometimes not at all (tab 1 stays out of
+    # view): a race with the picture. Centre it here, at once.
+    tabs = tabbed.query_one(Tabs)
+    tabs.query_one("#tabs-scroll").scroll_to_center(tabs.active_tab, animate=False, force=True, immediate=True)
     await steady(pilot, lambda: tab_shown(screen, pane_id))
 
 
