@@ -208,3 +208,18 @@ def test_json_documents_are_the_apis_own(store, capsys):
     assert shown["ticket"] == wire.dump(Ticket, ticket)
     assert shown["ticket"]["created_at"].endswith("Z")  # UTC, as the API writes it
     assert shown["interactions"] == wire.dump(list[Interaction], interactions)
+
+
+def test_campaigns_edit_sets_the_country_its_phones_are_read_in(store, capsys):
+    """#15.9 headless: `campaigns edit --country`, validated by the store (one
+    sentence, nothing changed), shown by `campaigns show`."""
+    db = ("--db", str(store), "--user", "admin")
+    before = doc(capsys, "campaigns", "show", "1", *db)
+    assert before["country"] == "CO"
+    edited = doc(capsys, "campaigns", "edit", "1", "--country", "mx", *db)
+    assert edited["country"] == "MX" and edited["version"] == before["version"] + 1
+    code, out, err = run(capsys, "campaigns", "show", "1", *db)
+    assert code == 0 and "country: MX" in out
+    code, out, err = run(capsys, "campaigns", "edit", "1", "--country", "XX", *db)
+    assert code == 1 and "XX is not a country" in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert doc(capsys, "campaigns", "show", "1", *db)["country"] == "MX"

@@ -20,6 +20,7 @@ from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.local_store import first_page, migrations, schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.engine import make_engine, write_tx
+from sagicc_tui.domain.ticket_changes import TicketChanges
 from tests.support.schema_snapshot import differences, snapshot
 
 V1_SQL = Path(__file__).parent / "fixtures" / "schema_v1.sql"
@@ -121,7 +122,7 @@ async def _rows_are_there(address: str) -> None:
         for words in ("gomez", "factura", "devolucion"):
             assert [c.number for c in (await backend.list_tickets(admin, TicketQuery(search=words))).rows] == [500]
         # Today's writes work on the upgraded store.
-        await backend.update_ticket(admin, ticket.id, {"priority": "low"}, expected_version=ticket.version)
+        await backend.update_ticket(admin, ticket.id, TicketChanges(priority="low"), expected_version=ticket.version)
         assert (await backend.get_ticket(admin, ticket.id)).priority.value == "low"
     finally:
         await backend.aclose()

@@ -280,12 +280,14 @@ def _campaigns(verbs) -> None:
     p.add_argument("name", metavar="NAME")
     json_flag(p)
     p.set_defaults(run=campaigns_add)
-    p = cv.add_parser("edit", help="rename, disable or enable; View All Tickets, mass close, channels, script")
+    p = cv.add_parser("edit", help="rename, disable or enable; View All Tickets, mass close, country, channels, script")
     common(p)
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("--name", default=None)
     p.add_argument("--view-all-tickets", type=_yes_no, default=None, metavar="yes|no")
     p.add_argument("--mass-close", type=_yes_no, default=None, metavar="yes|no", help="mass close allowed")
+    p.add_argument("--country", default=None, metavar="CC",
+                   help="the country its phones without + are read in, like CO or MX")
     p.add_argument("--incoming", type=_channels, default=None, metavar="CH,..", help="channels it receives")
     p.add_argument("--outgoing", type=_channels, default=None, metavar="CH,..", help="channels it answers on")
     p.add_argument("--script", default=None, metavar="TEXT",
@@ -341,7 +343,7 @@ def _campaign_text(c) -> str:
 
     lines = [f"Campaign {c.id}: {one_line(c.name)}{'' if c.active else '  (disabled)'}   version {c.version}",
              f"  View All Tickets: {'yes' if c.view_all_tickets else 'no'}   "
-             f"mass close allowed: {'yes' if c.mass_close_allowed else 'no'}",
+             f"mass close allowed: {'yes' if c.mass_close_allowed else 'no'}   country: {c.country}",
              f"  incoming: {','.join(ch.value for ch in c.incoming_channels) or '-'}   "
              f"outgoing: {','.join(ch.value for ch in c.outgoing_channels) or '-'}",
              "  task form:"]
@@ -417,6 +419,7 @@ def _change(args: argparse.Namespace, change) -> int:
 def campaigns_edit(args: argparse.Namespace) -> int:
     given = {k: v for k, v in {
         "name": args.name, "view_all_tickets": args.view_all_tickets, "mass_close_allowed": args.mass_close,
+        "country": args.country,
         "incoming_channels": args.incoming, "outgoing_channels": args.outgoing, "script": args.script,
         "primary_field": args.primary_field,
         "active": True if args.enable else False if args.disable else None}.items() if v is not None}

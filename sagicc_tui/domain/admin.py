@@ -13,6 +13,7 @@ import re
 import string
 from dataclasses import dataclass
 
+from sagicc_tui.domain import phones
 from sagicc_tui.domain.enums import ChannelType, FieldType, MailSecurity, Role
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.messages import N_
@@ -100,6 +101,16 @@ def check_campaign_name(name: str) -> str:
     return name
 
 
+def check_country(code: str) -> str:
+    """A campaign's country (#15.9): the region its phones without "+" are read
+    in, one phonenumbers knows; upper-case, as stored."""
+    country = (code or "").strip().upper()
+    if not phones.valid_country(country):
+        raise InvalidInput(N_("{country} is not a country phone numbers are known for; write its two-letter code, "
+                              "like CO, MX or ES."), country=code.strip() or "(empty)")
+    return country
+
+
 def placeholders_in(text: str) -> list[str]:
     """The {names} a script or template uses; unbalanced braces raise."""
     try:
@@ -130,6 +141,7 @@ def fill_placeholders(text: str, **values: object) -> str:
 def check_campaign(c: Campaign) -> None:
     """Every P4 rule of one campaign's configuration, in the order a form shows them."""
     check_campaign_name(c.name)
+    check_country(c.country)
     if not c.task_fields:
         raise InvalidInput(N_("The task form of {campaign} has no fields; add at least one field "
                               "(the outcome agents record)."), campaign=c.name)

@@ -23,6 +23,7 @@ from sagicc_tui.domain.admin import (
     UserInput,
     check_campaign,
     check_campaign_name,
+    check_country,
     check_export,
     check_language,
     check_username,
@@ -213,7 +214,8 @@ def revoke_channel_tokens(s: Store, conn: Connection, user: User, name: str) -> 
 def add_campaign(s: Store, conn: Connection, user: User | None, campaign: Campaign) -> Campaign:
     """`user` None only for `sagicc init`."""
     me = _admin(s, conn, user, Permission.MANAGE_CAMPAIGNS) if user is not None else None
-    campaign = dataclasses.replace(campaign, name=check_campaign_name(campaign.name), version=1)
+    campaign = dataclasses.replace(campaign, name=check_campaign_name(campaign.name),
+                                   country=check_country(campaign.country), version=1)
     check_campaign(campaign)
     if campaign.mailbox is not None:
         _mailbox_unshared(s, conn, campaign)
@@ -226,7 +228,7 @@ def add_campaign(s: Store, conn: Connection, user: User | None, campaign: Campai
 
 
 #: Campaign fields whose change is logged by name (the rest are identity and bookkeeping).
-_LOGGED = ("name", "active", "view_all_tickets", "mass_close_allowed", "allow_other_contacts", "task_fields",
+_LOGGED = ("name", "country", "active", "view_all_tickets", "mass_close_allowed", "allow_other_contacts", "task_fields",
            "primary_field", "incoming_channels", "outgoing_channels", "script", "sla_rules", "templates", "surveys",
            "mailbox")
 
@@ -251,7 +253,7 @@ def save_campaign(s: Store, conn: Connection, user: User, campaign_id: int, camp
                             "(version {current}); open it again and redo your change."),
                          name=before.name, current=before.version, current_version=before.version)
     after = dataclasses.replace(campaign, id=campaign_id, name=check_campaign_name(campaign.name),
-                                version=before.version + 1)
+                                country=check_country(campaign.country), version=before.version + 1)
     check_campaign(after)
     if after.name != before.name and conn.execute(
             select(campaigns.c.id).where(campaigns.c.name == after.name, campaigns.c.id != campaign_id)).first():

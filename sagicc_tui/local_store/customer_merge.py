@@ -16,7 +16,7 @@ from sagicc_tui.domain.enums import ChangeKind, ContactKind, EntityKind
 from sagicc_tui.domain.errors import RuleViolation
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
-from sagicc_tui.local_store import phone_match, schema
+from sagicc_tui.local_store import change_names, phone_match, schema
 from sagicc_tui.local_store.core import LogLine, Store
 
 
@@ -150,6 +150,12 @@ def merge_customers(
                      .values(account_id=None, version=ticket.c.version + 1))
         conn.execute(delete(account).where(account.c.id.in_(list(acc_left))))
     customer = schema.CustomerRow.__table__
+    cu = customer.c
+    # The log keeps the names of the customers about to go (read by change_names).
+    lines += [change_names.kept_name(r.id, " ".join(p for p in (r.first_name, r.middle_name, r.last_name,
+                                                                r.second_last_name) if p))
+              for r in conn.execute(select(cu.id, cu.first_name, cu.middle_name, cu.last_name, cu.second_last_name)
+                                    .where(cu.id.in_(others)).order_by(cu.id))]
     conn.execute(update(customer).where(customer.c.id == main_id)
                  .values(version=customer.c.version + 1, updated_at=store.now(), updated_by=user.id))
     conn.execute(delete(customer).where(customer.c.id.in_(others)))

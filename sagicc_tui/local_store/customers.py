@@ -78,7 +78,7 @@ from sagicc_tui.domain.messages import N_, Msg, msg
 from sagicc_tui.domain.models import Account, ContactInfo, Customer, Ticket, User
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.domain.rules import Permission, require
-from sagicc_tui.local_store import customer_merge, phone_match, schema, textsearch
+from sagicc_tui.local_store import change_names, customer_merge, phone_match, schema, textsearch
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import (
@@ -882,6 +882,7 @@ def delete_customer(store: Store, conn: Connection, user: User, customer_id: int
     conn.execute(delete(customer).where(cu.id == customer_id))
     lines.append(LogLine(EntityKind.CUSTOMER, customer_id, ChangeKind.CUSTOMER_DELETED, "customer",
                          f"{row.id_type} {row.id_number} {name}".strip(), ""))
+    lines.append(change_names.kept_name(customer_id, name))  # the ticket logs' "customer" reads it later
     store.log(conn, me, lines)
 
 

@@ -33,6 +33,7 @@ from sagicc_tui.channels.driver import (
     Envelope,
     OutboundFile,
 )
+from sagicc_tui.domain import phones
 from sagicc_tui.domain.enums import (
     CHANNEL_CONTACT_KINDS,
     ChangeKind,
@@ -48,7 +49,7 @@ from sagicc_tui.domain.messages import N_, msg
 from sagicc_tui.domain.models import Campaign, Interaction, Ticket, User
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
 from sagicc_tui.local_store import attachments as files_mod
-from sagicc_tui.local_store import mail_thread
+from sagicc_tui.local_store import mail_thread, phone_match
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store import tickets as reads
 from sagicc_tui.local_store.convert import customer_from_row, from_epoch, interaction_from_row, normalize_contact
@@ -163,7 +164,8 @@ def prepare_send(
             campaign=campaign.name, channel=channel.value,
             channels=", ".join(c.value for c in campaign.outgoing_channels) or "-",
         )
-    to = _resolve_contact(conn, ticket, campaign, channel, message.contact)
+    to = _resolve_contact(conn, ticket, campaign, channel, message.contact,
+                          _phone_countries(store, conn, ticket, campaign))
     customer_name = _customer_name(conn, ticket.customer_id)
 
     text, subject = message.text or "", message.subject or ""
@@ -228,8 +230,15 @@ def _customer_name(conn: Connection, customer_id: int) -> str:
     return customer_from_row(row, ()).full_name
 
 
+def _phone_countries(store: Store, conn: Connection, ticket: Ticket, campaign: Campaign) -> tuple[str, ...]:
+    """The countries a typed number is read in: the ticket's campaign's (how
+    ingest stored the phone) and the customer's (how their profile stored it)."""
+    return tuple(dict.fromkeys(c for c in (campaign.country,
+                                           phone_match.customer_country(store, conn, ticket.customer_id)) if c))
+
+
 def _resolve_contact(conn: Connection, ticket: Ticket, campaign: Campaign, channel: ChannelType,
-                     contact: int | str) -> str:
+                     contact: int | str, countries: tuple[str, ...] = ()) -> str:
     """The address or number to send to, checked against the channel (T9)."""
     kinds = CHANNEL_CONTACT_KINDS[channel]
     wanted = ", ".join(sorted(k.value for k in kinds))
@@ -250,15 +259,20 @@ def _resolve_contact(conn: Connection, ticket: Ticket, campaign: Campaign, chann
     kind = ContactKind.EMAIL if "@" in value else ContactKind.MOBILE
     if ContactKind.EMAIL in kinds and kind is ContactKind.EMAIL:
         normalized, ok_kinds = normalize_contact(ContactKind.EMAIL, value), [ContactKind.EMAIL.value]
+        keys = [normalized]
     elif kind is ContactKind.MOBILE and kinds & {ContactKind.MOBILE, ContactKind.PHONE}:
         normalized = normalize_contact(ContactKind.MOBILE, value)
         ok_kinds = [k.value for k in kinds & {ContactKind.MOBILE, ContactKind.PHONE}]
+        # The same variants as ingest (#15.9): `301 555 0001` typed finds the
+        # contact stored as 573015550001, and one stored before E.164 too.
+        keys = sorted({normalized, *phones.match_keys(value, countries or (campaign.country,)),
+                       *(phones.e164_key(value, c) for c in countries or (campaign.country,))})
     else:
         raise InvalidInput(N_("{value} cannot receive by the {channel} channel; it sends to {kinds}."),
                            value=value, channel=channel.value, kinds=wanted)
     own = conn.execute(
-        select(ct.c.value).where(ct.c.customer_id == ticket.customer_id, ct.c.normalized == normalized,
-                                 ct.c.kind.in_(ok_kinds)).limit(1)
+        select(ct.c.value).where(ct.c.customer_id == ticket.customer_id, ct.c.normalized.in_(keys),
+                                 ct.c.kind.in_(ok_kinds)).order_by(ct.c.id).limit(1)
     ).scalar()
     if own is not None:
         return own

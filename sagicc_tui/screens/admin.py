@@ -245,6 +245,8 @@ class AdminScreen(TranslatedBindings, Screen[None]):
                     yield Checkbox(_("Active"), id="camp-active")
                     yield Checkbox(_("View All Tickets"), id="camp-view-all")
                     yield Checkbox(_("Mass close allowed"), id="camp-mass-close")
+                    yield Label(Content(_("Country of its phones (a code like CO or MX)")))
+                    yield Input(id="camp-country", placeholder="CO", max_length=8)
                     yield Label(Content(_("Incoming channels")))
                     yield Input(id="camp-incoming", placeholder="email,whatsapp")
                     yield Label(Content(_("Outgoing channels")))
@@ -337,6 +339,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         self.query_one("#camp-active", Checkbox).value = c.active
         self.query_one("#camp-view-all", Checkbox).value = c.view_all_tickets
         self.query_one("#camp-mass-close", Checkbox).value = c.mass_close_allowed
+        self.query_one("#camp-country", Input).value = c.country
         self.query_one("#camp-incoming", Input).value = ",".join(ch.value for ch in c.incoming_channels)
         self.query_one("#camp-outgoing", Input).value = ",".join(ch.value for ch in c.outgoing_channels)
         self.query_one("#camp-fields", TextArea).text = fields_to_text(c.task_fields)
@@ -426,6 +429,7 @@ class AdminScreen(TranslatedBindings, Screen[None]):
             active=self.query_one("#camp-active", Checkbox).value,
             view_all_tickets=self.query_one("#camp-view-all", Checkbox).value,
             mass_close_allowed=self.query_one("#camp-mass-close", Checkbox).value,
+            country=self.query_one("#camp-country", Input).value,
             incoming_channels=_channels(self.query_one("#camp-incoming", Input).value),
             outgoing_channels=_channels(self.query_one("#camp-outgoing", Input).value),
             task_fields=fields_from_text(self.query_one("#camp-fields", TextArea).text),

@@ -95,7 +95,15 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
         self.directory = directory
         self.result: ExportResult | None = None
         self.running = False
-        self._offered = default_path(directory, ExportFormat.XLSX)  # what the field holds until the user types
+        self._offered = ""  # what the field holds until the user types (set in compose, from the app's clock)
+
+    def _today(self) -> datetime:
+        """The day in the file name, by the app's clock (injected in tests), in local time."""
+        clock = getattr(self.app, "clock", None)
+        return (clock() if callable(clock) else datetime.now().astimezone()).astimezone()
+
+    def _default_path(self) -> str:
+        return default_path(self.directory, self.fmt if self.is_mounted else ExportFormat.XLSX, self._today())
 
     @property
     def session(self) -> Session:
@@ -103,6 +111,7 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
         return self.backend.session(self.user)
 
     def compose(self) -> ComposeResult:
+        self._offered = self._default_path()
         with Vertical(id="export-dialog", classes="customer-dialog"):
             yield Static(Content(_("Export the customer base")), classes="customer-dialog-title")
             yield Label(Content(_("Format")), classes="field-label")
@@ -132,7 +141,7 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
         path_input = self.query_one("#export-path", Input)
         path = Path(path_input.value)
         if path_input.value == self._offered:  # still ours: the next free name in the other format
-            self._offered = path_input.value = default_path(self.directory, self.fmt)
+            self._offered = path_input.value = self._default_path()
         elif path.suffix.lower() in (".xlsx", ".csv"):
             path_input.value = str(path.with_suffix("." + self.fmt.value))
 
@@ -200,7 +209,7 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
         path_input = self.query_one("#export-path", Input)
         if path_input.value == self._offered:
             # Exporting again from here must not replace the file just written.
-            self._offered = path_input.value = default_path(self.directory, self.fmt)
+            self._offered = path_input.value = self._default_path()
         self.query_one("#btn-close", Button).focus()
 
     @on(_Failed)

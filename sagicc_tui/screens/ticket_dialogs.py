@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -292,6 +293,21 @@ class RelatedScreen(BackendCalls, TranslatedBindings, ModalScreen[int | None]):
 
 
 _KIND_HEADERS = (N_("Type"), N_("Field"), N_("Previous"), N_("New"), N_("Date"), N_("User"))
+_RULE_HEADERS = (N_("Rule"), N_("Detail"), N_("Date"))
+
+
+def fill_table(table: DataTable, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns as wide as their widest cell, set with the rows. A DataTable
+    measures rows that arrive later on an idle pass and may keep the header it
+    already drew at the old widths; fixed widths drawn once never disagree."""
+    titles = [_(h) for h in headers]
+    widths = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(titles)]
+    table.clear(columns=True)
+    for label, width in zip(titles, widths, strict=True):
+        table.add_column(label, width=width)
+    # Text cells, never str: DataTable parses str cells as markup, and
+    # values can be text a customer wrote.
+    table.add_rows([tuple(Text(v) for v in r) for r in rows])
 
 
 class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
@@ -322,8 +338,8 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#log-table", DataTable)
-        table.add_columns(*(_(h) for h in _KIND_HEADERS))
-        self.query_one("#rule-table", DataTable).add_columns(_("Rule"), _("Detail"), _("Date"))
+        fill_table(table, _KIND_HEADERS, [])
+        fill_table(self.query_one("#rule-table", DataTable), _RULE_HEADERS, [])
         self._load()
         self.call("rules", lambda: self.session.admin.rule_log(self.ticket_id), self._show_rules,
                   lambda e: self.query_one("#log-error", Label).update(Content(labels.error_sentence(e))))
@@ -350,23 +366,16 @@ class ChangeLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
                   lambda e: self.query_one("#log-error", Label).update(Content(labels.error_sentence(e))))
 
     def _show(self, entries: list[ChangeLogEntry]) -> None:
-        table = self.query_one("#log-table", DataTable)
-        table.clear()
-        for e in entries:
-            # Text cells, never str: DataTable parses str cells as markup, and
-            # previous/new values can be text a customer wrote.
-            # Names and labels, not ids (T3); values cut so date and user stay in view.
-            table.add_row(*(Text(v) for v in (
-                labels.change_kind(e.kind), one_line(labels.change_field(e.field), 20),
-                one_line(labels.change_value(e.field, e.previous, e.previous_name), 30),
-                one_line(labels.change_value(e.field, e.new, e.new_name), 30), when(e.at),
-                one_line(e.user_name, 22))))
+        # Names and labels, not ids (T3); values cut so date and user stay in view.
+        fill_table(self.query_one("#log-table", DataTable), _KIND_HEADERS, [(
+            labels.change_kind(e.kind), one_line(labels.change_field(e.field), 20),
+            one_line(labels.change_value(e.field, e.previous, e.previous_name), 30),
+            one_line(labels.change_value(e.field, e.new, e.new_name), 30), when(e.at),
+            one_line(e.user_name, 22)) for e in entries])
 
     def _show_rules(self, entries: list[RuleLogEntry]) -> None:
-        table = self.query_one("#rule-table", DataTable)
-        table.clear()
-        for e in entries:
-            table.add_row(Text(one_line(e.rule, 20)), Text(one_line(e.detail, 70)), Text(when(e.at)))
+        fill_table(self.query_one("#rule-table", DataTable), _RULE_HEADERS,
+                   [(one_line(e.rule, 20), one_line(e.detail, 70), when(e.at)) for e in entries])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

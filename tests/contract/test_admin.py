@@ -158,6 +158,9 @@ async def test_campaigns_are_added_configured_and_every_change_logged(world):
      "more than zero"),
     (dict(primary_field="nada"), "primary field nada"),
     (dict(script="Hola {clienta}"), "placeholder {clienta}"),
+    (dict(country="ZZ"), "ZZ is not a country"),  # #15.9: a region phonenumbers knows
+    (dict(country="Colombia"), "Colombia is not a country"),
+    (dict(country=" "), "(empty) is not a country"),
     (dict(surveys=()), None),
 ])
 async def test_invalid_campaigns_get_one_sentence_and_nothing_is_written(world, bad, words):
@@ -174,6 +177,31 @@ async def test_invalid_campaigns_get_one_sentence_and_nothing_is_written(world, 
     with pytest.raises(InvalidInput):
         await world.backend.save_campaign(admin, 1, dataclasses.replace(one, **bad), expected_version=one.version)
     assert await world.backend.list_campaigns(admin) == before
+
+
+async def test_the_campaigns_country_is_saved_at_its_version_logged_and_reads_its_phones(world):
+    """#15.9: the country a campaign reads phones without "+" in is one more
+    campaign field: written upper-case, at the version read, in the change log,
+    and ingest reads the next national number in it."""
+    admin = await world.user("admin")
+    one = await world.backend.get_campaign(admin, 1)
+    assert one.country == "CO"
+    saved = await world.backend.save_campaign(admin, 1, dataclasses.replace(one, country=" mx "),
+                                              expected_version=one.version)
+    assert (saved.country, saved.version) == ("MX", one.version + 1)
+    assert (await world.backend.get_campaign(admin, 1)).country == "MX"
+    log = [(e.previous, e.new) for e in await world.backend.change_log(admin, EntityKind.CAMPAIGN, 1)
+           if e.field == "country"]
+    assert log == [("CO", "MX")]
+    with pytest.raises(StaleWrite):  # read before the save: refused, nothing overwritten
+        await world.backend.save_campaign(admin, 1, dataclasses.replace(one, country="ES"),
+                                          expected_version=one.version)
+    assert (await world.backend.get_campaign(admin, 1)).country == "MX"
+    mx = await world.incoming("55 1234 5678", "hola", channel=ChannelType.WHATSAPP)  # Servicio receives it
+    contacts = await world.backend.list_contacts(admin, mx.customer_id)
+    assert [c.normalized for c in contacts] == ["525512345678"]
+    made = await world.backend.add_campaign(admin, new_campaign(country="es"))
+    assert made.country == "ES"
 
 
 async def test_an_agent_reads_only_their_campaigns_and_not_disabled_ones(world):

@@ -5,11 +5,13 @@ refused when a customer changed since its preview (versions)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete
 
 from sagicc_tui.domain.customers import AccountInput, CustomerInput, MergeParts
 from sagicc_tui.domain.enums import ChangeKind, ChannelType, EntityKind, IdType
 from sagicc_tui.domain.errors import NotFound, StaleWrite
 from sagicc_tui.domain.ticket_changes import TicketChanges
+from sagicc_tui.local_store import change_names, schema
 
 
 async def test_namesakes_are_told_apart_and_lost_accounts_are_named(world):
@@ -63,3 +65,27 @@ async def test_a_customer_edited_since_the_preview_refuses_the_merge(world):
         await world.backend.update_customer(admin, main.id, CustomerInput(
             id_type=IdType.CC, id_number="52000601", first_name="Pedro", last_name="Pérez Gil"),
             expected_version=main.version)
+
+
+async def test_a_merged_away_customer_keeps_its_name_in_the_change_log(world):
+    """#15 item 4: the merge writes the names of the customers it removes into
+    the log, so a ticket's "customer" change still names them; a store
+    written before (no such line) reads as it did: id kept, name empty."""
+    admin = await world.user("admin")
+    main = await world.incoming("marta@uno.co", "hola", name="Marta Lozano")
+    gone = await world.incoming("+57 301 555 0088", "hola", name="Marta Losano", channel=ChannelType.WHATSAPP)
+    preview = await world.backend.preview_customer_merge(admin, main.customer_id, [gone.customer_id], MergeParts())
+    await world.backend.merge_customers(admin, main.customer_id, [gone.customer_id], MergeParts(),
+                                        preview.expected_versions)
+
+    async def names():
+        ticket_log = await world.backend.change_log(admin, EntityKind.TICKET, gone.ticket_id)
+        gone_log = await world.backend.change_log(admin, EntityKind.CUSTOMER, gone.customer_id)
+        return ([(e.previous, e.previous_name, e.new_name) for e in ticket_log if e.field == "customer_id"],
+                [(e.previous_name, e.new_name) for e in gone_log if e.field == "merged_into"])
+
+    assert await names() == ([(str(gone.customer_id), "Marta Losano", "Marta Lozano")],
+                             [("Marta Losano", "Marta Lozano")])
+    cl = schema.ChangeLogRow.__table__
+    world.sql(delete(cl).where(cl.c.field == change_names.KEPT_NAME))  # as a store written before
+    assert await names() == ([(str(gone.customer_id), "", "Marta Lozano")], [("", "Marta Lozano")])

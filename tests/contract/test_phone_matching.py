@@ -101,3 +101,29 @@ async def test_a_customer_added_with_email_and_phone_is_reachable(world):
         (ContactKind.EMAIL, "Marta@Correo.co"), (ContactKind.MOBILE, "301 555 0004")]
     assert (await world.incoming("marta@correo.co", "hola")).customer_id == made.id
     assert (await world.incoming("+573015550004", "hola", channel=ChannelType.WHATSAPP)).customer_id == made.id
+
+
+async def test_a_number_typed_in_the_composer_finds_the_customers_contact(world):
+    """#15.9: the composer's typed number is matched as ingest matches it, so
+    `301 555 0001` is the customer's +573015550001 contact (and one stored
+    before E.164 as bare digits), not "another contact" the campaign refuses."""
+    from sagicc_tui.channels.driver import ChannelDrivers
+    from sagicc_tui.domain.errors import RuleViolation
+    from sagicc_tui.domain.ticket_screen import OutgoingMessage
+
+    world.local.configure_channels(ChannelDrivers())  # record only
+    r = await world.incoming("+57 301 555 0001", "hola", channel=ChannelType.WHATSAPP)
+    ana = await world.user("ana")
+
+    def typed(key, number):
+        return world.backend.send_message(ana, r.ticket_id, OutgoingMessage(
+            client_key=key, channel=ChannelType.WHATSAPP, contact=number, text="Hola"))
+
+    for key, number in (("a", "301 555 0001"), ("b", "(301) 555-0001"), ("c", "+57 3015550001")):
+        sent = await typed(key, number)
+        assert sent.contact == "+57 301 555 0001"  # the stored contact, as the customer wrote it
+    world.sql(insert(ct).values(customer_id=r.customer_id, kind="mobile", value="310 000 0002",
+                                normalized="3100000002"))  # written before E.164
+    assert (await typed("d", "+57 310 000 0002")).contact == "310 000 0002"
+    with pytest.raises(RuleViolation, match="not a contact"):  # one digit off: still another number
+        await typed("e", "301 555 0009")

@@ -8,12 +8,14 @@ import asyncio
 import dataclasses
 
 import pytest
+from sqlalchemy import delete
 
 from sagicc_tui.domain.admin import fill_placeholders
 from sagicc_tui.domain.customers import AccountInput, CustomerInput, parse_account_extra
 from sagicc_tui.domain.enums import ChangeKind, ChannelType, EntityKind, IdType, TicketStatus
 from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.domain.ticket_changes import TicketChanges
+from sagicc_tui.local_store import change_names, schema
 
 # --- 2. T7: the campaign, in the Ticket tab's save ---------------------------------------------
 
@@ -153,9 +155,17 @@ async def test_the_change_log_names_the_ids_it_records(world):
     assert named == {"customer_id": ("Pedro Pérez", "Laura Gómez"), "account_id": ("", "CTA-77 (Hogar)"),
                      "campaign_id": ("Servicio", "Ventas")}
     assert all(e.user_name == "Ada Admin" for e in log if e.field in named)
-    # A customer that is gone keeps its id and an empty name (the UI says it no longer exists).
+    # A deleted customer keeps the name its delete wrote into the log (#15 item 4).
     pedro = next(e for e in log if e.field == "customer_id").previous
     await b.delete_customer(admin, int(pedro))
-    again = {e.field: (e.previous_name, e.new_name) for e in await b.change_log(admin, EntityKind.TICKET, t.id)
-             if e.field == "customer_id"}
-    assert again == {"customer_id": ("", "Laura Gómez")}
+
+    async def customer_names():
+        return {e.field: (e.previous_name, e.new_name) for e in await b.change_log(admin, EntityKind.TICKET, t.id)
+                if e.field == "customer_id"}
+
+    assert await customer_names() == {"customer_id": ("Pedro Pérez", "Laura Gómez")}
+    # A store written before names were kept has no such line: the id, an empty
+    # name (the UI says it no longer exists), as it read before.
+    cl = schema.ChangeLogRow.__table__
+    world.sql(delete(cl).where(cl.c.field == change_names.KEPT_NAME, cl.c.entity_id == int(pedro)))
+    assert await customer_names() == {"customer_id": ("", "Laura Gómez")}

@@ -203,3 +203,29 @@ async def test_the_email_section_sets_a_campaigns_mailbox_and_bad_input_keeps_th
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert (await world.backend.get_campaign(admin, 1)).mailbox is None
+
+
+async def test_the_campaigns_country_is_set_from_the_screen(world):
+    """#15.9: the country a campaign reads phones in, on the campaign form;
+    a code phonenumbers does not know is one sentence and the typing stays."""
+    app = make_app(world, username="admin")
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = await _open_admin(pilot)
+        await pilot.click("#admin-tabs Tab#--content-tab-tab-campaigns")
+        await settle(pilot)
+        country = screen.query_one("#camp-country", Input)
+        assert country.value == "CO"
+        admin = await world.user("admin")
+        version = (await world.backend.get_campaign(admin, 1)).version
+        country.value = "Mexico"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("Mexico is not a country" in n for n in notices(app)), notices(app)
+        assert country.value == "Mexico"
+        assert (await world.backend.get_campaign(admin, 1)).country == "CO"
+        country.value = "mx"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = await world.backend.get_campaign(admin, 1)
+        assert (saved.country, saved.version) == ("MX", version + 1)
+        assert screen.query_one("#camp-country", Input).value == "MX"  # the form shows what was stored

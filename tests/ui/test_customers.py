@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton
@@ -531,7 +530,8 @@ async def test_a_second_export_never_writes_over_the_first(world, tmp_path):
     await add(world, "1020304050", "Pedro", "Pérez")
     tmp_path = tmp_path / "exports"
     tmp_path.mkdir()
-    earlier = tmp_path / f"sagicc-customers-{datetime.now():%Y%m%d}.xlsx"
+    day = f"{world.clock():%Y%m%d}"  # the dialog's day is the app's clock (injected here)
+    earlier = tmp_path / f"sagicc-customers-{day}.xlsx"
     earlier.write_bytes(b"an earlier export")
     admin = await world.user("admin")
     app = make_app(world, poll_interval=60)
@@ -541,14 +541,14 @@ async def test_a_second_export_never_writes_over_the_first(world, tmp_path):
         app.push_screen(dialog)
         await settle(pilot)
         path = dialog.query_one("#export-path", Input)
-        assert path.value == str(tmp_path / f"sagicc-customers-{datetime.now():%Y%m%d}-2.xlsx")
+        assert path.value == str(tmp_path / f"sagicc-customers-{day}-2.xlsx")
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=5)
         assert dialog.result is not None and dialog.result.path == str(tmp_path / earlier.name.replace(".xlsx", "-2.xlsx"))
         assert path.value.endswith("-3.xlsx")  # exporting again from here makes a third file
         dialog.query_one("#export-csv", RadioButton).value = True
         await settle(pilot)
-        assert path.value.endswith(f"{datetime.now():%Y%m%d}.csv")  # no CSV yet today: the plain name
+        assert path.value.endswith(f"{day}.csv")  # no CSV yet today: the plain name
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=5)
     assert earlier.read_bytes() == b"an earlier export"

@@ -62,7 +62,7 @@ class CustomerTab(TicketTabBase):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             with Horizontal(classes="form-row"):
-                yield field(_("Document type"), Select([(t.value.upper(), t.value) for t in IdType],
+                yield field(_("Document type"), Select([(labels.id_type(t), t.value) for t in IdType],
                                                         allow_blank=False, id="cust-id-type", compact=True))
                 yield field(_("Document number"), Input(id="cust-id-number", compact=True))
             with Horizontal(classes="form-row"):
@@ -155,7 +155,7 @@ class CustomerTab(TicketTabBase):
             reasons = ", ".join(_(REASON_LABELS[r]) for r in s.reasons)
             c = s.customer
             box.add_option(Option(Content.assemble(
-                (f"{s.percentage:3d}% ", "bold"), f"{c.id_type.value.upper()} {one_line(c.id_number)} ",
+                (f"{s.percentage:3d}% ", "bold"), f"{labels.id_type(c.id_type)} {one_line(c.id_number)} ",
                 one_line(c.full_name, max_len=50), (f"  {reasons}", "dim"))))
 
     @on(Button.Pressed, "#cust-save")
@@ -242,7 +242,7 @@ class CustomerTab(TicketTabBase):
             return
         other = self._similar[event.option_index].customer
         who = _("{name} (id {id}, {document})", name=one_line(other.full_name, max_len=50), id=other.id,
-                document=one_line(f"{other.id_type.value.upper()} {other.id_number}".strip(), max_len=30))
+                document=one_line(f"{labels.id_type(other.id_type)} {other.id_number}".strip(), max_len=30))
         options: list[tuple[Content, Any]] = [(Content(_("Switch this ticket to {who}", who=who)), "switch")]
         if can(self.user, Permission.MERGE_CUSTOMERS):
             options.append((Content(_("Combine {who} with this ticket's customer (choose what moves)", who=who)),
@@ -290,7 +290,7 @@ class CustomerTab(TicketTabBase):
         for r in relations:
             box.add_option(Option(Content.assemble(
                 one_line(r.related_name, max_len=50),
-                (f"  {r.related_id_type.value.upper()} {one_line(r.related_id_number)}", "dim"),
+                (f"  {labels.id_type(r.related_id_type)} {one_line(r.related_id_number)}", "dim"),
                 "  · ", (one_line(r.relation, max_len=40), "italic"))))
         if not relations:
             box.add_option(Option(Content(_("No related customers.")), disabled=True))
@@ -332,7 +332,7 @@ class CustomerTab(TicketTabBase):
     def _choose_related(self, search: str, page: CustomerPage) -> None:
         t = self.ctx.ticket
         items = [c for c in page.rows if t is None or c.id != t.customer_id]
-        options = [(Content.assemble(f"{c.id_type.value.upper()} {one_line(c.id_number)}  ",
+        options = [(Content.assemble(f"{labels.id_type(c.id_type)} {one_line(c.id_number)}  ",
                                      one_line(c.full_name, max_len=50)), c.id) for c in items]
         self.choose(_("Related customer"), options, self._ask_relation,
                     empty=_("No other customer matches {text}.", text=one_line(search, 40)))
