@@ -46,6 +46,10 @@ History:
   15 the ticket-level word index's PostgreSQL trigger adds a new message's
      words to its ticket's row instead of rebuilding it from every message
      (#16: each message of a 5,000-message conversation re-read all 5,000).
+  16 ticket counters (ticket_counts.py, #16): how many tickets per campaign,
+     assignee, origin channel, status, priority and type, kept by triggers,
+     so the list's counts sum a few rows instead of walking the tickets;
+     filled from the tickets already in the store.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.local_store import schema, textsearch, ticket_words
+from sagicc_tui.local_store import schema, textsearch, ticket_counts, ticket_words
 from sagicc_tui.local_store.engine import write_tx
 
 _FTS = {
@@ -215,9 +219,16 @@ def _v14_to_v15(conn: Connection) -> None:
         ticket_words.create(conn, rebuild=False)  # CREATE OR REPLACE: the new trigger function
 
 
+def _v15_to_v16(conn: Connection) -> None:
+    # Self-contained and idempotent: the table if missing, CREATE ... IF NOT
+    # EXISTS / OR REPLACE triggers, then every counter counted afresh.
+    ticket_counts.create(conn, rebuild=True)
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
     8: _v8_to_v9, 9: _v9_to_v10, 10: _v10_to_v11, 11: _v11_to_v12, 12: _v12_to_v13, 13: _v13_to_v14, 14: _v14_to_v15,
+    15: _v15_to_v16,
 }
 
 
@@ -310,6 +321,9 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
                 conn.execute(text("INSERT INTO meta(key, value) VALUES ('bulk_load', 'pending')"))
             else:
                 create_search(conn, rebuild=False)
+                # Bulk loads get them afterwards (_complete_bulk_load): a
+                # counter row updated per loaded ticket would slow the load.
+                ticket_counts.create(conn, rebuild=False)
             _set_version(conn, schema.SCHEMA_VERSION)
             return schema.SCHEMA_VERSION
         if version > schema.SCHEMA_VERSION:
@@ -333,6 +347,7 @@ def _complete_bulk_load(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     _create_indexes(conn)
     create_search(conn, rebuild=True)
+    ticket_counts.create(conn, rebuild=True)
     _add_foreign_keys(conn)
     conn.execute(text("DELETE FROM meta WHERE key = 'bulk_load'"))
     # The planner's statistics for the new indexes (on PostgreSQL, ANALYZE

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -157,6 +157,21 @@ class TicketRow(SQLModel, table=True):
     # on every write of priority, campaign, first response, closing or the campaign's rules.
     sla_due_at: int | None = _int(default=None)
     version: int = 1
+
+
+class TicketCountRow(SQLModel, table=True):
+    """How many tickets per (campaign, assignee, origin channel, status,
+    priority, type), kept by triggers (ticket_counts.py, schema 16): counts
+    without scanning. No assignee is 0."""
+
+    __tablename__ = "ticket_count"
+    campaign_id: int = Field(primary_key=True)
+    assignee_id: int = Field(primary_key=True)
+    origin_channel: str = Field(primary_key=True)
+    status: str = Field(primary_key=True)
+    priority: str = Field(primary_key=True)
+    type: str = Field(primary_key=True)
+    n: int = Field(sa_type=BigInteger, default=0)
 
 
 class TicketRelationRow(SQLModel, table=True):
