@@ -49,7 +49,10 @@ History:
   16 ticket counters (ticket_counts.py, #16): how many tickets per campaign,
      assignee, origin channel, status, priority and type, kept by triggers,
      so the list's counts sum a few rows instead of walking the tickets;
-     filled from the tickets already in the store.
+     filled from the tickets already in the store; the auth_generation
+     counter (auth_generation.py), bumped by triggers on every token
+     revocation and user or membership change, so the server can keep
+     token lookups per process and still refuse a revoked token at once.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.local_store import schema, textsearch, ticket_counts, ticket_words
+from sagicc_tui.local_store import auth_generation, schema, textsearch, ticket_counts, ticket_words
 from sagicc_tui.local_store.engine import write_tx
 
 _FTS = {
@@ -223,6 +226,7 @@ def _v15_to_v16(conn: Connection) -> None:
     # Self-contained and idempotent: the table if missing, CREATE ... IF NOT
     # EXISTS / OR REPLACE triggers, then every counter counted afresh.
     ticket_counts.create(conn, rebuild=True)
+    auth_generation.create(conn)
 
 
 STEPS: dict[int, Callable[[Connection], None]] = {
@@ -314,6 +318,7 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
             from sagicc_tui.local_store import sla_due
 
             sla_due.create_triggers(conn)  # with or without indexes: the deadline is kept from the first row
+            auth_generation.create(conn)
             if not indexes:
                 for ix in _indexes():
                     conn.execute(DropIndex(ix, if_exists=True))

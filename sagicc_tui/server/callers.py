@@ -27,6 +27,14 @@ class Caller:
     events: EventHub
 
 
+def _token_cache(state) -> access.TokenCache:
+    """This process's kept token lookups (each worker keeps its own)."""
+    found = getattr(state, "tokens", None)
+    if found is None:
+        found = state.tokens = access.TokenCache()
+    return found
+
+
 bearer = HTTPBearer(auto_error=False, description="A token from `sagicc users add` (users) "
                                                   "or `sagicc channels token` (channel gateways)")
 
@@ -43,8 +51,10 @@ async def caller(request: Request,
         raise Refused(unauthorized())
     token = credentials.credentials.strip()
 
+    tokens = _token_cache(request.app.state)
+
     def look() -> Caller | None:
-        found = access.signed_in(store, token)
+        found = tokens.signed_in(store, token)
         if found is None:
             return None
         return Caller(found[0], found[1], backend, request.app.state.events)
