@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 KEY = "auth_generation"
-# A user's columns except `status` (see above).
+# A user's columns except `status` (see above); PostgreSQL compares whole rows.
 _USER_COLUMNS = "username, full_name, role, can_export, active, os_user, language, version"
 _BUMP_SQLITE = f"UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = '{KEY}';"
 
@@ -39,9 +39,16 @@ _PG = [
     "DROP TRIGGER IF EXISTS auth_gen_token ON api_token",
     """CREATE TRIGGER auth_gen_token AFTER UPDATE OR DELETE ON api_token
         FOR EACH STATEMENT EXECUTE FUNCTION auth_generation_bump()""",
+    # Per row, comparing the whole row but its status: naming columns would
+    # make the trigger depend on them (a later step could not drop one).
+    f"""CREATE OR REPLACE FUNCTION auth_generation_user() RETURNS trigger AS $$ BEGIN
+        IF TG_OP = 'DELETE' OR to_jsonb(OLD) - 'status' IS DISTINCT FROM to_jsonb(NEW) - 'status' THEN
+            UPDATE meta SET value = (value::bigint + 1)::text WHERE key = '{KEY}';
+        END IF;
+        RETURN NULL; END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS auth_gen_user ON app_user",
-    f"""CREATE TRIGGER auth_gen_user AFTER UPDATE OF {_USER_COLUMNS} OR DELETE ON app_user
-        FOR EACH STATEMENT EXECUTE FUNCTION auth_generation_bump()""",
+    """CREATE TRIGGER auth_gen_user AFTER UPDATE OR DELETE ON app_user
+        FOR EACH ROW EXECUTE FUNCTION auth_generation_user()""",
     "DROP TRIGGER IF EXISTS auth_gen_member ON campaign_member",
     """CREATE TRIGGER auth_gen_member AFTER INSERT OR UPDATE OR DELETE ON campaign_member
         FOR EACH STATEMENT EXECUTE FUNCTION auth_generation_bump()""",
