@@ -412,7 +412,10 @@ ORDER_KEYS = {
     "next_task_closest": (func.coalesce(c.next_task_at, literal_column(str(NEVER))), False),
     # One integer, so the keyset cursor stays (key, id): the priority's rank in
     # the high digits, the creation second in the low ones.
-    "priority": (case(*((c.priority == p.value, literal_column(str(p.rank))) for p in Priority),
+    # Literal priorities, not bound parameters: a planner matches a query's
+    # expression to the index's only when they are spelled the same (with
+    # parameters every priority page sorted the whole scope: 140-590 ms).
+    "priority": (case(*((c.priority == literal_column(f"'{p.value}'"), literal_column(str(p.rank))) for p in Priority),
                       else_=literal_column("9")) * literal_column(str(PRIORITY_STRIDE)) + c.created_at, False),
     "sla_due": (func.coalesce(c.sla_due_at, literal_column(str(NEVER))), False),
 }
