@@ -21,7 +21,7 @@ import os
 import statistics
 import time
 
-from sagicc_tui.domain.enums import Role, TicketStatus
+from sagicc_tui.domain.enums import Role, TicketOrder, TicketStatus
 from sagicc_tui.domain.query import TicketPage, TicketQuery
 from sagicc_tui.local_store import access, tickets
 from sagicc_tui.local_store.backend import LocalBackend
@@ -62,13 +62,13 @@ async def main() -> None:
     try:
         from sagicc_tui.server import encode
 
-        def page(conn):
-            return encode.page_json(tickets.page_rows(store, conn, agent, base, limit=100, after=None, offset=0))
+        def page(conn, query=base):
+            return encode.page_json(tickets.page_rows(store, conn, agent, query, limit=100, after=None, offset=0))
         page_how = "rows -> orjson"
     except ImportError:
-        def page(conn):
+        def page(conn, query=base):
             return wire.adapter(TicketPage).dump_json(
-                tickets.list_page(store, conn, agent, base, limit=100, after=None, offset=0))
+                tickets.list_page(store, conn, agent, query, limit=100, after=None, offset=0))
         page_how = "cards -> pydantic"
     if hasattr(access, "TokenCache"):
         cache = access.TokenCache()
@@ -85,6 +85,7 @@ async def main() -> None:
         "agent count, status filter": read(lambda c: tickets.count(store, c, agent, status)),
         "supervisor count": read(lambda c: tickets.count(store, c, lead, base)),
         f"agent page of 100 ({page_how})": read(page),
+        "agent page of 100, priority order": read(lambda c: page(c, base.with_(order=TicketOrder.PRIORITY))),
         f"token lookup ({lookup_how})": lookup,
     }
     out = {"db": args.db, "load_average": [round(x, 1) for x in os.getloadavg()],
