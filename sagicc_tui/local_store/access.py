@@ -7,18 +7,19 @@ it is never reused.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from sagicc_tui.domain.enums import Role
+from sagicc_tui.domain.enums import AgentStatus, Role
 from sagicc_tui.domain.errors import InvalidInput, NotFound
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
-from sagicc_tui.local_store import external_links, schema
+from sagicc_tui.local_store import auth_generation, external_links, schema
 from sagicc_tui.local_store.convert import user_from_row
 from sagicc_tui.local_store.core import Store
 
@@ -57,20 +58,71 @@ def signed_in(store: Store, token: str) -> tuple[int, User | None] | None:
     """(token id, its active user or None for a gateway) in one short read; None
     for unknown or revoked tokens and for users removed or disabled since."""
     with store.read() as conn:
-        row = conn.execute(
-            select(tok.c.id.label("token_id"), tok.c.user_id, users)
-            .select_from(tok.outerjoin(users, users.c.id == tok.c.user_id))
-            .where(tok.c.token_hash == token_hash(token), tok.c.revoked_at.is_(None))
-        ).first()
-        if row is None:
-            return None
-        if row.user_id is None:
-            return row.token_id, None
-        if not row.active:
-            return None
-        camps = tuple(conn.execute(select(members.c.campaign_id).where(members.c.user_id == row.user_id)
-                                   .order_by(members.c.campaign_id)).scalars())
+        return _look_up(conn, token_hash(token))
+
+
+def _look_up(conn, digest: str) -> tuple[int, User | None] | None:
+    row = conn.execute(
+        select(tok.c.id.label("token_id"), tok.c.user_id, users)
+        .select_from(tok.outerjoin(users, users.c.id == tok.c.user_id))
+        .where(tok.c.token_hash == digest, tok.c.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    if row.user_id is None:
+        return row.token_id, None
+    if not row.active:
+        return None
+    camps = tuple(conn.execute(select(members.c.campaign_id).where(members.c.user_id == row.user_id)
+                               .order_by(members.c.campaign_id)).scalars())
     return row.token_id, user_from_row(row, camps)
+
+
+_CHECK = text(f"SELECT m.value, u.status FROM meta AS m, app_user AS u "
+              f"WHERE m.key = '{auth_generation.KEY}' AND u.id = :uid")
+KEEP_TOKENS = 10_000  # lookups kept per process (one per signed-in terminal)
+
+
+class TokenCache:
+    """signed_in with the lookup kept per process (#16.3): a kept answer costs
+    one read of two single rows -- the store's auth_generation counter and the
+    user's status -- and is used only while the counter is unchanged, so a
+    revoked token, a disabled user or a changed membership is refused or seen
+    on the very next request, in every worker process (auth_generation.py)."""
+
+    def __init__(self, max_entries: int = KEEP_TOKENS) -> None:
+        self.max_entries = max_entries
+        self._kept: dict[str, tuple[str, int, User | None]] = {}
+        self.hits = 0
+
+    def signed_in(self, store: Store, token: str) -> tuple[int, User | None] | None:
+        digest = token_hash(token)
+        kept = self._kept.get(digest)
+        with store.read() as conn:
+            if kept is not None:
+                generation, token_id, user = kept
+                if user is None:
+                    fresh = auth_generation.read(conn) == generation
+                else:
+                    row = conn.execute(_CHECK, {"uid": user.id}).first()
+                    fresh = row is not None and row[0] == generation
+                    if fresh and row[1] != user.status.value:
+                        user = dataclasses.replace(user, status=AgentStatus(row[1]))
+                        self._kept[digest] = (generation, token_id, user)
+                if fresh:
+                    self.hits += 1
+                    return token_id, user
+            # Read before the lookup: a change committed in between leaves the
+            # kept answer older than the counter, so it is looked up again.
+            generation = auth_generation.read(conn)
+            found = _look_up(conn, digest)
+        if found is None or generation is None:
+            self._kept.pop(digest, None)
+            return found
+        if len(self._kept) >= self.max_entries and digest not in self._kept:
+            self._kept.pop(next(iter(self._kept)))  # the oldest kept
+        self._kept[digest] = (generation, *found)
+        return found
 
 
 def revoke_user_tokens(store: Store, username: str) -> int:

@@ -237,6 +237,12 @@ class LocalBackend(Backend):
                            after: TicketCursor | None = None, offset: int = 0) -> TicketPage:
         return await self._read(reads.list_page, user, query, limit=limit, after=after, offset=offset)
 
+    async def list_ticket_rows(self, user: User, query: TicketQuery, *, limit: int = 100,
+                               after: TicketCursor | None = None, offset: int = 0) -> reads.PageRows:
+        """list_tickets before the cards are built: the server's list route
+        encodes these rows to JSON itself (server/encode.py)."""
+        return await self._read(reads.page_rows, user, query, limit=limit, after=after, offset=offset)
+
     async def pending_tickets(self, user: User, campaign_id: int, *, limit: int = 50) -> TicketPage:
         return await self._read(reads.pending, user, campaign_id, limit)
 

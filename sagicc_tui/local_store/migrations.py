@@ -88,6 +88,13 @@ History:
   15 the ticket-level word index's PostgreSQL trigger adds a new message's
      words to its ticket's row instead of rebuilding it from every message
      (#16: each message of a 5,000-message conversation re-read all 5,000).
+  16 ticket counters (ticket_counts.py, #16): how many tickets per campaign,
+     assignee, origin channel, status, priority and type, kept by triggers,
+     so the list's counts sum a few rows instead of walking the tickets;
+     filled from the tickets already in the store; the auth_generation
+     counter (auth_generation.py), bumped by triggers on every token
+     revocation and user or membership change, so the server can keep
+     token lookups per process and still refuse a revoked token at once.
 """
 
 from __future__ import annotations
@@ -100,7 +107,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 
 from sagicc_tui.domain.errors import StoreError
 from sagicc_tui.domain.messages import N_
-from sagicc_tui.local_store import schema, textsearch, ticket_words
+from sagicc_tui.local_store import auth_generation, schema, textsearch, ticket_counts, ticket_words
 from sagicc_tui.local_store.engine import schema_tx, write_tx
 
 _FTS = {
@@ -285,6 +292,7 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
             from sagicc_tui.local_store import sla_due
 
             sla_due.create_triggers(conn)  # with or without indexes: the deadline is kept from the first row
+            auth_generation.create(conn)
             if not indexes:
                 for ix in _indexes():
                     conn.execute(DropIndex(ix, if_exists=True))
@@ -292,6 +300,9 @@ def ensure_schema(engine: Engine, *, indexes: bool = True) -> int:
                 conn.execute(text("INSERT INTO meta(key, value) VALUES ('bulk_load', 'pending')"))
             else:
                 create_search(conn, rebuild=False)
+                # Bulk loads get them afterwards (_complete_bulk_load): a
+                # counter row updated per loaded ticket would slow the load.
+                ticket_counts.create(conn, rebuild=False)
             _set_version(conn, schema.SCHEMA_VERSION)
             _stamp_head(conn)
             return schema.SCHEMA_VERSION
@@ -333,6 +344,7 @@ def _complete_bulk_load(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     _create_indexes(conn)
     create_search(conn, rebuild=True)
+    ticket_counts.create(conn, rebuild=True)
     _add_foreign_keys(conn)
     conn.execute(text("DELETE FROM meta WHERE key = 'bulk_load'"))
     # The planner's statistics for the new indexes (on PostgreSQL, ANALYZE

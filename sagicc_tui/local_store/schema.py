@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -157,6 +157,21 @@ class TicketRow(SQLModel, table=True):
     # on every write of priority, campaign, first response, closing or the campaign's rules.
     sla_due_at: int | None = _int(default=None)
     version: int = 1
+
+
+class TicketCountRow(SQLModel, table=True):
+    """How many tickets per (campaign, assignee, origin channel, status,
+    priority, type), kept by triggers (ticket_counts.py, schema 16): counts
+    without scanning. No assignee is 0."""
+
+    __tablename__ = "ticket_count"
+    campaign_id: int = Field(primary_key=True)
+    assignee_id: int = Field(primary_key=True)
+    origin_channel: str = Field(primary_key=True)
+    status: str = Field(primary_key=True)
+    priority: str = Field(primary_key=True)
+    type: str = Field(primary_key=True)
+    n: int = Field(sa_type=BigInteger, default=0)
 
 
 class TicketRelationRow(SQLModel, table=True):
@@ -397,7 +412,10 @@ ORDER_KEYS = {
     "next_task_closest": (func.coalesce(c.next_task_at, literal_column(str(NEVER))), False),
     # One integer, so the keyset cursor stays (key, id): the priority's rank in
     # the high digits, the creation second in the low ones.
-    "priority": (case(*((c.priority == p.value, literal_column(str(p.rank))) for p in Priority),
+    # Literal priorities, not bound parameters: a planner matches a query's
+    # expression to the index's only when they are spelled the same (with
+    # parameters every priority page sorted the whole scope: 140-590 ms).
+    "priority": (case(*((c.priority == literal_column(f"'{p.value}'"), literal_column(str(p.rank))) for p in Priority),
                       else_=literal_column("9")) * literal_column(str(PRIORITY_STRIDE)) + c.created_at, False),
     "sla_due": (func.coalesce(c.sla_due_at, literal_column(str(NEVER))), False),
 }

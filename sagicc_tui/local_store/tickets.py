@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -12,7 +12,7 @@ from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Campaign, Task, Ticket, User
 from sagicc_tui.domain.query import TicketCursor, TicketPage, TicketQuery
 from sagicc_tui.domain.rules import Scope, scope_for
-from sagicc_tui.local_store import schema
+from sagicc_tui.local_store import schema, ticket_counts
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.cards import card_from_row
 from sagicc_tui.local_store.convert import (
@@ -29,23 +29,42 @@ def scope(store: Store, conn: Connection, user: User) -> tuple[Scope, dict[int, 
     return scope_for(user, campaigns), {c.id: c for c in campaigns}
 
 
-def list_page(
+class PageRows(NamedTuple):
+    """A page's rows as read (ticket_query.card_columns + sort_key), before
+    they become cards: the server encodes them to JSON straight from here
+    (server/encode.py), everyone else gets cards (list_page)."""
+
+    rows: list[Any]
+    campaigns: dict[int, Campaign]
+    now: Any
+    cursor: TicketCursor | None
+
+
+def page_rows(
     store: Store, conn: Connection, user: User, query: TicketQuery, *, limit: int,
     after: TicketCursor | None, offset: int,
-) -> TicketPage:
+) -> PageRows:
     limit = max(1, min(limit, 500))
     sc, campaigns = scope(store, conn, user)
     stmt = tq.page_select(sc, query, store.dialect, limit=limit, after=after, offset=offset,
                           plan=tq.search_plan(conn, query, store.dialect, page=True))
     rows = conn.execute(stmt).all()
-    now = store.clock()
-    cards = tuple(card_from_row(r, campaigns, now) for r in rows)
     cursor = TicketCursor(int(rows[-1].sort_key), rows[-1].id) if len(rows) == limit else None
-    return TicketPage(cards, cursor)
+    return PageRows(rows, campaigns, store.clock(), cursor)
+
+
+def list_page(
+    store: Store, conn: Connection, user: User, query: TicketQuery, *, limit: int,
+    after: TicketCursor | None, offset: int,
+) -> TicketPage:
+    found = page_rows(store, conn, user, query, limit=limit, after=after, offset=offset)
+    return TicketPage(tuple(card_from_row(r, found.campaigns, found.now) for r in found.rows), found.cursor)
 
 
 def count(store: Store, conn: Connection, user: User, query: TicketQuery) -> int:
     sc, _ = scope(store, conn, user)
+    if ticket_counts.answers(query):
+        return ticket_counts.count(conn, sc, query)  # a few counter rows (ticket_counts.py)
     plan = tq.search_plan(conn, query, store.dialect, page=False)
     return int(conn.execute(tq.count_select(sc, query, store.dialect, plan=plan)).scalar_one())
 

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import User
+from sagicc_tui.local_store import access
 from sagicc_tui.remote import wire
 from sagicc_tui.server import peercred
 from sagicc_tui.server.events import EventHub
@@ -24,6 +25,14 @@ class Caller:
     user: User | None  # None: a channel gateway
     backend: ServedStore
     events: EventHub
+
+
+def _token_cache(state) -> access.TokenCache:
+    """This process's kept token lookups (each worker keeps its own)."""
+    found = getattr(state, "tokens", None)
+    if found is None:
+        found = state.tokens = access.TokenCache()
+    return found
 
 
 bearer = HTTPBearer(auto_error=False, description="A token from `sagicc users add` (users) "
@@ -41,8 +50,10 @@ async def caller(request: Request,
         raise Refused(unauthorized())
     token = credentials.credentials.strip()
 
+    tokens = _token_cache(request.app.state)
+
     def look() -> Caller | None:
-        found = backend.signed_in(token)
+        found = tokens.signed_in(backend.store, token)
         if found is None:
             return None
         return Caller(found[0], found[1], backend, request.app.state.events)

@@ -19,10 +19,11 @@ from pydantic import ConfigDict, Field, create_model
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.ticket_changes import NO_ACCOUNT
+from sagicc_tui.local_store import ticket_counts
 from sagicc_tui.remote import wire
 from sagicc_tui.remote.routes import API, MAX_PAGE, Route
 from sagicc_tui.remote.routes import signature as route_signature
-from sagicc_tui.server import idempotency, live
+from sagicc_tui.server import encode, idempotency, live
 from sagicc_tui.server.callers import Caller, user_caller
 from sagicc_tui.server.count_cache import CountCache
 from sagicc_tui.server.files import FILES_FIELD, FILES_WITH, InboundAttachment, files_on_disk, with_paths
@@ -162,6 +163,11 @@ def add_route(router: APIRouter, route: Route) -> None:
                     call_args = with_paths(route.name, call_args, paths)
                 if route.name == "count_tickets":
                     result = await _count(c, call_args["query"])
+                elif route.name == "list_tickets":
+                    # Encoded straight from the rows, no card objects (server/encode.py).
+                    found = await c.backend.list_ticket_rows(c.user, **call_args)
+                    return Response(encode.page_json(found), status_code=route.status,
+                                    media_type="application/json")
                 else:
                     result = await (method(c.user, **call_args) if takes_user else method(**call_args))
             if writes:
@@ -220,7 +226,10 @@ def add_route(router: APIRouter, route: Route) -> None:
 
 
 async def _count(c: Caller, query) -> int:
-    """count_tickets through the short-lived cache of large counts (count_cache.py)."""
+    """count_tickets through the short-lived cache of large counts (count_cache.py),
+    except the counts the store's counters answer: a few rows, and exact now."""
+    if ticket_counts.answers(query):
+        return await c.backend.count_tickets(c.user, query)
     counts = CountCache.of(c.backend)
     kept = counts.get(c.user, query)
     if kept is not None:

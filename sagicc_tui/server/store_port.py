@@ -30,6 +30,12 @@ class ServedStore(Protocol):
         """Moves whenever anyone commits a change (live events poll it)."""
         ...
 
+    async def list_ticket_rows(self, user: User, query: Any, *, limit: int = 100, after: Any = None,
+                               offset: int = 0) -> Any:
+        """list_tickets before the cards are built (rows the list route encodes
+        itself, server/encode.py)."""
+        ...
+
     def signed_in(self, token: str) -> tuple[int, User] | None:
         """(token id, user) for a bearer token; None when unknown or revoked."""
         ...
