@@ -26,6 +26,7 @@ from sagicc_tui.local_store.demo import build_demo
 from sagicc_tui.local_store.engine import make_engine, write_tx
 from sagicc_tui.local_store.migrations import ensure_schema, read_version
 from sagicc_tui.local_store.tickets import scope
+from sagicc_tui.domain.ticket_changes import TicketChanges
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GROUPED = ("SELECT campaign_id, coalesce(assignee_id, 0), origin_channel, status, priority, type, count(*) "
@@ -136,8 +137,8 @@ async def test_counter_counts_equal_a_plain_count(demo_url) -> None:
         made = await backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="cuenta@example.com",
                                                     text="hola", at=NOW))
         ticket = await backend.get_ticket(admin, made.ticket_id)
-        await backend.update_ticket(admin, ticket.id, {"status": TicketStatus.ESCALATED,
-                                                       "priority": Priority.CRITICAL},
+        await backend.update_ticket(admin, ticket.id, TicketChanges(status=TicketStatus.ESCALATED,
+                                                                    priority=Priority.CRITICAL),
                                     expected_version=ticket.version)
         for user in people:
             for query in (TicketQuery(), TicketQuery(statuses=(TicketStatus.CLOSED,)),
