@@ -131,7 +131,7 @@ async def test_counter_counts_equal_a_plain_count(demo_url) -> None:
                 for _ in range(8):
                     _random_write(conn, rng, campaign_ids, user_ids)
         # Writes through the backend's own paths: a new ticket by ingest, its status and priority.
-        from sagicc_tui.backend import IncomingMessage
+        from sagicc_tui.domain.ingest import IncomingMessage
 
         admin = await backend.get_user("admin")
         made = await backend.ingest(IncomingMessage(channel=ChannelType.EMAIL, sender="cuenta@example.com",
