@@ -119,13 +119,15 @@ class World:
         await self.local.aclose()
 
     async def interactions(self, user, ticket_id: int) -> list:
-        """The ticket's whole conversation (its own interactions), oldest first."""
+        """The ticket's own interactions in the order they were stored (by id), as
+        list_interactions gave them: the conversation orders by the messages' own
+        times, and a mail's Date can be older than a reply sent before it arrived."""
         out, after = [], None
         while True:
             page = await self.backend.conversation(user, ticket_id, after_key=after)
             out += [item.interaction for item in page.items]
             if page.next_key is None:
-                return out
+                return sorted(out, key=lambda i: i.id)
             after = page.next_key
 
     async def user(self, username: str):

@@ -137,3 +137,36 @@ async def test_store_of_the_first_release_upgrades_with_its_data(tmp_path):
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (str(schema.SCHEMA_VERSION),)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     con.close()
+
+
+def test_a_postgresql_bulk_load_leaves_later_stores_their_foreign_keys(tmp_path):
+    """A demo built on PostgreSQL adds its foreign keys back after the load
+    (migrations._add_foreign_keys). SQLAlchemy's AddConstraint marks the model's
+    constraint as added separately by default: every SQLite store created later
+    in the same process (a test worker, say) then came without its foreign keys."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sqlite3, sys\n"
+        "from sagicc_tui.local_store.demo import build_demo\n"
+        "from sagicc_tui.local_store.engine import make_engine\n"
+        "from sagicc_tui.local_store.migrations import ensure_schema\n"
+        "build_demo(sys.argv[1], tickets=20)\n"
+        "engine = make_engine(sys.argv[2]); ensure_schema(engine); engine.dispose()\n"
+        "print(len(sqlite3.connect(sys.argv[2]).execute('PRAGMA foreign_key_list(account)').fetchall()))\n"
+    )
+    from tests.support.pg import drop_schema, new_schema, pg_available
+
+    reason = pg_available()
+    if reason:
+        pytest.fail(f"PostgreSQL is required for this test and is not reachable: {reason}")
+    name, url = new_schema()
+    try:
+        # A fresh process: this one may have done a bulk load already.
+        proc = subprocess.run([sys.executable, "-c", probe, url, str(tmp_path / "later.db")],
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        drop_schema(name)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "1"  # account.customer_id -> customer.id

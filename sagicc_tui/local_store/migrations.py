@@ -263,7 +263,10 @@ def _add_foreign_keys(conn: Connection) -> None:
         have = {tuple(fk["constrained_columns"]) for fk in found.get_foreign_keys(tb.name)}
         for fk in tb.foreign_key_constraints:
             if tuple(c.name for c in fk.columns) not in have:
-                conn.execute(AddConstraint(fk))
+                # isolate_from_table=False: by default AddConstraint marks the model's
+                # constraint "added separately", and every later CREATE TABLE in this
+                # process (a new SQLite store, say) would leave the foreign key out.
+                conn.execute(AddConstraint(fk, isolate_from_table=False))
 
 
 def _bulk_load_pending(conn: Connection) -> bool:
