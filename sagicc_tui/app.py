@@ -33,6 +33,7 @@ from sagicc_tui.session import Session
 from sagicc_tui.settings import Settings, load_settings, save_settings
 from sagicc_tui.unsaved import UnsavedDrafts
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.io import BackendCalls, error_text
 from sagicc_tui.widgets.pending_watch import PendingWatch
 
 DEFAULT_THEME = "textual-dark"
@@ -58,7 +59,7 @@ def _screen_commands():
     return ScreenCommands
 
 
-class SagiccApp(App[None]):
+class SagiccApp(BackendCalls, App[None]):
     # Every screen's actions by name in ctrl+p, the ticket screen's too.
     COMMANDS = App.COMMANDS | {_screen_commands}
     # Every stylesheet, loaded once at start: a Screen's CSS_PATH would join the app-wide
@@ -182,7 +183,14 @@ class SagiccApp(App[None]):
         self.startup_seconds = time.perf_counter() - self._started
         self.log.info(f"sagicc start-up: first frame after {self.startup_seconds:.3f} s")
 
-    @work(exclusive=True, group="session")
+    # The session's steps (_open, _signing_in, _begin) stay @work, not
+    # BackendCalls.call: they share one exclusive "session" group, so a new
+    # sign-in replaces a half-done opening whichever step it is in; they chain
+    # through call_next (ask for a token on PermissionDenied, sign in, open
+    # again, find the user, begin), and they run before any screen exists to
+    # show a sentence on. Each catches its own defects into one sentence, and
+    # exit_on_error=False keeps the app running whatever escapes.
+    @work(exclusive=True, group="session", exit_on_error=False)
     async def _open(self) -> None:
         try:
             backend = await self.open_backend()
@@ -247,13 +255,17 @@ class SagiccApp(App[None]):
             return
         self._signing_in(token.strip())
 
-    @work(exclusive=True, group="session")
+    @work(exclusive=True, group="session", exit_on_error=False)  # why @work: see _open
     async def _signing_in(self, token: str) -> None:
         assert self.sign_in is not None
         try:
             warning = await self.sign_in(token)
         except SagiccError as e:
             self.call_next(self._ask_token, labels.error_sentence(e))
+            return
+        except Exception as e:  # noqa: BLE001 - a defect: logged, one sentence, asked again
+            self.log.error("signing in failed", e)
+            self.call_next(self._ask_token, error_text(e))
             return
         if warning:
             self.notify(warning, severity="warning", timeout=20)
@@ -287,7 +299,7 @@ class SagiccApp(App[None]):
             return
         self._begin(user)
 
-    @work(exclusive=True, group="session")
+    @work(exclusive=True, group="session", exit_on_error=False)  # why @work: see _open
     async def _begin(self, user: User) -> None:
         await self._start_session(user)
 
@@ -297,6 +309,10 @@ class SagiccApp(App[None]):
             campaigns = await self.backend.session(user).agent.list_campaigns()
         except SagiccError as e:
             self.notify(labels.error_sentence(e), severity="error")
+            return
+        except Exception as e:  # noqa: BLE001 - a defect: logged, one sentence, the app goes on
+            self.log.error("starting the session failed", e)
+            self.notify(error_text(e), severity="error")
             return
         self.call_next(self._show_tickets, user, campaigns)
 
@@ -371,12 +387,12 @@ class SagiccApp(App[None]):
 
     def retry_unsaved(self) -> None:
         if self.backend is not None and len(self.unsaved):
-            self._flush_unsaved()
+            backend = self.backend
+            # Quiet: a retry on a timer; the drafts it could not hand over stay kept for the next one.
+            self.call("unsaved-drafts", lambda: self.unsaved.flush(backend), self._flushed, quiet=True)
 
-    @work(exclusive=True, group="unsaved-drafts", exit_on_error=False)
-    async def _flush_unsaved(self) -> None:
-        assert self.backend is not None
-        if await self.unsaved.flush(self.backend) is None:
+    def _flushed(self, problem: SagiccError | None) -> None:
+        if problem is None:
             self._quit_asked = False
             self.notify(_("The drafts that could not be saved before are saved now."))
 

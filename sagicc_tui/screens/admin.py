@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -57,6 +57,7 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.campaign_mail import CampaignMailForm
+from sagicc_tui.widgets.io import BackendCalls, error_text
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -190,7 +191,7 @@ class TokenShown(TranslatedBindings, Screen[None]):
         self.dismiss(None)
 
 
-class AdminScreen(TranslatedBindings, Screen[None]):
+class AdminScreen(BackendCalls, TranslatedBindings, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"), id="admin.back"),
                 Binding("ctrl+s", "save", N_("Save"), id="admin.save")]
     DEFAULT_CSS = """
@@ -290,14 +291,18 @@ class AdminScreen(TranslatedBindings, Screen[None]):
 
     # --- loading -------------------------------------------------------------------------
 
-    @work(exclusive=True, group="admin-load", exit_on_error=False)
-    async def reload(self, select_campaign: int | None = None) -> None:
-        try:
-            users = await self.session.agent.list_users()
-            campaigns = await self.session.agent.list_campaigns()
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
+    # Every read and write goes through BackendCalls.call: this screen has no
+    # status line, so a refusal or a defect is one notification and the form
+    # keeps what was typed. Separate presses (add a user, then another) do not
+    # cancel each other's write; a campaign's save replaces the one before it.
+
+    def reload(self, select_campaign: int | None = None) -> None:
+        async def read() -> tuple[list[User], list[Campaign]]:
+            return await self.session.agent.list_users(), await self.session.agent.list_campaigns()
+
+        self.call("admin-load", read, lambda lists: self._listed(*lists, select_campaign))
+
+    def _listed(self, users: list[User], campaigns: list[Campaign], select_campaign: int | None) -> None:
         self.users, self.campaigns = users, campaigns
         ul = self.query_one("#admin-users", OptionList)
         ul.clear_options()
@@ -368,57 +373,63 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         return current
 
     @on(Button.Pressed, "#user-add")
-    @work(group="admin-write", exit_on_error=False)
-    async def add_user(self) -> None:
+    def add_user(self) -> None:
         from sagicc_tui.domain.admin import check_export
 
-        try:
+        async def write() -> tuple[str, str]:
             name, full, role, camps, export, language = self._user_form()
             made = await self.session.admin.add_user(UserInput(
                 username=name, role=role, full_name=full, campaign_ids=camps, can_export=check_export(export),
                 language=language or None))
             issued = await self.session.admin.issue_user_token(made.username)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.notify(_("User {user} added.", user=made.username))
-        self.app.push_screen(TokenShown(made.username, issued.token))
-        self.reload()
+            return made.username, issued.token
+
+        def added(made: tuple[str, str]) -> None:
+            username, token = made
+            self.notify(_("User {user} added.", user=username))
+            self.app.push_screen(TokenShown(username, token))
+            self.reload()
+
+        self.call("admin-write", write, added, exclusive=False)
+
+    def _refused_long(self, error: SagiccError) -> None:
+        """A refused form save: the sentence stays longer, and the form keeps what was typed."""
+        self.notify(error_text(error), severity="error", timeout=10)
 
     @on(Button.Pressed, "#user-save")
-    @work(group="admin-write", exit_on_error=False)
-    async def save_user(self) -> None:
-        try:
+    def save_user(self) -> None:
+        async def write() -> str | None:
             name, full, role, camps, export, language = self._user_form()
             current = self._listed_user(name)
             if current is None:
-                return
+                return None
             # Saved at the version this screen read: another administrator's change in between is refused.
             await self.session.admin.update_user(name, UserChanges(
                 full_name=full, role=role, campaign_ids=camps, export=export, language=language),
                 expected_version=current.version)
-        except SagiccError as e:  # the form keeps what was typed
-            self.notify(labels.error_sentence(e), severity="error", timeout=10)
-            if isinstance(e, StaleWrite):
+            return name
+
+        def saved(name: str | None) -> None:
+            if name is not None:
+                self.notify(_("User {user} saved.", user=name))
+                self.reload()
+
+        def refused(error: SagiccError) -> None:
+            self._refused_long(error)
+            if isinstance(error, StaleWrite):
                 self.reload()  # the list reads the user again: choosing them shows what was saved meanwhile
-            return
-        self.notify(_("User {user} saved.", user=name))
-        self.reload()
+
+        self.call("admin-write", write, saved, refused, quiet=True, settle=True, exclusive=False)
 
     @on(Button.Pressed, "#user-toggle")
-    @work(group="admin-write", exit_on_error=False)
-    async def toggle_user(self) -> None:
+    def toggle_user(self) -> None:
         name = self.query_one("#user-name", Input).value.strip()
         current = self._listed_user(name)
         if current is None:
             return
-        try:
-            await self.session.admin.update_user(name, UserChanges(active=not current.active),
-                                           expected_version=current.version)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.reload()
+        self.call("admin-write", lambda: self.session.admin.update_user(
+            name, UserChanges(active=not current.active), expected_version=current.version),
+            lambda _user: self.reload(), exclusive=False)
 
     # --- campaigns --------------------------------------------------------------------------
 
@@ -449,31 +460,31 @@ class AdminScreen(TranslatedBindings, Screen[None]):
             self.save_user()
 
     @on(Button.Pressed, "#camp-save")
-    @work(group="admin-write", exclusive=True, exit_on_error=False)
-    async def save_campaign(self) -> None:
-        if self.campaign is None:
+    def save_campaign(self) -> None:
+        campaign = self.campaign
+        if campaign is None:
             return
-        try:
-            saved = await self.session.admin.save_campaign(self.campaign.id, self._campaign_form(self.campaign),
-                                                     expected_version=self.campaign.version)
-        except SagiccError as e:  # the form keeps what was typed
-            self.notify(labels.error_sentence(e), severity="error", timeout=10)
-            return
-        self.campaign = saved
-        self.notify(_("Campaign {name} saved.", name=saved.name))
-        self.reload(select_campaign=saved.id)
+
+        async def write() -> Campaign:
+            return await self.session.admin.save_campaign(campaign.id, self._campaign_form(campaign),
+                                                          expected_version=campaign.version)
+
+        def saved(saved: Campaign) -> None:
+            self.campaign = saved
+            self.notify(_("Campaign {name} saved.", name=saved.name))
+            self.reload(select_campaign=saved.id)
+
+        self.call("admin-campaign", write, saved, self._refused_long, quiet=True, settle=True)
 
     @on(Button.Pressed, "#camp-new")
-    @work(group="admin-write", exclusive=True, exit_on_error=False)
-    async def new_campaign(self) -> None:
+    def new_campaign(self) -> None:
         name = _("New campaign {n}", n=len(self.campaigns) + 1)
-        try:
-            made = await self.session.admin.add_campaign(starter_campaign(name))
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.campaign = None
-        self.reload(select_campaign=made.id)
+
+        def made(made: Campaign) -> None:
+            self.campaign = None
+            self.reload(select_campaign=made.id)
+
+        self.call("admin-campaign", lambda: self.session.admin.add_campaign(starter_campaign(name)), made)
 
     # --- channel gateways ----------------------------------------------------------------------
 
@@ -485,29 +496,23 @@ class AdminScreen(TranslatedBindings, Screen[None]):
         return name
 
     @on(Button.Pressed, "#gateway-issue")
-    @work(group="admin-write", exit_on_error=False)
-    async def issue_gateway_token(self) -> None:
+    def issue_gateway_token(self) -> None:
         name = self._gateway_name()
         if name is None:
             return
-        try:
-            issued = await self.session.admin.issue_channel_token(name)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.app.push_screen(TokenShown(issued.label, issued.token, gateway=True))
+        self.call("admin-write", lambda: self.session.admin.issue_channel_token(name),
+                  lambda issued: self.app.push_screen(TokenShown(issued.label, issued.token, gateway=True)),
+                  exclusive=False)
 
     @on(Button.Pressed, "#gateway-revoke")
-    @work(group="admin-write", exit_on_error=False)
-    async def revoke_gateway_tokens(self) -> None:
+    def revoke_gateway_tokens(self) -> None:
         name = self._gateway_name()
         if name is None:
             return
-        try:
-            n = await self.session.admin.revoke_channel_tokens(name)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
+        self.call("admin-write", lambda: self.session.admin.revoke_channel_tokens(name),
+                  lambda n: self._revoked(name, n), exclusive=False)
+
+    def _revoked(self, name: str, n: int) -> None:
         if n:
             self.notify(_("Revoked {n} token(s) of the gateway {name}; it can no longer deliver messages.",
                           n=n, name=name))

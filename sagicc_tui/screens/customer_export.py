@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -43,6 +43,7 @@ from sagicc_tui.files import export_to_file
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
 from sagicc_tui.session import Session
+from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import RadioButton
 
@@ -68,7 +69,7 @@ def default_path(directory: str | Path | None, fmt: ExportFormat, today: datetim
     return str(candidate)
 
 
-class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None]):
+class CustomerExportScreen(BackendCalls, TranslatedBindings, ModalScreen[ExportResult | None]):
     BINDINGS = [
         Binding("ctrl+s", "export", N_("Export"), id="customers.export.run"),
         Binding("escape", "close", N_("Close"), id="customers.export.close"),
@@ -78,15 +79,6 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
     class _Progress(Message):
         done: int
         total: int
-
-    @dataclass
-    class _Done(Message):
-        result: ExportResult
-
-    @dataclass
-    class _Failed(Message):
-        error: SagiccError | None
-        reason: str = ""
 
     def __init__(self, backend: Backend, user: User, *, directory: str | None = None) -> None:
         super().__init__()
@@ -177,29 +169,27 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
         self.query_one("#btn-export", Button).disabled = True
         self._run(path, self.fmt)
 
-    @work(exclusive=True, group="customer-export")
-    async def _run(self, path: str, fmt: ExportFormat) -> None:
+    def _run(self, path: str, fmt: ExportFormat) -> None:
         def progress(done: int, total: int) -> None:
             self.post_message(self._Progress(done, total))  # thread safe
 
-        try:
-            result = await export_to_file(self.session, path, fmt.value, progress)
-        except SagiccError as e:
-            self.post_message(self._Failed(e))
-            return
-        except OSError as e:
-            self.post_message(self._Failed(None, e.strerror or str(e)))
-            return
-        self.post_message(self._Done(result))
+        async def export() -> ExportResult:
+            try:
+                return await export_to_file(self.session, path, fmt.value, progress)
+            except OSError as e:  # the file of the user's choosing: its own sentence
+                raise SagiccError(N_("The file could not be written ({reason})."),
+                                  reason=e.strerror or str(e)) from e
+
+        # Quiet and settled: every sentence, a defect's too, goes to the dialog's error line.
+        self.call("customer-export", export, self._done, self._failed, quiet=True, settle=True)
 
     @on(_Progress)
     def _progress(self, message: _Progress) -> None:
         self.query_one("#export-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
 
-    @on(_Done)
-    def _done(self, message: _Done) -> None:
+    def _done(self, result: ExportResult) -> None:
         self.running = False
-        r = self.result = message.result
+        r = self.result = result
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=max(r.customers, 1), progress=max(r.customers, 1))
         self.query_one("#export-status", Static).update(sanitize.content(
@@ -212,16 +202,12 @@ class CustomerExportScreen(TranslatedBindings, ModalScreen[ExportResult | None])
             self._offered = path_input.value = self._default_path()
         self.query_one("#btn-close", Button).focus()
 
-    @on(_Failed)
-    def _failed(self, message: _Failed) -> None:
+    def _failed(self, error: SagiccError) -> None:
         self.running = False
         self.query_one("#export-progress").display = False
         self.query_one("#export-status", Static).update("")
         self.query_one("#btn-export", Button).disabled = False
-        if message.error is not None:
-            self._show_error(tr(message.error.message))
-        else:
-            self._show_error(_("The file could not be written ({reason}).", reason=message.reason))
+        self._show_error(tr(error.message))
 
     def action_close(self) -> None:
         if self.running:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
@@ -40,6 +39,7 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.customer_list import customer_type_label, id_type_label
+from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 FIELDS = ("type", "id-type", "id-number", "first", "middle", "last", "second", "birth", "email", "phone")
@@ -81,19 +81,11 @@ class FormResult:
     open_id: int | None = None  # the user chose to open this existing customer instead
 
 
-class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
+class CustomerFormScreen(BackendCalls, TranslatedBindings, ModalScreen[FormResult | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), id="customers.form.save"),
         Binding("escape", "cancel", N_("Cancel"), id="customers.form.cancel"),
     ]
-
-    @dataclass
-    class _Saved(Message):
-        customer: Customer
-
-    @dataclass
-    class _Failed(Message):
-        error: SagiccError
 
     def __init__(self, backend: Backend, user: User, customer: Customer | None = None) -> None:
         super().__init__()
@@ -244,29 +236,27 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
         self._saving = True
         self._save(self._last, allow_duplicate=True)
 
-    @work(exclusive=True, group="customer-form")
-    async def _save(self, data: CustomerInput, allow_duplicate: bool = False) -> None:
-        try:
-            if self.customer is None:
-                saved = await self.session.customers.create_customer(data, allow_duplicate=allow_duplicate)
-            else:
-                saved = await self.session.customers.update_customer(self.customer.id, data,
-                                                           expected_version=self.customer.version,
-                                                           allow_duplicate=allow_duplicate)
-        except SagiccError as e:
-            self.post_message(self._Failed(e))
-            return
-        self.post_message(self._Saved(saved))
+    # Quiet and settled: every sentence, a defect's too, goes next to its field or
+    # to the form's own error line (a notification would cover the form).
 
-    @on(_Saved)
-    def _saved(self, message: _Saved) -> None:
-        self._saving = False
-        self.dismiss(FormResult(customer=message.customer))
+    def _save(self, data: CustomerInput, allow_duplicate: bool = False) -> None:
+        customer = self.customer
 
-    @on(_Failed)
-    def _failed(self, message: _Failed) -> None:
+        async def write() -> Customer:
+            if customer is None:
+                return await self.session.customers.create_customer(data, allow_duplicate=allow_duplicate)
+            return await self.session.customers.update_customer(customer.id, data,
+                                                                expected_version=customer.version,
+                                                                allow_duplicate=allow_duplicate)
+
+        self.call("customer-form", write, self._saved, self._failed, quiet=True, settle=True)
+
+    def _saved(self, customer: Customer) -> None:
         self._saving = False
-        e = message.error
+        self.dismiss(FormResult(customer=customer))
+
+    def _failed(self, e: SagiccError) -> None:
+        self._saving = False
         self.show_error(e)
         if isinstance(e, StaleWrite) and self.customer is not None:
             self._read_theirs(self.customer.id)
@@ -296,29 +286,21 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
             values[key] = self.query_one(f"#f-{key}", Input).value
         return values
 
-    @work(exclusive=True, group="customer-theirs")
-    async def _read_theirs(self, customer_id: int) -> None:
-        try:
+    def _read_theirs(self, customer_id: int) -> None:
+        async def read() -> tuple[Customer, str]:
             current = await self.session.customers.get_customer(customer_id)
             names = {u.id: u.full_name for u in await self.session.agent.list_users()}
-        except SagiccError as e:
-            self.post_message(self._Failed(e))
-            return
-        self.post_message(self._Theirs(current, names.get(current.updated_by or 0, "")))
+            return current, names.get(current.updated_by or 0, "")
 
-    @dataclass
-    class _Theirs(Message):
-        customer: Customer
-        by: str
+        self.call("customer-theirs", read, self._compare, self._failed, quiet=True, settle=True)
 
-    @on(_Theirs)
-    def _compare(self, message: _Theirs) -> None:
+    def _compare(self, theirs: tuple[Customer, str]) -> None:
         from sagicc_tui.screens.ticket_compare import CompareScreen
 
         started = self.customer
         if started is None:
             return
-        current = message.customer
+        current, by = theirs
         base, mine, theirs = self._values(started), self._mine(), self._values(current)
 
         def text(key: str, value: object) -> str:
@@ -350,14 +332,14 @@ class CustomerFormScreen(TranslatedBindings, ModalScreen[FormResult | None]):
         if not review:
             chosen({})
             return
-        self.app.push_screen(CompareScreen(_("this customer"), review, by=message.by, at=current.updated_at), chosen)
+        self.app.push_screen(CompareScreen(_("this customer"), review, by=by, at=current.updated_at), chosen)
 
     def action_open_existing(self) -> None:
         if self._existing_id is not None:
             self.dismiss(FormResult(open_id=self._existing_id))
 
     def action_cancel(self) -> None:
-        self.workers.cancel_group(self, "customer-form")
+        self.cancel_calls("customer-form")
         self.dismiss(None)
 
     @on(Input.Submitted)

@@ -14,14 +14,11 @@ Escape back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -50,6 +47,7 @@ from sagicc_tui.widgets.customer_list import (
     customer_type_label,
     id_type_label,
 )
+from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.ticket_card import format_created
 from sagicc_tui.widgets.translated import TranslatedBindings
 
@@ -104,7 +102,7 @@ class CustomerConfirmScreen(TranslatedBindings, ModalScreen[bool]):
         self.dismiss(event.button.id == "btn-yes")
 
 
-class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
+class CustomerProfileScreen(BackendCalls, TranslatedBindings, Screen[bool]):
     BINDINGS = [
         Binding("e", "edit", N_("Edit"), id="customers.profile.edit"),
         Binding("d", "disable", N_("Disable customer"), id="customers.profile.disable"),
@@ -115,24 +113,6 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         Binding("r", "refresh", N_("Refresh"), id="customers.profile.refresh"),
         Binding("escape", "back", N_("Back"), id="customers.profile.back"),
     ]
-
-    @dataclass
-    class _Loaded(Message):
-        profile: CustomerProfile
-
-    @dataclass
-    class _Failed(Message):
-        error: SagiccError
-        leave: bool = False
-
-    @dataclass
-    class _Changed(Message):
-        customer: Customer | None  # None: deleted
-        note: str
-
-    @dataclass
-    class _Similar(Message):
-        similar: list[SimilarCustomer]
 
     def __init__(self, backend: Backend, user: User, customer_id: int) -> None:
         super().__init__()
@@ -175,22 +155,20 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
 
     # --- loading ------------------------------------------------------------------------------
 
-    @work(exclusive=True, group="customer-profile")
-    async def _load(self) -> None:
-        try:
-            profile = await self.session.customers.customer_profile(self.customer_id)
-        except SagiccError as e:
-            self.post_message(self._Failed(e, leave=True))
-            return
-        self.post_message(self._Loaded(profile))
+    # Every read and write goes through BackendCalls.call, quiet and settled: the
+    # sentence (a defect's too) goes to this screen's own error line, or, for a
+    # profile that cannot be read, to a notification as the screen closes.
 
-    @on(_Failed)
-    def _failed(self, message: _Failed) -> None:
-        if message.leave:
-            self.notify(tr(message.error.message), severity="error")
-            self.dismiss(True)
-            return
-        self.show_error(tr(message.error.message))
+    def _load(self) -> None:
+        self.call("customer-profile", lambda: self.session.customers.customer_profile(self.customer_id),
+                  self._show, self._load_failed, quiet=True, settle=True)
+
+    def _load_failed(self, error: SagiccError) -> None:
+        self.notify(tr(error.message), severity="error")
+        self.dismiss(True)
+
+    def _failed(self, error: SagiccError) -> None:
+        self.show_error(tr(error.message))
 
     def show_error(self, text: str) -> None:
         err = self.query_one("#profile-error", Static)
@@ -202,9 +180,8 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         err = self.query_one("#profile-error", Static)
         return str(err.render()) if err.has_class("-shown") else ""
 
-    @on(_Loaded)
-    def _show(self, message: _Loaded) -> None:
-        p = self.profile = message.profile
+    def _show(self, profile: CustomerProfile) -> None:
+        p = self.profile = profile
         c = p.customer
         self.query_one("#profile-title", Static).update(Content.assemble(
             (_("Customer") + ": ", "bold"), (sanitize.one_line(c.full_name, max_len=80), "bold"),
@@ -323,19 +300,15 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         self.show_error("")
         self._set_status(self.profile.customer)
 
-    @work(exclusive=True, group="customer-write")
-    async def _set_status(self, customer: Customer) -> None:
-        try:
+    def _set_status(self, customer: Customer) -> None:
+        async def write() -> tuple[Customer | None, str]:
             if customer.status is CustomerStatus.ACTIVE:
                 saved = await self.session.customers.disable_customer(customer.id, expected_version=customer.version)
-                note = _("The customer is disabled.")
-            else:
-                saved = await self.session.customers.enable_customer(customer.id, expected_version=customer.version)
-                note = _("The customer is enabled.")
-        except SagiccError as e:
-            self.post_message(self._Failed(e))
-            return
-        self.post_message(self._Changed(saved, note))
+                return saved, _("The customer is disabled.")
+            saved = await self.session.customers.enable_customer(customer.id, expected_version=customer.version)
+            return saved, _("The customer is enabled.")
+
+        self.call("customer-write", write, self._changed, self._failed, quiet=True, settle=True)
 
     def action_delete(self) -> None:
         if self.profile is None or not can(self.user, Permission.DELETE_CUSTOMERS):
@@ -352,20 +325,18 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
         if yes and self.profile is not None:
             self._delete(self.profile.customer.id)
 
-    @work(exclusive=True, group="customer-write")
-    async def _delete(self, customer_id: int) -> None:
-        try:
+    def _delete(self, customer_id: int) -> None:
+        async def write() -> tuple[Customer | None, str]:
             await self.session.customers.delete_customer(customer_id)
-        except SagiccError as e:
-            self.post_message(self._Failed(e))
-            return
-        self.post_message(self._Changed(None, _("The customer was deleted.")))
+            return None, _("The customer was deleted.")
 
-    @on(_Changed)
-    def _changed(self, message: _Changed) -> None:
+        self.call("customer-write", write, self._changed, self._failed, quiet=True, settle=True)
+
+    def _changed(self, outcome: tuple[Customer | None, str]) -> None:
+        customer, note = outcome  # None: deleted
         self.changed = True
-        self.notify(message.note)
-        if message.customer is None:
+        self.notify(note)
+        if customer is None:
             self.dismiss(True)
         else:
             self._load()
@@ -390,19 +361,13 @@ class CustomerProfileScreen(TranslatedBindings, Screen[bool]):
             return
         self._load_similar(self.profile.customer.id)
 
-    @work(exclusive=True, group="customer-similar")
-    async def _load_similar(self, customer_id: int) -> None:
-        try:
-            similar = await self.session.customers.similar_customers(customer_id)
-        except SagiccError as e:
-            self.post_message(self._Failed(e))
-            return
-        self.post_message(self._Similar(similar))
+    def _load_similar(self, customer_id: int) -> None:
+        self.call("customer-similar", lambda: self.session.customers.similar_customers(customer_id),
+                  self._show_similar, self._failed, quiet=True, settle=True)
 
-    @on(_Similar)
-    def _show_similar(self, message: _Similar) -> None:
+    def _show_similar(self, similar: list[SimilarCustomer]) -> None:
         options = []
-        for s in message.similar:
+        for s in similar:
             item = s.customer
             reasons = ", ".join(_(REASON_LABELS[r]) for r in s.reasons)
             options.append((Content.assemble(

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.segment import Segment
-from textual import on, work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -38,6 +37,7 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import clean, one_line
 from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.io import BackendCalls, error_text
 
 PAGE = 100
 WINDOW_PAGES = 5  # at most this many pages kept; the far end is dropped
@@ -67,7 +67,7 @@ class _Line:
     kind: str  # "head", "body", "meta", "gap"
 
 
-class ConversationView(ScrollView, can_focus=True, inherit_bindings=False):
+class ConversationView(BackendCalls, ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES = {
         "conversation--incoming",
         "conversation--outgoing",
@@ -101,12 +101,6 @@ class ConversationView(ScrollView, can_focus=True, inherit_bindings=False):
     @dataclass
     class RetryRequested(Message):
         interaction_id: int
-
-    @dataclass
-    class _Page(Message):
-        generation: int
-        page: ConversationPage
-        mode: str  # "reset-start", "reset-end", "after", "before", "live"
 
     def __init__(self, backend: Backend, user: User, ticket_id: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -155,36 +149,36 @@ class ConversationView(ScrollView, can_focus=True, inherit_bindings=False):
         self.since, self.until = since, until
         self.reload()
 
-    @work(exclusive=True, group="conversation-page")
-    async def _fetch(self, generation: int, mode: str, after: ConversationKey | None,
-                     before: ConversationKey | None) -> None:
+    def _fetch(self, generation: int, mode: str, after: ConversationKey | None,
+               before: ConversationKey | None) -> None:
+        """`mode`: "reset-start", "reset-end", "after", "before" or "live"."""
         # Exclusive: a reset (g, G, a filter) cancels a page still on its way;
         # the generation drops any answer that belongs to an older window.
+        # Quiet and settled: a refusal or a defect is one notification, as
+        # before, and the view stops "loading" so the next key reads again.
         self._loading = True
-        try:
-            page = await self._session.tickets.conversation(
-                self._ticket_id, channels=self.channels, include_previous=self.include_previous,
-                since=self.since, until=self.until, after_key=after, before_key=before, from_end=mode in ("reset-end", "live"), limit=PAGE)
-        except SagiccError as e:
-            self._loading = False
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.post_message(self._Page(generation, page, mode))
+        channels, include_previous, since, until = self.channels, self.include_previous, self.since, self.until
+        self.call("conversation-page", lambda: self._session.tickets.conversation(
+            self._ticket_id, channels=channels, include_previous=include_previous, since=since, until=until,
+            after_key=after, before_key=before, from_end=mode in ("reset-end", "live"), limit=PAGE),
+            lambda page: self._page_arrived(generation, page, mode), self._page_failed, quiet=True, settle=True)
 
-    @on(_Page)
-    def _page_arrived(self, message: _Page) -> None:
+    def _page_failed(self, error: SagiccError) -> None:
         self._loading = False
-        if message.generation != self._generation:
+        self.notify(error_text(error), severity="error")
+
+    def _page_arrived(self, generation: int, page: ConversationPage, mode: str) -> None:
+        self._loading = False
+        if generation != self._generation:
             return
-        page = message.page
         items = list(page.items)
-        if message.mode.startswith("reset"):
+        if mode.startswith("reset"):
             self._items = items
             self._next_key, self._prev_key = page.next_key, page.prev_key
-            self._cursor = max(0, len(items) - 1) if message.mode == "reset-end" else 0
+            self._cursor = max(0, len(items) - 1) if mode == "reset-end" else 0
             self._rebuild()
-            self._scroll_to_cursor(end=message.mode == "reset-end")
-        elif message.mode == "after":
+            self._scroll_to_cursor(end=mode == "reset-end")
+        elif mode == "after":
             known = {i.interaction.id for i in self._items}
             self._items.extend(i for i in items if i.interaction.id not in known)
             self._next_key = page.next_key
@@ -199,7 +193,7 @@ class ConversationView(ScrollView, can_focus=True, inherit_bindings=False):
                 self.scroll_to(y=max(0, self.scroll_y - dropped_lines), animate=False)
             else:
                 self._rebuild()
-        elif message.mode == "live":
+        elif mode == "live":
             self._merge_newest(items)
         else:  # before
             known = {i.interaction.id for i in self._items}

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -44,11 +44,12 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import SagiccError
 from sagicc_tui.domain.models import Campaign, User
-from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.domain.query import FilterChoices, TicketQuery
 from sagicc_tui.i18n import _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.io import BackendCalls, error_text
 from sagicc_tui.widgets.toggles import RadioButton, SelectionList
 
 APPLY_DELAY = 0.3
@@ -132,7 +133,7 @@ def _day_range(start: datetime | None, stop: datetime | None) -> str:
     return f"{first} – {last}"
 
 
-class FilterBar(VerticalScroll):
+class FilterBar(BackendCalls, VerticalScroll):
     @dataclass
     class Changed(Message):
         """The filters changed: `query` is the base query with the new filters."""
@@ -423,32 +424,21 @@ class FilterBar(VerticalScroll):
 
     # --- workers -------------------------------------------------------------------------
 
-    @dataclass
-    class _Choices(Message):
-        users: list[User]
-        features: tuple[str, ...]
-        primary_values: tuple[str, ...]
+    # Through BackendCalls.call, quiet and settled: the sentence (a defect's too)
+    # is a notification, as it was, never the list screen's status line, which
+    # is about the list and not about the sidebar's choices.
 
-    @dataclass
-    class _Customers(Message):
-        text: str
-        found: dict[int, str]
+    def _refused(self, error: SagiccError) -> None:
+        self.notify(error_text(error), severity="error")
 
-    @work(exclusive=True, group="filter-choices")
-    async def _load_choices(self, campaign_ids: tuple[int, ...]) -> None:
-        try:
-            choices = await self._session.lists.filter_choices(campaign_ids)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        self.post_message(self._Choices(list(choices.users), choices.features, choices.primary_values))
+    def _load_choices(self, campaign_ids: tuple[int, ...]) -> None:
+        self.call("filter-choices", lambda: self._session.lists.filter_choices(campaign_ids),
+                  self._choices_arrived, self._refused, quiet=True, settle=True)
 
-    @on(_Choices)
-    def _choices_arrived(self, message: _Choices) -> None:
-        message.stop()
-        self._refill("#users", [(Content(one_line(u.full_name)), u.id) for u in message.users])
-        self._refill("#features", [(Content(one_line(f)), f) for f in message.features])
-        self._refill("#primary-values", [(Content(one_line(v)), v) for v in message.primary_values])
+    def _choices_arrived(self, choices: FilterChoices) -> None:
+        self._refill("#users", [(Content(one_line(u.full_name)), u.id) for u in choices.users])
+        self._refill("#features", [(Content(one_line(f)), f) for f in choices.features])
+        self._refill("#primary-values", [(Content(one_line(v)), v) for v in choices.primary_values])
 
     def _refill(self, list_id: str, options: list[tuple[Content, object]]) -> None:
         widget = self.query_one(list_id, SelectionList)
@@ -459,37 +449,35 @@ class FilterBar(VerticalScroll):
         if keep - values:
             self._schedule()  # a chosen value is gone with the campaign change
 
-    @work(exclusive=True, group="filter-customers")
-    async def _find_customers(self, text: str) -> None:
+    def _find_customers(self, text: str) -> None:
         query = TicketQuery(search=text, campaign_ids=self._campaign_ids())
-        try:
-            page = await self._session.lists.list_tickets(query, limit=100)
-        except SagiccError as e:
-            self.notify(labels.error_sentence(e), severity="error")
-            return
-        wanted = text.lower().lstrip("#")
-        found: dict[int, str] = {}
-        for card in page.rows:
-            name = one_line(card.customer_name)
-            if wanted in card.customer_id_number.lower() or wanted in name.lower():
-                found.setdefault(card.customer_id, f"{one_line(card.customer_id_number)} {name}")
-        self.post_message(self._Customers(text, found))
 
-    @on(_Customers)
-    def _customers_arrived(self, message: _Customers) -> None:
-        message.stop()
-        if not message.found:
-            self.notify(_("No customer with tickets you can see matches {text}.", text=one_line(message.text)),
+        async def find() -> dict[int, str]:
+            page = await self._session.lists.list_tickets(query, limit=100)
+            wanted = text.lower().lstrip("#")
+            found: dict[int, str] = {}
+            for card in page.rows:
+                name = one_line(card.customer_name)
+                if wanted in card.customer_id_number.lower() or wanted in name.lower():
+                    found.setdefault(card.customer_id, f"{one_line(card.customer_id_number)} {name}")
+            return found
+
+        self.call("filter-customers", find, lambda found: self._customers_arrived(text, found),
+                  self._refused, quiet=True, settle=True)
+
+    def _customers_arrived(self, text: str, found: dict[int, str]) -> None:
+        if not found:
+            self.notify(_("No customer with tickets you can see matches {text}.", text=one_line(text)),
                         severity="warning")
             return
-        self._customers.update(message.found)
+        self._customers.update(found)
         widget = self.query_one("#customers", SelectionList)
         keep = set(widget.selected)
         # Chosen customers stay; the new matches are added after them, unticked
         # except when there is exactly one (the usual: a document number).
-        only = next(iter(message.found)) if len(message.found) == 1 else None
+        only = next(iter(found)) if len(found) == 1 else None
         options = [(cid, label) for cid, label in self._customers.items()
-                   if cid in keep or cid in message.found]
+                   if cid in keep or cid in found]
         widget.clear_options()
         widget.add_options([Selection(Content(label), cid, cid in keep or cid == only)
                             for cid, label in options])

@@ -23,7 +23,12 @@ list's page): `error` then runs after a defect too, with the defect as one
 `SagiccError` (`as_error`), so nothing stays "loading" for ever.
 
 `quiet=True` is for background reads (heartbeat, activity polls): their
-failures go to `error` only and never cover what the user is reading.
+failures go to `error` only and never cover what the user is reading. With
+`settle=True` too, `error` is the one place the sentence goes (a form's field,
+a dialog's own error line), the defect's sentence included.
+
+`exclusive=False` is for writes started by separate presses (add one user,
+then another): a second press must not cancel a write already on its way.
 """
 
 from __future__ import annotations
@@ -86,7 +91,7 @@ class BackendCalls:
 
     def call(self, group: str, make: Callable[[], Awaitable[Any]], done: Callable[[Any], Any],
              error: Callable[[SagiccError], Any] | None = None, *, quiet: bool = False,
-             settle: bool = False) -> None:
+             settle: bool = False, exclusive: bool = True) -> None:
         def failed(e: SagiccError) -> Any:
             if not quiet:
                 self.feedback(error_text(e), "error")
@@ -110,7 +115,7 @@ class BackendCalls:
             self.post_message(CallResult(done, value))  # type: ignore[attr-defined]
 
         # The function, not a coroutine: a worker replaced before it starts leaves nothing un-awaited.
-        self.run_worker(job, group=self._call_group(group), exclusive=True,  # type: ignore[attr-defined]
+        self.run_worker(job, group=self._call_group(group), exclusive=exclusive,  # type: ignore[attr-defined]
                         exit_on_error=False)
 
     def _call_group(self, group: str) -> str:
