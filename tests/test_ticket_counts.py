@@ -22,11 +22,11 @@ from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.local_store import ticket_counts
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.backend import LocalBackend
-from sagicc_tui.local_store.demo import build_demo
 from sagicc_tui.local_store.engine import make_engine, write_tx
 from sagicc_tui.local_store.migrations import ensure_schema, read_version
 from sagicc_tui.local_store.tickets import scope
 from sagicc_tui.domain.ticket_changes import TicketChanges
+from tests.support.demo_store import demo_store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GROUPED = ("SELECT campaign_id, coalesce(assignee_id, 0), origin_channel, status, priority, type, count(*) "
@@ -35,18 +35,7 @@ GROUPED = ("SELECT campaign_id, coalesce(assignee_id, 0), origin_channel, status
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def demo_url(request, tmp_path):
-    if request.param == "sqlite":
-        url = str(tmp_path / "demo.db")
-    else:
-        from tests.support.pg import drop_schema, new_schema, pg_available
-
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required for these tests and is not reachable: {reason}")
-        name, url = new_schema()
-        request.addfinalizer(lambda: drop_schema(name))
-    build_demo(url, tickets=400, seed=7, now=NOW)
-    return url
+    return demo_store(request, tmp_path, tickets=400, seed=7, now=NOW)
 
 
 def _table(conn) -> dict[tuple, int]:

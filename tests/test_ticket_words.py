@@ -25,6 +25,7 @@ from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.demo import build_demo
 from sagicc_tui.local_store.migrations import ensure_schema, read_version
 from sagicc_tui.local_store.tickets import scope
+from tests.support.demo_store import demo_store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 t = schema.ticket.c
@@ -32,18 +33,7 @@ t = schema.ticket.c
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = str(tmp_path_factory.mktemp("words") / "demo.db")
-    else:
-        from tests.support.pg import drop_schema, new_schema, pg_available
-
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required for these tests and is not reachable: {reason}")
-        name, url = new_schema()
-        request.addfinalizer(lambda: drop_schema(name))
-    build_demo(url, tickets=1500, seed=11, now=NOW)
-    return url
+    return demo_store(request, tmp_path_factory.mktemp("words"), tickets=1500, seed=11, now=NOW)
 
 
 def _words(store) -> list[str]:

@@ -19,9 +19,9 @@ from sagicc_tui.domain.enums import TicketOrder, TicketStatus
 from sagicc_tui.domain.query import TicketPage, TicketQuery
 from sagicc_tui.local_store import tickets
 from sagicc_tui.local_store.backend import LocalBackend
-from sagicc_tui.local_store.demo import build_demo
 from sagicc_tui.remote import wire
 from sagicc_tui.server import encode
+from tests.support.demo_store import demo_store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 AWKWARD = 'comillas " y \\ barra, \x01\x1f control, \u2028 separador, ñandú, 🎫, </script>'
@@ -29,18 +29,7 @@ AWKWARD = 'comillas " y \\ barra, \x01\x1f control, \u2028 separador, ñandú, �
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = str(tmp_path_factory.mktemp("encode") / "demo.db")
-    else:
-        from tests.support.pg import drop_schema, new_schema, pg_available
-
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required for these tests and is not reachable: {reason}")
-        name, url = new_schema()
-        request.addfinalizer(lambda: drop_schema(name))
-    build_demo(url, tickets=600, seed=4, now=NOW)
-    return url
+    return demo_store(request, tmp_path_factory.mktemp("encode"), tickets=600, seed=4, now=NOW)
 
 
 def _both(store, user, query, **kw) -> tuple[bytes, bytes]:
