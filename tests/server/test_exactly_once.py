@@ -141,8 +141,11 @@ def _hold_store_lock(s, seconds: float, held: threading.Event) -> None:
         return
     import psycopg
 
-    dsn = s.world.store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as con:
+    url = s.world.store.engine.url
+    # The options (search_path) go as a keyword: a rendered URL spells their space as '+',
+    # which libpq does not read back.
+    dsn = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    with psycopg.connect(dsn, options=url.query.get("options", "")) as con:
         con.execute("LOCK TABLE note IN EXCLUSIVE MODE")  # reads go on; a note insert waits
         held.set()
         time.sleep(seconds)
@@ -163,7 +166,7 @@ async def test_a_retry_during_a_long_first_request_takes_effect_once(served):
         held = threading.Event()
         locker = threading.Thread(target=_hold_store_lock, args=(s, 4.0, held))
         locker.start()
-        held.wait(10)
+        assert held.wait(10), "the other writer never took the lock: the test would prove nothing"
         note = await backend.add_note(admin, t.ticket_id, "una sola vez", "yellow")
         await asyncio.to_thread(locker.join, 30)
     finally:

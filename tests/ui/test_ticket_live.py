@@ -46,6 +46,11 @@ async def _until(pilot, condition, *, rounds: int = 60) -> bool:
     return condition()
 
 
+def _comparing(app) -> bool:
+    """The compare screen is pushed and composed: isinstance alone is true before its rows are mounted."""
+    return isinstance(app.screen, CompareScreen) and bool(app.screen.query("#compare-save"))
+
+
 def _conversation(screen) -> str:
     return "\n".join(screen.query_one(ConversationView).text_lines())
 
@@ -202,14 +207,14 @@ async def test_a_cancelled_comparison_keeps_my_typing_and_writes_nothing(world):
                             in screen.query_one(StatusLine).text)
         assert text.text == "Mi descripción"
         screen.query_one("#tt-save", Button).press()
-        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert await _until(pilot, lambda: _comparing(app))
         await pilot.press("escape")
         await settle(pilot, rounds=2)
         assert app.screen is screen and text.text == "Mi descripción"
         assert (await other.get_ticket(sofia, r.ticket_id)).description == "Cambiado por Sofía"
         # Saving again compares again: there is no path that writes over hers unseen.
         screen.query_one("#tt-save", Button).press()
-        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert await _until(pilot, lambda: _comparing(app))
 
 
 async def test_an_untouched_ticket_tab_follows_the_other_users_change(world):
@@ -486,7 +491,7 @@ async def test_a_contact_changed_by_someone_else_is_compared_not_overwritten(wor
         [mail] = await other.list_contacts(sofia, r.customer_id)
         await other.update_contact(sofia, mail.id, ContactInput(kind=ContactKind.EMAIL, value="pedro@empresa.co"))
         screen.query_one("#contact-save", Button).press()
-        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert await _until(pilot, lambda: _comparing(app))
         assert [c.value for c in await other.list_contacts(sofia, r.customer_id)] == ["pedro@empresa.co"]
         app.screen.choose("value", Keep.THEIRS)
         app.screen.query_one("#compare-save", Button).press()
@@ -522,7 +527,7 @@ async def test_the_customer_profile_form_compares_a_change_made_meanwhile(world)
             type=theirs.type, id_type=theirs.id_type, id_number=theirs.id_number, first_name="Pedro José",
             last_name=theirs.last_name), expected_version=theirs.version)
         form.action_save()
-        assert await _until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert await _until(pilot, lambda: _comparing(app))
 
         def shown() -> str:
             return " ".join(str(w.render()) for w in app.screen.query("Static, Label"))
