@@ -72,6 +72,13 @@ async def main() -> None:
     }
     for order in TicketOrder:
         cases[f"order {order.value}"] = (lambda o=order: b.list_tickets(user, base.with_(order=o)))
+    # The agents' load (bench/agents.py) filters by status in every order: a
+    # narrow status walks an order index past every ticket of the others.
+    for statuses in ((TicketStatus.NEW,), (TicketStatus.OPEN,), (TicketStatus.NEW, TicketStatus.OPEN)):
+        label = "+".join(s.value for s in statuses)
+        for order in TicketOrder:
+            cases[f"order {order.value}, {label}"] = (
+                lambda o=order, st=statuses: b.list_tickets(user, base.with_(order=o, statuses=st)))
     print(f"# store: {args.db}  tickets: {total}  in campaign {camp}: {in_campaign}  user: {args.user} ({user.role.value})")
     print(f"# machine: {platform.node()} {platform.machine()} {platform.python_version()}  repeat={args.repeat}"
           f"  load average {os.getloadavg()[0]:.1f}")

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from sagicc_tui.domain.enums import ChannelType, Priority, TicketOrder, TicketStatus, TicketType, UserFilter
 from sagicc_tui.domain.query import TicketQuery
-from sagicc_tui.local_store import ticket_counts
+from sagicc_tui.local_store import schema, ticket_counts
 from sagicc_tui.local_store import ticket_query as tq
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.engine import make_engine, write_tx
@@ -167,9 +167,9 @@ async def test_the_16_step_fills_the_counters_of_an_existing_store(demo_url) -> 
             conn.exec_driver_sql("DROP TABLE ticket_count")
             conn.exec_driver_sql("UPDATE ticket SET status = 'closed' WHERE mod(id, 3) = 0")
             conn.exec_driver_sql("UPDATE meta SET value = '15' WHERE key = 'schema_version'")
-        assert ensure_schema(engine) == 16
+        assert ensure_schema(engine) == schema.SCHEMA_VERSION
         with engine.connect() as conn:
-            assert read_version(conn) == 16
+            assert read_version(conn) == schema.SCHEMA_VERSION
             assert _table(conn) == _grouped(conn) and sum(_table(conn).values()) >= 400
         with write_tx(engine) as conn:  # and its triggers follow the next write
             conn.exec_driver_sql("UPDATE ticket SET status = 'new' WHERE mod(id, 5) = 0")

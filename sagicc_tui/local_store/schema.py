@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from sagicc_tui.domain.enums import Priority
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 # Larger than any epoch second we will see; puts "no value" last in ascending orders.
 NEVER = 9_000_000_000_000
@@ -438,6 +438,17 @@ def _order_indexes() -> None:
 
 
 _order_indexes()
+
+#: Orders whose missing key (no next task, read, no SLA deadline) gathers
+#: whole statuses at one end: every new ticket has no next task, every closed
+#: one is read and has no deadline. A one-status filter in such an order
+#: walked the campaign's order index past all the other tickets, or sorted
+#: every ticket of that status (220-530 ms at 1M tickets); with the status
+#: second it reads its page off one index range (1-4 ms). Several statuses
+#: keep the campaign's order index (they interleave; ~10 ms).
+STATUS_ORDERS = ("unread_asc", "unread_desc", "next_task_furthest", "next_task_closest", "sla_due")
+for _name in STATUS_ORDERS:
+    Index(f"ix_ticket_{_name}_by_status", c.campaign_id, c.status, ORDER_KEYS[_name][0], c.id)
 Index("ix_ticket_assignee_status", c.assignee_id, c.status)
 # L7 pending tickets: mine and open, in the pending order, read off one
 # index (an agent can hold tens of thousands of tickets). Literal statuses:
