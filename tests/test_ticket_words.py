@@ -189,3 +189,32 @@ def test_pending_tickets_read_their_own_index(tmp_path) -> None:
         assert "ix_ticket_pending" in plan
     finally:
         store.engine.dispose()
+
+
+async def test_a_page_walks_its_order_only_for_a_word_common_in_its_own_campaigns(tmp_path, monkeypatch) -> None:
+    # The index's statistics count the whole store: "envio" (19,120 tickets at
+    # 1M, nearly all in other campaigns) made campaign 1's page walk all of
+    # campaign 1 (295 ms). The share among the first matches tells them apart.
+    url = str(tmp_path / "demo.db")
+    build_demo(url, tickets=300, seed=3, now=NOW)
+    backend = await LocalBackend.open(url)
+    try:
+        store = backend.store
+        with store.write() as conn:
+            conn.exec_driver_sql(
+                "UPDATE interaction SET content = content || ' zzenvioq' WHERE ticket_id IN "
+                "(SELECT id FROM ticket WHERE campaign_id = 2 ORDER BY id LIMIT 40)")
+        monkeypatch.setattr(ticket_words, "WALK_ABOVE", 10)
+        with store.read() as conn:
+            def walks(campaigns: tuple[int, ...]) -> bool:
+                return tq.search_plan(conn, TicketQuery(campaign_ids=campaigns, search="zzenvioq"), "sqlite",
+                                      page=True).walk
+
+            assert not walks((1,)) and walks((2,)) and walks(()) and walks((1, 2))
+            assert ticket_words.in_campaigns(conn, ticket_words.plan(conn, "zzenvioq", '"zzenvioq"*'), (1,)) == 0
+        admin = await backend.get_user("admin")
+        for campaigns in ((1,), (2,)):  # the plan changes the speed, never the answer
+            page = await backend.list_tickets(admin, TicketQuery(campaign_ids=campaigns, search="zzenvioq"))
+            assert len(page.rows) == (0 if campaigns == (1,) else 40)
+    finally:
+        await backend.aclose()

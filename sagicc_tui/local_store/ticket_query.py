@@ -204,7 +204,9 @@ def search_plan(conn, query: TicketQuery, dialect: str, *, page: bool) -> Search
     q = fts_query(text)
     assert q is not None
     words = ticket_words.plan(conn, _TOKEN.findall(text)[0], q)
-    return SearchPlan(words, walk=page and words.estimate > ticket_words.WALK_ABOVE)
+    walk = (page and words.estimate > ticket_words.WALK_ABOVE
+            and ticket_words.in_campaigns(conn, words, query.campaign_ids) > ticket_words.WALK_ABOVE)
+    return SearchPlan(words, walk=walk)
 
 
 def where_clause(scope: Scope, query: TicketQuery, dialect: str, *,

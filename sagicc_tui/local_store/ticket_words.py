@@ -212,13 +212,24 @@ WALK_ABOVE = 3000
 MAX_EXPANDED = 32
 
 
+#: How many of a word's matching tickets are looked at to tell how many of
+#: them are in the searched campaigns (one primary-key lookup each: ~0.3 ms).
+SAMPLE = 200
+
+
 @dataclass(frozen=True, slots=True)
 class WordPlan:
     """How to search one word (SQLite): the FTS5 query for ticket_words and
-    about how many tickets match."""
+    about how many tickets match, through their messages and descriptions
+    (``in_messages``) and through their customers (``in_customers``)."""
 
     match: str
-    estimate: int
+    in_messages: int
+    in_customers: int = 0
+
+    @property
+    def estimate(self) -> int:
+        return self.in_messages + self.in_customers
 
 
 def plan(conn: Connection, word: str, prefix_query: str) -> WordPlan:
@@ -235,12 +246,33 @@ def plan(conn: Connection, word: str, prefix_query: str) -> WordPlan:
     customers = conn.exec_driver_sql(
         "SELECT coalesce(sum(doc), 0) FROM customer_fts_vocab WHERE term >= ? AND term < ?", (low, high)).scalar()
     # A customer has about three tickets (demo and real stores alike).
-    estimate = sum(doc for _, doc in terms) + 3 * int(customers or 0)
+    in_messages, in_customers = sum(doc for _, doc in terms), 3 * int(customers or 0)
     if not terms:
-        return WordPlan(prefix_query, estimate)
+        return WordPlan(prefix_query, in_messages, in_customers)
     if len(terms) > MAX_EXPANDED:
-        return WordPlan(prefix_query, max(estimate, WALK_ABOVE + 1))
-    return WordPlan(" OR ".join('"' + term.replace('"', '""') + '"' for term, _ in terms), estimate)
+        return WordPlan(prefix_query, max(in_messages, WALK_ABOVE + 1), in_customers)
+    return WordPlan(" OR ".join('"' + term.replace('"', '""') + '"' for term, _ in terms), in_messages,
+                    in_customers)
+
+
+def in_campaigns(conn: Connection, words: WordPlan, campaign_ids: tuple[int, ...]) -> int:
+    """About how many of the matching tickets are in these campaigns (all
+    campaigns: every match). The index's statistics count the whole store,
+    and a word common in one campaign can be rare in another: a page of that
+    other campaign walked all of its order index ("envio" at 1M tickets:
+    19,120 matches, almost none in campaign 1, 295 ms). The share among the
+    first SAMPLE matches says which; customers' tickets are counted whole
+    (they are looked up by customer, never walked for)."""
+    if not campaign_ids or words.in_messages == 0:
+        return words.estimate
+    rows = conn.exec_driver_sql(
+        "SELECT ticket.campaign_id FROM (SELECT rowid AS id FROM ticket_words WHERE ticket_words MATCH ? "
+        "LIMIT ?) AS m JOIN ticket ON ticket.id = m.id", (words.match, SAMPLE)).all()
+    if not rows:
+        return words.in_customers
+    wanted = set(campaign_ids)
+    share = sum(1 for (campaign,) in rows if campaign in wanted) / len(rows)
+    return int(words.in_messages * share) + words.in_customers
 
 
 def sqlite_match() -> str:

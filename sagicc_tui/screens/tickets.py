@@ -48,8 +48,6 @@ from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
 
 SEARCH_DELAY = 0.25
-#: Live changes that can add or remove tickets from the list reload it at most this often (s).
-MEMBERSHIP_EVERY = 5.0
 
 
 def local_tz():
@@ -612,12 +610,12 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
         """Re-read only what shows a changed ticket (domain/live.py): the pages
         on screen when one of their cards changed; the count, the pages and
         the pending tickets when tickets may have entered or left the list --
-        at most every MEMBERSHIP_EVERY seconds, however many agents write."""
+        at most every live.MEMBERSHIP_EVERY seconds (plus a spread drawn per
+        reload), however many agents write."""
         tickets = change.tickets or {}
         if any(parts & live.MEMBERSHIP_PARTS for parts in tickets.values()):
-            due = self._last_reload + MEMBERSHIP_EVERY
             if self._reload_due is None:
-                self._reload_due = due
+                self._reload_due = live.membership_reload_at(self._last_reload)
         shown = self.ticket_list.shown_ids()
         cards = {i for i, parts in tickets.items() if parts & live.CARD_PARTS}
         if cards & shown or (change.customers and self.ticket_list.shows_customers(change.customers)):
