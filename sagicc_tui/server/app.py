@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI
 
 from sagicc_tui.backend import Backend
 from sagicc_tui.remote.routes import ROUTES
-from sagicc_tui.server import collector, problems
+from sagicc_tui.server import problems
 from sagicc_tui.server.events import EventHub
 from sagicc_tui.server.generated import READ_ONLY, add_route
 from sagicc_tui.server.hand_routes import add_hand_routes
@@ -41,7 +41,6 @@ def create_app(backend: Backend, *, events: EventHub | None = None, title: str =
 
     async def lifespan(app: FastAPI):
         await events.start()
-        collector.settle()
         service = app.state.mail
         if service is not None:
             service.start(asyncio.get_running_loop())

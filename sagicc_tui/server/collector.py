@@ -22,7 +22,9 @@ THRESHOLDS = (10_000, 10, 10)
 
 
 def settle() -> None:
-    """After start-up, in each server process (the lifespan runs per worker)."""
+    """Once the app is built, in each `sagicc serve` process (serve.app_from_env
+    runs per worker). Not in create_app: a test process builds many apps and
+    keeps its own collector policy (tests/conftest.py)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)

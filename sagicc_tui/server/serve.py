@@ -23,6 +23,7 @@ log = logging.getLogger("sagicc.server")
 def app_from_env():
     """The app for uvicorn's factory mode (one per worker process)."""
     from sagicc_tui.local_store.backend import LocalBackend
+    from sagicc_tui.server import collector
     from sagicc_tui.server.app import create_app
 
     db = os.environ[ENV_DB]
@@ -30,7 +31,9 @@ def app_from_env():
     started = time.perf_counter()
     backend = LocalBackend(db, blob_dir=Path(files) if files else None)
     log.info("store ready in %.2f s", time.perf_counter() - started)
-    return create_app(backend, mail=os.environ.get(ENV_MAIL) == "1")
+    app = create_app(backend, mail=os.environ.get(ENV_MAIL) == "1")
+    collector.settle()  # this process serves from now on (tests' in-process apps keep their own policy)
+    return app
 
 
 def files_dir_for(db: str) -> str | None:
