@@ -173,6 +173,12 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
         ).bindparams(q=q)
         return or_(*by_number, t.id.in_(matching))
     # PostgreSQL: the same three ways through the GIN indexes of textsearch.py.
+    if plan is not None and plan.ticket_ids is not None:
+        # The matches, looked up beforehand (search_plan): three indexed lists
+        # PostgreSQL ORs in one bitmap. The document's customers are among
+        # plan.customer_ids.
+        numbers = [t.number == int(digits)] if by_number else []
+        return or_(*numbers, t.id.in_(plan.ticket_ids), t.customer_id.in_(plan.customer_ids or ()))
     q = textsearch.prefix_query(text)
     if q is None:
         return or_(*by_number) if by_number else false()
@@ -190,15 +196,46 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
 
 @dataclass(frozen=True, slots=True)
 class SearchPlan:
-    words: ticket_words.WordPlan
+    words: ticket_words.WordPlan | None  # SQLite
     walk: bool  # a page walks its order index (a count never should)
+    # PostgreSQL, a word in few tickets and customers: their ids, looked up first.
+    ticket_ids: tuple[int, ...] | None = None
+    customer_ids: tuple[int, ...] | None = None
+
+
+#: PostgreSQL: a one-word search whose word is in at most this many tickets
+#: and customers looks them up first. Its planner estimates ~20,000 matches
+#: for any prefix query, so it walked the order index with the match lists as
+#: filters: a ticket number at 1M tickets removed 550,628 rows to find one
+#: (228 ms); as lists, the three ways are one bitmap of index lookups (~5 ms).
+PG_LOOKUP_UP_TO = 2000
+
+
+def _pg_plan(conn, text: str) -> SearchPlan | None:
+    q = textsearch.prefix_query(text)
+    if q is None or len(textsearch.words(text)[:textsearch.MAX_WORDS]) != 1:
+        return None
+    n = PG_LOOKUP_UP_TO + 1
+    found = conn.execute(sql_text(ticket_words.pg_match() + " LIMIT :n").bindparams(q=q, n=n)).scalars().all()
+    if len(found) >= n:
+        return None
+    by_words = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
+    digits = text.lstrip("#")
+    if digits.isdigit() and len(digits) <= 18:
+        by_words = union(by_words, select(cu.id).where(cu.id_number == digits))
+    customers = conn.execute(select(by_words.subquery().c[0]).limit(n)).scalars().all()
+    if len(customers) >= n:
+        return None
+    return SearchPlan(None, walk=False, ticket_ids=tuple(found), customer_ids=tuple(customers))
 
 
 def search_plan(conn, query: TicketQuery, dialect: str, *, page: bool) -> SearchPlan | None:
-    """How to run a one-word SQLite search (search_predicate's ``plan``);
-    None for anything else. ``page``: for a page (a count never walks: it
-    visits every candidate anyway)."""
+    """How to run a one-word search (search_predicate's ``plan``); None for
+    anything else. ``page``: for a page (a count never walks: it visits every
+    candidate anyway)."""
     text = query.search.strip()
+    if dialect == "postgresql" and text:
+        return _pg_plan(conn, text)
     if dialect != "sqlite" or not _one_word(text):
         return None
     q = fts_query(text)
