@@ -356,7 +356,9 @@ def _complete_bulk_load(conn: Connection) -> None:
     conn.execute(text("DELETE FROM meta WHERE key = 'bulk_load'"))
     # The planner's statistics for the new indexes (on PostgreSQL, ANALYZE
     # alone would visit every table of the database).
-    tables = ", ".join(tb.name for tb in schema.ALL_TABLES.sorted_tables) if postgresql else ""
+    # ticket_words too: its word statistics tell a common word from a rare one
+    # (ticket_query._pg_common).
+    tables = ", ".join([*(tb.name for tb in schema.ALL_TABLES.sorted_tables), "ticket_words"]) if postgresql else ""
     conn.exec_driver_sql(f"ANALYZE {tables}".strip())
 
 
