@@ -250,12 +250,10 @@ async def test_postgresql_looks_a_rare_words_matches_up_first_and_answers_alike_
         if store.dialect == "postgresql":
             # A word the planner's statistics call common (the bulk load analyses
             # ticket_words) is never looked up: that would build its whole bitmap first.
-            tq._pg_common_words.clear()
             monkeypatch.setattr(tq, "PG_LOOKUP_UP_TO", 5)
             with store.read() as conn:
-                assert any(w.startswith("factura") for w in tq._pg_common(conn))
+                assert any(w.startswith("factura") for w in ticket_words.pg_common(conn, above=tq.PG_LOOKUP_UP_TO))
                 assert tq.search_plan(conn, TicketQuery(search="factura"), store.dialect, page=True) is None
-            tq._pg_common_words.clear()
         monkeypatch.setattr(tq, "PG_LOOKUP_UP_TO", 0)  # every word with a match takes the other way
         if store.dialect == "postgresql":
             with store.read() as conn:

@@ -9,8 +9,6 @@ rows a supervisor sees are exactly the rows a mass action touches.
 from __future__ import annotations
 
 import re
-import time
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,6 +124,12 @@ def _one_word(text: str) -> bool:
     return len(found) == 1 and "_" not in found[0]
 
 
+def _number(text: str) -> str | None:
+    """The digits of a ticket number or a document ("#1234", "1020304050"), if the search is one."""
+    digits = text.lstrip("#")
+    return digits if digits.isdigit() and len(digits) <= 18 else None
+
+
 def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
                      plan: SearchPlan | None = None) -> ColumnElement[bool]:
     """L6: ticket number, customer name or document, description, message text.
@@ -143,8 +147,8 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
     tickets. The rows are the same either way."""
     text = text.strip()
     by_number: list[ColumnElement[bool]] = []
-    digits = text.lstrip("#")
-    if digits.isdigit() and len(digits) <= 18:
+    digits = _number(text)
+    if digits is not None:
         by_number.append(t.number == int(digits))
         by_number.append(
             t.customer_id.in_(select(cu.id).where(cu.id_number == digits))
@@ -180,7 +184,7 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
         # PostgreSQL ORs in one bitmap. The document's customers are among
         # plan.customer_ids.
         numbers = [t.number == int(digits)] if by_number else []
-        return or_(*numbers, t.id.in_(plan.ticket_ids), t.customer_id.in_(plan.customer_ids or ()))
+        return or_(*numbers, t.id.in_(plan.ticket_ids), t.customer_id.in_(plan.customer_ids))
     q = textsearch.prefix_query(text)
     if q is None:
         return or_(*by_number) if by_number else false()
@@ -213,46 +217,21 @@ class SearchPlan:
 PG_LOOKUP_UP_TO = 2000
 
 
-#: How long a process trusts what it read of the planner's word statistics (s).
-PG_COMMON_TTL = 60.0
-_pg_common_words: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _pg_common(conn) -> frozenset[str]:
-    """Words of ticket_words in more than PG_LOOKUP_UP_TO tickets, by the
-    planner's statistics (ANALYZE keeps the most common ones with their
-    share): for those, looking the matches up would only cost a full bitmap
-    of them first (~70 ms for "factura" at 1M). Empty before any ANALYZE."""
-    engine = conn.engine
-    kept = _pg_common_words.get(engine)
-    if kept is not None and time.monotonic() - kept[0] < PG_COMMON_TTL:
-        return kept[1]
-    row = conn.exec_driver_sql(
-        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples FROM pg_stats AS s "
-        "JOIN pg_class AS c ON c.oid = to_regclass('ticket_words') WHERE s.schemaname = current_schema() "
-        "AND s.tablename = 'ticket_words' AND s.attname = 'words'").first()
-    common: frozenset[str] = frozenset()
-    if row is not None and row[0] and row[1]:
-        common = frozenset(w for w, share in zip(row[0], row[1]) if share * max(row[2], 0) > PG_LOOKUP_UP_TO)
-    _pg_common_words[engine] = (time.monotonic(), common)
-    return common
-
-
 def _pg_plan(conn, text: str) -> SearchPlan | None:
     q = textsearch.prefix_query(text)
     found_words = textsearch.words(text)[:textsearch.MAX_WORDS]
     if q is None or len(found_words) != 1:
         return None
     word = found_words[0][:textsearch.MAX_WORD_CHARS]
-    if any(common.startswith(word) for common in _pg_common(conn)):
-        return None
+    if any(common.startswith(word) for common in ticket_words.pg_common(conn, above=PG_LOOKUP_UP_TO)):
+        return None  # looking its matches up would first build their whole bitmap
     n = PG_LOOKUP_UP_TO + 1
     found = conn.execute(sql_text(ticket_words.pg_match() + " LIMIT :n").bindparams(q=q, n=n)).scalars().all()
     if len(found) >= n:
         return None
     by_words = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
-    digits = text.lstrip("#")
-    if digits.isdigit() and len(digits) <= 18:
+    digits = _number(text)
+    if digits is not None:
         by_words = union(by_words, select(cu.id).where(cu.id_number == digits))
     customers = conn.execute(select(by_words.subquery().c[0]).limit(n)).scalars().all()
     if len(customers) >= n:

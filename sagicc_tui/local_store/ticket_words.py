@@ -37,6 +37,8 @@ is a new revision too -- tests/test_revisions.py compares the two stores.
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -278,6 +280,29 @@ def in_campaigns(conn: Connection, words: WordPlan, campaign_ids: tuple[int, ...
 def sqlite_match() -> str:
     """SQL: the ids of tickets whose description or messages match the FTS5 query ``:words``."""
     return "SELECT rowid FROM ticket_words WHERE ticket_words MATCH :words"
+
+
+#: How long a process trusts what it read of PostgreSQL's word statistics (s).
+PG_STATS_TTL = 60.0
+_pg_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (read at, word -> tickets)
+
+
+def pg_common(conn: Connection, *, above: int) -> frozenset[str]:
+    """Words of ticket_words in more than ``above`` tickets, by the planner's
+    statistics (ANALYZE keeps the most common elements of ``words`` with the
+    share of rows holding each; the bulk load analyses the table). Empty
+    before any ANALYZE. Kept a minute per store."""
+    kept = _pg_counts.get(conn.engine)
+    if kept is None or time.monotonic() - kept[0] >= PG_STATS_TTL:
+        row = conn.exec_driver_sql(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples FROM pg_stats AS s "
+            "JOIN pg_class AS c ON c.oid = to_regclass('ticket_words') WHERE s.schemaname = current_schema() "
+            "AND s.tablename = 'ticket_words' AND s.attname = 'words'").first()
+        counts: dict[str, float] = {}
+        if row is not None and row[0] and row[1]:
+            counts = {w: share * max(row[2], 0) for w, share in zip(row[0], row[1])}
+        kept = _pg_counts[conn.engine] = (time.monotonic(), counts)
+    return frozenset(w for w, n in kept[1].items() if n > above)
 
 
 def pg_match() -> str:
