@@ -117,7 +117,7 @@ from sagicc_tui.local_store.convert import (
     to_epoch,
 )
 from sagicc_tui.local_store.core import Clock, Store, utc_now
-from sagicc_tui.local_store.engine import ChangeWatcher
+from sagicc_tui.local_store.engine import ChangeWatcher, libpq_conninfo
 
 T = TypeVar("T")
 
@@ -646,8 +646,7 @@ class LocalBackend(Backend):
 
     def event_channel(self) -> tuple[str | None, str]:
         url = self.store.engine.url
-        pg_dsn = (url.set(drivername="postgresql").render_as_string(hide_password=False)
-                  if self.store.dialect == "postgresql" else None)
+        pg_dsn = libpq_conninfo(url) if self.store.dialect == "postgresql" else None
         return pg_dsn, url.render_as_string(hide_password=True)
 
 

@@ -65,6 +65,13 @@ async def test_two_server_processes_on_postgresql_share_changes_live(tmp_path):
         finally:
             await ana.aclose()
             await sofia.aclose()
+        # The changes crossed by NOTIFY, not by the "reconnected" refresh a server sends
+        # its clients each time its LISTEN connection fails (the test's URL has two
+        # -c options: their rendered "+" once made every LISTEN connection fail).
+        for proc in procs:
+            proc.terminate()
+            _, err = proc.communicate(timeout=20)
+            assert b"LISTEN connection lost" not in err, err.decode()[-2000:]
     finally:
         for proc in procs:
             if proc.poll() is None:

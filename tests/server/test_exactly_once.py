@@ -141,11 +141,9 @@ def _hold_store_lock(s, seconds: float, held: threading.Event) -> None:
         return
     import psycopg
 
-    url = s.world.store.engine.url
-    # The options (search_path) go as a keyword: a rendered URL spells their space as '+',
-    # which libpq does not read back.
-    dsn = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
-    with psycopg.connect(dsn, options=url.query.get("options", "")) as con:
+    from sagicc_tui.local_store.engine import libpq_conninfo
+
+    with psycopg.connect(libpq_conninfo(s.world.store.engine.url)) as con:
         con.execute("LOCK TABLE note IN EXCLUSIVE MODE")  # reads go on; a note insert waits
         held.set()
         time.sleep(seconds)
