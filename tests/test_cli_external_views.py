@@ -9,8 +9,11 @@ from tests.factory import make_world
 from tests.test_cli import assert_one_sentence, sagicc
 
 
-def test_list_and_revoke_external_view_links(tmp_path):
+def test_list_and_revoke_external_view_links(tmp_path, monkeypatch):
     path = tmp_path / "cli.db"
+    # The link is made at the world's fixed clock and read by `sagicc` on the real one:
+    # with the default 7 days it expired as soon as the calendar passed the world's week.
+    monkeypatch.setenv("SAGICC_EXTERNAL_VIEW_DAYS", "3650")
 
     async def build():
         w = await make_world(path)

@@ -239,8 +239,10 @@ async def test_the_opening_backend_hands_over_to_the_full_one(stores):
         await backend.aclose()
 
 
-async def test_a_full_backend_that_cannot_load_is_one_sentence(stores):
+async def test_a_full_backend_that_cannot_load_is_one_sentence(stores, monkeypatch):
     _, _, path = stores
+    # No list page is read here, so the load would wait out its safety net for one.
+    monkeypatch.setattr("sagicc_tui.local_store.opening.HOLD_AT_MOST", 0.2)
 
     def load():
         raise OSError("disk I/O error")

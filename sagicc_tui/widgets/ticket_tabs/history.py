@@ -23,6 +23,7 @@ class HistoryTab(TicketTabBase):
         super().__init__(ctx, id=id)
         self._tasks: list[Task] = []
         self._more = False
+        self._reading = 0  # which load the answers belong to: an older one's are dropped
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="history-list", compact=True)
@@ -30,21 +31,32 @@ class HistoryTab(TicketTabBase):
             yield Button(_("View more"), id="history-more", compact=True)
 
     def load(self) -> None:
-        self._tasks = []
+        # Loads overlap (the tab shown, a task saved, a live change): the first page
+        # replaces the list, and a page of an earlier load is dropped, never appended twice.
+        self._reading += 1
+        reading = self._reading
         self.call("page", lambda: self.session.tickets.list_tasks_page(self.ctx.ticket_id, limit=HISTORY_PAGE),
-                  self._page)
+                  lambda tasks: self._page(reading, tasks, first=True))
 
     @on(Button.Pressed, "#history-more")
     def more(self) -> None:
         if not self._more or not self._tasks:
             self.notify(_("There are no older tasks."))
             return
-        before = self._tasks[-1].id
+        before, reading = self._tasks[-1].id, self._reading
         self.call("page", lambda: self.session.tickets.list_tasks_page(self.ctx.ticket_id, before_id=before,
-                                                               limit=HISTORY_PAGE), self._page)
+                                                               limit=HISTORY_PAGE),
+                  lambda tasks: self._page(reading, tasks, first=False))
 
-    def _page(self, tasks: list[Task]) -> None:
-        self._tasks.extend(tasks)
+    def _page(self, reading: int, tasks: list[Task], *, first: bool) -> None:
+        if reading != self._reading:
+            return
+        if first:
+            self._tasks = list(tasks)
+        elif self._tasks and tasks and tasks[0].id >= self._tasks[-1].id:
+            return  # "View more" pressed twice: this page is already shown
+        else:
+            self._tasks.extend(tasks)
         self._more = len(tasks) == HISTORY_PAGE
         box = self.query_one("#history-list", OptionList)
         box.clear_options()
