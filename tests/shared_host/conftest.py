@@ -21,7 +21,6 @@ import os
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -235,6 +234,26 @@ class Tmux:
         # The pane stays after the command ends, so its last words can be read.
         self._run("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), cmd)
         self._run("set-option", "-t", name, "remain-on-exit", "on")
+
+    def wait_ended(self, name: str, timeout: float = 120) -> None:
+        """The terminal's command (ssh) has exited. Read from the process itself, not
+        from tmux's "Pane is dead": tmux 3.3 sometimes leaves the exited ssh a zombie
+        it has not reaped for minutes, the pane still shown as alive."""
+        pid = int(self._run("display-message", "-p", "-t", name, "#{pane_pid}").strip())
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, ProcessLookupError):
+                return
+            if state in ("Z", "X") or "Pane is dead" in self.screen(name):
+                return
+            if time.monotonic() > deadline:
+                ps = subprocess.run(["ps", "-eo", "pid,ppid,user,stat,etime,args", "--forest", "-ww"],
+                                    capture_output=True, text=True).stdout
+                raise AssertionError(f"the terminal {name} did not end (pid {pid}, state {state}); "
+                                     f"processes:\n{ps[-8000:]}")
+            time.sleep(0.3)
 
     def screen(self, name: str) -> str:
         return self._run("capture-pane", "-p", "-t", name)
