@@ -140,17 +140,16 @@ def _without_password(url: str) -> str:
     return f"{scheme}{sep}{auth}{at}{host}"
 
 
-def libpq_conninfo(url: str | URL, *, with_query: bool = True) -> str:
+def libpq_conninfo(url: str | URL) -> str:
     """The PostgreSQL URL as libpq connection keywords, for connections made
-    without SQLAlchemy (LISTEN/NOTIFY, pg_dump). Not `render_as_string`: it spells
+    without SQLAlchemy (LISTEN/NOTIFY). Not `render_as_string`: it spells
     a space in `options` (two -c settings) as "+", which libpq reads back as part
     of the value, so such a store's event connections were all refused."""
     from psycopg.conninfo import make_conninfo
 
     u = _to_url(url)
     keywords: dict[str, Any] = u.translate_connect_args(username="user", database="dbname")
-    if with_query:
-        keywords.update({k: v if isinstance(v, str) else v[-1] for k, v in u.query.items()})
+    keywords.update({k: v if isinstance(v, str) else v[-1] for k, v in u.query.items()})
     return make_conninfo(**keywords)
 
 

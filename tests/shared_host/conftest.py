@@ -241,18 +241,11 @@ class Tmux:
         it has not reaped for minutes, the pane still shown as alive."""
         pid = int(self._run("display-message", "-p", "-t", name, "#{pane_pid}").strip())
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except (FileNotFoundError, ProcessLookupError):
-                return
-            if state in ("Z", "X") or "Pane is dead" in self.screen(name):
-                return
+        while _alive(pid) and "Pane is dead" not in self.screen(name):
             if time.monotonic() > deadline:
                 ps = subprocess.run(["ps", "-eo", "pid,ppid,user,stat,etime,args", "--forest", "-ww"],
                                     capture_output=True, text=True).stdout
-                raise AssertionError(f"the terminal {name} did not end (pid {pid}, state {state}); "
-                                     f"processes:\n{ps[-8000:]}")
+                raise AssertionError(f"the terminal {name} did not end (pid {pid}); processes:\n{ps[-8000:]}")
             time.sleep(0.3)
 
     def screen(self, name: str) -> str:

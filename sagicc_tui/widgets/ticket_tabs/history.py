@@ -53,10 +53,9 @@ class HistoryTab(TicketTabBase):
             return
         if first:
             self._tasks = list(tasks)
-        elif self._tasks and tasks and tasks[0].id >= self._tasks[-1].id:
-            return  # "View more" pressed twice: this page is already shown
-        else:
-            self._tasks.extend(tasks)
+        else:  # newest first: an older page holds only lower ids ("View more" pressed twice adds none)
+            last = self._tasks[-1].id if self._tasks else None
+            self._tasks.extend(t for t in tasks if last is None or t.id < last)
         self._more = len(tasks) == HISTORY_PAGE
         box = self.query_one("#history-list", OptionList)
         box.clear_options()
