@@ -99,13 +99,9 @@ def _race(worker: str, *argv_of) -> list[dict]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path):
     if request.param == "postgresql":
-        from tests.support.pg import drop_schema, migrated_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required: {reason}")
-        name, u = migrated_schema()
-        request.addfinalizer(lambda: drop_schema(name))
+        u = pg_store_url(request)
     else:
         u = str(tmp_path / "admin.db")
 

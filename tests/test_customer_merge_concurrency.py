@@ -53,13 +53,9 @@ ROLES = ["merge", "edit-other", "merge", "edit-main"]
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     if request.param == "postgresql":
-        from tests.support.pg import drop_schema, migrated_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required: {reason}")
-        name, u = migrated_schema()
-        request.addfinalizer(lambda: drop_schema(name))
+        u = pg_store_url(request)
     else:
         u = str(tmp_path / "merge.db")
 

@@ -25,13 +25,9 @@ ENV = {**os.environ, "SAGICC_LANG": "en", "NO_COLOR": "1"}
 @pytest.fixture(params=["sqlite", "pg"])
 def db(request, tmp_path) -> str:
     if request.param == "pg":
-        from tests.support.pg import drop_schema, migrated_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required and is not reachable: {reason}")
-        name, url = migrated_schema()
-        request.addfinalizer(lambda: drop_schema(name))
+        url = pg_store_url(request)
     else:
         url = str(tmp_path / "store.db")
 

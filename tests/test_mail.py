@@ -46,13 +46,9 @@ def dovecot(tmp_path):
 @pytest.fixture(params=["sqlite", "pg"])
 async def world(request, tmp_path):
     if request.param == "pg":
-        from tests.support.pg import drop_schema, migrated_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required and is not reachable: {reason}")
-        name, url = migrated_schema()
-        request.addfinalizer(lambda: drop_schema(name))
+        url = pg_store_url(request)
     else:
         url = str(tmp_path / "store.db")
     # The CLI's store finds its files where the world's are: beside a SQLite

@@ -75,3 +75,38 @@ def test_the_replayed_schema_is_the_migrated_one(schemas):
     finally:
         engine.dispose()
     assert _catalog(replayed) == expected
+
+
+async def test_a_schema_given_back_is_reused_as_a_fresh_one(schemas, tmp_path, request):
+    """release_schema: the next test gets the schema emptied and renamed, with the
+    migrations' own rows again and its sequences restarted, the same catalog and rows
+    as a freshly migrated schema; a schema whose tables a test changed is dropped."""
+    import psycopg
+
+    from tests.factory import make_world
+    from tests.support import pg
+
+    (fresh, fresh_url), (used, used_url) = schemas
+    engine = open_store_engine(fresh_url)
+    try:
+        ensure_schema(engine)
+    finally:
+        engine.dispose()
+    world = await make_world(used_url, blob_dir=tmp_path / "files")  # tickets, users, tasks, words
+    await world.incoming("otra@x.com", "factura pendiente")
+    await world.aclose()
+    assert _catalog(used)["rows"] != _catalog(fresh)["rows"]
+
+    pg._SPARE.clear()
+    pg.release_schema(used)
+    assert len(pg._SPARE) == 1
+    name, url = pg.migrated_schema()
+    request.addfinalizer(lambda: pg.drop_schema(name))
+    assert not pg._SPARE and name != used
+    assert _catalog(name) == _catalog(fresh)
+    with psycopg.connect(pg._dsn()) as conn:  # the old name is gone: a stale connection finds no tables
+        assert conn.execute("select count(*) from pg_namespace where nspname = %s", (used,)).fetchone() == (0,)
+        conn.execute(f'alter table "{name}".meta add column extra text')
+        conn.commit()
+    pg.release_schema(name)
+    assert not pg._SPARE

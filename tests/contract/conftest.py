@@ -28,13 +28,9 @@ KINDS = tuple(k for k in os.environ.get("SAGICC_CONTRACT", ",".join(ALL_KINDS)).
 async def world(request, tmp_path):
     kind = request.param
     if kind.endswith("pg"):
-        from tests.support.pg import drop_schema, migrated_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required for the {kind} contract run and is not reachable: {reason}")
-        schema_name, url = migrated_schema()
-        request.addfinalizer(lambda: drop_schema(schema_name))
+        url = pg_store_url(request, f"the {kind} contract run")
     else:
         url = str(tmp_path / "store.db")
     local = await make_world(url, blob_dir=tmp_path / "files")

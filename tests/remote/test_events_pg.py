@@ -14,7 +14,7 @@ import pytest
 from sagicc_tui.remote.backend import RemoteBackend
 from tests.factory import make_world
 from tests.remote.test_fault import free_port, start_server, wait_ready
-from tests.support.pg import drop_schema, migrated_schema, pg_available
+from tests.support.pg import migrated_schema, pg_available, release_schema
 from tests.support.remote_world import user_tokens
 from sagicc_tui.domain.ticket_changes import TicketChanges
 
@@ -77,4 +77,4 @@ async def test_two_server_processes_on_postgresql_share_changes_live(tmp_path):
             if proc.poll() is None:
                 proc.terminate()
                 proc.wait(10)
-        drop_schema(name)
+        release_schema(name)

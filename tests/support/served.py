@@ -47,16 +47,9 @@ class Served:
 def store_url(dialect: str, tmp_path, request) -> str:
     if dialect == "sqlite":
         return str(tmp_path / "store.db")
-    from tests.support.pg import drop_schema, migrated_schema, pg_available
+    from tests.support.pg import pg_store_url
 
-    reason = pg_available()
-    if reason:
-        import pytest
-
-        pytest.fail(f"PostgreSQL is required and is not reachable: {reason}")
-    name, url = migrated_schema()
-    request.addfinalizer(lambda: drop_schema(name))
-    return url
+    return pg_store_url(request)
 
 
 async def serve(dialect: str, tmp_path, request, *, workers: int = 2, env: dict[str, str] | None = None,
