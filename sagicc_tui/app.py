@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from sagicc_tui import i18n
 from sagicc_tui.backend import Backend
@@ -35,6 +35,7 @@ from sagicc_tui.unsaved import UnsavedDrafts
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.io import BackendCalls, error_text
 from sagicc_tui.widgets.pending_watch import PendingWatch
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 DEFAULT_THEME = "textual-dark"
 DRAFT_RETRY = 5.0  # seconds between tries to hand kept drafts to the store (#10.6)
@@ -49,7 +50,7 @@ class LoadingScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label(Content(_("Loading…")), id="loading")
-        yield Footer()
+        yield KeyFooter()
 
 
 def _screen_commands():

@@ -36,7 +36,6 @@ from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Input,
     Label,
     OptionList,
@@ -59,6 +58,7 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.campaign_mail import CampaignMailForm
 from sagicc_tui.widgets.io import BackendCalls, error_text
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
@@ -269,7 +269,7 @@ class AdminScreen(BackendCalls, TranslatedBindings, Screen[None]):
                         yield Button(_("New campaign"), id="camp-new")
             with TabPane(_("Channel gateways"), id="tab-gateways"):
                 yield from self._compose_gateways()
-        yield Footer()
+        yield KeyFooter()
 
     def _compose_surveys(self) -> ComposeResult:
         yield Label(Content(_("Survey links: Name | https://link, one a line")))

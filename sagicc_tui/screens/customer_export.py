@@ -26,7 +26,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
-    Footer,
     Input,
     Label,
     ProgressBar,
@@ -46,6 +45,7 @@ from sagicc_tui.session import Session
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import RadioButton
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 
 def default_directory() -> Path:
@@ -118,7 +118,7 @@ class CustomerExportScreen(BackendCalls, TranslatedBindings, ModalScreen[ExportR
             with Horizontal(classes="customer-buttons"):
                 yield Button(Content(_("Export")), id="btn-export", variant="primary", compact=True)
                 yield Button(Content(_("Close")), id="btn-close", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#export-progress").display = False

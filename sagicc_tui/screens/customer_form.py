@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
@@ -41,6 +41,7 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.customer_list import customer_type_label, id_type_label
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 FIELDS = ("type", "id-type", "id-number", "first", "middle", "last", "second", "birth", "email", "phone")
 #: Only when adding (C2): the customer's first contacts; an edit leaves contacts to T5.
@@ -141,7 +142,7 @@ class CustomerFormScreen(BackendCalls, TranslatedBindings, ModalScreen[FormResul
                 yield Button(Content(_("Open existing customer")), id="btn-open-existing", compact=True)
                 yield Button(Content(_("Save anyway")), id="btn-save-anyway", compact=True)
                 yield Button(Content(_("Cancel")), id="btn-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#btn-open-existing").display = False

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from sagicc_tui import sanitize
 from sagicc_tui.backend import Backend
@@ -33,6 +33,7 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 HEADERS = (N_("Date"), N_("Type"), N_("Field"), N_("Previous"), N_("New"), N_("User"))
 
@@ -68,7 +69,7 @@ class CustomerLogScreen(BackendCalls, TranslatedBindings, ModalScreen[None]):
             yield Static(Content(_("Loading…")), id="log-status")
             yield DataTable(id="customer-log-table", cursor_type="row", zebra_stripes=True)
             yield Label("", id="log-error", classes="customer-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#customer-log-table", DataTable)

@@ -21,7 +21,6 @@ from textual.content import Content
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Footer,
     Label,
     RadioSet,
     Static,
@@ -45,6 +44,7 @@ from sagicc_tui.session import Session
 from sagicc_tui.widgets.customer_list import id_type_label
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import Checkbox, RadioButton
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 def identity(item: CustomerListItem, reach: str = "") -> str:
     """One customer told apart from a namesake: name, id, document, and an
@@ -122,7 +122,7 @@ class CustomerMergeScreen(TranslatedBindings, WizardScreen[CustomerMergeResult |
                 yield Button(Content(_("Back")), id="btn-merge-back", compact=True)
                 yield Button(Content(_("Cancel")), id="btn-merge-cancel", compact=True)
                 yield Button(Content(_("Done")), id="btn-merge-done", variant="primary", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._go(FORM)

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sagicc_tui import sanitize
@@ -50,6 +50,7 @@ from sagicc_tui.widgets.customer_list import (
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.ticket_card import format_created
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 def tr(message: Msg) -> str:
     """A Backend sentence in the UI language (a role name too)."""
@@ -86,7 +87,7 @@ class CustomerConfirmScreen(TranslatedBindings, ModalScreen[bool]):
             with Horizontal(classes="customer-buttons"):
                 yield Button(Content(_("Yes")), id="btn-yes", variant="error", compact=True)
                 yield Button(Content(_("No")), id="btn-no", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#btn-no", Button).focus()
@@ -148,7 +149,7 @@ class CustomerProfileScreen(BackendCalls, TranslatedBindings, Screen[bool]):
                     yield Static(id="profile-interactions")
                     yield Label(Content(_("Attachments")), classes="profile-section")
                     yield Static(id="profile-attachments")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load()

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.customers import (
@@ -33,6 +33,7 @@ from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.widgets.customer_list import CustomerList, customer_status_label
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 SEARCH_DELAY = 0.25
 
@@ -87,7 +88,7 @@ class CustomersScreen(TranslatedBindings, Screen[None]):
                 yield Static(id="customers-order")
                 yield Static(id="customers-count")
             yield CustomerList(self.backend, self.user, self._query, id="customer-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_header()

@@ -29,7 +29,6 @@ from textual.content import Content
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Footer,
     Input,
     Label,
     LoadingIndicator,
@@ -63,6 +62,7 @@ from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.screens.wizard import FORM, PREVIEW, WizardScreen
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import Checkbox, RadioButton, SelectionList
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 __all__ = ["MassActionScreen", "MAX_LINES"]
 
@@ -204,7 +204,7 @@ class MassActionScreen(TranslatedBindings, WizardScreen[MassResult | None]):
                 yield Button(plain(_("Back")), id="btn-back", compact=True)
                 yield Button(plain(_("Cancel")), id="btn-cancel", compact=True)
                 yield Button(plain(_("Done")), id="btn-done", variant="primary", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def _selection_sentence(self) -> str:
         sel = self.selection

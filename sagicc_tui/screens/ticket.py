@@ -27,7 +27,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import (
-    Footer,
     Input,
     Label,
     Select,
@@ -41,6 +40,7 @@ from sagicc_tui.domain.enums import ContactKind, DeliveryState, TicketStatus
 from sagicc_tui.domain.errors import NotFound, SagiccError, StoreError
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.domain.models import (
+    Account,
     Campaign,
     ContactInfo,
     Customer,
@@ -104,6 +104,7 @@ from sagicc_tui.widgets.ticket_tabs import (
 )
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 WIDE = 140  # columns from which sections 2 and 3 sit side by side
 DRAFT_DELAY = 1.0  # seconds after the last keystroke
@@ -124,6 +125,13 @@ SECTION_3 = (
     ("tab-attachments", N_("Attachments"), "0"),
     ("tab-notes", N_("Notes"), "N"),  # n is the next unread ticket (#12.2)
 )
+# Tabs built the first time they are shown: a ticket opens with about half its widgets
+# (each costs Textual a few milliseconds of CPU to build and style, hidden or not; every
+# agent on a shared host pays it at each ticket). Contact, Account, Conversation and
+# Tasks are always built: the composer and the Ticket tab take their contacts and
+# accounts, and the task form holds the task draft.
+LAZY_TABS = frozenset({"tab-customer", "tab-ticket", "tab-script", "tab-agenda", "tab-history",
+                       "tab-attachments", "tab-notes"})
 _TAB_CLASSES = {
     "tab-customer": CustomerTab, "tab-contact": ContactTab, "tab-account": AccountTab, "tab-ticket": TicketTab,
     "tab-conversation": ConversationTab, "tab-script": ScriptTab, "tab-agenda": AgendaTab, "tab-tasks": TasksTab,
@@ -164,7 +172,8 @@ class TicketSections(Widget):
             with TabbedContent(initial=initial, id=tc_id):
                 for pane_id, title, key in panes:
                     with TabPane(f"{key} {_(title)}", id=pane_id):
-                        yield _TAB_CLASSES[pane_id](self._ctx, id=f"{pane_id}-body")
+                        if pane_id == initial or pane_id not in LAZY_TABS:
+                            yield _TAB_CLASSES[pane_id](self._ctx, id=f"{pane_id}-body")
 
 
 class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
@@ -200,6 +209,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.customer: Customer | None = None
         self.header: TicketHeader | None = None
         self.contacts: list[ContactInfo] = []
+        self.accounts: list[Account] | None = None  # the customer's, once the Account tab read them
         self._draft_timers: dict[str, Timer] = {}
         self._dirty: set[str] = set()
         self._leaving = False
@@ -224,7 +234,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         yield TicketHeaderBar(id="ticket-header")
         yield StatusLine(id="ticket-status")
         yield Container(Label(Content(_("Loading…"))), id="ticket-body")
-        yield Footer()
+        yield KeyFooter()
 
     async def _build(self) -> None:
         body = self.query_one("#ticket-body", Container)
@@ -309,10 +319,9 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._show_header(data["header"])
         await self._build()
         for tab in self._all_tabs():
-            tab.load()
+            self._prepare(tab)
         ticket = self.ticket
         assert ticket is not None
-        self.query_one(TicketTab).fill(ticket)
         composer = self.composer
         if composer is not None:
             composer.set_context(self._template_variables())
@@ -432,7 +441,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     def _unless_unsaved(self, then) -> None:
         """`then()` now, or after the agent agrees to drop unsaved Ticket/Customer tab edits."""
         unsaved = [title for tab, title in ((TicketTab, _("Ticket")), (CustomerTab, _("Customer")))
-                   if self._built and self.query_one(tab).edited()]
+                   if any(t.edited() for t in self.query(tab))]
         if unsaved:
             self.app.push_screen(ConfirmScreen(
                 _("Unsaved changes"),
@@ -538,7 +547,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.ticket = ticket
         if not self._built:
             return
-        self.query_one(TicketTab).follow(ticket)
+        for tab in self.query(TicketTab):
+            tab.follow(ticket)
         if previous is not None and ticket.customer_id != previous.customer_id:
             self._customer_switched()
         if previous is not None and ticket.campaign_id != previous.campaign_id:
@@ -563,18 +573,25 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _show_closed(self) -> None:
         """Read-only forms and composer with the reason; Close is no longer offered."""
+        reason = self._lock_if_closed()
+        if self.composer is not None:
+            self.composer.show_error(reason)
+        if reason:
+            self.feedback(reason, "warning")
+
+    def _lock_if_closed(self, tabs: tuple[TicketTabBase, ...] | None = None) -> str:
+        """The tabs built so far, read-only when the ticket is closed, with the reason
+        next to the Ticket and Tasks forms (of `tabs` only, when given); the reason, or ""."""
         closed = self.closed
         reason = self.closed_reason() if closed else ""
         for selector in ("#tab-ticket-body", "#composer-box", "#tab-tasks-body", "#note-text", "#note-add",
                          "#note-delete", "#attach-add", "#attach-remove"):
             for widget in self.query(selector):
                 widget.disabled = closed
-        self.query_one(TicketTab).set_error(reason)
-        self.query_one(TasksTab).set_error(reason)
-        if self.composer is not None:
-            self.composer.show_error(reason)
-        if closed:
-            self.feedback(reason, "warning")
+        for tab in tabs if tabs is not None else (*self.query(TicketTab), *self.query(TasksTab)):
+            if isinstance(tab, (TicketTab, TasksTab)):
+                tab.set_error(reason)
+        return reason
 
     def _customer_switched(self) -> None:
         """Another customer (my switch or anyone's): every part that depends on the
@@ -585,8 +602,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return
         customer_id = ticket.customer_id
         self.call("customer", lambda: self.session.customers.get_customer(customer_id), self._customer_read)
-        for tab_type in (CustomerTab, ContactTab, AccountTab):
-            self.query_one(tab_type).load()
+        self._reload(CustomerTab, ContactTab, AccountTab)
 
     def _customer_read(self, customer: Customer) -> None:
         if self.ticket is not None and customer.id == self.ticket.customer_id:
@@ -594,7 +610,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             composer = self.composer
             if composer is not None:
                 composer.set_context(self._template_variables())
-            self.query_one(ScriptTab).load()  # {cliente} is someone else now
+            self._reload(ScriptTab)  # {cliente} is someone else now
 
     def _campaign_switched(self) -> None:
         """The ticket moved to another campaign (the Ticket tab's Save, a reassign, anyone's):
@@ -610,8 +626,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return
         self.campaign = campaign
         self.query_one(TopBar).set_campaign(campaign)
-        self.query_one(ScriptTab).load()
-        self.query_one(HistoryTab).load()
+        self._reload(ScriptTab, HistoryTab)
         if self.composer is not None:
             self.composer.set_context(self._template_variables())
         if not self._has_typing("task"):
@@ -646,17 +661,17 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if live.CONVERSATION in parts:
             self.query_one(ConversationView).refresh_live()
         if live.CUSTOMER in parts:
-            self.query_one(CustomerTab).refresh_live()
-            self.query_one(ContactTab).load()
-            self.query_one(AccountTab).load()
+            for tab in self.query(CustomerTab):
+                tab.refresh_live()
+            self._reload(ContactTab, AccountTab)
         if live.TASKS in parts:
-            self.query_one(HistoryTab).load()
+            self._reload(HistoryTab)
         if live.TASKS in parts or live.TICKET in parts:
-            self.query_one(AgendaTab).load()
+            self._reload(AgendaTab)
         if live.NOTES in parts:
-            self.query_one(NotesTab).load()
+            self._reload(NotesTab)
         if live.ATTACHMENTS in parts:
-            self.query_one(AttachmentsTab).load()
+            self._reload(AttachmentsTab)
         if change.notice:
             self.notice(change.notice)
 
@@ -687,8 +702,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if event.ticket is not None:
             self._follow(event.ticket)
         self._refresh_header()
-        if self._built:
-            self.query_one(AgendaTab).load()
+        self._reload(AgendaTab)
 
     @on(CustomerLink.Selected)
     def _header_customer_selected(self, event: CustomerLink.Selected) -> None:
@@ -721,8 +735,38 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     # --- tabs --------------------------------------------------------------------------------------
 
-    def _all_tabs(self):
-        return [self.query_one(f"#{pane}-body") for pane in _TAB_CLASSES] if self._built else []
+    def _all_tabs(self) -> list[TicketTabBase]:
+        """The tabs built so far (a lazy tab is built the first time it is shown)."""
+        return list(self.query(TicketTabBase)) if self._built else []
+
+    def _reload(self, *tab_types: type[TicketTabBase]) -> None:
+        """Those tabs read again what they show; one not built yet reads it when shown."""
+        for tab_type in tab_types:
+            for tab in self.query(tab_type):
+                tab.load()
+
+    def _prepare(self, tab: TicketTabBase) -> None:
+        """A tab just built, with the ticket's state: what it reads, and what the screen holds."""
+        tab.load()
+        if isinstance(tab, TicketTab) and self.ticket is not None:
+            tab.fill(self.ticket)
+            if self.accounts is not None:
+                tab.set_accounts(self.accounts)
+
+    async def _build_tab(self, pane_id: str) -> None:
+        """Build a lazy tab the first time it is shown (by its key, a click or a request)."""
+        if not self._built or pane_id not in _TAB_CLASSES or self.query(f"#{pane_id}-body"):
+            return
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        tab = _TAB_CLASSES[pane_id](self, id=f"{pane_id}-body")
+        await pane.mount(tab)
+        self._prepare(tab)
+        self._lock_if_closed((tab,))
+
+    @on(TabbedContent.TabActivated)
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id is not None:
+            await self._build_tab(event.pane.id)
 
     @property
     def composer(self) -> Composer | None:
@@ -735,13 +779,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         return found.first() if found else None
 
     def action_tab(self, pane_id: str) -> None:
-        if not self._built:
-            return
-        for tabbed in self.query(TabbedContent):
-            if tabbed.query(f"#{pane_id}"):
-                tabbed.active = pane_id
-                self.call_after_refresh(self._focus_tab, pane_id)
-                return
+        self._show_pane(pane_id, then_focus=True)
 
     def _focus_tab(self, pane_id: str) -> None:
         if pane_id == "tab-conversation":
@@ -755,12 +793,20 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     # --- #12.2 triage keys: n, m, t, a then a digit, ctrl+n ----------------------------------
 
-    def _show_pane(self, pane_id: str) -> bool:
+    def _show_pane(self, pane_id: str, *, then_focus: bool = False) -> bool:
+        if not self._built:
+            return False
         for tabbed in self.query(TabbedContent):
             if tabbed.query(f"#{pane_id}"):
                 tabbed.active = pane_id
+                self.call_later(self._built_tab, pane_id, then_focus)  # a mount, not I/O: no worker
                 return True
         return False
+
+    async def _built_tab(self, pane_id: str, then_focus: bool) -> None:
+        await self._build_tab(pane_id)
+        if then_focus:
+            self.call_after_refresh(self._focus_tab, pane_id)
 
     def action_compose(self) -> None:
         """m: the composer's message, cursor at its end."""
@@ -954,22 +1000,24 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     @on(AccountTab.AccountsLoaded)
     def _accounts_loaded(self, event: AccountTab.AccountsLoaded) -> None:
-        self.query_one(TicketTab).set_accounts(event.accounts)
+        self.accounts = event.accounts
+        for tab in self.query(TicketTab):
+            tab.set_accounts(event.accounts)
 
     def action_save(self) -> None:
         if not self._built:
             return
         focused = self.focused
         for tab_type in (TicketTab, CustomerTab, TasksTab, NotesTab):
-            tab = self.query_one(tab_type)
-            if focused is not None and tab in focused.ancestors:
-                if isinstance(tab, TasksTab):
-                    self.save_task()
-                elif isinstance(tab, NotesTab):
-                    tab.add()
-                else:
-                    tab.save()
-                return
+            for tab in self.query(tab_type):
+                if focused is not None and tab in focused.ancestors:
+                    if isinstance(tab, TasksTab):
+                        self.save_task()
+                    elif isinstance(tab, NotesTab):
+                        tab.add()
+                    else:
+                        tab.save()
+                    return
         if self.composer is not None and focused is not None and self.composer in focused.ancestors_with_self:
             self.composer.send()
             return
@@ -1205,8 +1253,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             if moved:  # saved: Esc leaves at once, n goes on
                 self.query_one(ConversationView).focus()
         self.succeeded(_("Task saved."))
-        self.query_one(HistoryTab).load()
-        self.query_one(AgendaTab).load()
+        self._reload(HistoryTab, AgendaTab)
         self._refresh_header()
         self._go_on()
 

@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain import live
@@ -46,6 +46,7 @@ from sagicc_tui.widgets.next_unread import ListPosition
 from sagicc_tui.widgets.ticket_list import TicketList
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 SEARCH_DELAY = 0.25
 
@@ -127,7 +128,7 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
                             placeholder=_("priority:critical assignee:none status:open,new created:<7d"))
                 yield Static(id="filter-summary")
                 yield TicketList(self.backend, self.user, self._query, clock=self._clock, id="ticket-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.ticket_list.campaign_names = {c.id: c.name for c in self.campaigns}

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from sagicc_tui.domain.models import User
@@ -22,6 +22,7 @@ from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.ticket_card import pad
 from sagicc_tui.widgets.translated import TranslatedBindings
+from sagicc_tui.widgets.key_footer import KeyFooter
 
 
 class UserPickerScreen(TranslatedBindings, Screen[User | None]):
@@ -46,7 +47,7 @@ class UserPickerScreen(TranslatedBindings, Screen[User | None]):
                 for name, u in zip(names, self._users, strict=True)
             ))
             yield Label(Content(_("Enter chooses · Esc quits")), classes="dialog-help")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

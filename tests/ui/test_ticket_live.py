@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 import pytest
-from textual.widgets import Button, Input, RadioButton, Select, TextArea
+from textual.widgets import Button, Input, Label, RadioButton, Select, TextArea
 
 from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.collision import Keep
@@ -111,6 +111,9 @@ async def test_a_customer_switch_by_anyone_shows_everywhere_at_once(world):
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_ticket(pilot, r.ticket_id)
         assert "Pedro Pérez" in screen.query_one(TicketHeaderBar).plain()
+        for key in ("4", "1"):  # the Ticket and Customer tabs are built when first shown
+            await pilot.press(key)
+            await settle(pilot)
         t = await other.get_ticket(sofia, r.ticket_id)
         await other.switch_ticket_customer(sofia, r.ticket_id, laura.customer_id, expected_version=t.version)
 
@@ -250,7 +253,11 @@ async def test_closed_by_someone_else_turns_the_screen_read_only(world):
         await other.close_ticket(sofia, r.ticket_id, expected_version=t.version)
         assert await _until(pilot, lambda: screen.closed)
         await settle(pilot, rounds=2)
+        assert not screen.query("#tab-ticket-body")  # not shown yet: built, read-only, when shown
+        await pilot.press("4")
+        await settle(pilot)
         assert screen.query_one("#composer-box").disabled and screen.query_one("#tab-ticket-body").disabled
+        assert "closed" in str(screen.query_one("#tab-ticket-body .form-error", Label).render())
         assert "is closed" in screen.query_one(StatusLine).text or "was closed" in screen.query_one(StatusLine).text
         assert "close" not in screen.option_keys()
         assert screen.ticket.status is TicketStatus.CLOSED

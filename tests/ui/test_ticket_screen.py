@@ -195,6 +195,8 @@ async def test_task_note_and_priority(world):
         assert ticket.next_task_at is not None
         assert ticket.next_task_at.isoformat().startswith("2026-11-26T09:30")
         assert form.raw_values()["observations"] == ""
+        await pilot.press("9")  # the History tab, built when first shown, reads the task
+        await settle(pilot, rounds=2)
         assert screen.query_one("#history-list", OptionList).option_count == 1
         # T14: add a note, then delete it
         await pilot.press("N")

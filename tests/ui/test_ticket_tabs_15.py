@@ -222,7 +222,7 @@ async def test_a_long_note_opens_in_full_and_deleting_it_asks_first(world):
     app = make_app(world, poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot)
-        await _tab(pilot, "n")
+        await _tab(pilot, "N")  # N: Notes (n is the next unread ticket)
         box = screen.query_one("#notes-list", OptionList)
         box.focus()
         box.highlighted = 0
