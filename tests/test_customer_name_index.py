@@ -22,13 +22,9 @@ FIRST = ["Zoë", "Óscar", "Álvaro", "ángela", "Bruno", "Nuño", "Ñandú", "C
 def store_url(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "store.db")
-    from tests.support.pg import drop_schema, new_schema, pg_available
+    from tests.support.pg import pg_store_url
 
-    reason = pg_available()
-    if reason:
-        pytest.fail(f"PostgreSQL is required for these tests and is not reachable: {reason}")
-    name, url = new_schema()
-    request.addfinalizer(lambda: drop_schema(name))
+    url = pg_store_url(request, empty=True)
     return url
 
 

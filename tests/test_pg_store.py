@@ -27,13 +27,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def pg_url(request):
-    from tests.support.pg import drop_schema, new_schema, pg_available
+    from tests.support.pg import pg_store_url
 
-    reason = pg_available()
-    if reason:
-        pytest.fail(f"PostgreSQL is required for these tests and is not reachable: {reason}")
-    name, url = new_schema()
-    request.addfinalizer(lambda: drop_schema(name))
+    url = pg_store_url(request, empty=True)
     return url
 
 

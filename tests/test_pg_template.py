@@ -43,6 +43,14 @@ def _catalog(name: str) -> dict[str, list]:
     return out
 
 
+def _migrate(url: str) -> int:
+    engine = open_store_engine(url)
+    try:
+        return ensure_schema(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def schemas(request):
     from tests.support.pg import drop_schema, migrated_schema, new_schema, pg_available
@@ -60,20 +68,12 @@ def schemas(request):
 
 def test_the_replayed_schema_is_the_migrated_one(schemas):
     (fresh, fresh_url), (replayed, replayed_url) = schemas
-    engine = open_store_engine(fresh_url)
-    try:
-        ensure_schema(engine)
-    finally:
-        engine.dispose()
+    _migrate(fresh_url)
     expected, got = _catalog(fresh), _catalog(replayed)
     assert expected["relations"] and expected["triggers"] and expected["meta"]
     for kind in expected:
         assert got[kind] == expected[kind], kind
-    engine = open_store_engine(replayed_url)  # a store that opens as current: nothing to migrate
-    try:
-        assert ensure_schema(engine) == SCHEMA_VERSION
-    finally:
-        engine.dispose()
+    assert _migrate(replayed_url) == SCHEMA_VERSION  # a store that opens as current: nothing to migrate
     assert _catalog(replayed) == expected
 
 
@@ -87,11 +87,7 @@ async def test_a_schema_given_back_is_reused_as_a_fresh_one(schemas, tmp_path, r
     from tests.support import pg
 
     (fresh, fresh_url), (used, used_url) = schemas
-    engine = open_store_engine(fresh_url)
-    try:
-        ensure_schema(engine)
-    finally:
-        engine.dispose()
+    _migrate(fresh_url)
     world = await make_world(used_url, blob_dir=tmp_path / "files")  # tickets, users, tasks, words
     await world.incoming("otra@x.com", "factura pendiente")
     await world.aclose()

@@ -44,14 +44,9 @@ def url(request, tmp_path):
     def make(name: str) -> str:
         if request.param == "sqlite":
             return str(tmp_path / f"{name}.db")
-        from tests.support.pg import drop_schema, new_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required for these tests and is not reachable: {reason}")
-        schema_name, pg = new_schema()
-        request.addfinalizer(lambda: drop_schema(schema_name))
-        return pg
+        return pg_store_url(request, empty=True)
     make.dialect = request.param
     return make
 

@@ -151,6 +151,19 @@ _OPTIONS = {
 }
 
 
+class SectionTabs(TabbedContent):
+    """A section's tabs. A focus that lands in a hidden pane shows that pane (Textual's
+    rule), but only while the focus is still there: the news of the opening's focus (the
+    conversation) can arrive after the agent pressed a tab's key and focused a field
+    there, and must not take the agent back."""
+
+    def on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        focused = self.screen.focused
+        if focused is None or event.tab_pane not in focused.ancestors:
+            event.prevent_default()  # TabbedContent's own handler would show the pane
+            event.stop()
+
+
 class TicketSections(Widget):
     """Sections 2 and 3: side by side (wide) or one TabbedContent."""
 
@@ -169,7 +182,7 @@ class TicketSections(Widget):
             ((SECTION_2 + SECTION_3, "ticket-tabs"),)
         for panes, tc_id in groups:
             initial = "tab-conversation" if any(p == "tab-conversation" for p, _t, _k in panes) else panes[0][0]
-            with TabbedContent(initial=initial, id=tc_id):
+            with SectionTabs(initial=initial, id=tc_id):
                 for pane_id, title, key in panes:
                     with TabPane(f"{key} {_(title)}", id=pane_id):
                         if pane_id == initial or pane_id not in LAZY_TABS:
@@ -214,6 +227,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._dirty: set[str] = set()
         self._leaving = False
         self._built = False
+        self._lazy_built: set[str] = set()  # lazy tabs built (or being built) in these sections
+        self._asked_pane: str | None = None  # a tab the agent asked for since the sections were built
         self._problem_said: tuple[str, float] | None = None  # (sentence, when)
         self._taking: set[str] = set()  # refused writes put back in their form
         self._refused_waiting: set[str] = set()  # refused writes said, waiting for an empty form
@@ -239,6 +254,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     async def _build(self) -> None:
         body = self.query_one("#ticket-body", Container)
         await body.remove_children()
+        self._lazy_built = set()
+        self._asked_pane = None
         await body.mount(TicketSections(self, wide=self.app.size.width >= WIDE))
         self._built = True
 
@@ -337,7 +354,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if data["problem"] is not None:
             self._say_store_problem(data["problem"])
         self._show_outbox()
-        self.query_one(ConversationView).focus()
+        if self._asked_pane is None:  # a tab key pressed while the ticket loaded wins over the default
+            self.query_one(ConversationView).focus()
         if self.closed:
             self._show_closed()
         if ticket.unread_count:
@@ -755,8 +773,10 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     async def _build_tab(self, pane_id: str) -> None:
         """Build a lazy tab the first time it is shown (by its key, a click or a request)."""
-        if not self._built or pane_id not in _TAB_CLASSES or self.query(f"#{pane_id}-body"):
+        if not self._built or pane_id not in LAZY_TABS or pane_id in self._lazy_built \
+                or self.query(f"#{pane_id}-body"):
             return
+        self._lazy_built.add(pane_id)  # before the await: the key's call and the tab's message both come here
         pane = self.query_one(f"#{pane_id}", TabPane)
         tab = _TAB_CLASSES[pane_id](self, id=f"{pane_id}-body")
         await pane.mount(tab)
@@ -799,6 +819,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         for tabbed in self.query(TabbedContent):
             if tabbed.query(f"#{pane_id}"):
                 tabbed.active = pane_id
+                self._asked_pane = pane_id
                 self.call_later(self._built_tab, pane_id, then_focus)  # a mount, not I/O: no worker
                 return True
         return False
@@ -1360,6 +1381,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self.contacts = []
         self._built = False
         self._leaving = False
+        self.accounts = None  # the next ticket's customer's, when its Account tab reads them
         body = self.query_one("#ticket-body", Container)
         body.remove_children()
         body.mount(Label(Content(_("Loading…"))))

@@ -86,14 +86,9 @@ class Team:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def team(request, tmp_path):
     if request.param == "postgresql":
-        from tests.support.pg import drop_schema, new_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required: {reason}")
-        name, url = new_schema()
-        request.addfinalizer(lambda: drop_schema(name))
-        db = url
+        db = pg_store_url(request, empty=True)
     else:
         db = str(tmp_path / "srv" / "sagicc.db")
     t = Team(tmp_path, db)

@@ -16,12 +16,8 @@ def demo_store(request: pytest.FixtureRequest, folder: Path, **demo) -> str:
     if request.param == "sqlite":
         url = str(folder / "demo.db")
     else:
-        from tests.support.pg import drop_schema, new_schema, pg_available
+        from tests.support.pg import pg_store_url
 
-        reason = pg_available()
-        if reason:
-            pytest.fail(f"PostgreSQL is required for these tests and is not reachable: {reason}")
-        name, url = new_schema()
-        request.addfinalizer(lambda: drop_schema(name))
+        url = pg_store_url(request, empty=True)
     build_demo(url, **demo)
     return url

@@ -197,16 +197,21 @@ def _drop_spares() -> None:
         drop_schema(_SPARE.pop())
 
 
-def pg_store_url(request, what: str = "these tests") -> str:
-    """A migrated schema for the requesting test (given back when it ends), or the
-    test fails saying PostgreSQL is required: CI must run these, never skip them."""
+def pg_store_url(request, what: str = "these tests", *, empty: bool = False) -> str:
+    """A migrated schema for the requesting test (given back when it ends), or with
+    `empty` a new empty one (dropped when it ends: tests of migrations and first opens);
+    or the test fails saying PostgreSQL is required: CI must run these, never skip them."""
     reason = pg_available()
     if reason:
         import pytest
 
         pytest.fail(f"PostgreSQL is required for {what} and is not reachable: {reason}")
-    name, url = migrated_schema()
-    request.addfinalizer(lambda: release_schema(name))
+    if empty:
+        name, url = new_schema()
+        request.addfinalizer(lambda: drop_schema(name))
+    else:
+        name, url = migrated_schema()
+        request.addfinalizer(lambda: release_schema(name))
     return url
 
 
