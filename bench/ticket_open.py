@@ -10,8 +10,10 @@ waits until the list is idle again. CPU is the process's (all threads, so the
 store's reads are in it); the first run is left out (imports, caches). Also
 printed: the widgets the ticket screen holds. Nothing asserts a time.
 
-For a before/after, run it against another checkout of the package with
-PYTHONPATH=THAT_CHECKOUT (the script itself only needs `sagicc_tui`).
+For a before/after, run this file with the Python of an environment where the
+other checkout is installed (`cd OTHER && .venv/bin/python /path/to/bench/ticket_open.py
+...`): it only needs `sagicc_tui`. PYTHONPATH is not enough with an editable install,
+whose finder wins over the path.
 """
 
 from __future__ import annotations
