@@ -34,8 +34,8 @@ from sagicc_tui.settings import Settings, load_settings, save_settings
 from sagicc_tui.unsaved import UnsavedDrafts
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.io import BackendCalls, error_text
-from sagicc_tui.widgets.pending_watch import PendingWatch
 from sagicc_tui.widgets.key_footer import KeyFooter
+from sagicc_tui.widgets.pending_watch import PendingWatch
 
 DEFAULT_THEME = "textual-dark"
 DRAFT_RETRY = 5.0  # seconds between tries to hand kept drafts to the store (#10.6)

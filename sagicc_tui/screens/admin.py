@@ -57,8 +57,8 @@ from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.campaign_mail import CampaignMailForm
 from sagicc_tui.widgets.io import BackendCalls, error_text
-from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.key_footer import KeyFooter
+from sagicc_tui.widgets.translated import TranslatedBindings
 
 ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
 

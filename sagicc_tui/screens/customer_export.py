@@ -43,9 +43,9 @@ from sagicc_tui.i18n import N_, _
 from sagicc_tui.screens.customer_profile import tr
 from sagicc_tui.session import Session
 from sagicc_tui.widgets.io import BackendCalls
+from sagicc_tui.widgets.key_footer import KeyFooter
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import RadioButton
-from sagicc_tui.widgets.key_footer import KeyFooter
 
 
 def default_directory() -> Path:

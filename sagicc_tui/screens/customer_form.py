@@ -40,8 +40,8 @@ from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.customer_list import customer_type_label, id_type_label
 from sagicc_tui.widgets.io import BackendCalls
-from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.key_footer import KeyFooter
+from sagicc_tui.widgets.translated import TranslatedBindings
 
 FIELDS = ("type", "id-type", "id-number", "first", "middle", "last", "second", "birth", "email", "phone")
 #: Only when adding (C2): the customer's first contacts; an edit leaves contacts to T5.

@@ -32,8 +32,8 @@ from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.conversation import when
 from sagicc_tui.widgets.io import BackendCalls
-from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.key_footer import KeyFooter
+from sagicc_tui.widgets.translated import TranslatedBindings
 
 HEADERS = (N_("Date"), N_("Type"), N_("Field"), N_("Previous"), N_("New"), N_("User"))
 

@@ -42,9 +42,9 @@ from sagicc_tui.screens.customer_profile import tr
 from sagicc_tui.screens.wizard import FORM, PREVIEW, WizardScreen
 from sagicc_tui.session import Session
 from sagicc_tui.widgets.customer_list import id_type_label
+from sagicc_tui.widgets.key_footer import KeyFooter
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import Checkbox, RadioButton
-from sagicc_tui.widgets.key_footer import KeyFooter
 
 def identity(item: CustomerListItem, reach: str = "") -> str:
     """One customer told apart from a namesake: name, id, document, and an

@@ -48,9 +48,9 @@ from sagicc_tui.widgets.customer_list import (
     id_type_label,
 )
 from sagicc_tui.widgets.io import BackendCalls
+from sagicc_tui.widgets.key_footer import KeyFooter
 from sagicc_tui.widgets.ticket_card import format_created
 from sagicc_tui.widgets.translated import TranslatedBindings
-from sagicc_tui.widgets.key_footer import KeyFooter
 
 def tr(message: Msg) -> str:
     """A Backend sentence in the UI language (a role name too)."""

@@ -32,8 +32,8 @@ from sagicc_tui.domain.rules import Permission, can
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.widgets.customer_list import CustomerList, customer_status_label
-from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.key_footer import KeyFooter
+from sagicc_tui.widgets.translated import TranslatedBindings
 
 SEARCH_DELAY = 0.25
 

@@ -58,11 +58,11 @@ from sagicc_tui.domain.text import fold
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.key_footer import KeyFooter
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.screens.wizard import FORM, PREVIEW, WizardScreen
 from sagicc_tui.widgets.translated import TranslatedBindings
 from sagicc_tui.widgets.toggles import Checkbox, RadioButton, SelectionList
-from sagicc_tui.widgets.key_footer import KeyFooter
 
 __all__ = ["MassActionScreen", "MAX_LINES"]
 

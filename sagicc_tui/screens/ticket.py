@@ -25,7 +25,7 @@ from textual.containers import Container
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import (
     Input,
     Label,
@@ -83,6 +83,7 @@ from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.composer import Composer
 from sagicc_tui.widgets.conversation import ConversationView, when
 from sagicc_tui.widgets.io import BackendCalls, StatusLine, error_text
+from sagicc_tui.widgets.key_footer import KeyFooter
 from sagicc_tui.widgets.next_unread import ListPosition, find_next_unread
 from sagicc_tui.widgets.task_form import TaskForm
 from sagicc_tui.widgets.ticket_header import CustomerLink, TicketHeaderBar
@@ -104,7 +105,6 @@ from sagicc_tui.widgets.ticket_tabs import (
 )
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
-from sagicc_tui.widgets.key_footer import KeyFooter
 
 WIDE = 140  # columns from which sections 2 and 3 sit side by side
 DRAFT_DELAY = 1.0  # seconds after the last keystroke
@@ -227,7 +227,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._dirty: set[str] = set()
         self._leaving = False
         self._built = False
-        self._lazy_built: set[str] = set()  # lazy tabs built (or being built) in these sections
+        self._lazy_built: dict[str, AwaitMount] = {}  # lazy tabs built or being built, by pane
         self._asked_pane: str | None = None  # a tab the agent asked for since the sections were built
         self._problem_said: tuple[str, float] | None = None  # (sentence, when)
         self._taking: set[str] = set()  # refused writes put back in their form
@@ -254,7 +254,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     async def _build(self) -> None:
         body = self.query_one("#ticket-body", Container)
         await body.remove_children()
-        self._lazy_built = set()
+        self._lazy_built = {}
         self._asked_pane = None
         await body.mount(TicketSections(self, wide=self.app.size.width >= WIDE))
         self._built = True
@@ -772,14 +772,20 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                 tab.set_accounts(self.accounts)
 
     async def _build_tab(self, pane_id: str) -> None:
-        """Build a lazy tab the first time it is shown (by its key, a click or a request)."""
-        if not self._built or pane_id not in LAZY_TABS or pane_id in self._lazy_built \
-                or self.query(f"#{pane_id}-body"):
+        """Build a lazy tab the first time it is shown (by its key, a click or a request).
+        The key's call and the tab's message both come here: the second waits for the
+        first's mount, so a focus after it finds the tab's fields."""
+        if not self._built or pane_id not in LAZY_TABS:
             return
-        self._lazy_built.add(pane_id)  # before the await: the key's call and the tab's message both come here
-        pane = self.query_one(f"#{pane_id}", TabPane)
+        mounting = self._lazy_built.get(pane_id)
+        if mounting is not None:
+            await mounting
+            return
+        if self.query(f"#{pane_id}-body"):
+            return  # built with the sections (a section's first tab)
         tab = _TAB_CLASSES[pane_id](self, id=f"{pane_id}-body")
-        await pane.mount(tab)
+        mounting = self._lazy_built[pane_id] = self.query_one(f"#{pane_id}", TabPane).mount(tab)
+        await mounting
         self._prepare(tab)
         self._lock_if_closed((tab,))
 

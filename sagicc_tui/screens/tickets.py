@@ -42,11 +42,11 @@ from sagicc_tui.session import Session
 from sagicc_tui.widgets import labels
 from sagicc_tui.widgets.io import BackendCalls
 from sagicc_tui.widgets.filter_bar import FilterBar, filter_summary
+from sagicc_tui.widgets.key_footer import KeyFooter
 from sagicc_tui.widgets.next_unread import ListPosition
 from sagicc_tui.widgets.ticket_list import TicketList
 from sagicc_tui.widgets.top_bar import TopBar
 from sagicc_tui.widgets.translated import TranslatedBindings
-from sagicc_tui.widgets.key_footer import KeyFooter
 
 SEARCH_DELAY = 0.25
 

@@ -20,9 +20,9 @@ from sagicc_tui.domain.models import User
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.widgets import labels
+from sagicc_tui.widgets.key_footer import KeyFooter
 from sagicc_tui.widgets.ticket_card import pad
 from sagicc_tui.widgets.translated import TranslatedBindings
-from sagicc_tui.widgets.key_footer import KeyFooter
 
 
 class UserPickerScreen(TranslatedBindings, Screen[User | None]):
