@@ -550,10 +550,12 @@ class Backend(ABC):
         """T8: incoming interactions read, the unread indicator cleared."""
 
     @abstractmethod
-    async def send_message(self, user: User, ticket_id: int, message: OutgoingMessage) -> Interaction:
+    async def send_message(self, user: User, ticket_id: int, message: OutgoingMessage,
+                           files: tuple[AttachmentContent, ...] = ()) -> Interaction:
         """T9: committed PENDING, delivered outside the transaction, then SENT,
         FAILED (with the sentence) or RECORDED. The same `client_key` again
-        returns the same interaction and sends nothing."""
+        returns the same interaction and sends nothing. `files`: the message's
+        attachments as content, each at most 10 MB."""
 
     @abstractmethod
     async def retry_delivery(self, user: User, interaction_id: int) -> Interaction:

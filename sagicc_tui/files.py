@@ -16,12 +16,14 @@ import mimetypes
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sagicc_tui.domain.errors import InvalidInput
+from sagicc_tui.domain.ingest import MAX_INCOMING_BYTES
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import AttachmentContent
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
 from sagicc_tui.private_files import open_private, part_path, remove_stale_parts, write_private
 
@@ -29,20 +31,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from sagicc_tui.domain.customers import ExportResult
-    from sagicc_tui.domain.models import Attachment
+    from sagicc_tui.domain.models import Attachment, Interaction
+    from sagicc_tui.domain.ticket_screen import OutgoingMessage
     from sagicc_tui.session import Session
 
 
-@dataclass(frozen=True, slots=True)
-class LocalFile:
-    """A file read from disk, ready to store: name without directories."""
-
-    name: str
-    data: bytes
-    mime: str
-
-
-def read_file(path: str | os.PathLike[str]) -> LocalFile:
+def read_file(path: str | os.PathLike[str]) -> AttachmentContent:
     """Read one file to attach; refuses a folder, a missing file and files over 10 MB."""
     p = Path(path).expanduser()
     shown = str(path)
@@ -62,7 +56,31 @@ def read_file(path: str | os.PathLike[str]) -> LocalFile:
     return local_file(p.name, data, shown)  # checked again: it may have grown while we looked
 
 
-def local_file(name: str, data: bytes, shown: str | None = None) -> LocalFile:
+def read_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[AttachmentContent, ...]:
+    """The files to send with a message: all or none, the first bad one refuses the lot."""
+    return tuple(read_file(p) for p in paths)
+
+
+def read_incoming(paths: Iterable[str]) -> tuple[AttachmentContent, ...]:
+    """The files named on a line of `sagicc ingest`, read on this machine."""
+    files = []
+    for p in paths:
+        path = Path(p).expanduser()
+        try:
+            if path.stat().st_size > MAX_INCOMING_BYTES:
+                raise InvalidInput(N_("The attachment {path} is larger than 25 MB; send a smaller file."), path=p)
+            files.append(AttachmentContent(name=path.name, mime=_mime(path.name), data=path.read_bytes()))
+        except OSError as e:
+            raise InvalidInput(N_("Cannot read the attachment {path}: {reason}."), path=p,
+                               reason=e.strerror or e) from None
+    return tuple(files)
+
+
+def _mime(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def local_file(name: str, data: bytes, shown: str | None = None) -> AttachmentContent:
     """Content to attach under `name` (made safe); refuses over 10 MB.
     `shown`: how the user named it (their path), for the sentence."""
     if len(data) > MAX_ATTACHMENT_BYTES:
@@ -71,7 +89,7 @@ def local_file(name: str, data: bytes, shown: str | None = None) -> LocalFile:
             path=shown or name, size=f"{len(data) / (1024 * 1024):.1f}",
         )
     name = safe_file_name(name)
-    return LocalFile(name, data, mimetypes.guess_type(name)[0] or "application/octet-stream")
+    return AttachmentContent(name=name, mime=_mime(name), data=data)
 
 
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
@@ -146,6 +164,15 @@ async def attach_file(session: Session, ticket_id: int, path: str) -> Attachment
     """T13 Add: the file at `path` (at most 10 MB), attached under its own name."""
     f = await asyncio.to_thread(read_file, session.local_path(path))
     return await session.tickets.add_attachment(ticket_id, f.name, f.data)
+
+
+async def send_with_files(session: Session, ticket_id: int, message: OutgoingMessage,
+                          paths: Iterable[str] = ()) -> Interaction:
+    """T9 Send with the files at `paths` (each at most 10 MB, all or none),
+    read on this machine and sent as their content."""
+    where = [session.local_path(p) for p in paths]
+    files = await asyncio.to_thread(read_files, where)
+    return await session.tickets.send_message(ticket_id, message, files)
 
 
 async def save_attachment_to(session: Session, attachment_id: int, target: str, *,

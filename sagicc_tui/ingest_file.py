@@ -28,6 +28,7 @@ from sagicc_tui.backend import Backend
 from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.domain.errors import SagiccError, StoreError
+from sagicc_tui.domain.rules import check_storable_text
 
 _FIELDS = {"channel", "from", "name", "subject", "text", "time", "attachments", "id"}
 MAX_LINE = 1024 * 1024  # bytes; a message's files travel as paths, so a line is small
@@ -110,14 +111,16 @@ def parse_line(raw: bytes | str) -> IncomingMessage:
             raise BadLine(f"{name!r} must be text, not {_kind(data[name])}")
     attachments = data.get("attachments", [])
     if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
-        raise BadLine("'attachments' must be a list of file paths")
+        raise BadLine("'attachments' must be a list of file paths (read on this machine)")
+    from sagicc_tui.files import read_incoming
     from sagicc_tui.local_store.ingest import check_text, parse_time  # the one time parser and text check
 
     try:
         at = parse_time(data.get("time"))
+        check_storable_text({f"attachments[{i}]": a for i, a in enumerate(attachments)})
         message = IncomingMessage(
             channel=channel, sender=data.get("from", ""), text=data.get("text", ""), name=data.get("name", ""),
-            subject=data.get("subject", ""), at=at, attachments=tuple(attachments), id=data.get("id", ""),
+            subject=data.get("subject", ""), at=at, attachments=read_incoming(attachments), id=data.get("id", ""),
         )
         check_text(message)
     except SagiccError as e:

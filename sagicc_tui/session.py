@@ -284,12 +284,14 @@ class TicketsArea(_Area):
         """T8: incoming interactions read, the unread indicator cleared."""
         return await self._backend.mark_read(self._user, ticket_id)
 
-    async def send_message(self, ticket_id: int, message: OutgoingMessage) -> Interaction:
+    async def send_message(self, ticket_id: int, message: OutgoingMessage,
+                           files: tuple[AttachmentContent, ...] = ()) -> Interaction:
         """T9: committed PENDING, delivered outside the transaction, then SENT,
         FAILED (with the sentence) or RECORDED. The same `client_key` again
-        returns the same interaction and sends nothing.
+        returns the same interaction and sends nothing. `files`: the
+        attachments' content (files.send_with_files reads them from paths).
         """
-        return await self._backend.send_message(self._user, ticket_id, message)
+        return await self._backend.send_message(self._user, ticket_id, message, files)
 
     async def retry_delivery(self, interaction_id: int) -> Interaction:
         """T9: send a FAILED message again."""

@@ -20,7 +20,7 @@ from sqlalchemy import insert, update
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.ingest import IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, FieldType, Priority, Role
-from sagicc_tui.domain.models import Campaign, MessageTemplate, SlaRule, TaskField
+from sagicc_tui.domain.models import AttachmentContent, Campaign, MessageTemplate, SlaRule, TaskField
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.convert import campaign_to_config
@@ -146,6 +146,12 @@ class World:
         return await self.backend.ingest(
             IncomingMessage(channel=channel, sender=sender, text=text, name=name, at=self.clock(), **kw)
         )
+
+
+
+def attached(name: str, data: bytes) -> AttachmentContent:
+    """A file as a channel or the composer gives it to the Backend: its content."""
+    return AttachmentContent(name=name, mime="application/octet-stream", data=data)
 
 
 def seed_reference(backend: LocalBackend) -> None:

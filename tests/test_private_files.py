@@ -17,7 +17,7 @@ from sagicc_tui.remote.backend import RemoteBackend
 from sagicc_tui.remote.outbox import Outbox, Pending
 from sagicc_tui.server.app import create_app
 from sagicc_tui.settings import Settings, save_settings
-from tests.factory import make_world
+from tests.factory import attached, make_world
 from tests.support.remote_world import ServerThread, user_tokens
 from tests.test_cli import ENV
 
@@ -59,10 +59,8 @@ async def test_store_wal_attachments_settings_outbox_and_exports_are_private(tmp
         for side in ("store.db-wal", "store.db-shm"):
             assert (folder / side).exists() and mode(folder / side) == 0o600, side
 
-        invoice = tmp_path / "factura.pdf"
-        invoice.write_bytes(b"%PDF-1.4 customer invoice")
-        os.chmod(invoice, 0o644)
-        r = await world.incoming("lucia@x.com", "adjunto factura", name="Lucía", attachments=(str(invoice),))
+        invoice = attached("factura.pdf", b"%PDF-1.4 customer invoice")
+        r = await world.incoming("lucia@x.com", "adjunto factura", name="Lucía", attachments=(invoice,))
         blobs = folder / "store.files"
         files = [p for p in blobs.rglob("*") if p.is_file()]
         assert files, "the attachment was not stored"

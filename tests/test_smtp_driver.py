@@ -17,6 +17,7 @@ from sagicc_tui.channels.smtp import SmtpConfig, SmtpSecurity
 from sagicc_tui.domain.enums import ChannelType, DeliveryState, EntityKind
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
 from sagicc_tui.local_store import schema
+from tests.factory import attached
 
 
 def free_port() -> int:
@@ -91,13 +92,11 @@ async def test_send_message_arrives_with_headers_body_and_attachment(world, smtp
     inbox.db_path = world.path
     use_smtp(world, port)
     r = await world.incoming("cliente@x.com", "Hola, ¿mi pedido?", name="Lucía Gómez")
-    doc = tmp_path / "factura.pdf"
-    doc.write_bytes(b"%PDF-1.4 factura 123")
     ana = await world.user("ana")
     m = OutgoingMessage(client_key="send-1", channel=ChannelType.EMAIL, contact=contact(world, "cliente@x.com"),
                         text="Hola {customer_name}, su pedido va en camino.", subject="Caso {ticket_number}",
-                        cc="jefe@empresa.co", bcc="auditoria@empresa.co", attachment_paths=(str(doc),))
-    sent = await world.backend.send_message(ana, r.ticket_id, m)
+                        cc="jefe@empresa.co", bcc="auditoria@empresa.co")
+    sent = await world.backend.send_message(ana, r.ticket_id, m, (attached("factura.pdf", b"%PDF-1.4 factura 123"),))
     assert sent.delivery is DeliveryState.SENT and sent.delivery_error == ""
     # Committed PENDING before the driver ran, and delivered outside the write lock.
     assert inbox.seen_during_delivery == [("pending", True)]

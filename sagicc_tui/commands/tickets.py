@@ -323,6 +323,7 @@ def tickets_attach(args: argparse.Namespace) -> int:
 def tickets_reply(args: argparse.Namespace) -> int:
     from sagicc_tui.domain.enums import ChannelType
     from sagicc_tui.domain.ticket_screen import OutgoingMessage
+    from sagicc_tui.files import send_with_files
 
     if not args.text and not args.template:
         raise UserError(_("Give the message with --text TEXT or --template NAME."))
@@ -351,8 +352,8 @@ def tickets_reply(args: argparse.Namespace) -> int:
         message = OutgoingMessage(
             client_key=str(uuid.uuid4()), channel=channel, contact=contact, text=args.text,
             subject=args.subject or (template.subject if template else ""),
-            template_key=template.key if template else None, attachment_paths=tuple(args.file))
-        return await s.acting.tickets.send_message(t.id, message)
+            template_key=template.key if template else None)
+        return await send_with_files(s.acting, t.id, message, args.file)
 
     sent = run(args, verb)
     if args.json:

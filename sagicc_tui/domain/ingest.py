@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sagicc_tui.domain.enums import ChannelType
+from sagicc_tui.domain.models import AttachmentContent
+
+#: What a channel may deliver with one message (the store's limit; a file the
+#: TUI or an agent sends is at most 10 MB).
+MAX_INCOMING_BYTES = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,7 +24,7 @@ class IncomingMessage:
     name: str = ""
     subject: str = ""
     at: datetime | None = None
-    attachments: tuple[str, ...] = ()  # paths on this machine
+    attachments: tuple[AttachmentContent, ...] = ()  # the files' content, never paths
     # The channel's own id of this message (a gateway's `id`, an e-mail's
     # Message-ID): the same id again is the same message, never added twice.
     # Without one, a hash of channel, sender, time, subject, text and files is.

@@ -352,9 +352,10 @@ class Attachment:
 
 @model
 class AttachmentContent:
-    """T13 Download: an attachment's bytes. The caller writes them where its
-    user chose (sagicc_tui/files.py); `name` is the customer's, untrusted,
-    made safe when it names a file."""
+    """A file as its name, type and bytes: one downloaded (T13), sent with a
+    message (T9) or received with one (ingest). The Backend never reads or
+    writes a path; the UI and the CLI do (sagicc_tui/files.py). `name` may be
+    a customer's, untrusted, made safe when it names a file."""
 
     name: str
     mime: str

@@ -130,7 +130,6 @@ class OutgoingMessage:
     bcc: str = ""
     template_key: str | None = None
     survey_key: str | None = None
-    attachment_paths: tuple[str, ...] = ()
 
 
 @model

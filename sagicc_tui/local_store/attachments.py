@@ -25,7 +25,7 @@ from sagicc_tui.local_store.convert import from_epoch
 from sagicc_tui.local_store.core import LogLine, Store
 from sagicc_tui.local_store.ingest import store_blob
 from sagicc_tui.local_store.ticket_actions import refuse_closed
-from sagicc_tui.files import LocalFile, read_file
+from sagicc_tui.files import local_file
 
 at = schema.AttachmentRow.__table__
 
@@ -62,7 +62,7 @@ def refs_for(conn: Connection, interaction_ids: list[int]) -> dict[int, tuple[At
 
 
 def insert_rows(store: Store, conn: Connection, user: User, ticket_id: int, interaction_id: int | None,
-                files: list[tuple[LocalFile, str]], now: int) -> list[int]:
+                files: list[tuple[AttachmentContent, str]], now: int) -> list[int]:
     """Attachment rows for files already in the blob store (file, sha256)."""
     ids = []
     for f, digest in files:
@@ -74,7 +74,7 @@ def insert_rows(store: Store, conn: Connection, user: User, ticket_id: int, inte
     return ids
 
 
-def add(store: Store, conn: Connection, user: User, ticket_id: int, f: LocalFile, digest: str) -> Attachment:
+def add(store: Store, conn: Connection, user: User, ticket_id: int, f: AttachmentContent, digest: str) -> Attachment:
     """T13 Add: a file uploaded by hand (not part of any message)."""
     me = store.fresh_user(conn, user)
     ticket = reads.get(store, conn, me, ticket_id=ticket_id)
@@ -85,14 +85,14 @@ def add(store: Store, conn: Connection, user: User, ticket_id: int, f: LocalFile
     return _from_row(conn.execute(select(at).where(at.c.id == new_id)).one())
 
 
-def store_file(store: Store, f: LocalFile) -> str:
+def store_file(store: Store, f: AttachmentContent) -> str:
     return store_blob(store, f.data)
 
 
-def read_and_store(store: Store, paths: tuple[str, ...] | list[str]) -> list[tuple[LocalFile, str]]:
-    """Read every file (all or none: the first bad one refuses the lot) and put
-    the contents in the blob store; returns (file, sha256) pairs."""
-    files = [read_file(p) for p in paths]
+def check_and_store(store: Store, given: tuple[AttachmentContent, ...]) -> list[tuple[AttachmentContent, str]]:
+    """Check every file (all or none: the first one over 10 MB refuses the lot),
+    name it safely and put its content in the blob store; (file, sha256) pairs."""
+    files = [local_file(f.name, f.data) for f in given]
     return [(f, store_blob(store, f.data)) for f in files]
 
 

@@ -566,13 +566,14 @@ class LocalBackend(Backend):
     async def mark_read(self, user: User, ticket_id: int) -> Ticket:
         return await self._write(conversation.mark_read, user, ticket_id)
 
-    async def send_message(self, user: User, ticket_id: int, message: OutgoingMessage) -> Interaction:
+    async def send_message(self, user: User, ticket_id: int, message: OutgoingMessage,
+                           files: tuple[AttachmentContent, ...] = ()) -> Interaction:
         drivers = self._channel_drivers()
-        files: list = []
+        stored: list = []
         if await self._read(outgoing.find_by_key, user, (message.client_key or "").strip()) is None:
-            # Read and store the files before the write transaction (a replay needs none).
-            files = await asyncio.to_thread(attachments_mod.read_and_store, self.store, message.attachment_paths)
-        prepared = await self._write(outgoing.prepare_send, user, ticket_id, message, files)
+            # Store the files before the write transaction (a replay needs none).
+            stored = await asyncio.to_thread(attachments_mod.check_and_store, self.store, tuple(files))
+        prepared = await self._write(outgoing.prepare_send, user, ticket_id, message, stored)
         return await self._deliver(user, prepared, drivers)
 
     async def retry_delivery(self, user: User, interaction_id: int) -> Interaction:

@@ -18,12 +18,11 @@ import hashlib
 import json
 import mimetypes
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
+from sagicc_tui.domain.ingest import MAX_INCOMING_BYTES, IncomingMessage, IngestResult
 from sagicc_tui.domain import phones
 from sagicc_tui.domain.customers import name_sort_key
 from sagicc_tui.domain.enums import (
@@ -40,6 +39,7 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput, NotFound, RuleViolation, SagiccError
 from sagicc_tui.domain.messages import N_
+from sagicc_tui.domain.models import AttachmentContent
 from sagicc_tui.domain.rules import check_storable_text
 from sagicc_tui.local_store import schema, ticket_numbers
 from sagicc_tui.local_store import ticket_query as tq
@@ -49,25 +49,21 @@ from sagicc_tui.local_store.ticket_actions import summary
 from sagicc_tui.mail.thread import identity_of, normalize_message_id, ticket_tag
 
 t = schema.ticket.c
-MAX_ATTACHMENT = 25 * 1024 * 1024
 
 
 def contact_kind_for(sender: str) -> ContactKind:
     return ContactKind.EMAIL if "@" in sender else ContactKind.MOBILE
 
 
-def _read_attachments(paths: tuple[str, ...]) -> list[tuple[str, bytes]]:
-    files = []
-    for p in paths:
-        path = Path(p).expanduser()
-        try:
-            size = path.stat().st_size
-            if size > MAX_ATTACHMENT:
-                raise InvalidInput(N_("The attachment {path} is larger than 25 MB; send a smaller file."), path=p)
-            files.append((path.name, path.read_bytes()))
-        except OSError as e:
-            raise InvalidInput(N_("Cannot read the attachment {path}: {reason}."), path=p, reason=e.strerror or e) from None
-    return files
+def _check_attachments(files: tuple[AttachmentContent, ...]) -> list[tuple[str, bytes]]:
+    """(name, content) pairs, the names made one plain file name each: a
+    channel's "../../.bashrc" is kept as "bashrc"."""
+    from sagicc_tui.files import safe_file_name
+
+    for f in files:
+        if len(f.data) > MAX_INCOMING_BYTES:
+            raise InvalidInput(N_("The attachment {path} is larger than 25 MB; send a smaller file."), path=f.name)
+    return [(safe_file_name(f.name), f.data) for f in files]
 
 
 def store_blob(store: Store, data: bytes) -> str:
@@ -150,7 +146,7 @@ def _prepare(store: Store, message: IncomingMessage) -> tuple:
     normalized = normalize_contact(kind, sender)
     if kind is not ContactKind.EMAIL and len(normalized) < 5:
         raise InvalidInput(N_("{sender} is neither an e-mail address nor a phone number."), sender=sender)
-    files = _read_attachments(message.attachments)
+    files = _check_attachments(message.attachments)
     hashes = [(name, data, store_blob(store, data)) for name, data in files]
     digest = content_digest(message, normalized, [h for _n, _d, h in hashes])
     keys = identity_keys(message, digest)
@@ -339,7 +335,7 @@ def check_text(message: IncomingMessage) -> None:
     """Text the store can keep, in every field (no NUL, no lone surrogate)."""
     check_storable_text({"from": message.sender, "name": message.name, "subject": message.subject,
                          "text": message.text, "id": message.id,
-                         **{f"attachments[{i}]": p for i, p in enumerate(message.attachments)},
+                         **{f"attachments[{i}]": f.name for i, f in enumerate(message.attachments)},
                          **{f"references[{i}]": r for i, r in enumerate(message.references)}})
 
 

@@ -46,7 +46,7 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput, NotFound, RuleViolation
 from sagicc_tui.domain.messages import N_, msg
-from sagicc_tui.domain.models import Campaign, Interaction, Ticket, User
+from sagicc_tui.domain.models import AttachmentContent, Campaign, Interaction, Ticket, User
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
 from sagicc_tui.local_store import attachments as files_mod
 from sagicc_tui.local_store import mail_thread, phone_match
@@ -138,11 +138,11 @@ def _mark_interrupted(store: Store, conn: Connection, me: User, row) -> None:
 
 def prepare_send(
     store: Store, conn: Connection, user: User, ticket_id: int, message: OutgoingMessage,
-    files: list[tuple[files_mod.LocalFile, str]],
+    files: list[tuple[AttachmentContent, str]],
 ) -> Prepared:
     """Step 1 of Send: validate and commit the PENDING interaction (see module doc).
 
-    `files` were read from `message.attachment_paths` and stored by hash
+    `files` were checked and stored by hash
     before this transaction began.
     """
     me = store.fresh_user(conn, user)

@@ -30,6 +30,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from sagicc_tui.domain.models import AttachmentContent
 from sagicc_tui.files import safe_file_name
 from sagicc_tui.mail.thread import message_ids, normalize_message_id
 
@@ -37,13 +38,6 @@ MAX_TEXT = 95_000  # characters in the conversation (room for the notes under th
 MAX_ATTACHMENT = 10 * 1024 * 1024  # bytes, like a file sent through the server
 MAX_ATTACHMENTS = 20
 _ADDRESS = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
-
-
-@dataclass(frozen=True, slots=True)
-class MailFile:
-    name: str
-    mime: str
-    data: bytes
 
 
 @dataclass(slots=True)
@@ -56,7 +50,7 @@ class ParsedMail:
     references: tuple[str, ...] = ()  # the most recent first
     automatic: bool = False
     at: datetime | None = None
-    files: list[MailFile] = field(default_factory=list)
+    files: list[AttachmentContent] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be kept as sent
 
     @property
@@ -99,7 +93,7 @@ def _parse(raw: bytes) -> ParsedMail:
         parsed.notes.append("The text was longer than 95,000 characters; all of it is in message.eml.")
     parsed.text = text
     if parsed.notes and not any(f.name == "message.eml" for f in parsed.files):
-        parsed.files.append(MailFile("message.eml", "message/rfc822", raw))
+        parsed.files.append(AttachmentContent(name="message.eml", mime="message/rfc822", data=raw))
     if not parsed.text.strip() and not parsed.files:
         parsed.text = "(no text)"
     return parsed
@@ -114,7 +108,7 @@ def _unreadable(raw: bytes, reason: str) -> ParsedMail:
     return ParsedMail(
         sender=address.group(0).lower() if address else "unknown-sender@invalid", name="", subject="",
         text="", message_id=mid.group(1) if mid else "",
-        files=[MailFile("message.eml", "message/rfc822", raw)],
+        files=[AttachmentContent(name="message.eml", mime="message/rfc822", data=raw)],
         notes=[f"This e-mail could not be read ({reason[:200]}); the original is attached as message.eml."],
     )
 
@@ -271,7 +265,7 @@ def _add_file(parsed: ParsedMail, part: Message, *, payload: bytes | None = None
         stem, dot, suffix = name.rpartition(".")
         digest = hashlib.sha256(payload).hexdigest()[:6]
         name = f"{stem}-{digest}.{suffix}" if dot else f"{name}-{digest}"
-    parsed.files.append(MailFile(name, mime, payload))
+    parsed.files.append(AttachmentContent(name=name, mime=mime, data=payload))
 
 
 def _decoded(part: Message) -> str:

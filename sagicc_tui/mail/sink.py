@@ -1,19 +1,14 @@
 """Where fetched mail goes: any Backend's `ingest` -- the local store, or a
 server through POST /api/v1/inbound (a RemoteBackend with a channel token).
 
-The message's files are written to a private temporary folder for the
-ingest (which reads them, or sends their content to the server) and removed
-afterwards.
+The message's files go as their content: nothing is written to disk but the
+store's own blobs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import threading
-from contextlib import contextmanager
-from pathlib import Path
 
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
@@ -21,29 +16,13 @@ from sagicc_tui.domain.enums import ChannelType
 from sagicc_tui.mail.parse import ParsedMail
 
 
-def incoming(parsed: ParsedMail, paths: tuple[str, ...], campaign_id: int = 0) -> IncomingMessage:
+def incoming(parsed: ParsedMail, campaign_id: int = 0) -> IncomingMessage:
     return IncomingMessage(
         channel=ChannelType.EMAIL, sender=parsed.sender[:320], text=parsed.full_text, name=parsed.name[:300],
-        subject=parsed.subject, at=parsed.at, attachments=paths, id=parsed.message_id,
+        subject=parsed.subject, at=parsed.at, id=parsed.message_id,
+        attachments=tuple(parsed.files),
         references=parsed.references, automatic=parsed.automatic, campaign_id=campaign_id,
     )
-
-
-@contextmanager
-def files_on_disk(parsed: ParsedMail):
-    """The message's files in a private temporary folder, removed afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="sagicc-mail-"))
-    try:
-        paths = []
-        for i, f in enumerate(parsed.files):
-            target = folder / str(i)
-            target.mkdir()
-            target = target / f.name
-            target.write_bytes(f.data)
-            paths.append(str(target))
-        yield tuple(paths)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 class LoopThread:
@@ -75,9 +54,8 @@ class BackendSink:
         self.campaign_id = campaign_id
 
     def __call__(self, parsed: ParsedMail) -> IngestResult:
-        with files_on_disk(parsed) as paths:
-            message = incoming(parsed, paths, self.campaign_id)
-            return asyncio.run_coroutine_threadsafe(self.backend.ingest(message), self.loop).result()
+        message = incoming(parsed, self.campaign_id)
+        return asyncio.run_coroutine_threadsafe(self.backend.ingest(message), self.loop).result()
 
 
 class StoreSink:
@@ -97,13 +75,9 @@ class StoreSink:
         return outcome
 
     def batch(self, parsed: list[ParsedMail]) -> list:
-        from contextlib import ExitStack
-
         from sagicc_tui.local_store.ingest import ingest_many
 
-        with ExitStack() as stack:
-            messages = [incoming(p, stack.enter_context(files_on_disk(p)), self.campaign_id) for p in parsed]
-            outcomes = ingest_many(self.store, messages)
+        outcomes = ingest_many(self.store, [incoming(p, self.campaign_id) for p in parsed])
         if self.published is not None:
             for outcome in outcomes:
                 if isinstance(outcome, IngestResult) and outcome.ticket_id and not outcome.duplicate:

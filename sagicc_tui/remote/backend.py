@@ -41,6 +41,7 @@ from sagicc_tui.domain.live import Change, ChangeSet
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Attachment, AttachmentContent, User
 from sagicc_tui.domain.ticket_screen import ExternalView
+from sagicc_tui.files import local_file
 from sagicc_tui.remote import wire
 from sagicc_tui.remote.outbox import Outbox, Pending
 from sagicc_tui.remote.routes import API, BY_HAND, MAX_PAGE, ROUTES, Route
@@ -246,15 +247,16 @@ class RemoteBackend(Backend):
             headers["Idempotency-Key"] = str(uuid.uuid4())
         if isinstance(args.get("limit"), int) and args["limit"] > MAX_PAGE:
             args["limit"] = MAX_PAGE  # the API's page size; paged calls continue from their key
+        # A message's files travel as content (base64), never as paths; the
+        # local store's sentence for a file over 10 MB comes before the upload.
+        files = tuple(local_file(f.name, f.data) for f in args.pop("files", ()))
         values = {k: wire.dump(hints[k], v) for k, v in args.items() if k in hints}
+        if files:
+            values["files"] = await asyncio.to_thread(_encoded, files)
         if route.name == "update_ticket":
             # Only the fields given travel: on /api/v1 an explicit null account_id
             # clears the account (scripts send it so), so "unchanged" is absent.
             values["changes"] = {k: v for k, v in values["changes"].items() if v is not None}
-        if route.name == "send_message" and args["message"].attachment_paths:
-            # The files travel as content: the server never reads a path of ours.
-            values["message"] = wire.dump(hints["message"], dataclasses.replace(args["message"], attachment_paths=()))
-            values["files"] = await asyncio.to_thread(_file_contents, args["message"].attachment_paths)
         token = self._token_for(user)
         if route.name == "get_draft" and self._outbox is not None and not self.online:
             kept = self._kept_draft(user, path)
@@ -272,9 +274,8 @@ class RemoteBackend(Backend):
         except wire.ServerUnreachable:
             if route.name not in OUTBOXED or self._outbox is None or user is None:
                 raise
-            local = None
-            if route.name == "send_message" and args["message"].attachment_paths:
-                local = {"attachment_paths": list(args["message"].attachment_paths)}  # for a refusal's draft
+            # The names, for the draft a refusal gives back (the content is in the body).
+            local = {"attachment_names": [f.name for f in files]} if files else None
             return self._keep(route, user, path, values, headers.get("Idempotency-Key"), local)
         returns = hints.get("return")
         if returns is None or returns is type(None):
@@ -382,7 +383,7 @@ class RemoteBackend(Backend):
         body = {
             "channel": message.channel.value, "sender": message.sender, "text": message.text, "name": message.name,
             "subject": message.subject, "at": message.at.isoformat() if message.at else None,
-            "attachments": await asyncio.to_thread(_file_contents, message.attachments),
+            "attachments": await asyncio.to_thread(_encoded, message.attachments),
             "id": message.id, "references": list(message.references), "automatic": message.automatic,
             "campaign_id": message.campaign_id,
         }
@@ -393,8 +394,6 @@ class RemoteBackend(Backend):
                                                         headers=headers))
 
     async def add_attachment(self, user: User, ticket_id: int, name: str, data: bytes) -> Attachment:
-        from sagicc_tui.files import local_file
-
         f = local_file(name, data)  # the local store's sentence for a file over 10 MB, before sending it
         verb, route_path = BY_HAND["add_attachment"]
         answer = await self._send(verb, route_path.format(ticket_id=ticket_id), token=self._token_for(user),
@@ -558,7 +557,9 @@ def _refused_write(r: Any) -> RefusedWrite | None:
     else:
         m = body.get("message") or {}
         contact = m.get("contact")
-        paths = (item.local or {}).get("attachment_paths") or []
+        # Paths kept by a client before files travelled as content, else the names.
+        local = item.local or {}
+        paths = local.get("attachment_paths") or local.get("attachment_names") or []
         form, data = "composer", {
             "channel": m.get("channel"), "contact": contact if isinstance(contact, int) else None,
             "other": contact if isinstance(contact, str) else "", "template": m.get("template_key"),
@@ -574,12 +575,9 @@ class QueuedOffline(wire.ServerUnreachable):
     """Kept in the outbox: it will be sent when the server is back."""
 
 
-def _file_contents(paths: tuple[str, ...]) -> list[dict[str, str]]:
+def _encoded(files: tuple[AttachmentContent, ...]) -> list[dict[str, str]]:
     import base64
 
-    from sagicc_tui.files import read_file
-
-    files = [read_file(p) for p in paths]  # all or none: the first bad one refuses the send
     return [{"name": f.name, "content_base64": base64.b64encode(f.data).decode()} for f in files]
 
 

@@ -60,6 +60,7 @@ from sagicc_tui.domain.ticket_screen import (
     TicketActivity,
     TicketHeader,
 )
+from sagicc_tui.files import send_with_files
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.screens import ticket_live as live
@@ -1068,19 +1069,20 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     @on(Composer.SendRequested)
     def _send(self, event: Composer.SendRequested) -> None:
         event.stop()
-        message = event.message
+        message, files = event.message, event.files
         since = self._writing_from
         if since is None:
-            self._do_send(message)
+            self._do_send(message, files)
             return
         self.call("news", lambda: self.session.tickets.ticket_activity(self.ticket_id),
-                  lambda now: self._check_news(message, since, now))
+                  lambda now: self._check_news(message, files, since, now))
 
-    def _check_news(self, message: OutgoingMessage, since: TicketActivity, now: TicketActivity) -> None:
+    def _check_news(self, message: OutgoingMessage, files: tuple[str, ...], since: TicketActivity,
+                    now: TicketActivity) -> None:
         """+T17 traffic cop: messages that arrived after I began writing are read first."""
         new = now.interactions.count - since.interactions.count
         if new <= 0:
-            self._do_send(message)
+            self._do_send(message, files)
             return
         self._writing_from = now  # asked once for these
         view = self.query_one(ConversationView)
@@ -1088,7 +1090,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
         def answered(send: bool | None) -> None:
             if send:
-                self._do_send(message)
+                self._do_send(message, files)
                 return
             view.action_end()
             view.focus()
@@ -1099,12 +1101,12 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                    "{n} new messages since you started writing. Review them before sending?"),
             yes=_("Send anyway"), no=_("Review")), answered)
 
-    def _do_send(self, message: OutgoingMessage) -> None:
+    def _do_send(self, message: OutgoingMessage, files: tuple[str, ...] = ()) -> None:
         self._stop_draft("composer")  # a draft written after the send's clear_draft would come back
         was_unassigned = self.ticket is not None and self.ticket.assignee_id is None
 
         async def send() -> Interaction:
-            interaction = await self.session.tickets.send_message(self.ticket_id, message)
+            interaction = await send_with_files(self.session, self.ticket_id, message, files)
             await self.session.tickets.clear_draft(self.ticket_id, "composer")
             return interaction
 

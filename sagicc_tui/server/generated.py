@@ -26,7 +26,7 @@ from sagicc_tui.remote.routes import signature as route_signature
 from sagicc_tui.server import encode, idempotency, live
 from sagicc_tui.server.callers import Caller, user_caller
 from sagicc_tui.server.count_cache import CountCache
-from sagicc_tui.server.files import FILES_FIELD, FILES_WITH, InboundAttachment, files_on_disk, with_paths
+from sagicc_tui.server.files import FILES_FIELD, FILES_MAX, InboundAttachment, as_files
 from sagicc_tui.server.problems import Refused, problem, problem_doc
 from sagicc_tui.server.scope import rows_before
 
@@ -91,6 +91,9 @@ def add_route(router: APIRouter, route: Route) -> None:
         has_default = p.default is not inspect.Parameter.empty
         if p.name in route.path_params:
             params.append(inspect.Parameter(p.name, kw_only, annotation=Annotated[tp, PathParam()]))
+        elif route.in_body and p.name == FILES_FIELD:
+            # A message's files travel as their content; a path would be read on the server.
+            body_fields[p.name] = (list[InboundAttachment], Field(default_factory=list, max_length=FILES_MAX))
         elif route.in_body:
             _forbid_extra(tp)
             field_tp = (_limit(tp) if p.name == "limit"
@@ -102,9 +105,6 @@ def add_route(router: APIRouter, route: Route) -> None:
             params.append(inspect.Parameter(p.name, kw_only, annotation=Annotated[qt, q],
                                             default=(list(p.default) if isinstance(p.default, tuple) else p.default)
                                             if has_default else inspect.Parameter.empty))
-    if route.name in FILES_WITH:
-        # A message's files travel as their content; a path would be read on the server.
-        body_fields[FILES_FIELD] = (list[InboundAttachment], Field(default_factory=list, max_length=10))
     body_model = None
     if body_fields:
         body_model = create_model(f"{_camel(route.name)}Request", __config__=ConfigDict(extra="forbid"),
@@ -155,12 +155,11 @@ def add_route(router: APIRouter, route: Route) -> None:
 
         async def answer() -> Response:
             call_args = dict(args)
-            files = call_args.pop(FILES_FIELD, None)
+            if FILES_FIELD in body_fields:
+                call_args[FILES_FIELD] = as_files(call_args[FILES_FIELD])
             writes = route.verb != "GET" and route.name not in READ_ONLY
             before = await rows_before(c, route.name, call_args) if writes else []
-            with files_on_disk(files) as paths, (c.events.writing() if writes else contextlib.nullcontext()):
-                if route.name in FILES_WITH:
-                    call_args = with_paths(route.name, call_args, paths)
+            with c.events.writing() if writes else contextlib.nullcontext():
                 if route.name == "count_tickets":
                     result = await _count(c, call_args["query"])
                 elif route.name == "list_tickets":

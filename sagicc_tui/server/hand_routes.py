@@ -27,7 +27,7 @@ from sagicc_tui.remote import wire
 from sagicc_tui.remote.routes import API, MAX_PAGE
 from sagicc_tui.server import live
 from sagicc_tui.server.callers import Caller, caller, user_caller
-from sagicc_tui.server.files import InboundAttachment, files_on_disk
+from sagicc_tui.server.files import InboundAttachment, as_files
 from sagicc_tui.server.problems import documented, problem
 from sagicc_tui.server.scope import user_scope
 
@@ -74,10 +74,10 @@ def add_hand_routes(router: APIRouter) -> None:
         # The message's identity (its id, else its content) and the key are
         # kept with the message itself, in its transaction: a retry, or a
         # duplicate sent while the first still runs, adds nothing (#10.4).
-        with files_on_disk(body.attachments) as paths, c.events.writing():
+        with c.events.writing():
             result = await c.backend.ingest(IncomingMessage(
                 channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
-                at=body.at, attachments=paths, id=body.id, references=tuple(body.references),
+                at=body.at, attachments=as_files(body.attachments), id=body.id, references=tuple(body.references),
                 automatic=body.automatic, campaign_id=body.campaign_id,
                 idempotency_key=f"{c.token_id}:{idempotency_key}" if idempotency_key else ""))
         if result.duplicate:

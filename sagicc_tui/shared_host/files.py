@@ -10,7 +10,6 @@ out. So every path is resolved inside the agent's folder
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -50,21 +49,14 @@ class ConfinedFiles:
         return getattr(self._backend, name)
 
     def local_path(self, path: str) -> str:
-        # Attach from, save to, export to (sagicc_tui/files.py) all resolve here.
+        # Attach from, send with, save to, export to (sagicc_tui/files.py) all
+        # resolve here: the Backend itself takes and gives only content.
         return confine(self.root, path)
 
     def session(self, user: Any) -> Session:
         """Bound to this wrapper, not (through __getattr__) to the backend
         inside: the session's paths resolve through local_path here."""
         return Session(self, user)  # type: ignore[arg-type]  # a Backend by delegation
-
-    async def send_message(self, user, ticket_id: int, message):
-        paths = tuple(confine(self.root, p) for p in message.attachment_paths)
-        return await self._backend.send_message(user, ticket_id, dataclasses.replace(message, attachment_paths=paths))
-
-    async def ingest(self, message):
-        paths = tuple(confine(self.root, p) for p in message.attachments)
-        return await self._backend.ingest(dataclasses.replace(message, attachments=paths))
 
     async def aclose(self) -> None:
         await self._backend.aclose()

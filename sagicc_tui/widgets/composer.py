@@ -63,6 +63,7 @@ class Composer(BackendCalls, Widget):
     @dataclass
     class SendRequested(Message):
         message: OutgoingMessage
+        files: tuple[str, ...] = ()  # the paths typed in Files, read when it is sent
 
     @dataclass
     class ClearRequested(Message):
@@ -362,5 +363,4 @@ class Composer(BackendCalls, Widget):
             client_key=self._client_key, channel=channel, contact=other or int(raw["contact"]), text=raw["text"],
             subject=self.query_one("#composer-subject", Input).value if email else "", cc=raw["cc"] if email else "",
             bcc=raw["bcc"] if email else "", template_key=raw["template"], survey_key=raw["survey"],
-            attachment_paths=files,
-        )))
+        ), files))

@@ -30,6 +30,7 @@ from sagicc_tui.domain.enums import (
 )
 from sagicc_tui.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation, StaleWrite
 from sagicc_tui.local_store import schema
+from tests.factory import attached
 
 
 def person(doc: str, first: str, last: str, **kw) -> CustomerInput:
@@ -288,9 +289,8 @@ async def test_list_pages_by_keyset_and_offset_in_both_orders(world):
 
 async def test_profile_shows_only_what_the_user_may_see(world, tmp_path):
     admin, ana = await world.user("admin"), await world.user("ana")
-    doc = tmp_path / "factura.pdf"
-    doc.write_bytes(b"%PDF-1.4 hola")
-    r1 = await world.incoming("lucia@example.com", "Mi factura", name="Lucía Gómez", attachments=(str(doc),))
+    doc = attached("factura.pdf", b"%PDF-1.4 hola")
+    r1 = await world.incoming("lucia@example.com", "Mi factura", name="Lucía Gómez", attachments=(doc,))
     await world.incoming("lucia@example.com", "Otra cosa")
     r2 = await world.incoming("lucia@example.com", "Quiero comprar", channel=ChannelType.TELEPHONY)
     assert r2.customer_id == r1.customer_id  # found by the e-mail; Ventas receives telephony

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from sagicc_tui.domain.ingest import IncomingMessage
+from sagicc_tui.domain.ingest import MAX_INCOMING_BYTES, IncomingMessage
 from sagicc_tui.domain.enums import ChannelType, TicketStatus
 from sagicc_tui.domain.errors import InvalidInput
 from sagicc_tui.domain.query import TicketQuery
+from tests.factory import attached
 
 
 async def test_same_customer_by_normalised_email_and_phone(world):
@@ -37,7 +38,8 @@ async def test_bad_input_writes_nothing(world, tmp_path):
     admin = await world.user("admin")
     before = await world.backend.count_tickets(admin, TicketQuery())
     with pytest.raises(InvalidInput):
-        await world.incoming("a@x.com", "con adjunto", attachments=(str(tmp_path / "missing.pdf"),))
+        await world.incoming("a@x.com", "demasiado grande", attachments=(
+            attached("grande.bin", b"\0" * (MAX_INCOMING_BYTES + 1)),))
     with pytest.raises(InvalidInput):
         await world.incoming("", "sin remitente")
     with pytest.raises(InvalidInput):
@@ -48,10 +50,9 @@ async def test_bad_input_writes_nothing(world, tmp_path):
 
 
 async def test_attachments_are_stored_once_by_hash(world, tmp_path):
-    f = tmp_path / "factura.pdf"
-    f.write_bytes(b"%PDF-1.4 demo")
-    await world.incoming("a@x.com", "adjunto", attachments=(str(f),))
-    await world.incoming("b@x.com", "el mismo adjunto", attachments=(str(f),))
+    f = attached("factura.pdf", b"%PDF-1.4 demo")
+    await world.incoming("a@x.com", "adjunto", attachments=(f,))
+    await world.incoming("b@x.com", "el mismo adjunto", attachments=(f,))
     blobs = [p for p in world.store.blob_dir.rglob("*") if p.is_file()]
     assert len(blobs) == 1 and blobs[0].read_bytes() == b"%PDF-1.4 demo"
     with world.store.read() as conn:
@@ -77,10 +78,8 @@ def _count(world, sql: str) -> int:
 
 
 async def test_a_message_id_given_twice_is_one_message(world, tmp_path):
-    f = tmp_path / "foto.png"
-    f.write_bytes(b"\x89PNG demo")
     m = IncomingMessage(channel=ChannelType.WHATSAPP, sender="+57 300 555 0101", text="hola", id="wamid.1",
-                        attachments=(str(f),))
+                        attachments=(attached("foto.png", b"\x89PNG demo"),))
     first = await world.backend.ingest(m)
     again = await world.backend.ingest(m)
     assert first.new_ticket and not first.duplicate

@@ -30,7 +30,7 @@ from sagicc_tui.files import attach_file, save_attachment_to
 from sagicc_tui.local_store import schema
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.local_store.convert import campaign_to_config
-from tests.factory import SERVICE
+from tests.factory import SERVICE, attached
 
 
 @pytest.fixture(autouse=True)
@@ -432,8 +432,8 @@ async def test_send_message_rules(world, tmp_path):
     b = world.backend
     ana = await world.user("ana")
 
-    def send(m):
-        return b.send_message(ana, r.ticket_id, m)
+    def send(m, files=()):
+        return b.send_message(ana, r.ticket_id, m, files)
 
     with pytest.raises(RuleViolation) as err:  # the campaign does not send by telephony
         await send(msg(key="a", channel=ChannelType.TELEPHONY, contact="3001234567", subject=""))
@@ -450,18 +450,15 @@ async def test_send_message_rules(world, tmp_path):
         await send(msg(key="f", channel=ChannelType.WHATSAPP, contact="3001234567", subject="", cc="a@b.co"))
     with pytest.raises(InvalidInput):
         await send(msg(key="g", text="  "))
-    big = tmp_path / "grande.bin"
-    big.write_bytes(b"\0" * (MAX_ATTACHMENT_BYTES + 1))
+    big = attached("grande.bin", b"\0" * (MAX_ATTACHMENT_BYTES + 1))
     with pytest.raises(InvalidInput) as err:
-        await send(msg(key="h", attachment_paths=(str(big),)))
+        await send(msg(key="h"), (big,))
     assert "10 MB" in str(err.value)
     # Nothing of the refused sends was written.
     assert len((await b.conversation(ana, r.ticket_id)).items) == 1
     # WhatsApp to the customer's phone, with a file: recorded, the file kept by hash.
-    doc = tmp_path / "factura.pdf"
-    doc.write_bytes(b"%PDF-1.4 factura")
-    sent = await send(msg(key="i", channel=ChannelType.WHATSAPP, contact="300-123-4567", subject="",
-                          attachment_paths=(str(doc),)))
+    doc = attached("../factura.pdf", b"%PDF-1.4 factura")  # a name with a folder: made safe
+    sent = await send(msg(key="i", channel=ChannelType.WHATSAPP, contact="300-123-4567", subject=""), (doc,))
     assert sent.contact == "3001234567" and [a.name for a in sent.attachments] == ["factura.pdf"]
     # Where the campaign allows other contacts, another customer's contact is fine.
     set_campaign(world, allow_other_contacts=True)
@@ -524,7 +521,7 @@ async def test_attachments_add_save_remove(world, tmp_path):
     src = tmp_path / "in" / "contrato.pdf"
     src.parent.mkdir()
     src.write_bytes(b"%PDF contrato")
-    r = await world.incoming("a@x.com", "con adjunto", attachments=(str(src),))
+    r = await world.incoming("a@x.com", "con adjunto", attachments=(attached("../in/contrato.pdf", src.read_bytes()),))
     b = world.backend
     ana = await world.user("ana")
     added = await attach_file(b.session(ana), r.ticket_id, str(src))

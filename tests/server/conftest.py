@@ -52,7 +52,7 @@ from sagicc_tui.local_store import (
 )
 from sagicc_tui.local_store.ingest import ingest
 from sagicc_tui.server.app import create_app
-from tests.factory import USERS, World, make_world
+from tests.factory import USERS, World, attached, make_world
 from tests.support.remote_world import ServerThread, user_tokens
 
 USER_IDS = {username: uid for uid, username, *_ in USERS}
@@ -167,23 +167,20 @@ class Seed:
     def attachment(self, ticket: TicketRef, author: str = "admin") -> int:
         """A file added by hand (removable)."""
         n = self.next()
-        path = self.tmp / f"adjunto{n}.txt"
-        path.write_text(f"adjunto {n}\n")
-        ((f, digest),) = attachments.read_and_store(self.store, [str(path)])
+        ((f, digest),) = attachments.check_and_store(self.store, (attached(f"adjunto{n}.txt", f"adjunto {n}\n".encode()),))
         with self.store.write() as conn:
             return attachments.add(self.store, conn, self.user(conn, author), ticket.id, f, digest).id
 
     def message_attachment(self, ticket: TicketRef) -> int:
         """A file that came with the customer's message (stays with it: not removable)."""
         n = self.next()
-        path = self.tmp / f"factura{n}.txt"
-        path.write_text(f"factura {n}\n")
         with self.store.write() as conn:
             c = conn.execute(select(schema.ContactRow.__table__.c.value)
                              .where(schema.ContactRow.__table__.c.id == ticket.contact_id)).scalar()
         self.world.clock.advance(minutes=1)
         result = ingest(self.store, IncomingMessage(channel=ticket.channel, sender=c, text="adjunto la factura",
-                                                    at=self.world.clock(), attachments=(str(path),)))
+                                                    at=self.world.clock(),
+                                                    attachments=(attached(f"factura{n}.txt", f"factura {n}\n".encode()),)))
         assert result.ticket_id == ticket.id
         at = schema.AttachmentRow.__table__.c
         with self.store.read() as conn:

@@ -154,6 +154,36 @@ async def test_attach_save_and_export_through_a_confined_backend_stay_in_the_fol
     assert not (tmp_path / "files" / "clientes.csv").exists()
 
 
+async def test_a_message_sent_through_a_confined_backend_takes_files_only_from_the_folder(world, tmp_path):
+    """#17.1: a message's files reach the Backend as content; the paths typed in
+    the composer are read through local_path, which the shared host confines."""
+    from sagicc_tui.domain.enums import ChannelType
+    from sagicc_tui.domain.ticket_screen import OutgoingMessage
+    from sagicc_tui.files import send_with_files
+    from sagicc_tui.shared_host.files import ConfinedFiles
+
+    root = tmp_path / "files" / "admin"
+    root.mkdir(parents=True)
+    (root / "recibo.txt").write_text("recibo")
+    (tmp_path / "secreto.txt").write_text("la clave del servicio")
+    b = ConfinedFiles(world.backend, root)
+    admin = await world.user("admin")
+    r = await world.incoming("a@x.com", "hola")
+
+    def message(key: str) -> OutgoingMessage:
+        return OutgoingMessage(client_key=key, channel=ChannelType.EMAIL, contact="a@x.com", text="adjunto",
+                               subject="Su recibo")
+
+    for n, bad in enumerate((str(tmp_path / "secreto.txt"), "../../secreto.txt")):
+        with pytest.raises(InvalidInput, match="your files live in"):
+            await send_with_files(b.session(admin), r.ticket_id, message(f"fuera-{n}"), ["recibo.txt", bad])
+    assert len((await b.conversation(admin, r.ticket_id)).items) == 1  # nothing was sent
+    sent = await send_with_files(b.session(admin), r.ticket_id, message("dentro"), ["recibo.txt"])
+    assert [a.name for a in sent.attachments] == ["recibo.txt"]
+    content = await b.session(admin).tickets.read_attachment(sent.attachments[0].id)
+    assert content.data == b"recibo"
+
+
 # --- authorized_keys ---------------------------------------------------------------------------------
 
 
