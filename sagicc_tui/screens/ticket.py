@@ -237,6 +237,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._token: int | None = None  # the store's change token when the activity was last read
         self.activity: TicketActivity | None = None  # the stamp of what the screen shows (T8, +T16)
         self._writing_from: TicketActivity | None = None  # the stamp when the reply was begun (+T17)
+        self._own_sent: list[int] = []  # my messages sent since `activity` was read (not news to me)
 
     @property
     def session(self) -> Session:
@@ -671,6 +672,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     def _activity_read(self, activity: TicketActivity) -> None:
         before, self.activity = self.activity, activity
+        self._own_sent = [i for i in self._own_sent if i > activity.interactions.last_id]
         if before is None or not self._built or self._leaving:
             return
         change = live.compare(before, activity, me=self.user.full_name)
@@ -1122,6 +1124,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         self._stop_draft("composer")
         self.unsaved.forget(self.user, self.ticket_id, "composer")
         self._writing_from = None
+        self._own_sent.append(interaction.id)
         if composer is not None:
             moved = self.focused is not None and composer in self.focused.ancestors_with_self
             composer.clear()
@@ -1180,8 +1183,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
     @on(Composer.Changed)
     def _composer_changed(self, event: Composer.Changed) -> None:
         event.stop()
-        if self._writing_from is None and self._has_typing("composer"):
-            self._writing_from = self.activity
+        if self._writing_from is None and self._has_typing("composer") and self.activity is not None:
+            self._writing_from = live.with_own_messages(self.activity, self._own_sent)
         self._schedule_draft("composer")
 
     @on(TaskForm.Changed)

@@ -11,10 +11,11 @@ activity read for other tickets without changing anything below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from sagicc_tui.domain.enums import Direction
-from sagicc_tui.domain.ticket_screen import TicketActivity
+from sagicc_tui.domain.ticket_screen import PartStamp, TicketActivity
 from sagicc_tui.i18n import _, plural
 
 LIVE_POLL = 0.5  # seconds between change-token reads: news shows within 2 s
@@ -92,3 +93,13 @@ def compare(before: TicketActivity, after: TicketActivity, *, me: str) -> LiveCh
         if not mine:
             notices.append(_("{name} changed the attachments", name=by))
     return LiveChange(frozenset(parts), " · ".join(dict.fromkeys(notices)))
+
+
+def with_own_messages(stamp: TicketActivity, own_ids: Iterable[int]) -> TicketActivity:
+    """The stamp as if read after my own messages were sent: a reply begun
+    right after a send (before the live poll read the activity again) must not
+    find my last message "new since you started writing" (+T17)."""
+    newer = [i for i in own_ids if i > stamp.interactions.last_id]
+    if not newer:
+        return stamp
+    return replace(stamp, interactions=PartStamp(count=stamp.interactions.count + len(newer), last_id=max(newer)))
