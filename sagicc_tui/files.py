@@ -171,7 +171,7 @@ async def send_with_files(session: Session, ticket_id: int, message: OutgoingMes
     """T9 Send with the files at `paths` (each at most 10 MB, all or none),
     read on this machine and sent as their content."""
     where = [session.local_path(p) for p in paths]
-    files = await asyncio.to_thread(read_files, where)
+    files = await asyncio.to_thread(read_files, where) if where else ()
     return await session.tickets.send_message(ticket_id, message, files)
 
 
