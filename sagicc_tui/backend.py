@@ -174,7 +174,13 @@ class Backend(ABC):
 
     # --- the ticket list (L1-L7) ------------------------------------------
     @abstractmethod
-    async def count_tickets(self, user: User, query: TicketQuery) -> int: ...
+    async def count_tickets(self, user: User, query: TicketQuery, *, at_most: int | None = None) -> int:
+        """How many tickets of the user's scope the query finds. With `at_most`,
+        a count that walks its matches (a search) stops after at_most + 1 of
+        them (at_most: 1 to 1,000,000)
+        them: an answer of exactly at_most + 1 says "more than at_most". The
+        counts the store keeps (status, campaign, assignee...) are exact at
+        any size."""
 
     @abstractmethod
     async def list_tickets(

@@ -122,9 +122,10 @@ class ListsArea(_Area):
     sidebar's choices, saved views, mass actions, and the change feed that
     tells a screen to reload."""
 
-    async def count_tickets(self, query: TicketQuery) -> int:
-        """How many tickets of my L2 scope the query finds."""
-        return await self._backend.count_tickets(self._user, query)
+    async def count_tickets(self, query: TicketQuery, *, at_most: int | None = None) -> int:
+        """How many tickets of my L2 scope the query finds; with `at_most`, a
+        search's count stops at at_most + 1 ("more than at_most")."""
+        return await self._backend.count_tickets(self._user, query, at_most=at_most)
 
     async def list_tickets(self, query: TicketQuery, *, limit: int = 100, after: TicketCursor | None = None,
             offset: int = 0) -> TicketPage:

@@ -18,6 +18,13 @@ from sagicc_tui.domain.messages import Msg
 from sagicc_tui.domain.models import TaskInput, TicketCard, User
 
 
+#: The ticket list counts a search's matches only this far ("more than 1,000
+#: tickets") and grows as its pages arrive: a common word at 1M tickets
+#: matches 90,000 of an agent's, 128 ms of the store's CPU to count them all
+#: against 29 ms to count 1,001. The counts the store keeps are always exact.
+SEARCH_COUNT_AT_MOST = 1000
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TicketQuery:
     """Every L4 filter, the L5 order and the L6 search text.

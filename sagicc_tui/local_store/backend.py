@@ -230,8 +230,8 @@ class LocalBackend(Backend):
         return await self._write(fn)
 
     # --- the list -------------------------------------------------------------------
-    async def count_tickets(self, user: User, query: TicketQuery) -> int:
-        return await self._read(reads.count, user, query)
+    async def count_tickets(self, user: User, query: TicketQuery, *, at_most: int | None = None) -> int:
+        return await self._read(reads.count, user, query, at_most)
 
     async def list_tickets(self, user: User, query: TicketQuery, *, limit: int = 100,
                            after: TicketCursor | None = None, offset: int = 0) -> TicketPage:

@@ -312,8 +312,13 @@ def page_select(
     )
 
 
-def count_select(scope: Scope, query: TicketQuery, dialect: str, *, plan: SearchPlan | None = None) -> Select:
-    return select(func.count()).select_from(schema.ticket).where(where_clause(scope, query, dialect, plan=plan))
+def count_select(scope: Scope, query: TicketQuery, dialect: str, *, plan: SearchPlan | None = None,
+                 at_most: int | None = None) -> Select:
+    where = where_clause(scope, query, dialect, plan=plan)
+    if at_most is None:
+        return select(func.count()).select_from(schema.ticket).where(where)
+    first = select(literal(1)).select_from(schema.ticket).where(where).limit(at_most + 1).subquery()
+    return select(func.count()).select_from(first)
 
 
 def ids_select(scope: Scope, query: TicketQuery, dialect: str) -> Select:

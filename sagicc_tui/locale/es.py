@@ -1231,4 +1231,7 @@ CATALOG: dict[str, str] = {
     "{value} is not an e-mail address; write it like name@example.com.": "{value} no es un correo electrónico; escríbalo como nombre@ejemplo.com.",
     "{value} is not an export format; use xlsx or csv.": "{value} no es un formato de exportación; use xlsx o csv.",
     "{value}: channels are {known}, comma-separated": "{value}: los canales son {known}, separados por comas",
+    "more than {n} tickets": "más de {n} casos",
+    "all matching tagged": "todos los que coinciden, marcados",
+    "at_most must be from 1 to {most}, or left out for the exact count (it was {value}).": "at_most debe ser de 1 a {most}, u omitirse para el conteo exacto (era {value}).",
 }

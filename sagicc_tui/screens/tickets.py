@@ -174,9 +174,14 @@ class TicketsScreen(BackendCalls, TranslatedBindings, Screen[None]):
 
     def _show_count(self) -> None:
         tl = self.ticket_list
-        parts = [plural(tl.total, "{n} ticket", "{n} tickets") if tl.total is not None else _("Loading…")]
+        if tl.total is None:
+            parts = [_("Loading…")]
+        elif tl.more:  # a search's count stopped early; the list grows as it is read
+            parts = [_("more than {n} tickets", n=tl.total - 1)]
+        else:
+            parts = [plural(tl.total, "{n} ticket", "{n} tickets")]
         if tl.tag_count:
-            parts.append(_("{n} tagged", n=tl.tag_count))
+            parts.append(_("{n} tagged", n=tl.tag_count) if not tl.more else _("all matching tagged"))
         self.query_one("#count-label", Static).update(Content(" · ".join(parts)))
 
     @on(FilterBar.Changed)

@@ -41,12 +41,13 @@ class CountCache:
         self.hits = 0
 
     @staticmethod
-    def key(user, query) -> Any:
+    def key(user, query, at_most: int | None = None) -> Any:
         # The user's id and role, its campaigns and status make its scope.
-        return (user.id, user.role, tuple(user.campaign_ids), dataclasses.replace(query, order=TicketOrder.CREATED_DESC))
+        return (user.id, user.role, tuple(user.campaign_ids), dataclasses.replace(query, order=TicketOrder.CREATED_DESC),
+                at_most)
 
-    def get(self, user, query) -> int | None:
-        key = self.key(user, query)
+    def get(self, user, query, at_most: int | None = None) -> int | None:
+        key = self.key(user, query, at_most)
         found = self._kept.get(key)
         if found is None:
             return None
@@ -57,10 +58,12 @@ class CountCache:
         self.hits += 1
         return value
 
-    def put(self, user, query, value: int) -> None:
-        if value < self.keep_from:
+    def put(self, user, query, value: int, at_most: int | None = None) -> None:
+        # "More than at_most" is as large a count as any: nobody checks it row by row.
+        if value < self.keep_from and not (at_most is not None and value > at_most):
             return
-        self._kept[self.key(user, query)] = (time.monotonic(), value)
-        self._kept.move_to_end(self.key(user, query))
+        key = self.key(user, query, at_most)
+        self._kept[key] = (time.monotonic(), value)
+        self._kept.move_to_end(key)
         while len(self._kept) > MAX_ENTRIES:
             self._kept.popitem(last=False)

@@ -161,7 +161,7 @@ def add_route(router: APIRouter, route: Route) -> None:
             before = await rows_before(c, route.name, call_args) if writes else []
             with c.events.writing() if writes else contextlib.nullcontext():
                 if route.name == "count_tickets":
-                    result = await _count(c, call_args["query"])
+                    result = await _count(c, call_args["query"], call_args.get("at_most"))
                 elif route.name == "list_tickets":
                     # Encoded straight from the rows, no card objects (server/encode.py).
                     found = await c.backend.list_ticket_rows(c.user, **call_args)
@@ -224,17 +224,17 @@ def add_route(router: APIRouter, route: Route) -> None:
     )
 
 
-async def _count(c: Caller, query) -> int:
+async def _count(c: Caller, query, at_most: int | None) -> int:
     """count_tickets through the short-lived cache of large counts (count_cache.py),
     except the counts the store's counters answer: a few rows, and exact now."""
     if ticket_counts.answers(query):
-        return await c.backend.count_tickets(c.user, query)
+        return await c.backend.count_tickets(c.user, query, at_most=at_most)
     counts = CountCache.of(c.backend)
-    kept = counts.get(c.user, query)
+    kept = counts.get(c.user, query, at_most)
     if kept is not None:
         return kept
-    value = await c.backend.count_tickets(c.user, query)
-    counts.put(c.user, query, value)
+    value = await c.backend.count_tickets(c.user, query, at_most=at_most)
+    counts.put(c.user, query, value, at_most)
     return value
 
 

@@ -176,14 +176,14 @@ class CustomerList(PagedList, can_focus=True, inherit_bindings=False):
 
     # --- the page engine's hooks (widgets/paged_list.py) ---------------------------------------
 
-    async def _read_count(self) -> int:
-        return await self._session.customers.count_customers(self._query)
+    async def _read_count(self, exact: bool = False) -> tuple[int, bool]:
+        return await self._session.customers.count_customers(self._query), False
 
     async def _read_page(self, after, offset: int) -> CustomerPage:
         return await self._session.customers.list_customers(self._query, limit=PAGE_SIZE, after=after,
                                                   offset=0 if after is not None else offset)
 
-    def _total_arrived(self, total: int) -> None:
+    def _total_arrived(self, total: int, more: bool) -> None:
         self.post_message(self.TotalChanged(total))
 
     def _page_arrived(self, page_no: int, page: CustomerPage) -> None:

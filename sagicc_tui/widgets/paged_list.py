@@ -5,6 +5,10 @@ One `ScrollView` whose lines are drawn from a few cached pages of 100 rows
 (`_read_count`, `_read_page`), how tall a row is (`ROW_HEIGHT`) and whether
 a fixed header sits above the rows (`HEADER_LINES`); it draws its own lines.
 
+A count may be a lower bound ("more than 1,000": a search's count stops
+early, as counting every match of a common word costs more than the page):
+the list then grows as pages arrive, and a short page tells where it ends.
+
 A line asks for its page while drawing (`_request_page`); the read starts
 after the frame, keyset from the page before when it is known, else by
 offset. When the view nears a page not read yet, that page is read ahead, one
@@ -34,6 +38,7 @@ class PagedList(BackendCalls, ScrollView):
         self._pages = PageCache()
         self._generation = 0  # bumped on every reset/refresh: late results are dropped
         self._total: int | None = None  # None until counted
+        self._more = False  # the count was a lower bound: rows past _total - 1 may exist
         self._cursor = 0
         self._anchor: int | None = None  # row id the cursor should stay on after a refresh
         self._fetching: frozenset[int] = frozenset()
@@ -43,15 +48,17 @@ class PagedList(BackendCalls, ScrollView):
 
     # --- what a subclass provides ------------------------------------------------------------
 
-    async def _read_count(self) -> int:
+    async def _read_count(self, exact: bool = False) -> tuple[int, bool]:
+        """(rows, more): `more` says the count stopped early and rows past it
+        may exist. `exact`: count them all (a mass action over every match)."""
         raise NotImplementedError
 
     async def _read_page(self, after: Any, offset: int) -> Any:
         """One page of PAGE_SIZE rows; `after` is the keyset cursor or None."""
         raise NotImplementedError
 
-    def _total_arrived(self, total: int) -> None:
-        """The count is in: post the widget's own message."""
+    def _total_arrived(self, total: int, more: bool) -> None:
+        """The count is in, or grew (`more`: at least `total`): post the widget's own message."""
 
     def _page_arrived(self, page_no: int, page: Any) -> None:
         """A page is in the cache (after the anchor was followed)."""
@@ -67,6 +74,11 @@ class PagedList(BackendCalls, ScrollView):
     @property
     def total(self) -> int | None:
         return self._total
+
+    @property
+    def more(self) -> bool:
+        """`total` is a lower bound: the list may go on past it."""
+        return self._more
 
     @property
     def cursor_index(self) -> int:
@@ -141,6 +153,7 @@ class PagedList(BackendCalls, ScrollView):
             self._anchor = None
             self._pages.clear()
             self._total = None
+            self._more = False
             self._cursor = 0
             self._cleared()
             self.virtual_size = Size(0, self.HEADER_LINES)
@@ -150,10 +163,15 @@ class PagedList(BackendCalls, ScrollView):
         self._start_fetch()
         self.refresh()
 
-    def _count(self, generation: int) -> None:
+    def _count(self, generation: int, *, exact: bool = False) -> None:
         # A failed count (offline) arrives as None: the rows read so far stay on screen.
-        self.call("list-count", self._read_count, lambda total: self._on_counted(generation, total),
+        self.call("list-count", lambda: self._read_count(exact), lambda counted: self._on_counted(generation, counted),
                   lambda _e: self._on_counted(generation, None), settle=True)
+
+    def count_exactly(self) -> None:
+        """Replace a lower-bound count by the exact one (it visits every match)."""
+        if self._more:
+            self._count(self._generation, exact=True)
 
     def _fetch_pages(self, generation: int, pages: list[int]) -> None:
         """Read the wanted pages in order, one call per page, each chained from the
@@ -256,28 +274,43 @@ class PagedList(BackendCalls, ScrollView):
         self._fetching = frozenset(wanted)
         self._fetch_pages(self._generation, wanted)
 
-    def _on_counted(self, generation: int, total: int | None) -> None:
+    def _on_counted(self, generation: int, counted: tuple[int, bool] | None) -> None:
         if generation != self._generation:
             return
-        if total is None:
+        if counted is None:
             # The store did not answer (a server offline): the last rows stay on
             # screen, drawn from the pages already read, rather than an empty list.
             if self._total is not None:
                 return
-            total = 0
-        self._total = total
-        self.virtual_size = Size(0, total * self.ROW_HEIGHT + self.HEADER_LINES)
-        if self._cursor >= total:
-            self._cursor = max(0, total - 1)
-        self._total_arrived(total)
+            counted = (0, False)
+        self._set_total(*counted)
+        if self._cursor >= self._total:
+            self._cursor = max(0, self._total - 1)
         self._start_fetch()
         self.refresh()
+
+    def _set_total(self, total: int, more: bool) -> None:
+        self._total, self._more = total, more
+        self.virtual_size = Size(0, total * self.ROW_HEIGHT + self.HEADER_LINES)
+        self._total_arrived(total, more)
+
+    def _grow(self, page_no: int, page: Any) -> None:
+        """A lower-bound count meets a page at its edge: a short page ends the
+        list there; a full one makes room for at least one row more."""
+        if not self._more or self._total is None:
+            return
+        end = page_no * PAGE_SIZE + len(page.rows)
+        if len(page.rows) < PAGE_SIZE:
+            self._set_total(end, False)
+        elif end >= self._total:
+            self._set_total(end + 1, True)
 
     def _on_page_arrived(self, generation: int, page_no: int, page: Any) -> None:
         if generation != self._generation:
             return
         self._fetching = self._fetching - {page_no}
         self._pages.put(page_no, page)
+        self._grow(page_no, page)
         if not self._fetching:
             self.call_after_refresh(self._start_fetch)  # read ahead, if the view is near an edge
         if self._anchor is not None:

@@ -28,7 +28,7 @@ from textual.theme import Theme
 from sagicc_tui.backend import Backend
 from sagicc_tui.domain.enums import Priority, TicketStatus
 from sagicc_tui.domain.models import TicketCard, User
-from sagicc_tui.domain.query import TicketPage, TicketQuery, TicketSelection
+from sagicc_tui.domain.query import SEARCH_COUNT_AT_MOST, TicketPage, TicketQuery, TicketSelection
 from sagicc_tui.i18n import N_, _
 from sagicc_tui.session import Session
 from sagicc_tui.widgets.ticket_card import (
@@ -107,6 +107,7 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
     @dataclass
     class TotalChanged(Message):
         total: int
+        more: bool = False  # `total` is a lower bound: "more than total - 1"
 
     # Internal: worker results, delivered on the event loop as messages.
     def __init__(
@@ -214,15 +215,20 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
 
     # --- the page engine's hooks (widgets/paged_list.py) ---------------------------------------
 
-    async def _read_count(self) -> int:
-        return await self._session.lists.count_tickets(self._query)
+    async def _read_count(self, exact: bool = False) -> tuple[int, bool]:
+        # A search's count stops early (the list grows as its pages arrive):
+        # every match of a common word costs more than the page itself.
+        exact = exact or self._tag_query is not None  # "N tagged" counts every match
+        at_most = None if exact or not self._query.search.strip() else SEARCH_COUNT_AT_MOST
+        n = await self._session.lists.count_tickets(self._query, at_most=at_most)
+        return n, at_most is not None and n > at_most
 
     async def _read_page(self, after, offset: int) -> TicketPage:
         return await self._session.lists.list_tickets(self._query, limit=PAGE_SIZE, after=after,
                                                 offset=offset)
 
-    def _total_arrived(self, total: int) -> None:
-        self.post_message(self.TotalChanged(total))
+    def _total_arrived(self, total: int, more: bool) -> None:
+        self.post_message(self.TotalChanged(total, more))
 
     def _page_arrived(self, page_no: int, page: TicketPage) -> None:
         if page_no == self._cursor // PAGE_SIZE:
@@ -350,12 +356,15 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
     def _find_unread(self, after: int, token: tuple) -> None:
         total = self._total or 0
 
+        more = self._more
+
         async def read_page(page_no: int) -> tuple[list[TicketCard | None], bool]:
-            last = (page_no + 1) * PAGE_SIZE >= total
+            last = (page_no + 1) * PAGE_SIZE >= total and not more
             if self._pages.has(page_no):
                 return [self._pages.card(page_no * PAGE_SIZE + i) for i in range(PAGE_SIZE)], last
             # read, not cached: the cursor's move reads it the usual way
-            return list((await self._read_page(None, page_no * PAGE_SIZE)).rows), last
+            rows = list((await self._read_page(None, page_no * PAGE_SIZE)).rows)
+            return rows, last or len(rows) < PAGE_SIZE
 
         async def find() -> tuple[int, TicketCard] | None:
             return await find_next_unread(read_page, after=after) if after + 1 < total else None
@@ -403,6 +412,7 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
     def action_tag_all(self) -> None:
         """Tag every ticket matching the current query, without loading them."""
         self._tag_query = self._query
+        self.count_exactly()  # "N tagged" needs every match counted, not "more than 1,000"
         self._excluded.clear()
         self._tag_ids.clear()
         self._strips.clear()

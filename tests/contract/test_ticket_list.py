@@ -74,6 +74,27 @@ async def test_search(world, tickets):
     assert await _all(world, TicketQuery(search='"*) OR (')) == []  # FTS syntax is escaped, not an error
 
 
+async def test_a_search_count_can_stop_early_and_a_kept_count_never_does(world, tickets):
+    """#16.5: with at_most, a search's count stops at at_most + 1 ("more than
+    at_most"); counts the store keeps are exact at any size; at_most < 1 is refused."""
+    from sagicc_tui.domain.errors import InvalidInput
+
+    b, admin = world.backend, await world.user("admin")
+    ana = await world.user("ana")
+    factura = TicketQuery(search="factura")  # 4 tickets
+    assert [await b.count_tickets(admin, factura, at_most=k) for k in (1, 3, 4, 10)] == [2, 4, 4, 4]
+    assert await b.count_tickets(admin, factura) == 4
+    assert await b.count_tickets(admin, TicketQuery(search="mensaje"), at_most=5) == 6  # 12 match
+    world.set_ticket(tickets[0].ticket_id, assignee_id=4)  # bruno's: outside ana's scope
+    assert await b.count_tickets(ana, factura, at_most=3) == 3  # the scope comes first, then the cap
+    assert await b.count_tickets(admin, TicketQuery(), at_most=2) == 12  # the counters: exact
+    assert await b.count_tickets(admin, TicketQuery(statuses=(TicketStatus.ESCALATED,)), at_most=1) == 1
+    for bad in (0, -5, 2**63 - 1):
+        with pytest.raises(InvalidInput) as err:
+            await b.count_tickets(admin, factura, at_most=bad)
+        assert err.value.field == "at_most"
+
+
 async def test_orders(world, tickets):
     n = [r.ticket_number for r in tickets]
     assert await _all(world, TicketQuery(order=TicketOrder.CREATED_ASC)) == n

@@ -319,3 +319,56 @@ async def test_next_page_is_read_ahead_near_the_edge(world):
         tl._set_cursor(97)
         await settle(pilot)
         assert calls == [0, 100] and tl.cursor_index == 97  # read before the cursor enters page 1
+
+
+async def test_a_search_counts_only_so_far_and_the_list_grows_to_its_end(world, monkeypatch):
+    """#16.5: a search's count stops after SEARCH_COUNT_AT_MOST matches ("more
+    than N tickets"); the list grows as its pages arrive and a short page says
+    where it ends. T (tag every match) asks for the exact count."""
+    from sagicc_tui.widgets import ticket_list as ticket_list_mod
+
+    monkeypatch.setattr(ticket_list_mod, "SEARCH_COUNT_AT_MOST", 120)
+    for i in range(250):
+        await world.incoming(f"c{i}@x.com", f"hola {i}")
+    await world.incoming("otro@x.com", "nada que ver")
+    asked = []
+    real = world.backend.count_tickets
+
+    async def spy(user, query, **kw):
+        if query.search:
+            asked.append(kw.get("at_most"))
+        return await real(user, query, **kw)
+
+    world.backend.count_tickets = spy
+
+    def count_label() -> str:
+        return str(app.screen.query_one("#count-label").render())
+
+    app = make_app(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "251 tickets" in count_label()  # no search: the exact count
+        await pilot.press("slash", *"hola", "enter")
+        await settle(pilot)
+        tl = ticket_list(app)
+        assert asked and set(asked) == {120} and (tl.total, tl.more) == (121, True)  # one per key typed
+        assert "more than 120 tickets" in count_label()
+        await pilot.press("G")  # the last row counted so far: its page comes, full, and the list grows
+        await settle(pilot)
+        assert (tl.total, tl.more) == (201, True) and "more than 200 tickets" in count_label()
+        await pilot.press("G")  # the third page is short: the end is known
+        await settle(pilot)
+        assert (tl.total, tl.more) == (250, False) and "250 tickets" in count_label()
+        assert tl.cursor_index == 200
+        await pilot.press("G")
+        await settle(pilot)
+        assert tl.cursor_index == 249 and shown_numbers(app)[-1] == tl.cursor_card.number
+        # A new search counts early again; T then counts every match.
+        await pilot.press("slash", *"hol", "enter")  # "/" selects the old search: typing replaces it
+        await settle(pilot)
+        assert tl.query.search == "hol" and tl.more and asked[-1] == 120
+        await pilot.press("T")
+        await settle(pilot)
+        assert asked[-1] is None and (tl.total, tl.more, tl.tag_count) == (250, False, 250)
+        assert "250 tickets · 250 tagged" in count_label()
+        assert len(app.screen.query("TicketCard")) == 0  # still no widget per row
