@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(serve, suppress=True)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8765, help="TCP port, 1-65535 (default 8765)")
-    serve.add_argument("--workers", type=_positive, default=1, help="server processes (PostgreSQL stores)")
+    serve.add_argument("--workers", type=_positive, default=1, help="server processes (on SQLite they share their changes through STORE-live)")
     serve.add_argument("--mail", action="store_true",
                        help="also read the support mailboxes (SAGICC_IMAP_* and the campaigns'), one process per "
                             "mailbox; see README \"Connect a support mailbox\"")

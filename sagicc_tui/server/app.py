@@ -29,15 +29,20 @@ __all__ = ["READ_ONLY", "create_app"]
 
 
 def create_app(backend: Backend, *, events: EventHub | None = None, title: str = "Sagicc",
-               mail: bool = False) -> FastAPI:
+               mail: bool = False, live_feed: str | None = None) -> FastAPI:
     """`backend`: a ServedStore (server/store_port.py), the one thing the server
     knows of its store. `mail`: read the support mailboxes in this process too
-    (`serve --mail`, server/mail_service.py)."""
+    (`serve --mail`, server/mail_service.py). `live_feed`: the file through which
+    the server processes of one SQLite store tell each other their changes
+    (server/sqlite_feed.py)."""
     backend = served(backend)
     if events is None:
+        from sagicc_tui.server.sqlite_feed import SqliteFeed
+
         pg_dsn, seed = backend.event_channel()
         events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token, channel_seed=seed,
-                          ticket_rows=functools.partial(scope_rows, backend))
+                          ticket_rows=functools.partial(scope_rows, backend),
+                          feed=SqliteFeed(live_feed) if live_feed and pg_dsn is None else None)
 
     async def lifespan(app: FastAPI):
         await events.start()

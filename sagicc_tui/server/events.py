@@ -12,8 +12,10 @@ How an event travels:
 2. PostgreSQL: the change goes out with NOTIFY on one channel per store, and
    every server process (this one included) hears it through LISTEN, so a
    change made through any process reaches the clients of all of them.
-   SQLite: one machine, one process: the change stays in-process, and a
-   watcher on the store's change token turns writes by other programs
+   SQLite: one machine. The change is gathered in-process; with several
+   server processes (`serve --workers N`) it is also appended to a file
+   beside the store that the others read each second (server/sqlite_feed.py).
+   A watcher on the store's change token turns writes nobody announced
    (`sagicc ingest` on the same file) into a "refresh".
 3. Each process coalesces what it hears for COALESCE seconds, reads the
    changed tickets' scope columns once (campaign, assignee, channel), and
@@ -35,6 +37,7 @@ from typing import Any
 
 from sagicc_tui.domain.live import Change
 from sagicc_tui.server import live as live_routes
+from sagicc_tui.server.sqlite_feed import SqliteFeed
 
 log = logging.getLogger("sagicc.server.events")
 
@@ -82,11 +85,13 @@ class Subscriber:
 
 class EventHub:
     def __init__(self, *, pg_dsn: str | None = None, change_token: Callable[[], Awaitable[int]] | None = None,
-                 channel_seed: str = "", ticket_rows: TicketRows | None = None) -> None:
+                 channel_seed: str = "", ticket_rows: TicketRows | None = None,
+                 feed: SqliteFeed | None = None) -> None:
         self._subscribers: set[Subscriber] = set()
         self._pg_dsn = pg_dsn
         self._change_token = change_token
         self._ticket_rows = ticket_rows
+        self._feed = feed
         self.channel = "sagicc_" + hashlib.sha1(channel_seed.encode()).hexdigest()[:12]
         self._tasks: list[asyncio.Task] = []
         self._notify_conn: Any = None
@@ -97,8 +102,12 @@ class EventHub:
         self._gathered_reason = ""
         self._gathered_before: list[tuple[int, int, int | None, str]] = []
         self._flush_task: asyncio.Task | None = None
-        self._own_writes = 0  # writes of this process since the watcher last looked (SQLite)
-        self._writing = 0
+        self._writing = 0  # writes of this process in progress
+        # SQLite: the change token as read just after this process's last write,
+        # and how many such reads are under way. A move to exactly that token
+        # is ours; one past it is another program's, even in the same second.
+        self._after_own: int | None = None
+        self._noting = 0
 
     # --- subscribers (one per SSE stream) -------------------------------------
     def subscribe(self, scope: Any = None) -> Subscriber:
@@ -123,7 +132,25 @@ class EventHub:
             yield
         finally:
             self._writing -= 1
-            self._own_writes += 1
+            self._note_own_write()
+
+    def _note_own_write(self) -> None:
+        if self._pg_dsn is not None or self._change_token is None:
+            return
+        self._noting += 1
+
+        async def note() -> None:
+            try:
+                self._after_own = await self._change_token()
+            except Exception:  # noqa: BLE001 - the watcher then takes the next move as unexplained
+                pass
+            finally:
+                self._noting -= 1
+
+        try:
+            asyncio.get_running_loop().create_task(note())
+        except RuntimeError:  # no loop (a test calling from a thread): nothing to note for
+            self._noting -= 1
 
     async def publish(self, reason: str, change: Change | None = None,
                       before: Iterable[tuple[int, int, int | None, str]] = ()) -> None:
@@ -131,15 +158,20 @@ class EventHub:
         everything. ``before``: scope rows of the changed tickets as they
         were before the write (a reassignment tells the agent who lost it)."""
         change = change if change is not None else Change()
-        self._own_writes += 1
+        self._note_own_write()
         if change.tickets is not None and len(change.tickets) > MAX_NOTIFIED_TICKETS:
             change = Change(None, change.customers)
         before = list(before)
-        if self._pg_dsn is None:
-            self._gather(change, reason, before)
-            return
         payload = json.dumps({"reason": reason, "at": time.time(), **change.to_wire(),
                               "before": [list(r) for r in before]})
+        if self._pg_dsn is None:
+            self._gather(change, reason, before)
+            if self._feed is not None:
+                try:
+                    await asyncio.to_thread(self._feed.append, payload)
+                except Exception as exc:  # noqa: BLE001 - best effort, as NOTIFY
+                    log.warning("the live feed refused a line (%s); the other processes' clients refresh", exc)
+            return
         try:
             await self._notify(payload)
         except Exception as exc:  # noqa: BLE001 - events are best effort; the change is committed
@@ -226,6 +258,8 @@ class EventHub:
         if self._notify_conn is not None:
             with contextlib.suppress(Exception):
                 await self._notify_conn.close()
+        if self._feed is not None:
+            self._feed.close()
 
     async def _listen(self) -> None:
         import psycopg
@@ -254,20 +288,47 @@ class EventHub:
 
     async def _watch(self) -> None:
         """SQLite: writes by other programs move the change token; ours are
-        announced by publish. A move while this process was writing is
-        taken as ours (a write by another program in the same second is
-        announced at the next second it moves alone)."""
+        announced by publish, the other server processes' by their lines in
+        the feed. A move to the token read just after our last write is ours;
+        one while we write, or in a second the feed brought lines, is taken
+        as explained (a write by another program then is announced at the
+        next second the token moves alone)."""
         assert self._change_token is not None
         last = await self._change_token()
+        doubt = False  # an unexplained move: another process's line may come just after its commit
         while True:
-            self._own_writes = 0
             await asyncio.sleep(WATCH_INTERVAL)
+            heard = await self._hear_others()
             try:
                 now = await self._change_token()
             except Exception as exc:  # noqa: BLE001 - keep watching
                 log.warning("change token unavailable: %s", exc)
                 continue
-            if now != last:
-                last = now
-                if not self._own_writes and not self._writing:
+            moved, last = now != last, now
+            if doubt and not heard:
+                self._refresh_all("store")  # no server process said it: another program wrote
+            doubt = False
+            ours = now == self._after_own or self._writing or self._noting
+            if moved and not (ours or heard):
+                if self._feed is None:
                     self._refresh_all("store")
+                else:
+                    doubt = True
+
+    async def _hear_others(self) -> int:
+        """The other server processes' changes from the feed; how many lines came."""
+        if self._feed is None:
+            return 0
+        try:
+            lines = await asyncio.to_thread(self._feed.read_new)
+        except Exception as exc:  # noqa: BLE001 - keep watching; the token still says something moved
+            log.warning("the live feed cannot be read (%s)", exc)
+            return 0
+        for line in lines:
+            try:
+                data = json.loads(line)
+            except ValueError:
+                data = {"refresh": True}
+            before = [tuple(r) for r in data.get("before") or ()]
+            self._gather(Change.from_wire(data), str(data.get("reason", "")), before)
+        return len(lines)

@@ -2,7 +2,8 @@
 
 Stateless: any number of processes (`--workers N`, or several machines) can
 serve one PostgreSQL store; live events cross processes through LISTEN/NOTIFY.
-A SQLite store is for one machine (a small team): one process is enough.
+A SQLite store is for one machine; its `--workers N` tell each other their
+changes through a file beside the store (server/sqlite_feed.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 ENV_DB = "SAGICC_SERVER_DB"
 ENV_FILES = "SAGICC_SERVER_FILES"
 ENV_MAIL = "SAGICC_SERVER_MAIL"  # "1": every worker runs the mailbox watchers (one reads each mailbox)
+ENV_FEED = "SAGICC_SERVER_FEED"  # SQLite with several workers: the file they share their changes through
 
 log = logging.getLogger("sagicc.server")
 
@@ -31,7 +33,7 @@ def app_from_env():
     started = time.perf_counter()
     backend = LocalBackend(db, blob_dir=Path(files) if files else None)
     log.info("store ready in %.2f s", time.perf_counter() - started)
-    app = create_app(backend, mail=os.environ.get(ENV_MAIL) == "1")
+    app = create_app(backend, mail=os.environ.get(ENV_MAIL) == "1", live_feed=os.environ.get(ENV_FEED) or None)
     collector.settle()  # this process serves from now on (tests' in-process apps keep their own policy)
     return app
 
@@ -56,6 +58,9 @@ def run(db: str, host: str, port: int, workers: int = 1, log_level: str = "info"
     opened = LocalBackend(db, blob_dir=Path(files) if files else None)
     if mail:
         _say_mailboxes(opened.store)
+    if workers > 1 and opened.store.dialect == "sqlite":
+        # Each worker tells the others what it changed (server/sqlite_feed.py).
+        os.environ[ENV_FEED] = opened.store.engine.url.database + "-live"
     opened.store.engine.dispose()
     os.environ[ENV_DB] = db
     if mail:
