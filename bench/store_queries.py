@@ -19,7 +19,7 @@ import time
 from datetime import timedelta
 
 from sagicc_tui.domain.enums import Priority, TicketOrder, TicketStatus, UserFilter
-from sagicc_tui.domain.query import TicketQuery
+from sagicc_tui.domain.query import SEARCH_COUNT_AT_MOST, TicketQuery
 from sagicc_tui.local_store.backend import LocalBackend
 
 
@@ -68,6 +68,13 @@ async def main() -> None:
         "search message word": lambda: b.list_tickets(user, base.with_(search="factura")),
         "count, message word": lambda: b.count_tickets(user, base.with_(search="factura")),
         "count, customer surname": lambda: b.count_tickets(user, base.with_(search=sample.customer_name.split()[-1])),
+        # As the list counts a search (#16.5): no further than SEARCH_COUNT_AT_MOST + 1.
+        "count, message word, capped": lambda: b.count_tickets(user, base.with_(search="factura"),
+                                                              at_most=SEARCH_COUNT_AT_MOST),
+        "count, customer surname, capped": lambda: b.count_tickets(
+            user, base.with_(search=sample.customer_name.split()[-1]), at_most=SEARCH_COUNT_AT_MOST),
+        "count, two words, capped": lambda: b.count_tickets(user, base.with_(search="factura pago"),
+                                                           at_most=SEARCH_COUNT_AT_MOST),
         "search two words": lambda: b.list_tickets(user, base.with_(search="factura pago")),
     }
     for order in TicketOrder:
