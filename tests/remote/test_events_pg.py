@@ -13,7 +13,7 @@ import pytest
 
 from sagicc_tui.remote.backend import RemoteBackend
 from tests.factory import make_world
-from tests.remote.test_fault import free_port, start_server, wait_ready
+from tests.remote.test_fault import start_servers
 from tests.support.pg import migrated_schema, pg_available, release_schema
 from tests.support.remote_world import user_tokens
 from sagicc_tui.domain.ticket_changes import TicketChanges
@@ -40,12 +40,7 @@ async def test_two_server_processes_on_postgresql_share_changes_live(tmp_path):
         tokens, _ = user_tokens(world)
         await world.aclose()
 
-        env = {"SAGICC_SERVER_FILES": str(tmp_path / "files")}
-        ports = [free_port(), free_port()]
-        procs = [start_server(url, p, env) for p in ports]
-        for p, proc in zip(ports, procs, strict=True):
-            wait_ready(f"http://127.0.0.1:{p}", proc)
-
+        ports, procs = start_servers(url, {"SAGICC_SERVER_FILES": str(tmp_path / "files")})
         ana = await RemoteBackend.open(f"http://127.0.0.1:{ports[0]}", tokens["ana"])
         sofia = await RemoteBackend.open(f"http://127.0.0.1:{ports[1]}", tokens["sofia"])
         try:

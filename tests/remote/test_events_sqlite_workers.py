@@ -17,7 +17,7 @@ from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.local_store.backend import LocalBackend
 from sagicc_tui.remote.backend import RemoteBackend
 from tests.factory import make_world
-from tests.remote.test_fault import free_port, start_server, wait_ready
+from tests.remote.test_fault import free_port, start_servers, wait_ready
 from tests.support.remote_world import user_tokens
 
 
@@ -37,12 +37,9 @@ async def test_two_server_processes_on_one_sqlite_file_name_each_others_changes(
     world.set_ticket(r.ticket_id, assignee_id=None)
     tokens, _ = user_tokens(world)
     await world.aclose()
-    env = {"SAGICC_SERVER_FILES": str(tmp_path / "files"), "SAGICC_SERVER_FEED": db + "-live"}
-    ports = [free_port(), free_port()]
-    procs = [start_server(db, p, env) for p in ports]
+    ports, procs = start_servers(db, {"SAGICC_SERVER_FILES": str(tmp_path / "files"),
+                                      "SAGICC_SERVER_FEED": db + "-live"})
     try:
-        for p, proc in zip(ports, procs, strict=True):
-            wait_ready(f"http://127.0.0.1:{p}", proc)
         ana = await RemoteBackend.open(f"http://127.0.0.1:{ports[0]}", tokens["ana"])
         sofia = await RemoteBackend.open(f"http://127.0.0.1:{ports[1]}", tokens["sofia"])
         try:

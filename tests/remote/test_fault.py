@@ -47,6 +47,15 @@ def start_server(db: str, port: int, env: dict[str, str], *, die_after: str | No
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def start_servers(db: str, env: dict[str, str], n: int = 2) -> tuple[list[int], list[subprocess.Popen]]:
+    """`n` separate `sagicc serve` processes on one store, each on its own port, ready."""
+    ports = [free_port() for _ in range(n)]
+    procs = [start_server(db, p, env) for p in ports]
+    for p, proc in zip(ports, procs, strict=True):
+        wait_ready(f"http://127.0.0.1:{p}", proc)
+    return ports, procs
+
+
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     # Generous: a readiness wait, not a speed check (four test workers share two cores).
     deadline = time.monotonic() + timeout

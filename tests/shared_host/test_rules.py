@@ -128,17 +128,25 @@ def test_paths_resolve_inside_the_agents_folder_only(tmp_path):
             confine(root, bad)
 
 
-async def test_attach_save_and_export_through_a_confined_backend_stay_in_the_folder(world, tmp_path):
-    """#17.1: the Backend takes bytes; the file helpers resolve every typed path
-    through the backend's local_path, which the shared host confines."""
-    from sagicc_tui.files import attach_file, export_to_file, save_attachment_to
+@pytest.fixture
+def confined(world, tmp_path):
+    """The backend as the shared host gives it to admin: its folder holds
+    recibo.txt; secreto.txt lies outside it."""
     from sagicc_tui.shared_host.files import ConfinedFiles
 
     root = tmp_path / "files" / "admin"
     root.mkdir(parents=True)
     (root / "recibo.txt").write_text("recibo")
     (tmp_path / "secreto.txt").write_text("la clave del servicio")
-    b = ConfinedFiles(world.backend, root)
+    return ConfinedFiles(world.backend, root), root
+
+
+async def test_attach_save_and_export_through_a_confined_backend_stay_in_the_folder(world, confined, tmp_path):
+    """#17.1: the Backend takes bytes; the file helpers resolve every typed path
+    through the backend's local_path, which the shared host confines."""
+    from sagicc_tui.files import attach_file, export_to_file, save_attachment_to
+
+    b, root = confined
     admin = await world.user("admin")
     r = await world.incoming("a@x.com", "hola")
     for bad in (str(tmp_path / "secreto.txt"), "../../secreto.txt"):
@@ -154,19 +162,14 @@ async def test_attach_save_and_export_through_a_confined_backend_stay_in_the_fol
     assert not (tmp_path / "files" / "clientes.csv").exists()
 
 
-async def test_a_message_sent_through_a_confined_backend_takes_files_only_from_the_folder(world, tmp_path):
+async def test_a_message_sent_through_a_confined_backend_takes_files_only_from_the_folder(world, confined, tmp_path):
     """#17.1: a message's files reach the Backend as content; the paths typed in
     the composer are read through local_path, which the shared host confines."""
     from sagicc_tui.domain.enums import ChannelType
     from sagicc_tui.domain.ticket_screen import OutgoingMessage
     from sagicc_tui.files import send_with_files
-    from sagicc_tui.shared_host.files import ConfinedFiles
 
-    root = tmp_path / "files" / "admin"
-    root.mkdir(parents=True)
-    (root / "recibo.txt").write_text("recibo")
-    (tmp_path / "secreto.txt").write_text("la clave del servicio")
-    b = ConfinedFiles(world.backend, root)
+    b, root = confined
     admin = await world.user("admin")
     r = await world.incoming("a@x.com", "hola")
 
