@@ -146,7 +146,7 @@ class LocalBackend(Backend):
             with self.store.write() as conn:
                 return fn(self.store, conn, *args, **kw)
 
-        return await asyncio.to_thread(work)
+        return await self.store.writes.run(work)  # SQLite: one at a time, in the order asked
 
     # --- session -------------------------------------------------------------------
     async def list_users(self) -> list[User]:
@@ -357,7 +357,7 @@ class LocalBackend(Backend):
 
     # --- channels ---------------------------------------------------------------------------
     async def ingest(self, message: IncomingMessage) -> IngestResult:
-        return await asyncio.to_thread(ingest_mod.ingest, self.store, message)
+        return await self.store.writes.run(ingest_mod.ingest, self.store, message)
 
     async def aclose(self) -> None:
         def close() -> None:
@@ -365,6 +365,7 @@ class LocalBackend(Backend):
                 if self._watcher is not None:
                     self._watcher.close()
                     self._watcher = None
+            self.store.writes.close()  # the writes already asked for finish first
             self.store.engine.dispose()
 
         await asyncio.to_thread(close)

@@ -22,6 +22,7 @@ from sagicc_tui.local_store import idempotency, schema
 from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
 from sagicc_tui.local_store.engine import open_store_engine, read_tx, write_tx
 from sagicc_tui.local_store.migrations import ensure_schema
+from sagicc_tui.local_store.write_queue import WriteQueue
 
 Clock = Callable[[], datetime]
 
@@ -60,6 +61,8 @@ class Store:
         self.dialect = self.engine.dialect.name
         self.clock = clock
         self.blob_dir = blob_dir or _default_blob_dir(url)
+        #: How async code runs a write off the event loop (write_queue.py).
+        self.writes = WriteQueue(one_at_a_time=self.dialect == "sqlite")
         ensure_schema(self.engine)
 
     # --- transactions ------------------------------------------------------

@@ -118,26 +118,26 @@ async def once(store, token_id: int, key: str, digest: str, run: Run, *, rerun_s
         except SagiccError as exc:
             status, doc = wire.problem_for(exc)
             if claim.taken:  # the change committed, then a later step refused
-                await asyncio.to_thread(keys.finish, store, token_id, key, status, json.dumps(doc))
+                await store.writes.run(keys.finish, store, token_id, key, status, json.dumps(doc))
                 raise
             if status >= 500:
                 raise  # the store was unavailable: nothing was done, a retry may run
-            theirs = await asyncio.to_thread(access.keep_answer, store, token_id, key, digest, status,
-                                             json.dumps(doc))
+            theirs = await store.writes.run(access.keep_answer, store, token_id, key, digest, status,
+                                            json.dumps(doc))
             if theirs.body == json.dumps(doc) and theirs.status == status and theirs.request_hash == digest:
                 raise
             continue  # nothing done here; another request holds the key meanwhile
         except BaseException:
             if claim.taken:
                 with contextlib.suppress(Exception):
-                    await asyncio.to_thread(keys.finish, store, token_id, key, keys.LOST, "")
+                    await store.writes.run(keys.finish, store, token_id, key, keys.LOST, "")
             raise
         body = bytes(response.body) if response.status_code != 204 else b""
         if claim.taken:
-            await asyncio.to_thread(keys.finish, store, token_id, key, response.status_code, body.decode())
+            await store.writes.run(keys.finish, store, token_id, key, response.status_code, body.decode())
             return response
-        theirs = await asyncio.to_thread(access.keep_answer, store, token_id, key, digest, response.status_code,
-                                         body.decode())
+        theirs = await store.writes.run(access.keep_answer, store, token_id, key, digest, response.status_code,
+                                        body.decode())
         if theirs.request_hash == digest and theirs.status == response.status_code and theirs.body == body.decode():
             return response
         # Our run changed nothing, and another request took the key meanwhile: its answer counts.
@@ -160,7 +160,7 @@ async def _settle(store, token_id: int, key: str, digest: str, kept: keys.KeptKe
             # client_key): running it again returns what was done, once.
             response = await run()
             body = bytes(response.body) if response.status_code != 204 else b""
-            await asyncio.to_thread(keys.finish, store, token_id, key, response.status_code, body.decode())
+            await store.writes.run(keys.finish, store, token_id, key, response.status_code, body.decode())
             return response
         if dead:
             return _problem(409, "idempotency-answer-lost", "Done, answer lost", N_(
