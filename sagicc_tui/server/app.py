@@ -42,7 +42,8 @@ def create_app(backend: Backend, *, events: EventHub | None = None, title: str =
         pg_dsn, seed = backend.event_channel()
         events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token, channel_seed=seed,
                           ticket_rows=functools.partial(scope_rows, backend),
-                          feed=SqliteFeed(live_feed) if live_feed and pg_dsn is None else None)
+                          feed=SqliteFeed(live_feed) if live_feed and pg_dsn is None else None,
+                          writes=backend.store.writes)
 
     async def lifespan(app: FastAPI):
         await events.start()

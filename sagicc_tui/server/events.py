@@ -86,12 +86,15 @@ class Subscriber:
 class EventHub:
     def __init__(self, *, pg_dsn: str | None = None, change_token: Callable[[], Awaitable[int]] | None = None,
                  channel_seed: str = "", ticket_rows: TicketRows | None = None,
-                 feed: SqliteFeed | None = None) -> None:
+                 feed: SqliteFeed | None = None, writes: Any = None) -> None:
         self._subscribers: set[Subscriber] = set()
         self._pg_dsn = pg_dsn
         self._change_token = change_token
         self._ticket_rows = ticket_rows
         self._feed = feed
+        # The store's write queue (local_store/write_queue.py): every write of
+        # this process goes through it, so it says which moves are ours.
+        self._writes = writes
         self.channel = "sagicc_" + hashlib.sha1(channel_seed.encode()).hexdigest()[:12]
         self._tasks: list[asyncio.Task] = []
         self._notify_conn: Any = None
@@ -102,7 +105,6 @@ class EventHub:
         self._gathered_reason = ""
         self._gathered_before: list[tuple[int, int, int | None, str]] = []
         self._flush_task: asyncio.Task | None = None
-        self._writing = 0  # writes of this process in progress
         # SQLite: the change token as read just after this process's last write,
         # and how many such reads are under way. A move to exactly that token
         # is ours; one past it is another program's, even in the same second.
@@ -123,17 +125,6 @@ class EventHub:
         return len(self._subscribers)
 
     # --- publishing -------------------------------------------------------------
-    @contextlib.contextmanager
-    def writing(self):
-        """Around a write of this process: the SQLite watcher then knows the
-        change token moved because of us (announced precisely by publish)."""
-        self._writing += 1
-        try:
-            yield
-        finally:
-            self._writing -= 1
-            self._note_own_write()
-
     def _note_own_write(self) -> None:
         if self._pg_dsn is not None or self._change_token is None:
             return
@@ -235,6 +226,8 @@ class EventHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.listening.wait(), 5)
         elif self._change_token is not None:
+            if self._writes is not None:
+                self._writes.after_each(self._note_own_write)
             self._tasks.append(asyncio.create_task(self._watch(), name="sagicc-watch"))
             self.listening.set()
 
@@ -247,6 +240,8 @@ class EventHub:
 
     async def stop(self) -> None:
         self.close_streams()
+        if self._writes is not None:
+            self._writes.forget(self._note_own_write)
         if self._flush_task is not None:
             self._flush_task.cancel()
         for task in self._tasks:
@@ -308,7 +303,7 @@ class EventHub:
             if doubt and not heard:
                 self._refresh_all("store")  # no server process said it: another program wrote
             doubt = False
-            ours = now == self._after_own or self._writing or self._noting
+            ours = now == self._after_own or self._noting or (self._writes is not None and self._writes.running)
             if moved and not (ours or heard):
                 if self._feed is None:
                     self._refresh_all("store")

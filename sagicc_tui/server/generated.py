@@ -4,7 +4,6 @@ call to the store, its live event and its answer."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import inspect
 import typing
@@ -159,16 +158,15 @@ def add_route(router: APIRouter, route: Route) -> None:
                 call_args[FILES_FIELD] = as_files(call_args[FILES_FIELD])
             writes = route.verb != "GET" and route.name not in READ_ONLY
             before = await rows_before(c, route.name, call_args) if writes else []
-            with c.events.writing() if writes else contextlib.nullcontext():
-                if route.name == "count_tickets":
-                    result = await _count(c, call_args["query"], call_args.get("at_most"))
-                elif route.name == "list_tickets":
-                    # Encoded straight from the rows, no card objects (server/encode.py).
-                    found = await c.backend.list_ticket_rows(c.user, **call_args)
-                    return Response(encode.page_json(found), status_code=route.status,
-                                    media_type="application/json")
-                else:
-                    result = await (method(c.user, **call_args) if takes_user else method(**call_args))
+            if route.name == "count_tickets":
+                result = await _count(c, call_args["query"], call_args.get("at_most"))
+            elif route.name == "list_tickets":
+                # Encoded straight from the rows, no card objects (server/encode.py).
+                found = await c.backend.list_ticket_rows(c.user, **call_args)
+                return Response(encode.page_json(found), status_code=route.status,
+                                media_type="application/json")
+            else:
+                result = await (method(c.user, **call_args) if takes_user else method(**call_args))
             if writes:
                 # Scoped live events (server/live.py): who may see which tickets changed.
                 change = live.change_of(route.name, call_args, result)

@@ -74,12 +74,11 @@ def add_hand_routes(router: APIRouter) -> None:
         # The message's identity (its id, else its content) and the key are
         # kept with the message itself, in its transaction: a retry, or a
         # duplicate sent while the first still runs, adds nothing (#10.4).
-        with c.events.writing():
-            result = await c.backend.ingest(IncomingMessage(
-                channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
-                at=body.at, attachments=as_files(body.attachments), id=body.id, references=tuple(body.references),
-                automatic=body.automatic, campaign_id=body.campaign_id,
-                idempotency_key=f"{c.token_id}:{idempotency_key}" if idempotency_key else ""))
+        result = await c.backend.ingest(IncomingMessage(
+            channel=body.channel, sender=body.sender, text=body.text, name=body.name, subject=body.subject,
+            at=body.at, attachments=as_files(body.attachments), id=body.id, references=tuple(body.references),
+            automatic=body.automatic, campaign_id=body.campaign_id,
+            idempotency_key=f"{c.token_id}:{idempotency_key}" if idempotency_key else ""))
         if result.duplicate:
             return Response(wire.adapter(type(result)).dump_json(result), status_code=200,
                             media_type="application/json", headers={"Idempotent-Replayed": "true"})
@@ -104,8 +103,7 @@ def add_hand_routes(router: APIRouter) -> None:
             if len(data) > MAX_ATTACHMENT_BYTES:
                 raise InvalidInput(N_("The file {path} is {size} MB; attachments can be at most 10 MB each. Send a smaller file."),
                                    path=name, size="> 10")
-        with c.events.writing():
-            result = await c.backend.add_attachment(c.user, ticket_id, name, bytes(data))
+        result = await c.backend.add_attachment(c.user, ticket_id, name, bytes(data))
         await c.events.publish("add_attachment", live.change_of("add_attachment", {"ticket_id": ticket_id}, result))
         return Response(wire.adapter(type(result)).dump_json(result), status_code=201, media_type="application/json")
 

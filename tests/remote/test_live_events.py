@@ -116,3 +116,32 @@ async def test_a_burst_of_writes_is_one_event(tmp_path):
         await admin.aclose()
         await server.stop()
         await world.aclose()
+
+
+async def test_the_servers_own_writes_never_reach_its_clients_as_a_refresh(tmp_path):
+    """#16.2: the SQLite watcher takes a change nobody announced for another
+    program's and tells every client to reload everything. The server's own
+    writes are all announced, the Idempotency-Key's answer kept after the
+    change included (its commit comes after the change's own event): a busy
+    server must not send its clients a refresh per write."""
+    world = await make_world(tmp_path / "store.db")
+    server = ServerThread(create_app(world.local))
+    url = await asyncio.to_thread(server.start)
+    tokens, _channel = user_tokens(world)
+    ticket = await world.incoming("cliente@x.com", "hola")
+    admin = await RemoteBackend.open(url, tokens["admin"])
+    try:
+        await admin.change_token()
+        await asyncio.sleep(1.5)  # the connect's own refresh, and the watcher's for the set-up, have arrived
+        before = await admin.change_token()
+        for i in range(8):  # the watcher looks once a second: some writes fall on each side of a look
+            await admin.add_note(admin.me, ticket.ticket_id, f"nota {i}", "yellow")
+            await asyncio.sleep(0.3)
+        await asyncio.sleep(2.5)  # two more looks
+        found = await admin.changed_since(before)
+        assert found.token > before and not found.change.refresh
+        assert live.NOTES in found.change.tickets[ticket.ticket_id]
+    finally:
+        await admin.aclose()
+        await server.stop()
+        await world.aclose()
