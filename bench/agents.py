@@ -198,8 +198,11 @@ class Agent:
             statuses = self.rng.choice([(TicketStatus.NEW, TicketStatus.OPEN), (TicketStatus.OPEN,),
                                         (TicketStatus.NEW,)])
         base = TicketQuery(campaign_ids=self.query.campaign_ids)
-        self.query = base.with_(order=order, statuses=statuses)
-        await asyncio.gather(self.read_count(), self.read_page())
+        query = base.with_(order=order, statuses=statuses)
+        # As the TUI's list: another order of the same tickets keeps its count.
+        recount = query.with_(order=self.query.order) != self.query
+        self.query = query
+        await asyncio.gather(*([self.read_count()] if recount else []), self.read_page())
 
     async def search(self) -> None:
         surnames = [w for c in (self.page.rows if self.page else ()) for w in c.customer_name.split()[1:]

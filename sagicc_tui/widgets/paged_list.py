@@ -142,6 +142,7 @@ class PagedList(BackendCalls, ScrollView):
         self._start(keep_position=True, count=False)
 
     def _start(self, *, keep_position: bool, count: bool = True) -> None:
+        """Read the list again; `count=False` keeps the count (a tick's rows, the same rows in another order)."""
         self._generation += 1
         self._failed.clear()
         self._fetching = frozenset()
@@ -152,11 +153,12 @@ class PagedList(BackendCalls, ScrollView):
         else:
             self._anchor = None
             self._pages.clear()
-            self._total = None
-            self._more = False
+            if count:  # else the same rows in another order: the count stands
+                self._total = None
+                self._more = False
             self._cursor = 0
             self._cleared()
-            self.virtual_size = Size(0, self.HEADER_LINES)
+            self.virtual_size = Size(0, (self._total or 0) * self.ROW_HEIGHT + self.HEADER_LINES)
             self.scroll_to(y=0, animate=False, immediate=True)
         if count or self._total is None:
             self._count(self._generation)

@@ -197,13 +197,16 @@ class TicketList(PagedList, can_focus=True, inherit_bindings=False):
         """A new filter, order or search: start again from the top."""
         if query == self._query:
             return
+        # Another order shows the same tickets: their count stands (the live
+        # refresh keeps it true), and a count is a third of what a list asks.
+        reordered = query.with_(order=self._query.order) == self._query
         self._query = query
         if self._tag_query is not None:
             # "All matching" meant the old query; it cannot follow a new one.
             dropped = self.tag_count
             self._clear_tags(post=True)
             self.post_message(self.AllMatchingDropped(dropped))
-        self._start(keep_position=False)
+        self._start(keep_position=False, count=not reordered)
 
     def set_user(self, user: User) -> None:
         """The same person with fresh details (e.g. agent status); no reload."""

@@ -180,6 +180,34 @@ async def test_each_order(world, six):
         assert "» Pendiente" in text  # the last task's outcome on the card
 
 
+async def test_another_order_keeps_the_count_and_a_search_counts_again(world, six):
+    """L5 (#16): the same tickets in another order keep their count, so no
+    count is asked; a search (another set of tickets) asks for one."""
+    counted = []
+    real = world.backend.count_tickets
+
+    async def spy(user, query, **kw):
+        counted.append(query)
+        return await real(user, query, **kw)
+
+    world.backend.count_tickets = spy
+    app = make_app(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = len(counted)
+        assert first >= 1 and "6 tickets" in _count_label(app)
+        await _choose_order(pilot, TicketOrder.CREATED_ASC)
+        await _choose_order(pilot, TicketOrder.PRIORITY)
+        assert ticket_list(app).query.order is TicketOrder.PRIORITY
+        assert len(counted) == first  # the order changed twice, the count stood
+        assert ticket_list(app).total == 6 and "6 tickets" in _count_label(app)
+        assert shown_numbers(app)[0] == six[0].ticket_number  # the critical one first: the new order's page
+        await pilot.press("slash", *"factura", "enter")
+        await settle(pilot)
+        assert counted[-1].search == "factura" and counted[-1].order is TicketOrder.PRIORITY
+        assert ticket_list(app).total == 1 and "1 ticket" in _count_label(app)
+
+
 async def test_pending_count_list_and_new_assignment_notice(world, six):
     app = make_app(world, poll_interval=0.1)
     notes: list[str] = []
