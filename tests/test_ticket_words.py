@@ -59,7 +59,7 @@ def _ids(store, user, word: str, *, ticket_level: bool, walk: bool | None) -> se
         sc, _ = scope(store, conn, user)
         plan = None
         if walk is not None:
-            plan = tq.search_plan(conn, TicketQuery(search=word), store.dialect, page=True)
+            plan = tq.search_plan(conn, sc, TicketQuery(search=word), store.dialect, page=True)
             if plan is not None:
                 plan = tq.SearchPlan(plan.words, walk=walk)
         pred = tq.search_predicate(word, store.dialect, ticket_level=ticket_level, plan=plan)
@@ -205,14 +205,16 @@ async def test_a_page_walks_its_order_only_for_a_word_common_in_its_own_campaign
                 "UPDATE interaction SET content = content || ' zzenvioq' WHERE ticket_id IN "
                 "(SELECT id FROM ticket WHERE campaign_id = 2 ORDER BY id LIMIT 40)")
         monkeypatch.setattr(ticket_words, "WALK_ABOVE", 10)
+        admin = await backend.get_user("admin")
         with store.read() as conn:
+            sc = scope(store, conn, admin)[0]
+
             def walks(campaigns: tuple[int, ...]) -> bool:
-                return tq.search_plan(conn, TicketQuery(campaign_ids=campaigns, search="zzenvioq"), "sqlite",
+                return tq.search_plan(conn, sc, TicketQuery(campaign_ids=campaigns, search="zzenvioq"), "sqlite",
                                       page=True).walk
 
             assert not walks((1,)) and walks((2,)) and walks(()) and walks((1, 2))
             assert ticket_words.in_campaigns(conn, ticket_words.plan(conn, "zzenvioq", '"zzenvioq"*'), (1,)) == 0
-        admin = await backend.get_user("admin")
         for campaigns in ((1,), (2,)):  # the plan changes the speed, never the answer
             page = await backend.list_tickets(admin, TicketQuery(campaign_ids=campaigns, search="zzenvioq"))
             assert len(page.rows) == (0 if campaigns == (1,) else 40)
@@ -229,8 +231,9 @@ async def test_postgresql_looks_a_rare_words_matches_up_first_and_answers_alike_
         store = backend.store
         admin = await backend.get_user("admin")
         with store.read() as conn:
+            sc = scope(store, conn, admin)[0]
             number = conn.execute(text("SELECT number FROM ticket ORDER BY id DESC LIMIT 1")).scalar_one()
-            plan = tq.search_plan(conn, TicketQuery(search=str(number)), store.dialect, page=True)
+            plan = tq.search_plan(conn, sc, TicketQuery(search=str(number)), store.dialect, page=True)
         if store.dialect == "postgresql":
             assert plan is not None and plan.ticket_ids is not None and plan.customer_ids is not None
         else:
@@ -242,22 +245,37 @@ async def test_postgresql_looks_a_rare_words_matches_up_first_and_answers_alike_
             for word in words:
                 query = TicketQuery(search=word, order=TicketOrder.CREATED_DESC)
                 page = await backend.list_tickets(admin, query, limit=500)
-                found.append(({c.id for c in page.rows}, await backend.count_tickets(admin, query)))
+                found.append(({c.id for c in page.rows}, await backend.count_tickets(admin, query),
+                              await backend.count_tickets(admin, query, at_most=7)))
             return found
 
         looked_up = await answers()
-        assert any(number_ids for number_ids, _ in looked_up[:1])  # the number found its ticket
+        assert any(number_ids for number_ids, *_ in looked_up[:1])  # the number found its ticket
         if store.dialect == "postgresql":
             # A word the planner's statistics call common (the bulk load analyses
-            # ticket_words) is never looked up: that would build its whole bitmap first.
+            # ticket_words) is never looked up: that would build its whole bitmap
+            # first. Common among the searched tickets too, a page and a capped
+            # count test each ticket as they walk its order instead; an exact
+            # count visits every match anyway.
             monkeypatch.setattr(tq, "PG_LOOKUP_UP_TO", 5)
+            factura = TicketQuery(search="factura")
             with store.read() as conn:
                 assert any(w.startswith("factura") for w in ticket_words.pg_common(conn, above=tq.PG_LOOKUP_UP_TO))
-                assert tq.search_plan(conn, TicketQuery(search="factura"), store.dialect, page=True) is None
+                plan = tq.search_plan(conn, sc, factura, store.dialect, page=True)
+                assert plan is not None and plan.walk and plan.ticket_ids is None
+                assert tq.search_plan(conn, sc, factura, store.dialect, page=False, at_most=7).walk
+                assert tq.search_plan(conn, sc, factura, store.dialect, page=False) is None
+                # A word common elsewhere but in none of the searched tickets keeps the hash.
+                assert tq.search_plan(conn, sc, factura.with_(campaign_ids=(99,)), store.dialect, page=True) is None
+            assert await answers() == looked_up
+            monkeypatch.setattr(tq, "PG_WALK_AT_MOST", 0)  # never walks
+            with store.read() as conn:
+                assert tq.search_plan(conn, sc, factura, store.dialect, page=True) is None
+            assert await answers() == looked_up
         monkeypatch.setattr(tq, "PG_LOOKUP_UP_TO", 0)  # every word with a match takes the other way
         if store.dialect == "postgresql":
             with store.read() as conn:
-                assert tq.search_plan(conn, TicketQuery(search="factura"), store.dialect, page=True) is None
+                assert tq.search_plan(conn, sc, TicketQuery(search="factura"), store.dialect, page=True) is None
         assert await answers() == looked_up
     finally:
         await backend.aclose()

@@ -41,7 +41,8 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, cast, column, literal, select, table
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from sagicc_tui.local_store import textsearch
 
@@ -303,6 +304,18 @@ def pg_common(conn: Connection, *, above: int) -> frozenset[str]:
             counts = {w: share * max(row[2], 0) for w, share in zip(row[0], row[1])}
         kept = _pg_counts[conn.engine] = (time.monotonic(), counts)
     return frozenset(w for w, n in kept[1].items() if n > above)
+
+
+def pg_has_word(ticket_id, q: str):
+    """SQL: the ticket's description or messages match the tsquery ``q``, tested
+    for that one ticket. OFFSET 0 keeps PostgreSQL from turning the EXISTS into
+    a hash of every ticket that matches (it drops a LIMIT there, not an OFFSET)."""
+    return select(literal(1)).select_from(_WORDS_TABLE).where(
+        _WORDS_TABLE.c.ticket_id == ticket_id,
+        _WORDS_TABLE.c.words.op("@@")(cast(literal(q), TSQUERY))).offset(0).exists()
+
+
+_WORDS_TABLE = table("ticket_words", column("ticket_id"), column("words"))
 
 
 def pg_match() -> str:

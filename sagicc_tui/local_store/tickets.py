@@ -46,8 +46,9 @@ def page_rows(
 ) -> PageRows:
     limit = max(1, min(limit, 500))
     sc, campaigns = scope(store, conn, user)
-    stmt = tq.page_select(sc, query, store.dialect, limit=limit, after=after, offset=offset,
-                          plan=tq.search_plan(conn, query, store.dialect, page=True))
+    # A page at an offset walks past the offset's rows too.
+    plan = tq.search_plan(conn, sc, query, store.dialect, page=True, limit=offset + limit)
+    stmt = tq.page_select(sc, query, store.dialect, limit=limit, after=after, offset=offset, plan=plan)
     rows = conn.execute(stmt).all()
     cursor = TicketCursor(int(rows[-1].sort_key), rows[-1].id) if len(rows) == limit else None
     return PageRows(rows, campaigns, store.clock(), cursor)
@@ -71,7 +72,7 @@ def count(store: Store, conn: Connection, user: User, query: TicketQuery, at_mos
     sc, _ = scope(store, conn, user)
     if ticket_counts.answers(query):
         return ticket_counts.count(conn, sc, query)  # a few counter rows (ticket_counts.py)
-    plan = tq.search_plan(conn, query, store.dialect, page=False)
+    plan = tq.search_plan(conn, sc, query, store.dialect, page=False, at_most=at_most)
     # A capped count stops at the first at_most + 1 matches: a common word's
     # count at 1M visits 90,000 tickets (128 ms of CPU), its capped one 1,001 (29 ms).
     return int(conn.execute(tq.count_select(sc, query, store.dialect, plan=plan, at_most=at_most)).scalar_one())
