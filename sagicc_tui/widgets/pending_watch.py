@@ -11,6 +11,7 @@ is announced in full, not only for the first page.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,8 +55,10 @@ class PendingWatch:
         """Read the count and the news in a worker; subscribers hear the result."""
         if campaign_id is None:
             return
-        self._owner.run_worker(self._read(user, campaign_id), group="pending", exclusive=True,
-                               exit_on_error=False)
+        # The function, not its coroutine: a read replaced before it starts
+        # (exclusive) is then never made, rather than made and never awaited.
+        self._owner.run_worker(functools.partial(self._read, user, campaign_id), group="pending",
+                               exclusive=True, exit_on_error=False)
 
     async def _read(self, user: User, campaign_id: int) -> None:
         if campaign_id != self.state.campaign_id:
