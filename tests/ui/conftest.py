@@ -115,3 +115,16 @@ def shown_numbers(app) -> list[int]:
 def cursor_number(app) -> int | None:
     card = ticket_list(app).cursor_card
     return card.number if card else None
+
+
+def on_list_calls(backend, method: str, record) -> None:
+    """Calls ``record(query, **kw)`` before each call of the backend's list
+    method (``list_tickets``, ``count_tickets``): which pages and counts the
+    screen asked for."""
+    real = getattr(backend, method)
+
+    async def spied(user, query, **kw):
+        record(query, **kw)
+        return await real(user, query, **kw)
+
+    setattr(backend, method, spied)

@@ -13,7 +13,7 @@ from sagicc_tui.domain.models import TaskInput
 from sagicc_tui.domain.query import TicketQuery
 from sagicc_tui.screens.choose import ChoiceScreen
 from sagicc_tui.widgets.filter_bar import FilterBar
-from tests.ui.conftest import make_app, settle, shown_numbers, ticket_list
+from tests.ui.conftest import make_app, on_list_calls, settle, shown_numbers, ticket_list
 
 
 @pytest.fixture
@@ -184,13 +184,7 @@ async def test_another_order_keeps_the_count_and_a_search_counts_again(world, si
     """L5 (#16): the same tickets in another order keep their count, so no
     count is asked; a search (another set of tickets) asks for one."""
     counted = []
-    real = world.backend.count_tickets
-
-    async def spy(user, query, **kw):
-        counted.append(query)
-        return await real(user, query, **kw)
-
-    world.backend.count_tickets = spy
+    on_list_calls(world.backend, "count_tickets", lambda query, **kw: counted.append(query))
     app = make_app(world)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

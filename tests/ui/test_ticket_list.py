@@ -12,7 +12,15 @@ from sagicc_tui.screens.ticket import TicketScreen
 from sagicc_tui.widgets.conversation import ConversationView
 from sagicc_tui.widgets.ticket_header import TicketHeaderBar
 from sagicc_tui.screens.tickets import TicketsScreen
-from tests.ui.conftest import cursor_number, list_lines, make_app, settle, shown_numbers, ticket_list
+from tests.ui.conftest import (
+    cursor_number,
+    list_lines,
+    make_app,
+    on_list_calls,
+    settle,
+    shown_numbers,
+    ticket_list,
+)
 
 
 async def _tickets(world, n: int, **kw):
@@ -160,14 +168,9 @@ async def test_pages_of_100_never_more(world):
     for i in range(250):
         await world.incoming(f"c{i}@x.com", f"hola {i}")
     calls = []
-    real = world.backend.list_tickets
-
-    async def spy(user, query, **kw):
-        if query.assigned_since is None:  # the list's pages, not the pending watcher's news
-            calls.append(kw)
-        return await real(user, query, **kw)
-
-    world.backend.list_tickets = spy
+    # The list's pages, not the pending watcher's news.
+    on_list_calls(world.backend, "list_tickets",
+                  lambda query, **kw: calls.append(kw) if query.assigned_since is None else None)
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -301,14 +304,8 @@ async def test_next_page_is_read_ahead_near_the_edge(world):
     for i in range(250):
         await world.incoming(f"c{i}@x.com", f"hola {i}")
     calls = []
-    real = world.backend.list_tickets
-
-    async def spy(user, query, **kw):
-        if query.assigned_since is None:  # the list's pages, not the pending watcher's news
-            calls.append(kw["offset"])
-        return await real(user, query, **kw)
-
-    world.backend.list_tickets = spy
+    on_list_calls(world.backend, "list_tickets",  # the list's pages, not the pending watcher's news
+                  lambda query, **kw: calls.append(kw["offset"]) if query.assigned_since is None else None)
     app = make_app(world)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -332,14 +329,8 @@ async def test_a_search_counts_only_so_far_and_the_list_grows_to_its_end(world, 
         await world.incoming(f"c{i}@x.com", f"hola {i}")
     await world.incoming("otro@x.com", "nada que ver")
     asked = []
-    real = world.backend.count_tickets
-
-    async def spy(user, query, **kw):
-        if query.search:
-            asked.append(kw.get("at_most"))
-        return await real(user, query, **kw)
-
-    world.backend.count_tickets = spy
+    on_list_calls(world.backend, "count_tickets",
+                  lambda query, **kw: asked.append(kw.get("at_most")) if query.search else None)
 
     def count_label() -> str:
         return str(app.screen.query_one("#count-label").render())
