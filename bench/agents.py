@@ -74,7 +74,7 @@ class Recorder:
         except wire.ServerUnreachable as exc:
             self._error(route, exc)
             return None
-        except SagiccError as exc:
+        except SagiccError:
             if self.counting:
                 self.refused[route] += 1
             return None
