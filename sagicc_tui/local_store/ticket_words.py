@@ -41,8 +41,7 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, cast, column, literal, select, table
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import Connection, column, literal, select, table
 
 from sagicc_tui.local_store import textsearch
 
@@ -306,16 +305,15 @@ def pg_common(conn: Connection, *, above: int) -> frozenset[str]:
     return frozenset(w for w, n in kept[1].items() if n > above)
 
 
+_WORDS_TABLE = table("ticket_words", column("ticket_id"))
+
+
 def pg_has_word(ticket_id, q: str):
     """SQL: the ticket's description or messages match the tsquery ``q``, tested
     for that one ticket. OFFSET 0 keeps PostgreSQL from turning the EXISTS into
     a hash of every ticket that matches (it drops a LIMIT there, not an OFFSET)."""
     return select(literal(1)).select_from(_WORDS_TABLE).where(
-        _WORDS_TABLE.c.ticket_id == ticket_id,
-        _WORDS_TABLE.c.words.op("@@")(cast(literal(q), TSQUERY))).offset(0).exists()
-
-
-_WORDS_TABLE = table("ticket_words", column("ticket_id"), column("words"))
+        _WORDS_TABLE.c.ticket_id == ticket_id, textsearch.matches("ticket_words.words", q)).offset(0).exists()
 
 
 def pg_match() -> str:
