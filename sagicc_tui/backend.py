@@ -95,6 +95,9 @@ class RefusedWrite:
     data: dict[str, Any]
     reason: Msg
     queued_at: datetime
+    # A refused message's files, as the outbox kept them: the ticket screen puts
+    # them back on this machine for its composer (files.put_back_files).
+    files: tuple[AttachmentContent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -313,6 +316,14 @@ class Backend(ABC):
         to, export to); a shared host keeps it inside the agent's folder
         (shared_host/files.py) and refuses others with InvalidInput."""
         return path
+
+    def put_back_folder(self) -> str:
+        """Where on this machine the files of a refused message go back for its
+        composer (a private folder of this user's; on a shared host, inside the
+        agent's folder, where local_path lets the composer read them again)."""
+        from sagicc_tui.paths import data_dir
+
+        return str(data_dir() / "refused-files")
 
     # --- customers (C1-C6, T4) ------------------------------------------------
     # Any active user may list, read and edit customers (agents work them from

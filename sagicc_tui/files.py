@@ -25,7 +25,7 @@ from sagicc_tui.domain.ingest import MAX_INCOMING_BYTES
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import AttachmentContent
 from sagicc_tui.domain.ticket_screen import MAX_ATTACHMENT_BYTES
-from sagicc_tui.private_files import open_private, part_path, remove_stale_parts, write_private
+from sagicc_tui.private_files import open_private, part_path, private_dir, remove_stale_parts, write_private
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -173,6 +173,37 @@ async def send_with_files(session: Session, ticket_id: int, message: OutgoingMes
     where = [session.local_path(p) for p in paths]
     files = await asyncio.to_thread(read_files, where) if where else ()
     return await session.tickets.send_message(ticket_id, message, files)
+
+
+def put_back(folder: str | os.PathLike[str], files: Iterable[AttachmentContent]) -> list[str]:
+    """Write `files` into `folder` (made 0700), one name each (a repeated name
+    gets " (2)"; ";" separates the composer's paths, so it is replaced), and
+    return their paths. Written again over what a first attempt left there."""
+    where = Path(folder).expanduser()
+    try:
+        private_dir(where)
+    except OSError as e:
+        raise InvalidInput(N_("Cannot write {path}: {reason}."), path=str(where), reason=e.strerror or e) from None
+    paths: list[str] = []
+    taken: set[str] = set()
+    for f in files:
+        name = safe_file_name(f.name).replace(";", "_")
+        stem, dot, ext = name.rpartition(".")
+        stem, dot, ext = (stem, dot, ext) if dot and stem else (name, "", "")
+        n = 1
+        while name in taken:
+            n += 1
+            name = f"{stem} ({n}){dot}{ext}"
+        taken.add(name)
+        paths.append(str(write_download(name, f.data, where / name, overwrite=True)))
+    return paths
+
+
+async def put_back_files(session: Session, refused_id: str, files: Iterable[AttachmentContent]) -> str:
+    """A refused message's files (RefusedWrite.files), back on this machine for
+    its composer: the composer's files field, their paths joined by "; "."""
+    folder = Path(session.put_back_folder()) / safe_file_name(refused_id)
+    return "; ".join(await asyncio.to_thread(put_back, folder, tuple(files)))
 
 
 async def save_attachment_to(session: Session, attachment_id: int, target: str, *,

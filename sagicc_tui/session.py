@@ -586,3 +586,7 @@ class Session:
         """Where a path the user typed is on this machine (attach from, save to,
         export to: sagicc_tui/files.py); a shared host keeps it in the agent's folder."""
         return self._backend.local_path(path)
+
+    def put_back_folder(self) -> str:
+        """Where a refused message's files go back on this machine (Backend.put_back_folder)."""
+        return self._backend.put_back_folder()

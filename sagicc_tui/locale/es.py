@@ -860,6 +860,7 @@ CATALOG: dict[str, str] = {
     'The server is not answering; what you type is kept and sent when it is back.': 'El servidor no responde; lo que escriba se conserva y se envía cuando vuelva.',
     "The server needs its extra packages: pip install 'sagicc-tui[server]'.": "El servidor necesita sus paquetes adicionales: pip install 'sagicc-tui[server]'.",
     "The server refused a message kept for this ticket: {reason} It comes back here once the composer is empty.": "El servidor rechazó un mensaje guardado para este caso: {reason} Vuelve aquí en cuanto el editor esté vacío.",
+    "Its files could not be put back on this computer ({reason}); attach them again: {names}.": "Sus archivos no se pudieron devolver a este equipo ({reason}); adjúntelos de nuevo: {names}.",
     "The server refused a message kept while it was away: {reason} It is back in its ticket's composer as a draft (ticket id {id}).": "El servidor rechazó un mensaje guardado mientras no respondía: {reason} Está de vuelta como borrador en el editor de su caso (id del caso {id}).",
     "The server refused it ({reason}).": "El servidor lo rechazó ({reason}).",
     "The server refused this when it was back: {reason} It is a draft again: change it and send it, or clear it.": "El servidor rechazó esto cuando volvió: {reason} Vuelve a ser un borrador: cámbielo y envíelo, o bórrelo.",

@@ -36,7 +36,7 @@ import httpx
 from sagicc_tui.backend import Backend, OutboxState, RefusedWrite
 from sagicc_tui.domain.ingest import IncomingMessage, IngestResult
 from sagicc_tui.domain.customers import CustomerExport, ExportResult
-from sagicc_tui.domain.errors import PermissionDenied, StoreError
+from sagicc_tui.domain.errors import InvalidInput, PermissionDenied, StoreError
 from sagicc_tui.domain.live import Change, ChangeSet
 from sagicc_tui.domain.messages import N_
 from sagicc_tui.domain.models import Attachment, AttachmentContent, User
@@ -274,9 +274,7 @@ class RemoteBackend(Backend):
         except wire.ServerUnreachable:
             if route.name not in OUTBOXED or self._outbox is None or user is None:
                 raise
-            # The names, for the draft a refusal gives back (the content is in the body).
-            local = {"attachment_names": [f.name for f in files]} if files else None
-            return self._keep(route, user, path, values, headers.get("Idempotency-Key"), local)
+            return self._keep(route, user, path, values, headers.get("Idempotency-Key"))
         returns = hints.get("return")
         if returns is None or returns is type(None):
             return None
@@ -557,9 +555,10 @@ def _refused_write(r: Any) -> RefusedWrite | None:
     else:
         m = body.get("message") or {}
         contact = m.get("contact")
-        # Paths kept by a client before files travelled as content, else the names.
-        local = item.local or {}
-        paths = local.get("attachment_paths") or local.get("attachment_names") or []
+        # The files' content travels in the kept body; a line kept by a client from
+        # before files travelled as content has their paths on this machine instead.
+        files = _decoded(body.get("files") or ())
+        paths = [] if files else list((item.local or {}).get("attachment_paths") or [])
         form, data = "composer", {
             "channel": m.get("channel"), "contact": contact if isinstance(contact, int) else None,
             "other": contact if isinstance(contact, str) else "", "template": m.get("template_key"),
@@ -568,7 +567,8 @@ def _refused_write(r: Any) -> RefusedWrite | None:
         }
     reason = Msg(str(r.reason.get("template", "")), dict(r.reason.get("params") or {}))
     return RefusedWrite(id=item.id, ticket_id=ticket_id, username=item.username, form=form, data=data,
-                        reason=reason, queued_at=datetime.fromtimestamp(item.queued_at, UTC))
+                        reason=reason, queued_at=datetime.fromtimestamp(item.queued_at, UTC),
+                        files=files if item.method == "send_message" else ())
 
 
 class QueuedOffline(wire.ServerUnreachable):
@@ -579,6 +579,20 @@ def _encoded(files: tuple[AttachmentContent, ...]) -> list[dict[str, str]]:
     import base64
 
     return [{"name": f.name, "content_base64": base64.b64encode(f.data).decode()} for f in files]
+
+
+def _decoded(kept: Any) -> tuple[AttachmentContent, ...]:
+    """The files of a kept body (as `_encoded` wrote them); a damaged entry is left out."""
+    import base64
+    import binascii
+
+    files = []
+    for f in kept if isinstance(kept, list) else ():
+        try:
+            files.append(local_file(str(f["name"]), base64.b64decode(f["content_base64"], validate=True)))
+        except (KeyError, TypeError, ValueError, binascii.Error, InvalidInput):
+            continue
+    return tuple(files)
 
 
 def _json_or_none(r: httpx.Response) -> Any:

@@ -60,7 +60,7 @@ from sagicc_tui.domain.ticket_screen import (
     TicketActivity,
     TicketHeader,
 )
-from sagicc_tui.files import send_with_files
+from sagicc_tui.files import put_back_files, send_with_files
 from sagicc_tui.i18n import N_, _, plural
 from sagicc_tui.sanitize import one_line
 from sagicc_tui.screens import ticket_live as live
@@ -410,9 +410,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return
         sentence = _("The server refused this when it was back: {reason} It is a draft again: change it and "
                      "send it, or clear it.", reason=labels.message(refused.reason))
-        current = self._draft_data(refused.form) or {}
-        keys = COMPOSER_TEXT if refused.form == "composer" else tuple(current)
-        if any(current.get(k) for k in keys):
+        if self._typing_in(refused.form):
             # Something else is being typed here: never overwrite it; say so, once.
             if refused.id not in self._refused_waiting:
                 self._refused_waiting.add(refused.id)
@@ -421,11 +419,43 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
                             severity="error", timeout=30)
             return
         self._taking.add(refused.id)
-        form.restore(refused.data)
+        if not refused.files:
+            self._restore_refused(refused, dict(refused.data), sentence)
+            return
+
+        async def files_back() -> str:
+            return await put_back_files(self.session, refused.id, refused.files)
+
+        def with_files(paths: str) -> None:
+            data = dict(refused.data)
+            data["files"] = "; ".join(p for p in (data.get("files") or "", paths) if p)
+            self._restore_refused(refused, data, sentence)
+
+        def without_files(e: SagiccError) -> None:
+            # The text still comes back; the files' names say what to attach again.
+            names = ", ".join(f.name for f in refused.files)
+            self._restore_refused(refused, dict(refused.data), sentence + " " + _(
+                "Its files could not be put back on this computer ({reason}); attach them again: {names}.",
+                reason=error_text(e), names=names))
+
+        self.call(f"refused-files-{refused.id}", files_back, with_files, without_files, quiet=True)
+
+    def _typing_in(self, form: str) -> bool:
+        current = self._draft_data(form) or {}
+        keys = COMPOSER_TEXT if form == "composer" else tuple(current)
+        return any(current.get(k) for k in keys)
+
+    def _restore_refused(self, refused: RefusedWrite, data: dict[str, Any], sentence: str) -> None:
+        form = self.composer if refused.form == "composer" else self.task_form
+        if form is None or self._typing_in(refused.form):
+            # Typing began while its files were written: the next outbox look tries again.
+            self._taking.discard(refused.id)
+            return
+        form.restore(data)
         if isinstance(form, Composer):
             form.show_error(sentence)
         self.notify(sentence, severity="error", timeout=30)
-        user, data = self.user, dict(refused.data)
+        user = self.user
         self.unsaved.keep(user, self.ticket_id, refused.form, data)
 
         async def keep_as_draft() -> None:

@@ -53,6 +53,9 @@ class ConfinedFiles:
         # resolve here: the Backend itself takes and gives only content.
         return confine(self.root, path)
 
+    def put_back_folder(self) -> str:
+        return str(self.root / "refused-files")
+
     def session(self, user: Any) -> Session:
         """Bound to this wrapper, not (through __getattr__) to the backend
         inside: the session's paths resolve through local_path here."""

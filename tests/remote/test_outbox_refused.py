@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import stat
+from pathlib import Path
 
 import pytest
 
 from sagicc_tui.domain.enums import ChannelType, Direction
 from sagicc_tui.domain.ticket_screen import OutgoingMessage
+from sagicc_tui.files import local_file
 from sagicc_tui.remote.backend import QueuedOffline, RemoteBackend
 from sagicc_tui.remote.outbox import Outbox
 from tests.factory import make_world
 from tests.support.remote_world import user_tokens
 from tests.support.server_process import PATIENCE, ServerProcess
+
+
+RECEIPT = b"%PDF-1.4 recibo de pago\x00\xff"
 
 
 def message(key: str, text: str, contact: str = "lucia@x.com") -> OutgoingMessage:
@@ -63,7 +68,8 @@ async def test_a_kept_message_the_server_refuses_comes_back_as_a_draft(rig, tmp_
         ana = b.me
         server.kill()
         with pytest.raises(QueuedOffline):
-            await b.send_message(ana, closed.ticket_id, message("k-closed", "Ya reversamos el cobro doble"))
+            await b.send_message(ana, closed.ticket_id, message("k-closed", "Ya reversamos el cobro doble"),
+                                 files=(local_file("recibo.pdf", RECEIPT), local_file("recibo.pdf", b"otro")))
         with pytest.raises(QueuedOffline):
             await b.send_message(ana, still_open.ticket_id, message("k-open", "Su pedido sale hoy", "pedro@x.com"))
         state = b.outbox_state()
@@ -91,6 +97,9 @@ async def test_a_kept_message_the_server_refuses_comes_back_as_a_draft(rig, tmp_
         assert refused.data["text"] == "Ya reversamos el cobro doble"
         assert refused.data["other"] == "lucia@x.com" and refused.data["subject"] == "Su caso"
         assert "closed" in str(refused.reason), refused.reason  # the server's own sentence
+        # Its files come back with it, as content: the outbox kept them, not their paths.
+        assert [(f.name, f.data) for f in refused.files] == [("recibo.pdf", RECEIPT), ("recibo.pdf", b"otro")]
+        assert refused.data["files"] == ""
         refused_file = outbox_file.with_name("srv.refused.jsonl")
         assert stat.S_IMODE(refused_file.stat().st_mode) == 0o600
     finally:
@@ -99,7 +108,8 @@ async def test_a_kept_message_the_server_refuses_comes_back_as_a_draft(rig, tmp_
     # A terminal started again still has it: never dropped until it is back in its form.
     again = await RemoteBackend.open(server.url, tokens["ana"], user_tokens=tokens, outbox=Outbox(outbox_file))
     try:
-        assert [r.data["text"] for r in again.outbox_state().refused] == ["Ya reversamos el cobro doble"]
+        assert [(r.data["text"], len(r.files)) for r in again.outbox_state().refused] == [
+            ("Ya reversamos el cobro doble", 2)]
         again.dismiss_refused(refused.id)
         assert again.outbox_state().refused == ()
     finally:
@@ -110,13 +120,14 @@ async def test_the_tui_shows_the_refused_message_back_in_its_composer(rig, tmp_p
     """The same refusal, seen in the TUI: the top bar counts it, the ticket's
     composer has the message again with the server's sentence, and once it is
     a draft on the server the count goes."""
-    from textual.widgets import Label, TextArea
+    from textual.widgets import Input, Label, TextArea
 
     from sagicc_tui.screens.ticket import TicketScreen
     from sagicc_tui.widgets.top_bar import TopBar
     from tests.ui.conftest import make_app, settle
 
     monkeypatch.setenv("SAGICC_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SAGICC_DATA_DIR", str(tmp_path / "data"))
     world, server = rig
     r = await world.incoming("lucia@x.com", "Mi factura", name="Lucía")
     world.set_ticket(r.ticket_id, assignee_id=3)
@@ -128,7 +139,9 @@ async def test_the_tui_shows_the_refused_message_back_in_its_composer(rig, tmp_p
     ana = b.me
     server.kill()
     with pytest.raises(QueuedOffline):
-        await b.send_message(ana, r.ticket_id, message("k-1", "Ya reversamos el cobro doble"))
+        # Attached from a folder that is gone by the time the refusal comes back.
+        await b.send_message(ana, r.ticket_id, message("k-1", "Ya reversamos el cobro doble"),
+                             files=(local_file("recibo;pago.pdf", RECEIPT),))
     sofia = await world.local.get_user("sofia")
     t = await world.local.get_ticket(sofia, r.ticket_id)
     await world.local.close_ticket(sofia, t.id, expected_version=t.version)
@@ -154,6 +167,14 @@ async def test_the_tui_shows_the_refused_message_back_in_its_composer(rig, tmp_p
         await settle(pilot, rounds=5)
         screen = app.screen
         assert screen.query_one("#composer-text", TextArea).text == "Ya reversamos el cobro doble"
+        # Its file is back on this machine, in this user's private folder, and the
+        # composer attaches it from there ("; " separates the composer's paths).
+        files_field = screen.query_one("#composer-files", Input).value
+        [path] = [p.strip() for p in files_field.split(";")]
+        back = Path(path)
+        assert back.name == "recibo_pago.pdf" and back.read_bytes() == RECEIPT
+        assert back.is_relative_to(tmp_path / "data") and stat.S_IMODE(back.stat().st_mode) == 0o600
+        assert stat.S_IMODE(back.parent.stat().st_mode) == 0o700
         # The ticket is closed (#11.6): the composer says so and is read-only; the
         # refusal was said where the eyes are (a notice) and the text is back.
         error = str(screen.query_one("#composer-error", Label).render())
@@ -168,5 +189,5 @@ async def test_the_tui_shows_the_refused_message_back_in_its_composer(rig, tmp_p
 
         await until(a_draft_now, "the refused message to become the ticket's draft")
         draft = await world.local.get_draft(ana, r.ticket_id, "composer")
-        assert draft.data["text"] == "Ya reversamos el cobro doble"
+        assert draft.data["text"] == "Ya reversamos el cobro doble" and draft.data["files"] == files_field
     await b.aclose()

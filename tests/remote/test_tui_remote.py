@@ -43,9 +43,19 @@ def serve(world, port: int = 0) -> ServerThread:
 
 
 async def until(pilot, condition, what: str) -> None:
+    """Waits for ``condition``; a widget it reads that is not mounted yet (the
+    screen is up, its compose still running) counts as not yet."""
+    from textual.css.query import NoMatches
+
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except NoMatches:
+            return False
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PATIENCE
-    while not condition():
+    while not holds():
         if loop.time() > deadline:
             pytest.fail(f"gave up waiting: {what}")
         await pilot.pause(0.1)

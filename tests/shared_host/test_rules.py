@@ -187,6 +187,27 @@ async def test_a_message_sent_through_a_confined_backend_takes_files_only_from_t
     assert content.data == b"recibo"
 
 
+async def test_a_refused_messages_files_go_back_inside_the_agents_folder(world, confined, tmp_path):
+    """#17.1: the files of a message the server refused go back where the
+    composer can attach them again: on a shared host, inside the agent's folder
+    (a repeated name made distinct, ";" replaced: it separates the composer's
+    paths); written again over what a first attempt left."""
+    from sagicc_tui.domain.models import AttachmentContent
+    from sagicc_tui.files import put_back_files, read_files
+
+    b, root = confined
+    admin = await world.user("admin")
+    files = [AttachmentContent(name=n, mime="application/pdf", data=d)
+             for n, d in (("recibo.pdf", b"uno"), ("recibo.pdf", b"dos"), ("a;b.pdf", b"tres"), ("../x", b"4"))]
+    for _attempt in range(2):
+        field = await put_back_files(b.session(admin), "r-1", files)
+        paths = [p.strip() for p in field.split(";")]
+        assert [os.path.basename(p) for p in paths] == ["recibo.pdf", "recibo (2).pdf", "a_b.pdf", "x"]
+        assert all(b.session(admin).local_path(p) == p for p in paths)  # the confinement lets them in
+        assert [f.data for f in read_files(paths)] == [b"uno", b"dos", b"tres", b"4"]
+    assert os.path.dirname(paths[0]).startswith(str(root) + os.sep)
+
+
 # --- authorized_keys ---------------------------------------------------------------------------------
 
 
