@@ -58,15 +58,30 @@ class BackendSink:
         return asyncio.run_coroutine_threadsafe(self.backend.ingest(message), self.loop).result()
 
 
+# How long a fetcher thread waits for its batch's turn in a busy server's write
+# queue; then the batch stays unread in the mailbox for the next pass (a write
+# that commits meanwhile is found there again as a duplicate, never added twice).
+QUEUE_PATIENCE = 300.0
+
+
 class StoreSink:
     """Straight into a store on this machine (`mail fetch --db`, `serve --mail`).
     `batch` ingests a fetched batch in one transaction (one commit instead of
-    one per message); `published` hears of each message that changed a ticket."""
+    one per message); `published` hears of each message that changed a ticket.
 
-    def __init__(self, store, campaign_id: int = 0, published=None) -> None:
+    Given the server's event `loop`, a batch waits in the store's write queue
+    there, as every other write of the server does: it meets them in order
+    instead of in SQLite's busy handler, and the live watcher counts it as the
+    server's own write, announced by `published`, rather than taking the
+    moved store for another program's write and sending every client a full
+    refresh (server/events.py)."""
+
+    def __init__(self, store, campaign_id: int = 0, published=None,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.store = store
         self.campaign_id = campaign_id
         self.published = published
+        self.loop = loop
 
     def __call__(self, parsed: ParsedMail) -> IngestResult:
         [outcome] = self.batch([parsed])
@@ -77,9 +92,21 @@ class StoreSink:
     def batch(self, parsed: list[ParsedMail]) -> list:
         from sagicc_tui.local_store.ingest import ingest_many
 
-        outcomes = ingest_many(self.store, [incoming(p, self.campaign_id) for p in parsed])
+        messages = [incoming(p, self.campaign_id) for p in parsed]
+        if self.loop is None:
+            outcomes = ingest_many(self.store, messages)
+            self._tell(outcomes)
+            return outcomes
+
+        async def queued() -> list:
+            outcomes = await self.store.writes.run(ingest_many, self.store, messages)
+            self._tell(outcomes)  # on the loop, right after the queue noted the write
+            return outcomes
+
+        return asyncio.run_coroutine_threadsafe(queued(), self.loop).result(timeout=QUEUE_PATIENCE)
+
+    def _tell(self, outcomes: list) -> None:
         if self.published is not None:
             for outcome in outcomes:
                 if isinstance(outcome, IngestResult) and outcome.ticket_id and not outcome.duplicate:
                     self.published(outcome)
-        return outcomes

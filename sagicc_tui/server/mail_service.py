@@ -151,7 +151,8 @@ class MailboxWatcher:
                             self.box.label)
                 ended.set()
 
-        fetcher = MailFetcher(config, StoreSink(self.service.store, config.campaign_id, self.service.publish),
+        fetcher = MailFetcher(config, StoreSink(self.service.store, config.campaign_id, self.service.publish,
+                                                self.service.loop),
                               say=lambda line: log.info("mailbox %s: %s", self.box.label, line))
         fetcher.watch(ended, on_pass=on_pass, on_error=self._failed)
 
@@ -180,10 +181,10 @@ class MailService:
         self.boxes: list[Mailbox] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self._loop = loop
+        self.loop = loop
         self._thread = threading.Thread(target=self._manage, name="sagicc-mail", daemon=True)
         self._thread.start()
 
@@ -197,13 +198,13 @@ class MailService:
             w.thread.join(timeout)
 
     def publish(self, result: IngestResult) -> None:
-        if self.events is None or self._loop is None:
+        if self.events is None or self.loop is None:
             return
         from sagicc_tui.server import live
 
         with contextlib.suppress(RuntimeError):  # the loop is closing: the server is going away
             asyncio.run_coroutine_threadsafe(
-                self.events.publish("ingest", live.change_of("ingest", {}, result)), self._loop)
+                self.events.publish("ingest", live.change_of("ingest", {}, result)), self.loop)
 
     def _wanted(self) -> list[Mailbox]:
         with self.store.read() as conn:
