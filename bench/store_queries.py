@@ -43,6 +43,8 @@ async def main() -> None:
     ap.add_argument("--db", required=True)
     ap.add_argument("--user", default="admin")
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--word-elsewhere", default="envio",
+                    help="a word common in another campaign and rare in the first (the demo's sales replies)")
     args = ap.parse_args()
     b = await LocalBackend.open(args.db)
     user = await b.get_user(args.user)
@@ -76,6 +78,10 @@ async def main() -> None:
         "count, two words, capped": lambda: b.count_tickets(user, base.with_(search="factura pago"),
                                                            at_most=SEARCH_COUNT_AT_MOST),
         "search two words": lambda: b.list_tickets(user, base.with_(search="factura pago")),
+        # Common in the store, rare in this campaign: neither looked up first nor walked (#16.5).
+        "search word common elsewhere": lambda: b.list_tickets(user, base.with_(search=args.word_elsewhere)),
+        "count, word common elsewhere, capped": lambda: b.count_tickets(
+            user, base.with_(search=args.word_elsewhere), at_most=SEARCH_COUNT_AT_MOST),
     }
     for order in TicketOrder:
         cases[f"order {order.value}"] = (lambda o=order: b.list_tickets(user, base.with_(order=o)))
