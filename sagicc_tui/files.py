@@ -153,8 +153,12 @@ def write_download(name: str, data: bytes, target: str | os.PathLike[str], overw
                     dest.unlink(missing_ok=True)  # no half-written file left behind
                 raise
     except OSError as e:
-        raise InvalidInput(N_("Cannot write {path}: {reason}."), path=str(dest), reason=e.strerror or e) from None
+        raise _cannot_write(dest, e) from None
     return dest
+
+
+def _cannot_write(path: Path, e: OSError) -> InvalidInput:
+    return InvalidInput(N_("Cannot write {path}: {reason}."), path=str(path), reason=e.strerror or e)
 
 
 # --- the Backend's files, to and from this machine's disk ------------------------------------
@@ -183,7 +187,7 @@ def put_back(folder: str | os.PathLike[str], files: Iterable[AttachmentContent])
     try:
         private_dir(where)
     except OSError as e:
-        raise InvalidInput(N_("Cannot write {path}: {reason}."), path=str(where), reason=e.strerror or e) from None
+        raise _cannot_write(where, e) from None
     paths: list[str] = []
     taken: set[str] = set()
     for f in files:

@@ -427,9 +427,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return await put_back_files(self.session, refused.id, refused.files)
 
         def with_files(paths: str) -> None:
-            data = dict(refused.data)
-            data["files"] = "; ".join(p for p in (data.get("files") or "", paths) if p)
-            self._restore_refused(refused, data, sentence)
+            self._restore_refused(refused, {**refused.data, "files": paths}, sentence)
 
         def without_files(e: SagiccError) -> None:
             # The text still comes back; the files' names say what to attach again.
