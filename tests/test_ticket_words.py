@@ -265,8 +265,10 @@ async def test_postgresql_looks_a_rare_words_matches_up_first_and_answers_alike_
                 assert plan is not None and plan.walk and plan.ticket_ids is None
                 assert tq.search_plan(conn, sc, factura, store.dialect, page=False, at_most=7).walk
                 assert tq.search_plan(conn, sc, factura, store.dialect, page=False) is None
-                # A word common elsewhere but in none of the searched tickets keeps the hash.
-                assert tq.search_plan(conn, sc, factura.with_(campaign_ids=(99,)), store.dialect, page=True) is None
+                # A word common elsewhere but in none of the searched campaigns
+                # is looked up within them (ticket_words' campaign lexemes).
+                elsewhere = tq.search_plan(conn, sc, factura.with_(campaign_ids=(99,)), store.dialect, page=True)
+                assert elsewhere is not None and elsewhere.ticket_ids == () and not elsewhere.walk
             assert await answers() == looked_up
             monkeypatch.setattr(tq, "PG_WALK_AT_MOST", 0)  # never walks
             with store.read() as conn:
@@ -277,5 +279,59 @@ async def test_postgresql_looks_a_rare_words_matches_up_first_and_answers_alike_
             with store.read() as conn:
                 assert tq.search_plan(conn, sc, TicketQuery(search="factura"), store.dialect, page=True) is None
         assert await answers() == looked_up
+    finally:
+        await backend.aclose()
+
+
+@pytest.fixture(params=["postgresql"])
+def small_pg(request, tmp_path):
+    return demo_store(request, tmp_path, tickets=300, seed=3, now=NOW)
+
+
+async def test_postgresql_looks_a_word_up_within_the_searched_campaigns_and_follows_a_ticket_that_moves(
+        small_pg, monkeypatch) -> None:
+    # "envio" at 1M tickets: 19,009 tickets in one campaign, none in another.
+    # Searched in the other, its page hashed all 19,009 and read every ticket
+    # to filter them by campaign (275 ms); the campaign's lexeme in
+    # ticket_words makes it one GIN lookup of the word in that campaign.
+    backend = await LocalBackend.open(small_pg)
+    try:
+        store = backend.store
+        with store.write() as conn:
+            conn.exec_driver_sql(
+                "UPDATE interaction SET content = content || ' zzenvioq' WHERE ticket_id IN "
+                "(SELECT id FROM ticket WHERE campaign_id = 2 ORDER BY id LIMIT 40)")
+            conn.exec_driver_sql("ANALYZE ticket_words")
+        monkeypatch.setattr(ticket_words, "PG_STATS_TTL", 0.0)
+        monkeypatch.setattr(tq, "PG_LOOKUP_UP_TO", 10)  # 40 tickets: "common" for this store's size
+        admin = await backend.get_user("admin")
+        query = TicketQuery(search="zzenvioq")
+        with store.read() as conn:
+            assert any(w.startswith("zzenvioq") for w in ticket_words.pg_common(conn, above=10))
+            sc = scope(store, conn, admin)[0]
+            rare_here = tq.search_plan(conn, sc, query.with_(campaign_ids=(1,)), store.dialect, page=True)
+            assert rare_here is not None and rare_here.ticket_ids == ()
+            # Common where it is searched: the page walks its order, as before.
+            assert tq.search_plan(conn, sc, query.with_(campaign_ids=(2,)), store.dialect, page=True).walk
+            moved = conn.execute(text("SELECT min(ticket_id) FROM interaction WHERE content LIKE '%zzenvioq'"))
+            moved = moved.scalar_one()
+        assert len((await backend.list_tickets(admin, query.with_(campaign_ids=(1,)))).rows) == 0
+        assert len((await backend.list_tickets(admin, query.with_(campaign_ids=(2,)))).rows) == 40
+        # A ticket that changes campaign takes its lexeme along (the trigger on ticket).
+        with store.write() as conn:
+            conn.execute(text("UPDATE ticket SET campaign_id = 1 WHERE id = :id"), {"id": moved})
+        with store.read() as conn:
+            plan = tq.search_plan(conn, sc, query.with_(campaign_ids=(1,)), store.dialect, page=True)
+            assert plan is not None and plan.ticket_ids == (moved,)
+        assert [c.id for c in (await backend.list_tickets(admin, query.with_(campaign_ids=(1,)))).rows] == [moved]
+        assert len((await backend.list_tickets(admin, query.with_(campaign_ids=(2,)))).rows) == 39
+        # An agent's scope names its campaigns without a filter.
+        agent = next(u for u in await backend.list_users() if u.role.value == "agent" and u.campaign_ids)
+        with store.read() as conn:
+            mine = scope(store, conn, agent)[0]
+            assert tq.searched_campaigns(mine, query) == tuple(sorted(agent.campaign_ids))
+            assert tq.searched_campaigns(mine, query.with_(campaign_ids=(1, 2, 99))) == tuple(
+                sorted({1, 2} & set(agent.campaign_ids)))
+        _assert_index_matches_content(store)
     finally:
         await backend.aclose()

@@ -22,11 +22,11 @@ render_as_batch, so a SQLite column change gets alembic's copy-and-rename.
 FTS5 tables and triggers, and PostgreSQL's GIN indexes, functions and
 triggers, are op.execute statements.
 
-Adding a step (the next one is 18):
+Adding a step (the next one is 19):
   1. Change the model in schema.py (or the SQL of textsearch.py,
      ticket_words.py, sla_due.py) so that a NEW store gets it.
-  2. Write revisions/versions/0018_<what>.py by hand, copying the shape of
-     0017: revision = "0018", down_revision = "0017", an upgrade() that
+  2. Write revisions/versions/0019_<what>.py by hand, copying the shape of
+     0018: revision = "0019", down_revision = "0018", an upgrade() that
      spells the DDL out (guards.add_column / guards.create_table /
      guards.create_index, which skip what a partly upgraded store already
      has; op.batch_alter_table for other column changes; op.execute for
@@ -40,7 +40,7 @@ Adding a step (the next one is 18):
      the old copy -- the revision must create them again (FTS5 and
      ticket_words on interaction, ticket and customer; sla_due on ticket),
      and the comparison in step 4 fails until it does.
-  3. schema.SCHEMA_VERSION = 18, first_page.SCHEMA_VERSION = 18 (after
+  3. schema.SCHEMA_VERSION = 19, first_page.SCHEMA_VERSION = 19 (after
      checking its statements still read the tables), a line in the history
      below.
   4. Run tests/test_revisions.py and tests/test_migrations.py: a fresh store
@@ -99,6 +99,9 @@ History:
      per (campaign, status) too (schema.STATUS_ORDERS, #16): a one-status
      filter in those orders reads one index range instead of walking the
      campaign's tickets.
+  18 PostgreSQL's ticket-level word index holds each ticket's campaign as a
+     lexeme (ticket_words.py, #16), so a search within campaigns looks a word
+     up in them alone. Nothing changes in a SQLite store.
 """
 
 from __future__ import annotations

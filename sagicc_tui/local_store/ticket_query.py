@@ -226,7 +226,8 @@ PG_LOOKUP_UP_TO = 2000
 #: then expect to test before it has its rows (~5 us each at 1M here). A word
 #: in 23 % of the tickets fills a page in ~450 tested (3 ms, against 230 ms to
 #: hash its 200,000 matches first); one common elsewhere but rare here would
-#: test every ticket of the campaign, so it keeps the hash.
+#: test every ticket of the campaign, so it is looked up within the searched
+#: campaigns instead (their lexemes in ticket_words; with none named, the hash).
 PG_SAMPLE = 500
 PG_WALK_AT_MOST = 10_000
 
@@ -237,18 +238,22 @@ def _pg_plan(conn, scope: Scope, query: TicketQuery, text: str, need: int | None
     if q is None or len(found_words) != 1:
         return None
     word = found_words[0][:textsearch.MAX_WORD_CHARS]
+    campaigns = searched_campaigns(scope, query) or None  # none at all: the scope's false() answers
     if any(common.startswith(word) for common in ticket_words.pg_common(conn, above=PG_LOOKUP_UP_TO)):
-        # Looking its matches up would first build their whole bitmap.
-        if need is None:
+        # Looking its matches up in the whole store would first build their
+        # whole bitmap; within campaigns, only where the word is rare there.
+        if need is not None:
+            searched = where_clause(scope, query.with_(search=""), "postgresql")
+            sample = select(t.id).where(searched).limit(PG_SAMPLE).subquery()
+            has_word = ticket_words.pg_has_word(sample.c.id, q)
+            tried, hits = conn.execute(select(func.count(), func.count().filter(has_word)).select_from(sample)).one()
+            if hits > 0 and need * tried / hits <= PG_WALK_AT_MOST:
+                return SearchPlan(None, walk=True)
+        if campaigns is None:
             return None
-        searched = where_clause(scope, query.with_(search=""), "postgresql")
-        sample = select(t.id).where(searched).limit(PG_SAMPLE).subquery()
-        has_word = ticket_words.pg_has_word(sample.c.id, q)
-        tried, hits = conn.execute(select(func.count(), func.count().filter(has_word)).select_from(sample)).one()
-        walk = hits > 0 and need * tried / hits <= PG_WALK_AT_MOST
-        return SearchPlan(None, walk=walk) if walk else None
     n = PG_LOOKUP_UP_TO + 1
-    found = conn.execute(sql_text(ticket_words.pg_match() + " LIMIT :n").bindparams(q=q, n=n)).scalars().all()
+    lookup = q if campaigns is None else ticket_words.pg_in_campaigns(q, campaigns)
+    found = conn.execute(sql_text(ticket_words.pg_match() + " LIMIT :n").bindparams(q=lookup, n=n)).scalars().all()
     if len(found) >= n:
         return None
     by_words = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
@@ -259,6 +264,16 @@ def _pg_plan(conn, scope: Scope, query: TicketQuery, text: str, need: int | None
     if len(customers) >= n:
         return None
     return SearchPlan(None, walk=False, ticket_ids=tuple(found), customer_ids=tuple(customers))
+
+
+def searched_campaigns(scope: Scope, query: TicketQuery) -> tuple[int, ...] | None:
+    """The campaigns a query's tickets can be in (its filter within the user's
+    scope); None when that is every campaign."""
+    mine = None if scope.all_campaigns else scope.unrestricted_campaigns | scope.restricted_campaigns.keys()
+    if query.campaign_ids:
+        wanted = set(query.campaign_ids)
+        return tuple(sorted(wanted if mine is None else wanted & mine))
+    return None if mine is None else tuple(sorted(mine))
 
 
 def search_plan(conn, scope: Scope, query: TicketQuery, dialect: str, *, page: bool, limit: int = 100,
