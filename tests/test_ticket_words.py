@@ -238,7 +238,7 @@ async def test_postgresql_looks_a_rare_words_matches_up_first_and_answers_alike_
             assert plan is not None and plan.ticket_ids is not None and plan.customer_ids is not None
         else:
             assert plan is None or plan.ticket_ids is None  # SQLite plans by its own statistics
-        words = [str(number), "factura", "fac", _words(store)[0], "zzzqx"]
+        words = [str(number), "factura", "fac", _words(store)[0], "zzzqx", "factura pago", "pago fac"]
 
         async def answers() -> list[tuple[set[int], int]]:
             found = []
@@ -333,5 +333,54 @@ async def test_postgresql_looks_a_word_up_within_the_searched_campaigns_and_foll
             assert tq.searched_campaigns(mine, query.with_(campaign_ids=(1, 2, 99))) == tuple(
                 sorted({1, 2} & set(agent.campaign_ids)))
         _assert_index_matches_content(store)
+    finally:
+        await backend.aclose()
+
+
+async def test_postgresql_walks_for_several_common_words_and_still_wants_them_in_one_message(
+        small_pg, monkeypatch) -> None:
+    # "factura pago" at 1M: 83,156 matching tickets, every match hashed by the
+    # per-message indexes before the first row (330 ms a page). Every word
+    # common: the page walks its order and tests each ticket (4 ms). The words
+    # must still be in one message (or the description), never spread over two.
+    backend = await LocalBackend.open(small_pg)
+    try:
+        store = backend.store
+        with store.write() as conn:
+            ids = [r[0] for r in conn.execute(text("SELECT id FROM ticket WHERE campaign_id = 2 ORDER BY id LIMIT 40"))]
+            one_message, two_messages, in_description = ids[:10], ids[10:20], ids[20]
+            conn.execute(text("UPDATE interaction SET content = content || ' zzenvioq' WHERE ticket_id = ANY(:ids)"),
+                         {"ids": ids})
+            conn.execute(text("UPDATE interaction SET content = content || ' zzpagoq' WHERE ticket_id = ANY(:ids)"),
+                         {"ids": one_message})
+            columns = [c.name for c in schema.InteractionRow.__table__.columns if c.name not in ("id", "content")]
+            for ticket_id in two_messages:  # the second word in a message of its own
+                conn.execute(text(
+                    f"INSERT INTO interaction ({', '.join(columns)}, content) SELECT {', '.join(columns)}, "
+                    f"'otra vez zzpagoq' FROM interaction WHERE ticket_id = :t ORDER BY id LIMIT 1"), {"t": ticket_id})
+            conn.execute(text("UPDATE ticket SET description = 'zzenvioq y zzpagoq' WHERE id = :t"),
+                         {"t": in_description})
+            conn.exec_driver_sql("ANALYZE ticket_words")
+        monkeypatch.setattr(ticket_words, "PG_STATS_TTL", 0.0)
+        monkeypatch.setattr(tq, "PG_LOOKUP_UP_TO", 10)
+        admin = await backend.get_user("admin")
+        query = TicketQuery(search="zzenvioq zzpagoq", campaign_ids=(2,))
+        with store.read() as conn:
+            sc = scope(store, conn, admin)[0]
+            plan = tq.search_plan(conn, sc, query, store.dialect, page=True)
+            assert plan is not None and plan.walk
+            # One of the words rare: its per-message intersection is small, no walk.
+            assert tq.search_plan(conn, sc, query.with_(search="zzenvioq zzzqx"), store.dialect, page=True) is None
+
+        async def answer() -> tuple[set[int], int]:
+            page = await backend.list_tickets(admin, query, limit=500)
+            return {c.id for c in page.rows}, await backend.count_tickets(admin, query, at_most=7)
+
+        walked = await answer()
+        assert walked == (set(one_message) | {in_description}, 8)
+        monkeypatch.setattr(tq, "PG_WALK_AT_MOST", 0)  # never walks: the per-message indexes
+        with store.read() as conn:
+            assert tq.search_plan(conn, sc, query, store.dialect, page=True) is None
+        assert await answer() == walked
     finally:
         await backend.aclose()

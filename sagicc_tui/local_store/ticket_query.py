@@ -189,6 +189,8 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
     if q is None:
         return or_(*by_number) if by_number else false()
     by_customer = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
+    if ticket_level and plan is not None and plan.walk and len(textsearch.words(text)[:textsearch.MAX_WORDS]) > 1:
+        return or_(*by_number, _pg_has_words(t.id, q), t.customer_id.in_(by_customer))
     if ticket_level and len(textsearch.words(text)[:textsearch.MAX_WORDS]) == 1:
         if plan is not None and plan.walk:
             # Tested per candidate as the order index is walked (OFFSET 0 keeps
@@ -202,6 +204,18 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
         select(interaction.c.ticket_id).where(textsearch.matches(textsearch.INTERACTION_TSV, q)),
     )
     return or_(*by_number, t.id.in_(matching))
+
+
+def _pg_has_words(ticket_id, q: str) -> ColumnElement[bool]:
+    """SQL, tested for one ticket as a page walks its order: the description
+    or one message holds every word of ``q``. The ticket-level index holds
+    them all first (one primary-key probe); only then are the description's
+    and the messages' own words read, those of this ticket alone (OFFSET 0:
+    as in ticket_words.pg_has_word)."""
+    in_message = select(literal(1)).select_from(interaction).where(
+        interaction.c.ticket_id == ticket_id, textsearch.matches(textsearch.INTERACTION_TSV, q)).offset(0).exists()
+    return and_(ticket_words.pg_has_word(ticket_id, q),
+                or_(textsearch.matches(textsearch.TICKET_TSV, q), in_message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,23 +246,38 @@ PG_SAMPLE = 500
 PG_WALK_AT_MOST = 10_000
 
 
+def _pg_walks(conn, scope: Scope, query: TicketQuery, need: int, has_words) -> bool:
+    """Whether a page (or a capped count) of ``need`` rows should walk its order
+    testing each ticket with ``has_words``: tried on the first PG_SAMPLE
+    searched tickets, it would test at most PG_WALK_AT_MOST."""
+    searched = where_clause(scope, query.with_(search=""), "postgresql")
+    sample = select(t.id).where(searched).limit(PG_SAMPLE).scalar_subquery()
+    tried, hits = conn.execute(select(func.count(), func.count().filter(has_words(t.id)))
+                               .select_from(schema.ticket).where(t.id.in_(sample))).one()
+    return hits > 0 and need * tried / hits <= PG_WALK_AT_MOST
+
+
 def _pg_plan(conn, scope: Scope, query: TicketQuery, text: str, need: int | None) -> SearchPlan | None:
     q = textsearch.prefix_query(text)
-    found_words = textsearch.words(text)[:textsearch.MAX_WORDS]
-    if q is None or len(found_words) != 1:
+    found_words = [w[:textsearch.MAX_WORD_CHARS] for w in textsearch.words(text)[:textsearch.MAX_WORDS]]
+    if q is None:
         return None
-    word = found_words[0][:textsearch.MAX_WORD_CHARS]
+    common = ticket_words.pg_common(conn, above=PG_LOOKUP_UP_TO)
+    if len(found_words) > 1:
+        # Several words, all common ("factura pago": 83,156 tickets at 1M):
+        # the per-message indexes hashed every match before the first row.
+        # One rare word keeps them, their intersection then being small.
+        every_common = all(any(c.startswith(w) for c in common) for w in found_words)
+        if need is not None and every_common and _pg_walks(conn, scope, query, need, lambda i: _pg_has_words(i, q)):
+            return SearchPlan(None, walk=True)
+        return None
+    word = found_words[0]
     campaigns = searched_campaigns(scope, query) or None  # none at all: the scope's false() answers
-    if any(common.startswith(word) for common in ticket_words.pg_common(conn, above=PG_LOOKUP_UP_TO)):
+    if any(c.startswith(word) for c in common):
         # Looking its matches up in the whole store would first build their
         # whole bitmap; within campaigns, only where the word is rare there.
-        if need is not None:
-            searched = where_clause(scope, query.with_(search=""), "postgresql")
-            sample = select(t.id).where(searched).limit(PG_SAMPLE).subquery()
-            has_word = ticket_words.pg_has_word(sample.c.id, q)
-            tried, hits = conn.execute(select(func.count(), func.count().filter(has_word)).select_from(sample)).one()
-            if hits > 0 and need * tried / hits <= PG_WALK_AT_MOST:
-                return SearchPlan(None, walk=True)
+        if need is not None and _pg_walks(conn, scope, query, need, lambda i: ticket_words.pg_has_word(i, q)):
+            return SearchPlan(None, walk=True)
         if campaigns is None:
             return None
     n = PG_LOOKUP_UP_TO + 1
