@@ -140,7 +140,7 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
     can tell, so those keep it. ``ticket_level=False`` is the per-message path
     for every search (tests compare both).
 
-    ``plan`` (SQLite, one word; see search_plan) names the index's words a
+    ``plan`` (see search_plan; SQLite) names the index's words a
     prefix stands for, and whether a page should walk its order index,
     testing each candidate against the match lists (``id + 0`` keeps the
     planner from starting at them): the plan for a word in thousands of
@@ -168,6 +168,24 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
             by_customer = cid.in_(
                 sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q))
             return or_(*by_number, by_ticket, by_customer)
+        if plan is not None and plan.walk and _several_words(text):
+            # Several common words, tested per ticket as the order index is
+            # walked (``+ 0``: never started from): its description, one of
+            # its messages or its customer holds them all. Each match list is
+            # built once (FTS5 cannot test one row cheaply: a prefix query
+            # probed by rowid took 8 ms); a ticket's messages are read by
+            # its index and looked up in the messages' list, never the
+            # other way round (``id + 0``).
+            # The plan's words are the index's own words each prefix stands for.
+            words = plan.words.match if plan.words is not None else q
+            in_message = exists().where(interaction.c.ticket_id == t.id, (interaction.c.id + 0).in_(
+                sql_text("SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH :words").bindparams(
+                    words=words)))
+            in_description = (t.id + 0).in_(
+                sql_text("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :words").bindparams(words=words))
+            by_customer = (t.customer_id + 0).in_(
+                sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q))
+            return or_(*by_number, in_description, in_message, by_customer)
         # One IN over the union of every way a ticket can match, so the
         # planner can start from the (usually few) matching ids.
         matching = sql_text(
@@ -307,14 +325,19 @@ def searched_campaigns(scope: Scope, query: TicketQuery) -> tuple[int, ...] | No
 
 def search_plan(conn, scope: Scope, query: TicketQuery, dialect: str, *, page: bool, limit: int = 100,
                 at_most: int | None = None) -> SearchPlan | None:
-    """How to run a one-word search (search_predicate's ``plan``); None for
-    anything else. ``page``: for a page of ``limit`` rows (an exact count never
-    walks: it visits every candidate anyway); ``at_most``: a count that stops there."""
+    """How to run a search (search_predicate's ``plan``): one word, or several
+    common ones; None for anything else. ``page``: for a page of ``limit`` rows
+    (an exact count never walks: it visits every candidate anyway);
+    ``at_most``: a count that stops there."""
     text = query.search.strip()
     if dialect == "postgresql" and text:
         need = limit if page else (None if at_most is None else at_most + 1)
         return _pg_plan(conn, scope, query, text, need)
-    if dialect != "sqlite" or not _one_word(text):
+    if dialect != "sqlite":
+        return None
+    if _several_words(text):
+        return _sqlite_words_plan(conn, query, text, walk_allowed=page or at_most is not None)
+    if not _one_word(text):
         return None
     q = fts_query(text)
     assert q is not None
@@ -322,6 +345,34 @@ def search_plan(conn, scope: Scope, query: TicketQuery, dialect: str, *, page: b
     walk = (page and words.estimate > ticket_words.WALK_ABOVE
             and ticket_words.in_campaigns(conn, words, query.campaign_ids) > ticket_words.WALK_ABOVE)
     return SearchPlan(words, walk=walk)
+
+
+def _several_words(text: str) -> bool:
+    """Two to eight FTS5 words, none with "_" (see _one_word)."""
+    found = _TOKEN.findall(text)
+    return 1 < len(found) <= 8 and not any("_" in w for w in found)
+
+
+def _sqlite_words_plan(conn, query: TicketQuery, text: str, *, walk_allowed: bool) -> SearchPlan | None:
+    """Several words, all common, and common together in the searched
+    campaigns ("factura pago": 83,156 tickets at 1M): a page or a capped count
+    walks its order (search_predicate), instead of the union of every matching
+    message's ticket before the first row. Otherwise the per-message indexes."""
+    if not walk_allowed:
+        return None
+    plans = []
+    for word in _TOKEN.findall(text):
+        plan = ticket_words.plan(conn, word, f'"{word}"*')
+        # A word that stands for more than MAX_EXPANDED words ("S" of "S.A.S.")
+        # would be merged whole by FTS5 before any count could stop.
+        if plan.estimate <= ticket_words.WALK_ABOVE or plan.match.endswith("*"):
+            return None
+        plans.append(plan)
+    match = " AND ".join(f"({p.match})" for p in plans)
+    together = ticket_words.WordPlan(match, ticket_words.tickets_up_to(conn, match, ticket_words.WALK_ABOVE + 1))
+    if ticket_words.in_campaigns(conn, together, query.campaign_ids) <= ticket_words.WALK_ABOVE:
+        return None
+    return SearchPlan(together, walk=True)
 
 
 def where_clause(scope: Scope, query: TicketQuery, dialect: str, *,

@@ -299,6 +299,13 @@ def in_campaigns(conn: Connection, words: WordPlan, campaign_ids: tuple[int, ...
     return int(words.in_messages * share) + words.in_customers
 
 
+def tickets_up_to(conn: Connection, match: str, n: int) -> int:
+    """How many tickets match the FTS5 query ``match``, counting no further than ``n``."""
+    return conn.exec_driver_sql(
+        "SELECT count(*) FROM (SELECT rowid FROM ticket_words WHERE ticket_words MATCH ? LIMIT ?)",
+        (match, n)).scalar_one()
+
+
 def sqlite_match() -> str:
     """SQL: the ids of tickets whose description or messages match the FTS5 query ``:words``."""
     return "SELECT rowid FROM ticket_words WHERE ticket_words MATCH :words"
