@@ -311,12 +311,16 @@ async def test_postgresql_looks_a_word_up_within_the_searched_campaigns_and_foll
             sc = scope(store, conn, admin)[0]
             rare_here = tq.search_plan(conn, sc, query.with_(campaign_ids=(1,)), store.dialect, page=True)
             assert rare_here is not None and rare_here.ticket_ids == ()
-            # Common where it is searched: the page walks its order, as before.
+            # Common where it is searched: the page walks its order, as before;
+            # an exact count hashes the matches of that campaign only.
             assert tq.search_plan(conn, sc, query.with_(campaign_ids=(2,)), store.dialect, page=True).walk
+            hashed = tq.search_plan(conn, sc, query.with_(campaign_ids=(2,)), store.dialect, page=False)
+            assert hashed is not None and hashed.campaigns == (2,) and hashed.ticket_ids is None
             moved = conn.execute(text("SELECT min(ticket_id) FROM interaction WHERE content LIKE '%zzenvioq'"))
             moved = moved.scalar_one()
         assert len((await backend.list_tickets(admin, query.with_(campaign_ids=(1,)))).rows) == 0
         assert len((await backend.list_tickets(admin, query.with_(campaign_ids=(2,)))).rows) == 40
+        assert await backend.count_tickets(admin, query.with_(campaign_ids=(2,))) == 40
         # A ticket that changes campaign takes its lexeme along (the trigger on ticket).
         with store.write() as conn:
             conn.execute(text("UPDATE ticket SET campaign_id = 1 WHERE id = :id"), {"id": moved})
@@ -325,6 +329,7 @@ async def test_postgresql_looks_a_word_up_within_the_searched_campaigns_and_foll
             assert plan is not None and plan.ticket_ids == (moved,)
         assert [c.id for c in (await backend.list_tickets(admin, query.with_(campaign_ids=(1,)))).rows] == [moved]
         assert len((await backend.list_tickets(admin, query.with_(campaign_ids=(2,)))).rows) == 39
+        assert await backend.count_tickets(admin, query.with_(campaign_ids=(2,))) == 39
         # An agent's scope names its campaigns without a filter.
         agent = next(u for u in await backend.list_users() if u.role.value == "agent" and u.campaign_ids)
         with store.read() as conn:

@@ -214,7 +214,8 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
             # Tested per candidate as the order index is walked (OFFSET 0 keeps
             # PostgreSQL from hashing every match of the word first).
             return or_(*by_number, ticket_words.pg_has_word(t.id, q), t.customer_id.in_(by_customer))
-        by_ticket = sql_text(ticket_words.pg_match()).bindparams(q=q).columns(ticket_id=t.id.type)
+        within = q if plan is None or not plan.campaigns else ticket_words.pg_in_campaigns(q, plan.campaigns)
+        by_ticket = sql_text(ticket_words.pg_match()).bindparams(q=within).columns(ticket_id=t.id.type)
         return or_(*by_number, t.id.in_(by_ticket), t.customer_id.in_(by_customer))
     matching = union(
         select(t.id).where(textsearch.matches(textsearch.TICKET_TSV, q)).correlate(None),
@@ -243,6 +244,9 @@ class SearchPlan:
     # PostgreSQL, a word in few tickets and customers: their ids, looked up first.
     ticket_ids: tuple[int, ...] | None = None
     customer_ids: tuple[int, ...] | None = None
+    # PostgreSQL, one word hashed: only the matches in these campaigns (the
+    # searched ones, ticket_words' campaign lexemes).
+    campaigns: tuple[int, ...] | None = None
 
 
 #: PostgreSQL: a one-word search whose word is in at most this many tickets
@@ -300,16 +304,20 @@ def _pg_plan(conn, scope: Scope, query: TicketQuery, text: str, need: int | None
             return None
     n = PG_LOOKUP_UP_TO + 1
     lookup = q if campaigns is None else ticket_words.pg_in_campaigns(q, campaigns)
+    # Too many to list: the word's matches are hashed, those of the searched
+    # campaigns only (a word in 58,898 tickets, 15,000 of them in the agent's
+    # campaign: a fourth of the index's rows read).
+    hashed = SearchPlan(None, walk=False, campaigns=campaigns) if campaigns is not None else None
     found = conn.execute(sql_text(ticket_words.pg_match() + " LIMIT :n").bindparams(q=lookup, n=n)).scalars().all()
     if len(found) >= n:
-        return None
+        return hashed
     by_words = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
     digits = _number(text)
     if digits is not None:
         by_words = union(by_words, select(cu.id).where(cu.id_number == digits))
     customers = conn.execute(select(by_words.subquery().c[0]).limit(n)).scalars().all()
     if len(customers) >= n:
-        return None
+        return hashed
     return SearchPlan(None, walk=False, ticket_ids=tuple(found), customer_ids=tuple(customers))
 
 
