@@ -93,6 +93,7 @@ from sagicc_tui.local_store import (  # customers module (C1-C6, T4)
     admin,
     activity,
     change_names,
+    commits,
     conversation,
     customer_export,
     customers,
@@ -276,6 +277,17 @@ class LocalBackend(Backend):
                 return self._token
 
         return await asyncio.to_thread(poll)
+
+    def join_writers(self, group: str) -> None:
+        commits.join(group)
+
+    async def foreign_commits(self) -> dict[str, str]:
+        """SQLite: what the writers of other groups last noted (commits.py)."""
+        def read() -> dict[str, str]:
+            with self.store.read() as conn:
+                return commits.others(conn)
+
+        return await asyncio.to_thread(read)
 
     # --- one ticket ----------------------------------------------------------------------
     async def get_ticket(self, user: User, ticket_id: int) -> Ticket:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from sagicc_tui.domain.enums import AgentStatus, ChangeKind, EntityKind
 from sagicc_tui.domain.models import Campaign, User
-from sagicc_tui.local_store import idempotency, schema
+from sagicc_tui.local_store import commits, idempotency, schema
 from sagicc_tui.local_store.convert import campaign_from_row, user_from_row
 from sagicc_tui.local_store.engine import open_store_engine, read_tx, write_tx
 from sagicc_tui.local_store.migrations import ensure_schema
@@ -78,9 +78,13 @@ class Store:
         claim = idempotency.pending()
         try:
             with write_tx(self.engine) as conn:
+                raw = conn.connection.dbapi_connection if self.dialect == "sqlite" else None
+                before = raw.total_changes if raw is not None else 0
                 if claim is not None:
                     idempotency.take(self, conn, claim)
                 yield conn
+                if raw is not None and raw.total_changes != before:
+                    commits.note(raw)  # who wrote, for the servers' watchers (commits.py)
         except BaseException:
             if claim is not None:
                 claim.taken = False  # rolled back with the change

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
+import os
+import secrets
 
 from fastapi import APIRouter, FastAPI
 
@@ -40,10 +43,15 @@ def create_app(backend: Backend, *, events: EventHub | None = None, title: str =
         from sagicc_tui.server.sqlite_feed import SqliteFeed
 
         pg_dsn, seed = backend.event_channel()
+        feed = SqliteFeed(live_feed) if live_feed and pg_dsn is None else None
+        if pg_dsn is None:
+            # The processes sharing a feed are one writer: each hears the others' changes there.
+            backend.join_writers(f"feed {hashlib.sha1(live_feed.encode()).hexdigest()[:12]}" if feed is not None
+                                 else f"serve {os.getpid()}.{secrets.token_hex(4)}")
         events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token, channel_seed=seed,
-                          ticket_rows=functools.partial(scope_rows, backend),
-                          feed=SqliteFeed(live_feed) if live_feed and pg_dsn is None else None,
-                          writes=backend.store.writes)
+                          ticket_rows=functools.partial(scope_rows, backend), feed=feed,
+                          writes=backend.store.writes,
+                          foreign_commits=backend.foreign_commits if pg_dsn is None else None)
 
     async def lifespan(app: FastAPI):
         await events.start()

@@ -86,10 +86,14 @@ class Subscriber:
 class EventHub:
     def __init__(self, *, pg_dsn: str | None = None, change_token: Callable[[], Awaitable[int]] | None = None,
                  channel_seed: str = "", ticket_rows: TicketRows | None = None,
-                 feed: SqliteFeed | None = None, writes: Any = None) -> None:
+                 feed: SqliteFeed | None = None, writes: Any = None,
+                 foreign_commits: Callable[[], Awaitable[dict[str, str]]] | None = None) -> None:
         self._subscribers: set[Subscriber] = set()
         self._pg_dsn = pg_dsn
         self._change_token = change_token
+        # SQLite: what every writer outside this server last noted in the
+        # store (local_store/commits.py): one that moved is another program.
+        self._foreign_commits = foreign_commits
         self._ticket_rows = ticket_rows
         self._feed = feed
         # The store's write queue (local_store/write_queue.py): every write of
@@ -287,9 +291,13 @@ class EventHub:
         the feed. A move to the token read just after our last write is ours;
         one while we write, or in a second the feed brought lines, is taken
         as explained (a write by another program then is announced at the
-        next second the token moves alone)."""
+        next second the token moves alone). Every writer also notes its
+        commits in the store (local_store/commits.py): one outside this
+        server's group that moved is another program's write, whoever else
+        wrote meanwhile, so it is announced even while we write."""
         assert self._change_token is not None
         last = await self._change_token()
+        noted = await self._read_foreign_commits()
         doubt = False  # an unexplained move: another process's line may come just after its commit
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
@@ -300,6 +308,15 @@ class EventHub:
                 log.warning("change token unavailable: %s", exc)
                 continue
             moved, last = now != last, now
+            if moved and self._foreign_commits is not None:
+                latest = await self._read_foreign_commits()
+                foreign = latest is not None and noted is not None and any(
+                    noted.get(key) != value for key, value in latest.items())
+                noted = latest if latest is not None else noted
+                if foreign:
+                    self._refresh_all("store")  # another program wrote
+                    doubt = False
+                    continue
             if doubt and not heard:
                 self._refresh_all("store")  # no server process said it: another program wrote
             doubt = False
@@ -309,6 +326,15 @@ class EventHub:
                     self._refresh_all("store")
                 else:
                     doubt = True
+
+    async def _read_foreign_commits(self) -> dict[str, str] | None:
+        if self._foreign_commits is None:
+            return None
+        try:
+            return await self._foreign_commits()
+        except Exception as exc:  # noqa: BLE001 - keep watching; the token still says something moved
+            log.warning("the store's writers cannot be read (%s)", exc)
+            return None
 
     async def _hear_others(self) -> int:
         """The other server processes' changes from the feed; how many lines came."""

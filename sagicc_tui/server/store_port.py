@@ -30,6 +30,16 @@ class ServedStore(Protocol):
         """Moves whenever anyone commits a change (live events poll it)."""
         ...
 
+    def join_writers(self, group: str) -> None:
+        """This process's writes are ``group``'s from now on (the server
+        processes sharing a live feed are one group)."""
+        ...
+
+    async def foreign_commits(self) -> dict[str, str]:
+        """SQLite: the writers of other groups than this process's, each with
+        what it last noted; one that moved committed (local_store/commits.py)."""
+        ...
+
     async def list_ticket_rows(self, user: User, query: Any, *, limit: int = 100, after: Any = None,
                                offset: int = 0) -> Any:
         """list_tickets before the cards are built (rows the list route encodes

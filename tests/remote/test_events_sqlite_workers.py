@@ -106,3 +106,74 @@ def test_serve_with_workers_on_sqlite_shares_changes_through_the_feed(tmp_path):
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+async def test_another_programs_write_while_the_server_writes_reaches_every_client(tmp_path):
+    """#16.2: the watcher took every move of the change token while the server
+    itself was writing (or while another worker's line was on its way) for the
+    server's own, so another program's write landing then was never announced:
+    the clients kept showing what was no longer true. Every writer now notes
+    its commits in the store (local_store/commits.py); the server processes of
+    one feed are one writer, and their own writes still never come back as a
+    refresh."""
+    import threading
+
+    from sqlalchemy import text
+
+    db = str(tmp_path / "store.db")
+    world = await make_world(db, blob_dir=tmp_path / "files")
+    r = await world.incoming("a@x.com", "hola")
+    tokens, _ = user_tokens(world)
+    await world.aclose()
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sagicc_tui", "serve", "--db", db, "--port", str(port),
+                             "--workers", "2"],
+                            env={**os.environ, "SAGICC_SERVER_FILES": str(tmp_path / "files"),
+                                 "SAGICC_BUSY_TIMEOUT": "60"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        admin = await RemoteBackend.open(f"http://127.0.0.1:{port}", tokens["admin"])
+        try:
+            await admin.change_token()  # subscribes
+            await asyncio.sleep(1.5)  # the connect's own refresh has come
+            # The server's own writes, through either worker: named, never a refresh.
+            mark = await admin.change_token()
+            for i in range(4):
+                await admin.add_note(admin.me, r.ticket_id, f"nota {i}", "yellow")
+                await asyncio.sleep(0.3)
+            await asyncio.sleep(2.5)  # two more looks of each watcher
+            found = await admin.changed_since(mark)
+            assert found.token > mark and not found.change.refresh, found.change
+            # Another program commits while a write of the server waits for its lock.
+            local = await LocalBackend.open(db, blob_dir=tmp_path / "files")
+            holding, go = threading.Event(), threading.Event()
+
+            def other_program() -> None:
+                with local.store.write() as conn:
+                    conn.execute(text("UPDATE ticket SET description = 'cambiado por otro programa' WHERE id = :id"),
+                                 {"id": r.ticket_id})
+                    holding.set()
+                    go.wait(30)
+
+            try:
+                mark = await admin.change_token()
+                writer = asyncio.create_task(asyncio.to_thread(other_program))
+                assert await asyncio.to_thread(holding.wait, 30)
+                note = asyncio.create_task(admin.add_note(admin.me, r.ticket_id, "mientras tanto", "yellow"))
+                await asyncio.sleep(1.5)  # the server's write waits in its queue; the watchers look meanwhile
+                assert not note.done()
+                go.set()
+                await writer
+                await note
+                await asyncio.sleep(2.5)
+                found = await admin.changed_since(mark)
+                assert found.change.refresh, found.change
+            finally:
+                go.set()
+                await local.aclose()
+        finally:
+            await admin.aclose()
+    finally:
+        proc.terminate()
+        proc.wait(15)
