@@ -283,18 +283,19 @@ async def test_postgresql_looks_a_rare_words_matches_up_first_and_answers_alike_
         await backend.aclose()
 
 
-@pytest.fixture(params=["postgresql"])
-def small_pg(request, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def small_store(request, tmp_path):
     return demo_store(request, tmp_path, tickets=300, seed=3, now=NOW)
 
 
+@pytest.mark.parametrize("small_store", ["postgresql"], indirect=True)
 async def test_postgresql_looks_a_word_up_within_the_searched_campaigns_and_follows_a_ticket_that_moves(
-        small_pg, monkeypatch) -> None:
+        small_store, monkeypatch) -> None:
     # "envio" at 1M tickets: 19,009 tickets in one campaign, none in another.
     # Searched in the other, its page hashed all 19,009 and read every ticket
     # to filter them by campaign (275 ms); the campaign's lexeme in
     # ticket_words makes it one GIN lookup of the word in that campaign.
-    backend = await LocalBackend.open(small_pg)
+    backend = await LocalBackend.open(small_store)
     try:
         store = backend.store
         with store.write() as conn:
@@ -340,11 +341,6 @@ async def test_postgresql_looks_a_word_up_within_the_searched_campaigns_and_foll
         _assert_index_matches_content(store)
     finally:
         await backend.aclose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def small_store(request, tmp_path):
-    return demo_store(request, tmp_path, tickets=300, seed=3, now=NOW)
 
 
 async def test_several_common_words_walk_the_order_and_still_want_them_in_one_message(
