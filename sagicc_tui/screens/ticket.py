@@ -126,13 +126,14 @@ SECTION_3 = (
     ("tab-attachments", N_("Attachments"), "0"),
     ("tab-notes", N_("Notes"), "N"),  # n is the next unread ticket (#12.2)
 )
-# Tabs built the first time they are shown: a ticket opens with about half its widgets
-# (each costs Textual a few milliseconds of CPU to build and style, hidden or not; every
-# agent on a shared host pays it at each ticket). Contact, Account, Conversation and
-# Tasks are always built: the composer and the Ticket tab take their contacts and
-# accounts, and the task form holds the task draft.
-LAZY_TABS = frozenset({"tab-customer", "tab-ticket", "tab-script", "tab-agenda", "tab-history",
-                       "tab-attachments", "tab-notes"})
+# Tabs built the first time they are shown: a ticket opens with about a third of its
+# widgets (each costs Textual a few milliseconds of CPU to build and style, hidden or not;
+# every agent on a shared host pays it at each ticket). Conversation and Tasks are always
+# built: the composer and the task form hold their drafts. The composer's contacts and
+# the Ticket tab's accounts are the screen's, read by the screen while their tabs are not
+# built (_customer_lists_changed).
+LAZY_TABS = frozenset({"tab-customer", "tab-contact", "tab-account", "tab-ticket", "tab-script", "tab-agenda",
+                       "tab-history", "tab-attachments", "tab-notes"})
 _TAB_CLASSES = {
     "tab-customer": CustomerTab, "tab-contact": ContactTab, "tab-account": AccountTab, "tab-ticket": TicketTab,
     "tab-conversation": ConversationTab, "tab-script": ScriptTab, "tab-agenda": AgendaTab, "tab-tasks": TasksTab,
@@ -650,7 +651,8 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             return
         customer_id = ticket.customer_id
         self.call("customer", lambda: self.session.customers.get_customer(customer_id), self._customer_read)
-        self._reload(CustomerTab, ContactTab, AccountTab)
+        self._reload(CustomerTab)
+        self._customer_lists_changed()
 
     def _customer_read(self, customer: Customer) -> None:
         if self.ticket is not None and customer.id == self.ticket.customer_id:
@@ -712,7 +714,7 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
         if live.CUSTOMER in parts:
             for tab in self.query(CustomerTab):
                 tab.refresh_live()
-            self._reload(ContactTab, AccountTab)
+            self._customer_lists_changed()
         if live.TASKS in parts:
             self._reload(HistoryTab)
         if live.TASKS in parts or live.TICKET in parts:
@@ -801,6 +803,33 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
             tab.fill(self.ticket)
             if self.accounts is not None:
                 tab.set_accounts(self.accounts)
+            elif not self.query(AccountTab):
+                self._read_accounts()
+
+    def _customer_lists_changed(self) -> None:
+        """The customer's contacts and accounts, read again: by their tabs when
+        built (which say so: ContactsLoaded, AccountsLoaded), else by the screen
+        for the composer's recipients and the Ticket tab's accounts."""
+        ticket = self.ticket
+        if ticket is None:
+            return
+        customer_id = ticket.customer_id
+        if self.query(ContactTab):
+            self._reload(ContactTab)
+        else:
+            self.call("contacts", lambda: self.session.customers.list_contacts(customer_id), self._take_contacts)
+        if self.query(AccountTab):
+            self._reload(AccountTab)
+        else:
+            self.accounts = None  # the next Ticket tab reads them
+            if self.query(TicketTab):
+                self._read_accounts()
+
+    def _read_accounts(self) -> None:
+        ticket = self.ticket
+        if ticket is not None:
+            customer_id = ticket.customer_id
+            self.call("accounts", lambda: self.session.customers.list_accounts(customer_id), self._take_accounts)
 
     async def _build_tab(self, pane_id: str) -> None:
         """Build a lazy tab the first time it is shown (by its key, a click or a request).
@@ -1052,15 +1081,21 @@ class TicketScreen(BackendCalls, TranslatedBindings, Screen[User | None]):
 
     @on(ContactTab.ContactsLoaded)
     def _contacts_loaded(self, event: ContactTab.ContactsLoaded) -> None:
-        self.contacts = event.contacts
+        self._take_contacts(event.contacts)
+
+    def _take_contacts(self, contacts: list[ContactInfo]) -> None:
+        self.contacts = contacts
         if self.composer is not None:
-            self.composer.set_contacts(event.contacts)
+            self.composer.set_contacts(contacts)
 
     @on(AccountTab.AccountsLoaded)
     def _accounts_loaded(self, event: AccountTab.AccountsLoaded) -> None:
-        self.accounts = event.accounts
+        self._take_accounts(event.accounts)
+
+    def _take_accounts(self, accounts: list[Account]) -> None:
+        self.accounts = accounts
         for tab in self.query(TicketTab):
-            tab.set_accounts(event.accounts)
+            tab.set_accounts(accounts)
 
     def action_save(self) -> None:
         if not self._built:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.widgets import Input, Select, TextArea
 from textual.widgets._footer import FooterKey
 
+from sagicc_tui.domain.customers import AccountInput
 from sagicc_tui.domain.enums import TicketStatus
 from sagicc_tui.domain.ticket_changes import TicketChanges
 from sagicc_tui.screens.ticket import LAZY_TABS
@@ -30,16 +31,22 @@ async def test_a_tab_is_built_the_first_time_it_is_shown_with_the_tickets_state(
     t = await world.backend.get_ticket(admin, r.ticket_id)
     await world.backend.update_ticket(admin, r.ticket_id, TicketChanges(description="Cobro doble"),
                                       expected_version=t.version)
+    account = await world.backend.add_account(admin, t.customer_id, AccountInput(number="CTA-77", name="Hogar"))
     app = make_app(world, poll_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_first_ticket(pilot)
-        assert _built(screen) == {"tab-contact", "tab-account", "tab-conversation", "tab-tasks"}
+        # The composer's contacts and the Ticket tab's accounts are the screen's:
+        # the Contact and Account tabs need not be built for them.
+        assert _built(screen) == {"tab-conversation", "tab-tasks"}
+        assert [c.value for c in screen.contacts] == ["pedro@correo.co"]
         assert not _built(screen) & LAZY_TABS
         await pilot.press("4")
         await settle(pilot)
         tab = screen.query_one(TicketTab)
         assert screen.query_one("#tt-description", TextArea).text == "Cobro doble"
         assert screen.query_one("#tt-campaign", Select).value == t.campaign_id
+        assert account.id in [v for _p, v in screen.query_one("#tt-account", Select)._options]
+        assert "tab-account" not in _built(screen)
         assert tab.has_focus_within  # the key's tab takes the cursor, as a built one does
         await pilot.press("5", "4")
         await settle(pilot)
