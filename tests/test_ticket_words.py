@@ -367,6 +367,13 @@ async def test_several_common_words_walk_the_order_and_still_want_them_in_one_me
                     f"'otra vez zzpagoq' FROM interaction WHERE ticket_id = :t ORDER BY id LIMIT 1"), {"t": ticket_id})
             conn.execute(text("UPDATE ticket SET description = 'zzenvioq y zzpagoq' WHERE id = :t"),
                          {"t": in_description})
+            apart = ids[21:40]  # two words together in 19 tickets, never in one message
+            conn.execute(text("UPDATE interaction SET content = content || ' zzalfaq' WHERE ticket_id IN "
+                              f"({', '.join(str(i) for i in apart)})"))
+            for ticket_id in apart:
+                conn.execute(text(
+                    f"INSERT INTO interaction ({', '.join(columns)}, content) SELECT {', '.join(columns)}, "
+                    f"'y zzbetaq' FROM interaction WHERE ticket_id = :t ORDER BY id LIMIT 1"), {"t": ticket_id})
             if store.dialect == "postgresql":
                 conn.exec_driver_sql("ANALYZE ticket_words")
         monkeypatch.setattr(ticket_words, "PG_STATS_TTL", 0.0)
@@ -389,6 +396,10 @@ async def test_several_common_words_walk_the_order_and_still_want_them_in_one_me
         assert walked == (set(one_message) | {in_description}, 8)
         with store.read() as conn:  # a capped count walks too
             assert tq.search_plan(conn, sc, query, store.dialect, page=False, at_most=7).walk
+            # Together in tickets, never in one message: walking would test the
+            # whole campaign for nothing.
+            assert tq.search_plan(conn, sc, query.with_(search="zzalfaq zzbetaq"), store.dialect, page=True) is None
+        assert (await backend.list_tickets(admin, query.with_(search="zzalfaq zzbetaq"))).rows == ()
         # Never walking: the per-message indexes, the same rows.
         monkeypatch.setattr(tq, "PG_WALK_AT_MOST", 0)
         monkeypatch.setattr(ticket_words, "WALK_ABOVE", 10**9)

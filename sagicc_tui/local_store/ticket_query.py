@@ -377,8 +377,13 @@ def _sqlite_words_plan(conn, query: TicketQuery, text: str, *, walk_allowed: boo
             return None
         plans.append(plan)
     match = " AND ".join(f"({p.match})" for p in plans)
-    together = ticket_words.WordPlan(match, ticket_words.tickets_up_to(conn, match, ticket_words.WALK_ABOVE + 1))
+    enough = ticket_words.WALK_ABOVE + 1
+    together = ticket_words.WordPlan(match, ticket_words.matches_up_to(conn, match, enough))
     if ticket_words.in_campaigns(conn, together, query.campaign_ids) <= ticket_words.WALK_ABOVE:
+        return None
+    # Together in tickets but seldom in one message (a customer's "factura",
+    # the agent's "pago"): a walk would test most of the campaign for few rows.
+    if ticket_words.matches_up_to(conn, match, enough, index="interaction_fts") < enough:
         return None
     return SearchPlan(together, walk=True)
 

@@ -299,10 +299,12 @@ def in_campaigns(conn: Connection, words: WordPlan, campaign_ids: tuple[int, ...
     return int(words.in_messages * share) + words.in_customers
 
 
-def tickets_up_to(conn: Connection, match: str, n: int) -> int:
-    """How many tickets match the FTS5 query ``match``, counting no further than ``n``."""
+def matches_up_to(conn: Connection, match: str, n: int, *, index: str = "ticket_words") -> int:
+    """How many rows of the FTS5 table ``index`` (ticket_words: tickets;
+    interaction_fts: messages) match ``match``, counting no further than ``n``."""
+    assert index in ("ticket_words", "interaction_fts")
     return conn.exec_driver_sql(
-        "SELECT count(*) FROM (SELECT rowid FROM ticket_words WHERE ticket_words MATCH ? LIMIT ?)",
+        f"SELECT count(*) FROM (SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?)",
         (match, n)).scalar_one()
 
 
