@@ -278,8 +278,8 @@ class LocalBackend(Backend):
 
         return await asyncio.to_thread(poll)
 
-    def join_writers(self, group: str) -> None:
-        commits.join(group)
+    def join_writers(self, feed: str | None) -> None:
+        commits.join(feed)
 
     async def foreign_commits(self) -> dict[str, str]:
         """SQLite: what the writers of other groups last noted (commits.py)."""

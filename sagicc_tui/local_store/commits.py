@@ -12,15 +12,16 @@ sets its writer's row in `meta` -- key ``commits <group>|<pid>.<nonce>``,
 value ``<epoch ms>.<n>`` -- in the same transaction: a row of another group
 that moved is another program's commit, whoever else wrote meanwhile.
 
-A writer's group is "-" unless it joined one: the server processes of one
-store join the group of their live feed (every process of `serve --workers
-N`), or one of their own. The first commit of each process deletes the rows
+A writer's group is "-" unless it joined one (join): the server processes
+of one store join the group of their live feed (every process of `serve
+--workers N`), or one of their own. The first commit of each process deletes the rows
 not written for a day. PostgreSQL needs none of this (its server processes
 hear every write through LISTEN/NOTIFY).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import sqlite3
@@ -29,6 +30,7 @@ import time
 from sqlalchemy import Connection
 
 _PREFIX = "commits "
+_END = "commits!"  # the first key past every "commits ..." key (" " is 0x20, "!" 0x21)
 _DAY_MS = 86_400_000
 
 _group = "-"
@@ -37,10 +39,13 @@ _commits = 0
 _pruned_in: int | None = None  # the pid that pruned
 
 
-def join(group: str) -> None:
-    """From now on this process writes as one of ``group``."""
+def join(feed: str | None) -> None:
+    """From now on this process writes as a server: one of the processes
+    sharing the live feed ``feed`` (they hear each other's changes there), or
+    with no feed a group of its own."""
     global _group, _key
-    _group = group.replace("|", "/") or "-"
+    _group = (f"feed {hashlib.sha1(feed.encode()).hexdigest()[:12]}" if feed
+              else f"serve {os.getpid()}.{secrets.token_hex(4)}")
     _key = None
 
 
@@ -54,28 +59,21 @@ def own_key() -> str:
 
 def note(raw: sqlite3.Connection) -> None:
     """Inside a write transaction that changed something, just before its
-    commit: this writer has committed once more. A store whose schema
-    predates the meta table (one being built) has nothing to note in."""
+    commit: this writer has committed once more."""
     global _commits, _pruned_in
     _commits += 1
     now = int(time.time() * 1000)
-    key = own_key()
-    try:
-        if _pruned_in != os.getpid():
-            raw.execute("DELETE FROM meta WHERE key >= ? AND key < ? AND CAST(value AS INTEGER) < ?",
-                        (_PREFIX, _PREFIX[:-1] + "!", now - _DAY_MS))
-            _pruned_in = os.getpid()
-        raw.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (key, f"{now}.{_commits}"))
-    except sqlite3.OperationalError as exc:
-        if "no such table" not in str(exc):
-            raise
+    if _pruned_in != os.getpid():
+        raw.execute("DELETE FROM meta WHERE key >= ? AND key < ? AND CAST(value AS INTEGER) < ?",
+                    (_PREFIX, _END, now - _DAY_MS))
+        _pruned_in = os.getpid()
+    raw.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (own_key(), f"{now}.{_commits}"))
 
 
 def others(conn: Connection) -> dict[str, str]:
     """The writers of other groups than this process's, with what they last noted."""
-    rows = conn.exec_driver_sql("SELECT key, value FROM meta WHERE key >= ? AND key < ?",
-                                (_PREFIX, _PREFIX[:-1] + "!")).all()
+    rows = conn.exec_driver_sql("SELECT key, value FROM meta WHERE key >= ? AND key < ?", (_PREFIX, _END)).all()
     mine = own_key()
     group = None if _group == "-" else f"{_PREFIX}{_group}|"
     return {k: v for k, v in rows if k != mine and not (group is not None and k.startswith(group))}

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
-import os
-import secrets
 
 from fastapi import APIRouter, FastAPI
 
@@ -45,9 +42,7 @@ def create_app(backend: Backend, *, events: EventHub | None = None, title: str =
         pg_dsn, seed = backend.event_channel()
         feed = SqliteFeed(live_feed) if live_feed and pg_dsn is None else None
         if pg_dsn is None:
-            # The processes sharing a feed are one writer: each hears the others' changes there.
-            backend.join_writers(f"feed {hashlib.sha1(live_feed.encode()).hexdigest()[:12]}" if feed is not None
-                                 else f"serve {os.getpid()}.{secrets.token_hex(4)}")
+            backend.join_writers(live_feed if feed is not None else None)
         events = EventHub(pg_dsn=pg_dsn, change_token=backend.change_token, channel_seed=seed,
                           ticket_rows=functools.partial(scope_rows, backend), feed=feed,
                           writes=backend.store.writes,

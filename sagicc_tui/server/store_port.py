@@ -30,9 +30,9 @@ class ServedStore(Protocol):
         """Moves whenever anyone commits a change (live events poll it)."""
         ...
 
-    def join_writers(self, group: str) -> None:
-        """This process's writes are ``group``'s from now on (the server
-        processes sharing a live feed are one group)."""
+    def join_writers(self, feed: str | None) -> None:
+        """This process writes as a server from now on: one with the server
+        processes sharing the live feed ``feed``, or alone (None)."""
         ...
 
     async def foreign_commits(self) -> dict[str, str]:
