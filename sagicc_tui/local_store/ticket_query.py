@@ -165,9 +165,7 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
             tid, cid = (t.id + 0, t.customer_id + 0) if walk else (t.id, t.customer_id)
             words = plan.words.match if plan is not None else q
             by_ticket = tid.in_(sql_text(ticket_words.sqlite_match()).bindparams(words=words))
-            by_customer = cid.in_(
-                sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q))
-            return or_(*by_number, by_ticket, by_customer)
+            return or_(*by_number, by_ticket, _sqlite_by_customer(cid, q))
         if plan is not None and plan.walk and _several_words(text):
             # Several common words, tested per ticket as the order index is
             # walked (``+ 0``: never started from): its description, one of
@@ -183,9 +181,7 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
                     words=words)))
             in_description = (t.id + 0).in_(
                 sql_text("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :words").bindparams(words=words))
-            by_customer = (t.customer_id + 0).in_(
-                sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q))
-            return or_(*by_number, in_description, in_message, by_customer)
+            return or_(*by_number, in_description, in_message, _sqlite_by_customer(t.customer_id + 0, q))
         # One IN over the union of every way a ticket can match, so the
         # planner can start from the (usually few) matching ids.
         matching = sql_text(
@@ -207,9 +203,10 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
     if q is None:
         return or_(*by_number) if by_number else false()
     by_customer = select(cu.id).where(textsearch.matches(textsearch.CUSTOMER_TSV, q))
-    if ticket_level and plan is not None and plan.walk and len(textsearch.words(text)[:textsearch.MAX_WORDS]) > 1:
+    several = len(textsearch.words(text)[:textsearch.MAX_WORDS]) > 1
+    if ticket_level and several and plan is not None and plan.walk:
         return or_(*by_number, _pg_has_words(t.id, q), t.customer_id.in_(by_customer))
-    if ticket_level and len(textsearch.words(text)[:textsearch.MAX_WORDS]) == 1:
+    if ticket_level and not several:
         if plan is not None and plan.walk:
             # Tested per candidate as the order index is walked (OFFSET 0 keeps
             # PostgreSQL from hashing every match of the word first).
@@ -223,6 +220,11 @@ def search_predicate(text: str, dialect: str, *, ticket_level: bool = True,
         select(interaction.c.ticket_id).where(textsearch.matches(textsearch.INTERACTION_TSV, q)),
     )
     return or_(*by_number, t.id.in_(matching))
+
+
+def _sqlite_by_customer(customer_id, q: str) -> ColumnElement[bool]:
+    """SQL: the ticket's customer matches the FTS5 query ``q`` (names, document)."""
+    return customer_id.in_(sql_text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :q").bindparams(q=q))
 
 
 def _pg_has_words(ticket_id, q: str) -> ColumnElement[bool]:
@@ -279,6 +281,11 @@ def _pg_walks(conn, scope: Scope, query: TicketQuery, need: int, has_words) -> b
     return hits > 0 and need * tried / hits <= PG_WALK_AT_MOST
 
 
+def _pg_is_common(word: str, common: frozenset[str]) -> bool:
+    """The prefix ``word`` stands for a word the planner's statistics call common."""
+    return any(c.startswith(word) for c in common)
+
+
 def _pg_plan(conn, scope: Scope, query: TicketQuery, text: str, need: int | None) -> SearchPlan | None:
     q = textsearch.prefix_query(text)
     found_words = [w[:textsearch.MAX_WORD_CHARS] for w in textsearch.words(text)[:textsearch.MAX_WORDS]]
@@ -289,13 +296,13 @@ def _pg_plan(conn, scope: Scope, query: TicketQuery, text: str, need: int | None
         # Several words, all common ("factura pago": 83,156 tickets at 1M):
         # the per-message indexes hashed every match before the first row.
         # One rare word keeps them, their intersection then being small.
-        every_common = all(any(c.startswith(w) for c in common) for w in found_words)
+        every_common = all(_pg_is_common(w, common) for w in found_words)
         if need is not None and every_common and _pg_walks(conn, scope, query, need, lambda i: _pg_has_words(i, q)):
             return SearchPlan(None, walk=True)
         return None
     word = found_words[0]
     campaigns = searched_campaigns(scope, query) or None  # none at all: the scope's false() answers
-    if any(c.startswith(word) for c in common):
+    if _pg_is_common(word, common):
         # Looking its matches up in the whole store would first build their
         # whole bitmap; within campaigns, only where the word is rare there.
         if need is not None and _pg_walks(conn, scope, query, need, lambda i: ticket_words.pg_has_word(i, q)):
